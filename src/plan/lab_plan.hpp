@@ -1,0 +1,40 @@
+// The whole plan of a lab: what `up` will create, computed before the kernel is touched.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plan/cgroup.hpp"
+#include "plan/net.hpp"
+#include "plan/process.hpp"
+#include "plan/rootfs.hpp"
+#include "plan/security.hpp"
+#include "plan/userns.hpp"
+#include "spec/lab.hpp"
+
+namespace srcompose::plan {
+
+struct ContainerPlan {
+  std::string project;
+  std::string name;
+  const spec::Container* spec = nullptr;  // points into the Lab the plan was made from
+  UsernsPlan userns;
+  RootfsPlan rootfs;
+  ProcessPlan process;
+  SecurityPlan security;
+  CgroupPlan cgroup;
+  ContainerNetPlan net;
+};
+
+struct LabPlan {
+  std::string project;
+  LabNetPlan networks;
+  std::vector<ContainerPlan> containers;  // start order (dependencies first)
+
+  const ContainerPlan* find(std::string_view name) const;
+};
+
+// `lab` must outlive the plan. Pure.
+LabPlan plan_lab(const spec::Lab& lab);
+
+}  // namespace srcompose::plan

@@ -1,0 +1,48 @@
+// Network plan: bridges of the lab and, per container, its interfaces, routes and name files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spec/lab.hpp"
+
+namespace srcompose::plan {
+
+struct BridgePlan {
+  std::string network;  // lab network name
+  std::string bridge;   // host interface name (<= 15 chars)
+  spec::Cidr subnet;
+  spec::Ipv4 gateway;
+  bool nat = false;
+  bool internal = false;
+};
+
+struct InterfacePlan {
+  std::string network;
+  std::string bridge;        // host bridge the host end is attached to
+  std::string host_ifname;   // host end of the veth: derived from project, container and index
+  std::string container_ifname;  // eth0, eth1, ... in lab file order
+  spec::Ipv4 address;
+  uint8_t prefix_length = 24;
+  spec::Ipv4 gateway;
+};
+
+struct ContainerNetPlan {
+  bool enabled = true;  // false: network_mode = "none" (still its own netns with lo)
+  std::vector<InterfacePlan> interfaces;
+  std::optional<spec::Ipv4> default_gateway;  // first non-internal network's gateway
+  std::vector<spec::PortMapping> ports;
+  std::string hosts_file;    // /etc/hosts content
+  std::string resolv_conf;   // /etc/resolv.conf content ("" -> copy the host's at start)
+};
+
+struct LabNetPlan {
+  std::vector<BridgePlan> bridges;
+  std::string nft_table;  // "srcompose_<project>": the one nftables table of the project
+};
+
+LabNetPlan plan_lab_networks(const spec::Lab& lab);
+ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container);
+
+}  // namespace srcompose::plan

@@ -1,0 +1,31 @@
+// Security plan: capabilities, no_new_privs and seccomp.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "spec/lab.hpp"
+
+namespace srcompose::plan {
+
+struct SecurityPlan {
+  // Bit i set: capability i kept in the bounding, permitted and effective sets. Inheritable and
+  // ambient are always empty.
+  uint64_t capabilities = 0;
+  bool no_new_privs = true;
+  spec::SeccompMode seccomp = spec::SeccompMode::default_profile;
+  std::filesystem::path seccomp_profile;
+};
+
+// Podman's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP, SETGID,
+// SETPCAP, SETUID, SYS_CHROOT.
+uint64_t default_capabilities();
+// "NET_ADMIN" -> 12; nullopt for an unknown name. Accepts an optional "CAP_" prefix, any case.
+std::optional<unsigned> capability_number(std::string_view name);
+std::string_view capability_name(unsigned number);  // 12 -> "NET_ADMIN"
+
+SecurityPlan plan_security(const spec::Lab& lab, const spec::Container& container);
+
+}  // namespace srcompose::plan

@@ -1,0 +1,37 @@
+// Loading a lab file: parse, validate everything, normalize. Pure: touches no kernel state; it may
+// stat host paths that the file names (rootfs, bind sources, block devices) to check they exist.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "spec/lab.hpp"
+
+namespace srcompose::spec {
+
+// One mistake in a lab file. Rendered as "FILE:LINE:COLUMN: KEY.PATH: MESSAGE".
+struct Diagnostic {
+  SourceLocation location;
+  std::string key_path;  // "containers.web.limits.memory"
+  std::string message;   // what was found and what is expected; may end in "(did you mean ...?)"
+  std::string to_string() const;
+};
+
+struct LoadOptions {
+  std::string project_name;  // -p: overrides `name`
+  // Host facts used by validation; tests substitute fakes so the checks are deterministic.
+  unsigned host_cpu_count = 0;  // 0: read from the host (/sys/devices/system/cpu/online)
+};
+
+struct LoadResult {
+  std::optional<Lab> lab;                // set only when `diagnostics` is empty
+  std::vector<Diagnostic> diagnostics;  // every mistake in the file, in file order
+};
+
+LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options = {});
+// For tests and `config` from stdin: `file_name` is used in locations and to resolve relative paths.
+LoadResult load_lab_text(std::string_view text, const std::filesystem::path& file_name,
+                         const LoadOptions& options = {});
+
+}  // namespace srcompose::spec
