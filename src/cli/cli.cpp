@@ -2,14 +2,107 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/commands.hpp"
+#include "cli/config.hpp"
+
 namespace srcompose::cli {
+
+namespace {
+
+void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::string& name,
+                           const std::string& description, std::function<void(int)> done) {
+  auto* command = app.add_subcommand(name, description);
+  auto containers = std::make_shared<std::vector<std::string>>();
+  auto signal = std::make_shared<std::string>("KILL");
+  command->add_option("containers", *containers, "Containers (default: all)");
+  if (name == "kill") command->add_option("-s,--signal", *signal, "Signal to send (default KILL)");
+  command->callback([&global, name, containers, signal, done] {
+    done(run_lifecycle(global, name, *containers, *signal));
+  });
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
   CLI::App app{"srcompose: declarative container labs on one Linux host"};
   app.set_version_flag("--version", SRCOMPOSE_VERSION);
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  GlobalOptions global;
+  app.add_option("-f,--file", global.file, "Lab file (default: ./srcompose.toml or ./lab.toml)");
+  app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)");
+  app.add_option("--state-dir", global.state_dir, "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)");
+  int status = 0;
+  auto done = [&status](int code) { status = code; };
+
+  auto* config = app.add_subcommand("config", "Validate the lab file and print it normalized");
+  std::string config_format = "toml";
+  config->add_option("--format", config_format, "toml or json")->check(CLI::IsMember({"toml", "json"}));
+  config->callback([&] {
+    auto project = resolve_project(global, /*need_lab=*/false);
+    std::string file = global.file;
+    if (file.empty() && project && project->lab) file = project->lab->file.string();
+    if (file.empty()) {
+      status = report_error(Error::message("no lab file: give one with -f"));
+      return;
+    }
+    status = run_config(file, global.project, config_format);
+  });
+
+  UpArguments up;
+  auto* up_command = app.add_subcommand("up", "Create and start the lab");
+  up_command->add_flag("-d,--detach", up.detach, "Run in the background; return once every container runs");
+  up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
+  up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit, "Stop the lab when any container exits");
+  up_command->add_option("--exit-code-from", up.exit_code_from, "Exit with this container's exit code (implies --abort-on-container-exit)");
+  up_command->add_option("--report", up.report_file, "Write the run report (JSON) to this file when the lab goes down");
+  up_command->add_flag("--no-color", up.no_color, "Plain output");
+  up_command->callback([&] { status = run_up(global, up); });
+
+  DownArguments down;
+  auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");
+  down_command->add_option("--report", down.report_file, "Write the run report (JSON) to this file");
+  down_command->add_option("--format", down.format, "text or json (the report)")->check(CLI::IsMember({"text", "json"}));
+  down_command->callback([&] { status = run_down(global, down); });
+
+  std::string ps_format = "table";
+  auto* ps = app.add_subcommand("ps", "List the containers of a running lab");
+  ps->add_option("--format", ps_format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  ps->callback([&] { status = run_ps(global, ps_format); });
+
+  LogsArguments logs;
+  auto* logs_command = app.add_subcommand("logs", "Show the containers' output");
+  logs_command->add_flag("-f,--follow", logs.follow, "Follow until the lab goes down");
+  logs_command->add_flag("-t,--timestamps", logs.timestamps, "Show timestamps");
+  logs_command->add_option("containers", logs.containers, "Containers (default: all)");
+  logs_command->callback([&] { status = run_logs(global, logs); });
+
+  std::string exec_container;
+  std::vector<std::string> exec_argv;
+  auto* exec = app.add_subcommand("exec", "Run a command inside a running container");
+  exec->add_option("container", exec_container, "Container")->required();
+  exec->add_option("command", exec_argv, "Command and arguments")->required();
+  exec->prefix_command();
+  exec->callback([&] {
+    // prefix_command leaves everything after the container name unparsed, options included.
+    auto rest = exec->remaining();
+    std::vector<std::string> argv_all = exec_argv;
+    argv_all.insert(argv_all.end(), rest.begin(), rest.end());
+    status = run_exec(global, exec_container, argv_all);
+  });
+
+  add_lifecycle_command(app, global, "stop", "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);
+  add_lifecycle_command(app, global, "start", "Start stopped containers", done);
+  add_lifecycle_command(app, global, "restart", "Stop and start containers", done);
+  add_lifecycle_command(app, global, "kill", "Send a signal to containers", done);
+  add_lifecycle_command(app, global, "pause", "Freeze every process of containers", done);
+  add_lifecycle_command(app, global, "unpause", "Thaw paused containers", done);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return status;
 }
 
 }  // namespace srcompose::cli

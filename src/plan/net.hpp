@@ -1,8 +1,11 @@
 // Network plan: bridges of the lab and, per container, its interfaces, routes and name files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/lab.hpp"
@@ -44,5 +47,13 @@ struct LabNetPlan {
 
 LabNetPlan plan_lab_networks(const spec::Lab& lab);
 ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container);
+
+// Host names derived from the project, shared by planning and crash cleanup (pure).
+// "srcompose_<project>", every character nft does not take in a table name replaced by '_'.
+std::string nft_table_name(std::string_view project);
+// "sv-" + 12 hex digits of a hash of (project, container, index): 15 characters, the IFNAMSIZ limit.
+std::string host_veth_name(std::string_view project, std::string_view container, size_t index);
+// "sc-" + 12 hex digits of a hash of (project, network), for a network whose bridge is not named.
+std::string default_bridge_name(std::string_view project, std::string_view network);
 
 }  // namespace srcompose::plan

@@ -177,6 +177,9 @@ struct Container {
   bool read_only = false;             // rootfs mounted read-only
   bool persist = false;               // keep the writable layer across `up`s
   IdMap idmap;
+  // Opt-in: this container's host id ranges may overlap other containers' (shared files, at the
+  // price of isolation between them). Without it, overlapping outside ranges are an error.
+  bool idmap_share = false;
   Limits limits;
   std::vector<Mount> mounts;
   std::optional<Healthcheck> healthcheck;
@@ -189,6 +192,7 @@ struct Lab {
   std::filesystem::path file;            // absolute path of the lab file
   std::filesystem::path directory;       // its directory: relative paths resolve against it
   std::filesystem::path storage_dir = "/var/lib/srcompose";  // images and writable layers
+  bool idmap_share = false;              // lab-wide `idmap_share`: every container may overlap
   std::vector<Network> networks;         // file order
   std::vector<Container> containers;     // file order
 

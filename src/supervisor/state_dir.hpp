@@ -1,9 +1,11 @@
 // The state directory of a project: /run/srcompose/PROJECT (or --state-dir / SRCOMPOSE_STATE_DIR).
-// Mode 0700; holds the lock, the control socket, the recorded state and the logs.
+// Mode 0700; holds the lock, the control socket, the recorded state, the lab file copy and the logs.
 #pragma once
 
 #include <filesystem>
 #include <string>
+
+#include "common/error.hpp"
 
 namespace srcompose::supervisor {
 
@@ -19,9 +21,21 @@ struct StatePaths {
   std::filesystem::path state_file() const { return dir / "state.json"; }
   std::filesystem::path lab_copy() const { return dir / "lab.toml"; }
   std::filesystem::path logs_dir() const { return dir / "logs"; }
-  std::filesystem::path report_file() const { return dir / "report.json"; }
+  std::filesystem::path supervisor_log() const { return dir / "supervisor.log"; }
 };
 
 StatePaths state_paths(const std::filesystem::path& root, const std::string& project);
+
+// Creates <root> (0755) and <root>/<project> and its logs/ (0700). Idempotent.
+Status create_state_dir(const StatePaths& paths);
+
+// Removes the project's state directory and everything in it. Idempotent.
+Status remove_state_dir(const StatePaths& paths);
+
+// Writes `content` to `path` atomically (temporary file, fsync-free rename), mode 0600.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// Reads a whole small file.
+Result<std::string> read_small_file(const std::filesystem::path& path);
 
 }  // namespace srcompose::supervisor

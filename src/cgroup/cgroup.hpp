@@ -1,0 +1,141 @@
+// Container cgroups on cgroup v1, v2 and hybrid hosts behind one interface.
+//
+// Every container lives in <hierarchy>/srcompose/<project>/<container> of every hierarchy srcompose
+// drives (layout.hpp): the v1 hierarchies of the controllers mounted as v1, and the unified one.
+// On hybrid hosts the container is also placed in the (controller-less) unified hierarchy, which
+// gives cgroup.kill and cgroup.events "populated" there too. Cgroups are always created below the
+// hierarchy's root, never below the supervisor's own cgroup: the supervisor is never inside a
+// container's cgroup. All functions here are parent side and need root unless said otherwise.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cgroup/layout.hpp"
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "plan/cgroup.hpp"
+
+namespace srcompose::cgroup {
+
+// Accounting of one container, read from its cgroup. A value the host cannot provide (controller
+// absent) reads 0.
+struct Stats {
+  uint64_t memory_current = 0;
+  uint64_t memory_peak = 0;   // v1: memory.max_usage_in_bytes
+  uint64_t memory_limit = 0;  // 0: none
+  uint64_t cpu_user_usec = 0;
+  uint64_t cpu_system_usec = 0;
+  uint64_t pids_current = 0;
+  uint64_t pids_peak = 0;  // v1: pids.peak (kernel >= 6.x); 0 on kernels without it
+  uint64_t io_read_bytes = 0;
+  uint64_t io_write_bytes = 0;
+  uint64_t io_read_ops = 0;
+  uint64_t io_write_ops = 0;
+  uint64_t oom_kills = 0;
+};
+
+// A file descriptor that becomes readable when an OOM event MAY have happened in a container's
+// cgroup: v2 an inotify watch (IN_MODIFY) on memory.events, v1 an eventfd registered through
+// cgroup.event_control on memory.oom_control (the kernel also signals it once when the cgroup is
+// removed). Non-blocking, close-on-exec; owns its fds. Use it on an event loop: when readable,
+// drain() and then compare ContainerCgroup::oom_kill_count().
+class OomWatch {
+ public:
+  OomWatch() = default;
+  OomWatch(UniqueFd notify, UniqueFd control) : fd_(std::move(notify)), control_(std::move(control)) {}
+  int fd() const { return fd_.get(); }
+  // Consumes pending notifications so that the fd is no longer readable. Never blocks.
+  void drain();
+
+ private:
+  UniqueFd fd_;       // eventfd (v1) or inotify (v2)
+  UniqueFd control_;  // v1: the memory.oom_control fd the eventfd was registered with
+};
+
+// The owner of one container's cgroup directories. Destruction kills everything inside and removes
+// the directories, unless release()d or remove()d already.
+class ContainerCgroup {
+ public:
+  ContainerCgroup(ContainerCgroup&& other) noexcept;
+  ContainerCgroup& operator=(ContainerCgroup&& other) noexcept;
+  ContainerCgroup(const ContainerCgroup&) = delete;
+  ContainerCgroup& operator=(const ContainerCgroup&) = delete;
+  ~ContainerCgroup();
+
+  // Parent side, root. Creates plan.path in every hierarchy the host has (enabling controllers in
+  // the ancestors' cgroup.subtree_control on v2, filling v1 cpusets), then writes plan.limits.
+  // `rootfs_device` is what the io limits' "rootfs" means: a path on the container's storage (its
+  // st_dev is the block device; a partition maps to its whole disk). A leftover empty directory
+  // of the same name (a crash) is replaced; a populated one is an error. On error everything
+  // created is removed again. Errors name the file and value: "write /sys/fs/cgroup/memory/
+  // srcompose/lab/web/memory.limit_in_bytes = 67108864: Invalid argument".
+  static Result<ContainerCgroup> create(const HostLayout& host, const plan::CgroupPlan& plan,
+                                        const std::filesystem::path& rootfs_device);
+
+  // Parent side: moves `pid` into the cgroup in every hierarchy. Call before the child runs on
+  // (it waits on the sync channel), so that no process of the container ever escapes accounting.
+  Status attach(pid_t pid) const;
+  // The cgroup.procs files, one per hierarchy (for `exec` to join the container).
+  std::vector<std::filesystem::path> procs_files() const;
+  // "srcompose/<project>/<container>", for display.
+  const std::string& relative_path() const { return relative_path_; }
+
+  // Pause / unpause: v1 freezer.state, else v2 cgroup.freeze; both wait (bounded, ~1 s) until the
+  // kernel reports the state reached. Error ENOTSUP-like message when the host has no freezer.
+  Status freeze() const;
+  Status thaw() const;
+  // Sends SIGKILL to every process in the cgroup and its descendants: v2 (also hybrid's unified
+  // hierarchy) cgroup.kill; on pure v1, freeze, kill every listed pid, thaw (frozen tasks cannot
+  // fork or exit, so no pid is reused meanwhile). Does not wait for them to die.
+  Status kill_all() const;
+  Result<Stats> stats() const;
+  // OOM kills in this cgroup: v2 memory.events oom_kill, v1 memory.oom_control oom_kill. Read it
+  // after the container's exit and before remove() to decide whether it died of OOM.
+  Result<uint64_t> oom_kill_count() const;
+  // No live process in the cgroup (v2/hybrid: cgroup.events populated 0; v1: every cgroup.procs
+  // empty). Exited-but-unreaped processes do not count.
+  Result<bool> empty() const;
+  Result<OomWatch> watch_oom() const;
+
+  // Kills what is left, waits (bounded: 50 x 10 ms) until empty, removes the directories (children
+  // first) in every hierarchy. Idempotent. The project directory is left for remove_project.
+  Status remove();
+  // Keeps the directories on destruction (e.g. handed over to a restarted supervisor).
+  void release() { owns_ = false; }
+
+ private:
+  struct Placement {
+    CgroupVersion version;
+    std::vector<Controller> controllers;
+    std::filesystem::path dir;
+  };
+  ContainerCgroup() = default;
+  const Placement* placement_of(Controller controller) const;
+  const Placement* unified_placement() const;
+
+  std::string relative_path_;
+  std::vector<Placement> placements_;
+  bool owns_ = false;
+};
+
+// Crash cleanup and `down`: kills every process below srcompose/<project> in every hierarchy,
+// waits (bounded) until they are gone and removes all the project's directories, children first;
+// then removes srcompose/ itself if no other project uses it. A missing project is fine.
+Status remove_project(const HostLayout& host, std::string_view project);
+
+// Creates nothing, touches no cgroup: validates the plan's limits against this host before
+// anything starts. CPUs and memory nodes of the cpuset must be online (/sys/devices/system/cpu/
+// online, /sys/devices/system/node/online), io devices must be block devices (and "rootfs" must
+// be on one), each limit's controller must be available, memory_swap needs memory and must not be
+// smaller. Errors name the container and the key: "container web: limits.cpuset: CPU 7 does not
+// exist on this host (online: 0-1)". Any user may call it.
+Status check_limits(const HostLayout& host, const plan::CgroupPlan& plan,
+                    const std::filesystem::path& rootfs_device);
+
+}  // namespace srcompose::cgroup

@@ -1,0 +1,343 @@
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "cgroup/cgroup.hpp"
+#include "cgroup/driver.hpp"
+#include "cgroup/files.hpp"
+
+namespace srcompose::cgroup {
+
+namespace {
+
+// v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes (9223372036854771712 on x86-64).
+constexpr uint64_t kV1Unlimited = uint64_t{1} << 62;
+
+// Creates the container's own directory. A leftover empty one (a crashed run) is removed first so
+// that no limit of an earlier configuration survives; rmdir refuses a populated one (EBUSY).
+Status make_container_directory(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0) return {};
+  if (errno != EEXIST) return Error::last_errno("mkdir " + dir.string());
+  if (::rmdir(dir.c_str()) < 0) {
+    return Error::last_errno("rmdir leftover cgroup " + dir.string())
+        .context("cgroup already exists and is in use (`srcompose down` removes a crashed run's)");
+  }
+  if (::mkdir(dir.c_str(), 0755) < 0) return Error::last_errno("mkdir " + dir.string());
+  return {};
+}
+
+uint64_t value_or_zero(const Result<std::optional<uint64_t>>& value) {
+  return value.ok() && value->has_value() ? **value : 0;
+}
+
+// A file missing on older kernels (memory.peak < 5.19, pids.peak < 6.x) reads as 0; other
+// failures are errors.
+Result<uint64_t> read_optional_counter(const std::filesystem::path& file) {
+  auto value = read_number(file);
+  if (!value) {
+    if (value.error().error_number() == ENOENT) return uint64_t{0};
+    return std::move(value).error();
+  }
+  return value->value_or(0);
+}
+
+Result<uint64_t> read_counter(const std::filesystem::path& file) {
+  auto value = read_number(file);
+  if (!value) return std::move(value).error();
+  return value->value_or(0);
+}
+
+}  // namespace
+
+void OomWatch::drain() {
+  char buffer[4096];
+  while (fd_ && ::read(fd_.get(), buffer, sizeof buffer) > 0) {
+  }
+}
+
+ContainerCgroup::ContainerCgroup(ContainerCgroup&& other) noexcept
+    : relative_path_(std::move(other.relative_path_)),
+      placements_(std::move(other.placements_)),
+      owns_(std::exchange(other.owns_, false)) {}
+
+ContainerCgroup& ContainerCgroup::operator=(ContainerCgroup&& other) noexcept {
+  if (this != &other) {
+    if (owns_) (void)remove();
+    relative_path_ = std::move(other.relative_path_);
+    placements_ = std::move(other.placements_);
+    owns_ = std::exchange(other.owns_, false);
+  }
+  return *this;
+}
+
+ContainerCgroup::~ContainerCgroup() {
+  if (owns_) (void)remove();
+}
+
+Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
+                                                const plan::CgroupPlan& plan,
+                                                const std::filesystem::path& rootfs_device) {
+  auto io = resolve_io_throttles(plan.limits, rootfs_device);
+  if (!io) return std::move(io).error();
+  const ResolvedLimits resolved{plan.limits, std::move(*io)};
+
+  ContainerCgroup cgroup;
+  cgroup.relative_path_ = plan.path;
+  cgroup.owns_ = true;  // from here on, a failure removes what was made
+  for (const auto& hierarchy : host.hierarchies) {
+    bool is_v1 = hierarchy.version == CgroupVersion::v1;
+    auto dir = hierarchy.mount / plan.path;
+    // remove_project of another project may rmdir the shared srcompose/ between our mkdirs
+    // (ENOENT): make the path again, a few times.
+    Status made;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      made = is_v1 ? v1::prepare_ancestors(hierarchy.mount, plan.project_path,
+                                           hierarchy.controllers)
+                   : v2::prepare_ancestors(hierarchy.mount, plan.project_path,
+                                           hierarchy.controllers);
+      if (made) made = make_container_directory(dir);
+      if (made || made.error().error_number() != ENOENT) break;
+    }
+    if (!made) return std::move(made).error();
+    cgroup.placements_.push_back(Placement{hierarchy.version, hierarchy.controllers, dir});
+    auto written = is_v1 ? v1::write_limits(dir, hierarchy.controllers, resolved)
+                         : v2::write_limits(dir, hierarchy.controllers, resolved);
+    if (!written) return std::move(written).error();
+  }
+  return Result<ContainerCgroup>(std::move(cgroup));
+}
+
+const ContainerCgroup::Placement* ContainerCgroup::placement_of(Controller controller) const {
+  for (const auto& placement : placements_) {
+    if (std::find(placement.controllers.begin(), placement.controllers.end(), controller) !=
+        placement.controllers.end()) {
+      return &placement;
+    }
+  }
+  return nullptr;
+}
+
+const ContainerCgroup::Placement* ContainerCgroup::unified_placement() const {
+  for (const auto& placement : placements_) {
+    if (placement.version == CgroupVersion::v2) return &placement;
+  }
+  return nullptr;
+}
+
+Status ContainerCgroup::attach(pid_t pid) const {
+  for (const auto& placement : placements_) {
+    if (auto s = write_value(placement.dir / "cgroup.procs", std::to_string(pid)); !s) return s;
+  }
+  return {};
+}
+
+std::vector<std::filesystem::path> ContainerCgroup::procs_files() const {
+  std::vector<std::filesystem::path> files;
+  for (const auto& placement : placements_) files.push_back(placement.dir / "cgroup.procs");
+  return files;
+}
+
+Status ContainerCgroup::freeze() const {
+  const Placement* freezer = placement_of(Controller::freezer);
+  if (!freezer) return Error::message("freeze " + relative_path_ + ": the host has no freezer");
+  return freezer->version == CgroupVersion::v1 ? v1::set_frozen(freezer->dir, true)
+                                               : v2::set_frozen(freezer->dir, true);
+}
+
+Status ContainerCgroup::thaw() const {
+  const Placement* freezer = placement_of(Controller::freezer);
+  if (!freezer) return Error::message("thaw " + relative_path_ + ": the host has no freezer");
+  return freezer->version == CgroupVersion::v1 ? v1::set_frozen(freezer->dir, false)
+                                               : v2::set_frozen(freezer->dir, false);
+}
+
+Status ContainerCgroup::kill_all() const {
+  const Placement* freezer = placement_of(Controller::freezer);
+  const std::filesystem::path* v1_freezer =
+      freezer && freezer->version == CgroupVersion::v1 ? &freezer->dir : nullptr;
+  if (const Placement* unified = unified_placement()) {
+    auto killed = write_value(unified->dir / "cgroup.kill", "1");
+    // cgroup.kill exists since Linux 5.14; older kernels take the v1 way below.
+    if (killed || killed.error().error_number() != ENOENT) {
+      // A task frozen by the v1 freezer acts on its SIGKILL only once thawed.
+      if (killed && v1_freezer) return write_value(*v1_freezer / "freezer.state", "THAWED");
+      return killed;
+    }
+  }
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& placement : placements_) dirs.push_back(placement.dir);
+  return v1::kill_all(dirs, v1_freezer);
+}
+
+Result<uint64_t> ContainerCgroup::oom_kill_count() const {
+  const Placement* memory = placement_of(Controller::memory);
+  if (!memory) return Error::message("oom count of " + relative_path_ + ": no memory controller");
+  auto file = memory->dir / (memory->version == CgroupVersion::v1 ? "memory.oom_control"
+                                                                  : "memory.events");
+  auto text = read_value(file);
+  if (!text) return std::move(text).error();
+  auto values = parse_flat_keyed(*text);
+  auto found = values.find("oom_kill");
+  return found == values.end() ? uint64_t{0} : found->second;
+}
+
+Result<Stats> ContainerCgroup::stats() const {
+  Stats stats;
+  if (const Placement* memory = placement_of(Controller::memory)) {
+    const auto& dir = memory->dir;
+    if (memory->version == CgroupVersion::v1) {
+      auto current = read_counter(dir / "memory.usage_in_bytes");
+      if (!current) return std::move(current).error();
+      stats.memory_current = *current;
+      stats.memory_peak = value_or_zero(read_number(dir / "memory.max_usage_in_bytes"));
+      uint64_t limit = value_or_zero(read_number(dir / "memory.limit_in_bytes"));
+      stats.memory_limit = limit >= kV1Unlimited ? 0 : limit;
+    } else {
+      auto current = read_counter(dir / "memory.current");
+      if (!current) return std::move(current).error();
+      stats.memory_current = *current;
+      auto peak = read_optional_counter(dir / "memory.peak");
+      if (!peak) return std::move(peak).error();
+      stats.memory_peak = *peak;
+      stats.memory_limit = value_or_zero(read_number(dir / "memory.max"));
+    }
+    auto ooms = oom_kill_count();
+    if (!ooms) return std::move(ooms).error();
+    stats.oom_kills = *ooms;
+  }
+  if (const Placement* cpu = placement_of(Controller::cpuacct)) {
+    if (cpu->version == CgroupVersion::v1) {
+      auto user = read_counter(cpu->dir / "cpuacct.usage_user");
+      auto system = read_counter(cpu->dir / "cpuacct.usage_sys");
+      if (!user) return std::move(user).error();
+      if (!system) return std::move(system).error();
+      stats.cpu_user_usec = *user / 1000;  // nanoseconds
+      stats.cpu_system_usec = *system / 1000;
+    } else {
+      auto text = read_value(cpu->dir / "cpu.stat");
+      if (!text) return std::move(text).error();
+      auto values = parse_flat_keyed(*text);
+      stats.cpu_user_usec = values["user_usec"];
+      stats.cpu_system_usec = values["system_usec"];
+    }
+  }
+  if (const Placement* pids = placement_of(Controller::pids)) {
+    auto current = read_counter(pids->dir / "pids.current");
+    if (!current) return std::move(current).error();
+    stats.pids_current = *current;
+    auto peak = read_optional_counter(pids->dir / "pids.peak");
+    if (!peak) return std::move(peak).error();
+    stats.pids_peak = *peak;
+  }
+  if (const Placement* io = placement_of(Controller::io)) {
+    if (io->version == CgroupVersion::v1) {
+      // The throttle layer's counters: the only v1 io statistics with the mq-deadline/none
+      // schedulers (the blkio.bfq.* ones count only under bfq).
+      auto bytes = read_value(io->dir / "blkio.throttle.io_service_bytes_recursive");
+      auto ops = read_value(io->dir / "blkio.throttle.io_serviced_recursive");
+      if (!bytes) return std::move(bytes).error();
+      if (!ops) return std::move(ops).error();
+      auto byte_totals = parse_v1_blkio_rwstat(*bytes);
+      auto op_totals = parse_v1_blkio_rwstat(*ops);
+      stats.io_read_bytes = byte_totals.read;
+      stats.io_write_bytes = byte_totals.write;
+      stats.io_read_ops = op_totals.read;
+      stats.io_write_ops = op_totals.write;
+    } else {
+      auto text = read_value(io->dir / "io.stat");
+      if (!text) return std::move(text).error();
+      auto counters = parse_v2_io_stat(*text);
+      stats.io_read_bytes = counters.read_bytes;
+      stats.io_write_bytes = counters.write_bytes;
+      stats.io_read_ops = counters.read_ops;
+      stats.io_write_ops = counters.write_ops;
+    }
+  }
+  return stats;
+}
+
+Result<bool> ContainerCgroup::empty() const {
+  if (const Placement* unified = unified_placement()) {
+    auto events = read_value(unified->dir / "cgroup.events");
+    if (!events) return std::move(events).error();
+    auto values = parse_flat_keyed(*events);
+    return values["populated"] == 0;
+  }
+  for (const auto& placement : placements_) {
+    auto pids = list_procs_recursive(placement.dir);
+    if (!pids) return std::move(pids).error();
+    if (!pids->empty()) return false;
+  }
+  return true;
+}
+
+Result<OomWatch> ContainerCgroup::watch_oom() const {
+  const Placement* memory = placement_of(Controller::memory);
+  if (!memory) return Error::message("watch oom of " + relative_path_ + ": no memory controller");
+  if (memory->version == CgroupVersion::v2) {
+    // The kernel calls cgroup_file_notify() on memory.events for every oom/oom_kill event, which
+    // inotify reports as IN_MODIFY.
+    UniqueFd notify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!notify) return Error::last_errno("inotify_init1");
+    auto events = memory->dir / "memory.events";
+    if (::inotify_add_watch(notify.get(), events.c_str(), IN_MODIFY) < 0) {
+      return Error::last_errno("inotify_add_watch " + events.string());
+    }
+    return OomWatch(std::move(notify), UniqueFd());
+  }
+  // cgroup v1 memory notification API (Documentation/admin-guide/cgroup-v1/memory.rst, 9):
+  // write "<eventfd> <fd of memory.oom_control>" to cgroup.event_control.
+  UniqueFd notify(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!notify) return Error::last_errno("eventfd");
+  auto control_path = memory->dir / "memory.oom_control";
+  UniqueFd control(::open(control_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!control) return Error::last_errno("open " + control_path.string());
+  auto registration = std::to_string(notify.get()) + " " + std::to_string(control.get());
+  if (auto s = write_value(memory->dir / "cgroup.event_control", registration); !s) {
+    return std::move(s).error();
+  }
+  return OomWatch(std::move(notify), std::move(control));
+}
+
+Status ContainerCgroup::remove() {
+  if (placements_.empty()) {
+    owns_ = false;
+    return {};
+  }
+  auto context = "remove cgroup " + relative_path_;
+  // 50 x 10 ms: killed tasks leave within milliseconds unless stuck in the kernel (D state).
+  bool is_empty = false;
+  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
+    if (attempt % 10 == 0) {
+      if (auto killed = kill_all(); !killed) return std::move(killed).error().context(context);
+    }
+    auto result = empty();
+    if (!result) return std::move(result).error().context(context);
+    is_empty = *result;
+    if (!is_empty) sleep_milliseconds(10);
+  }
+  if (!is_empty) {
+    return Error::from_errno("wait until " + relative_path_ + " is empty", ETIMEDOUT)
+        .context(context);
+  }
+  // rmdir can still see EBUSY briefly after the last task left (css offlining is asynchronous).
+  Status status;
+  for (auto it = placements_.begin(); it != placements_.end();) {
+    status = remove_tree(it->dir);
+    for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
+         ++attempt) {
+      sleep_milliseconds(10);
+      status = remove_tree(it->dir);
+    }
+    if (!status) return std::move(status).error().context(context);
+    it = placements_.erase(it);
+  }
+  owns_ = false;
+  return {};
+}
+
+}  // namespace srcompose::cgroup

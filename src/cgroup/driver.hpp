@@ -1,0 +1,59 @@
+// The two cgroup drivers: how v1 and v2 directories are prepared and how limits become files.
+// Internal to src/cgroup. Every function takes the directory it works on, so that tests can point
+// it at a fake tree of regular files laid out like cgroupfs.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "cgroup/layout.hpp"
+#include "cgroup/values.hpp"
+#include "common/error.hpp"
+#include "spec/lab.hpp"
+
+namespace srcompose::cgroup {
+
+// The plan's limits with io devices resolved to whole-disk device numbers.
+struct ResolvedLimits {
+  spec::Limits limits;  // the io_* vectors are ignored: `io` replaces them
+  std::vector<IoThrottle> io;
+};
+
+namespace v1 {
+
+// Creates the intermediate directories <mount>/srcompose and <mount>/<project_path> (existing ones
+// are fine) and makes them usable by the controllers of this hierarchy: an empty cpuset.cpus or
+// cpuset.mems is copied from the parent, because v1 refuses tasks in a cpuset without them.
+Status prepare_ancestors(const std::filesystem::path& mount, std::string_view project_path,
+                         const std::vector<Controller>& controllers);
+// Writes the limits for `controllers` into the container's directory `dir` (created by the
+// caller; its parent already prepared). cpuset.cpus/.mems are always written (given or inherited).
+Status write_limits(const std::filesystem::path& dir, const std::vector<Controller>& controllers,
+                    const ResolvedLimits& limits);
+// freezer.state FROZEN / THAWED, waiting (bounded) until the state reads FROZEN.
+Status set_frozen(const std::filesystem::path& dir, bool frozen);
+// SIGKILL to every pid in `dirs` and their descendants. With a freezer directory (covering the
+// same processes) they are frozen first and thawed after, so no pid can exit and be reused between
+// reading it and killing it, and no fork escapes; without one a fork may escape: callers repeat
+// while waiting for the cgroup to empty.
+Status kill_all(const std::vector<std::filesystem::path>& dirs,
+                const std::filesystem::path* freezer_dir);
+
+}  // namespace v1
+
+namespace v2 {
+
+// Creates the intermediate directories and enables the controllers this hierarchy drives (those
+// among cpuset, cpu, io, memory, pids) in cgroup.subtree_control of the mount's root and of every
+// intermediate directory, writing only the ones not yet enabled, in one write per directory.
+Status prepare_ancestors(const std::filesystem::path& mount, std::string_view project_path,
+                         const std::vector<Controller>& controllers);
+Status write_limits(const std::filesystem::path& dir, const std::vector<Controller>& controllers,
+                    const ResolvedLimits& limits);
+// cgroup.freeze 1 / 0, then waits (bounded) until cgroup.events says "frozen 1" / "frozen 0".
+Status set_frozen(const std::filesystem::path& dir, bool frozen);
+
+}  // namespace v2
+
+}  // namespace srcompose::cgroup

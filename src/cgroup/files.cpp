@@ -1,0 +1,177 @@
+#include "cgroup/files.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <ctime>
+
+#include "common/unique_fd.hpp"
+
+namespace srcompose::cgroup {
+
+namespace {
+
+std::optional<uint64_t> to_number(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  return text;
+}
+
+// Splits on any of `separators`, dropping empty pieces.
+std::vector<std::string_view> split(std::string_view text, std::string_view separators) {
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find_first_of(separators, start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) pieces.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return pieces;
+}
+
+}  // namespace
+
+Status write_value(const std::filesystem::path& file, std::string_view value) {
+  auto operation = [&] { return "write " + file.string() + " = " + std::string(value); };
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd) return Error::last_errno(operation());
+  ssize_t written = ::write(fd.get(), value.data(), value.size());
+  if (written < 0) return Error::last_errno(operation());
+  if (static_cast<size_t>(written) != value.size()) {
+    return Error::message(operation() + ": short write");
+  }
+  return {};
+}
+
+Result<std::string> read_value(const std::filesystem::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + file.string());
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Error::last_errno("read " + file.string());
+    }
+    if (got == 0) break;
+    content.append(buffer, static_cast<size_t>(got));
+  }
+  return content;
+}
+
+Result<std::string> read_trimmed(const std::filesystem::path& file) {
+  auto content = read_value(file);
+  if (!content) return std::move(content).error();
+  return std::string(trim(*content));
+}
+
+Result<std::optional<uint64_t>> read_number(const std::filesystem::path& file) {
+  auto content = read_trimmed(file);
+  if (!content) return std::move(content).error();
+  if (*content == "max") return std::optional<uint64_t>{};
+  auto value = to_number(*content);
+  if (!value) return Error::message("read " + file.string() + ": not a number: \"" + *content + "\"");
+  return std::optional<uint64_t>{*value};
+}
+
+std::map<std::string, uint64_t, std::less<>> parse_flat_keyed(std::string_view text) {
+  std::map<std::string, uint64_t, std::less<>> values;
+  for (auto line : split(text, "\n")) {
+    auto fields = split(line, " \t");
+    if (fields.size() != 2) continue;
+    if (auto value = to_number(fields[1])) values[std::string(fields[0])] = *value;
+  }
+  return values;
+}
+
+IoCounters parse_v2_io_stat(std::string_view text) {
+  IoCounters counters;
+  for (auto line : split(text, "\n")) {
+    auto fields = split(line, " ");
+    for (size_t i = 1; i < fields.size(); ++i) {
+      size_t equals = fields[i].find('=');
+      if (equals == std::string_view::npos) continue;
+      auto key = fields[i].substr(0, equals);
+      auto value = to_number(fields[i].substr(equals + 1)).value_or(0);
+      if (key == "rbytes") counters.read_bytes += value;
+      if (key == "wbytes") counters.write_bytes += value;
+      if (key == "rios") counters.read_ops += value;
+      if (key == "wios") counters.write_ops += value;
+    }
+  }
+  return counters;
+}
+
+ReadWrite parse_v1_blkio_rwstat(std::string_view text) {
+  ReadWrite totals;
+  for (auto line : split(text, "\n")) {
+    auto fields = split(line, " ");
+    // "254:0 Read 4096"; the "Total N" summary line has two fields and is skipped.
+    if (fields.size() != 3) continue;
+    auto value = to_number(fields[2]).value_or(0);
+    if (fields[1] == "Read") totals.read += value;
+    if (fields[1] == "Write") totals.write += value;
+  }
+  return totals;
+}
+
+Status make_directory(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) {
+    return Error::last_errno("mkdir " + dir.string());
+  }
+  return {};
+}
+
+Result<std::vector<pid_t>> list_procs_recursive(const std::filesystem::path& dir) {
+  std::vector<pid_t> pids;
+  auto content = read_value(dir / "cgroup.procs");
+  if (!content) return std::move(content).error();
+  for (auto line : split(*content, "\n")) {
+    if (auto pid = to_number(line)) pids.push_back(static_cast<pid_t>(*pid));
+  }
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (!entry.is_directory(error)) continue;
+    auto below = list_procs_recursive(entry.path());
+    if (!below) return std::move(below).error();
+    pids.insert(pids.end(), below->begin(), below->end());
+  }
+  if (error) return Error::from_errno("list " + dir.string(), error.value());
+  return pids;
+}
+
+Status remove_tree(const std::filesystem::path& dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (!entry.is_directory(error) || entry.is_symlink(error)) continue;
+    if (auto removed = remove_tree(entry.path()); !removed) return removed;
+  }
+  if (error && error.value() != ENOENT) {
+    return Error::from_errno("list " + dir.string(), error.value());
+  }
+  if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) return Error::last_errno("rmdir " + dir.string());
+  return {};
+}
+
+void sleep_milliseconds(int milliseconds) {
+  timespec delay{milliseconds / 1000, static_cast<long>(milliseconds % 1000) * 1'000'000L};
+  while (::nanosleep(&delay, &delay) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace srcompose::cgroup

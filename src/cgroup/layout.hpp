@@ -1,0 +1,71 @@
+// The host's cgroup layout: which hierarchies are mounted where, and which one drives each
+// controller. Detected once at start; immutable afterwards.
+//
+// A controller is driven by exactly one hierarchy: by its v1 hierarchy when one is mounted (the
+// kernel then hides it from cgroup2's cgroup.controllers), otherwise by the unified hierarchy when
+// it is available there. Never half of each for one controller.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace srcompose::cgroup {
+
+// The controllers srcompose uses. `cpuacct` and `freezer` are v1 controllers; on the unified
+// hierarchy their job is done by core files (cpu.stat, cgroup.freeze) that every cgroup2 has.
+enum class Controller { cpu, cpuacct, cpuset, memory, pids, io, freezer };
+
+inline constexpr Controller kAllControllers[] = {Controller::cpu,    Controller::cpuacct,
+                                                 Controller::cpuset, Controller::memory,
+                                                 Controller::pids,   Controller::io,
+                                                 Controller::freezer};
+
+// "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "freezer": the v1 mount option names.
+std::string_view v1_name(Controller controller);
+// "cpu", "cpuset", "memory", "pids", "io"; "" for cpuacct and freezer (core files on cgroup2).
+std::string_view v2_name(Controller controller);
+// The name used in messages ("io", "cpuacct", ...).
+std::string_view display_name(Controller controller);
+
+enum class CgroupVersion { v1, v2 };
+
+// One mounted hierarchy that srcompose places containers in.
+struct Hierarchy {
+  CgroupVersion version = CgroupVersion::v1;
+  std::filesystem::path mount;           // e.g. /sys/fs/cgroup/memory or /sys/fs/cgroup
+  std::vector<Controller> controllers;   // the controllers this hierarchy drives (may be empty)
+};
+
+struct HostLayout {
+  // Layout of the host: pure v2 (`unified`), v1 only (`legacy`), or v1 controllers plus a cgroup2
+  // mount (`hybrid`, as systemd's "hybrid" mode and this project's development machines).
+  enum class Mode { legacy, hybrid, unified };
+
+  // v1 hierarchies that drive at least one known controller, in mountinfo order, then the cgroup2
+  // mount if there is one (always listed, even without controllers: it gives cgroup.kill,
+  // cgroup.events and cgroup.freeze on hybrid hosts).
+  std::vector<Hierarchy> hierarchies;
+
+  Mode mode() const;
+  // The cgroup2 hierarchy, or nullptr.
+  const Hierarchy* unified() const;
+  // The hierarchy that drives `controller`, or nullptr when the host lacks it.
+  const Hierarchy* driver_of(Controller controller) const;
+  bool has(Controller controller) const { return driver_of(controller) != nullptr; }
+};
+
+std::string_view to_string(HostLayout::Mode mode);
+
+// Pure: builds the layout from the text of /proc/self/mountinfo and of the cgroup2 mount's
+// cgroup.controllers ("" when there is no cgroup2 mount or it offers nothing).
+HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view unified_controllers);
+
+// Reads /proc/self/mountinfo, the cgroup2 root's cgroup.controllers and /proc/filesystems. Any
+// process may call it. Errors: unreadable files, or no cgroup filesystem mounted at all.
+Result<HostLayout> detect_host();
+
+}  // namespace srcompose::cgroup

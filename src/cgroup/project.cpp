@@ -1,0 +1,200 @@
+// Project-wide operations: crash cleanup of every cgroup of a project, and the check of a plan's
+// limits against the host before anything is created.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "cgroup/cgroup.hpp"
+#include "cgroup/driver.hpp"
+#include "cgroup/files.hpp"
+#include "cgroup/values.hpp"
+
+namespace srcompose::cgroup {
+
+namespace {
+
+constexpr std::string_view kTopDirectory = "srcompose";
+
+// No live process left below `dir` of `hierarchy`.
+Result<bool> tree_empty(const Hierarchy& hierarchy, const std::filesystem::path& dir) {
+  if (hierarchy.version == CgroupVersion::v2) {
+    auto events = read_value(dir / "cgroup.events");
+    if (!events) return std::move(events).error();
+    return parse_flat_keyed(*events)["populated"] == 0;
+  }
+  auto pids = list_procs_recursive(dir);
+  if (!pids) return std::move(pids).error();
+  return pids->empty();
+}
+
+Status kill_project(const HostLayout& host, const std::filesystem::path& relative) {
+  std::vector<std::filesystem::path> v1_dirs;
+  const std::filesystem::path* v1_freezer = nullptr;
+  std::filesystem::path freezer_dir;
+  Status status;
+  for (const auto& hierarchy : host.hierarchies) {
+    auto dir = hierarchy.mount / relative;
+    if (::access(dir.c_str(), F_OK) < 0) continue;
+    if (hierarchy.version == CgroupVersion::v2) {
+      // cgroup.kill kills the whole subtree; ENOENT on kernels < 5.14 leaves it to the v1 way.
+      auto killed = write_value(dir / "cgroup.kill", "1");
+      if (!killed && killed.error().error_number() != ENOENT) status = std::move(killed);
+      if (killed) continue;
+    }
+    v1_dirs.push_back(dir);
+    if (hierarchy.version == CgroupVersion::v1 &&
+        std::find(hierarchy.controllers.begin(), hierarchy.controllers.end(),
+                  Controller::freezer) != hierarchy.controllers.end()) {
+      freezer_dir = dir;
+      v1_freezer = &freezer_dir;
+    }
+  }
+  if (!v1_dirs.empty()) {
+    auto killed = v1::kill_all(v1_dirs, v1_freezer);
+    if (!killed && status.ok()) status = std::move(killed);
+  }
+  return status;
+}
+
+Status check_controller(const HostLayout& host, Controller controller) {
+  if (host.has(controller)) return {};
+  return Error::message("the host's cgroups have no " + std::string(display_name(controller)) +
+                        " controller (layout " + std::string(to_string(host.mode())) + ")");
+}
+
+Status check_ids_online(std::string_view value, const std::filesystem::path& online_file,
+                        std::string_view what, std::string_view fallback) {
+  auto wanted = parse_id_list(value);
+  if (!wanted) return std::move(wanted).error();
+  if (wanted->empty()) return Error::message("empty list");
+  auto online_text = read_trimmed(online_file);
+  std::string online = online_text ? *online_text : std::string(fallback);
+  auto available = parse_id_list(online);
+  if (!available) return std::move(available).error().context(online_file.string());
+  for (unsigned id : *wanted) {
+    if (!std::binary_search(available->begin(), available->end(), id)) {
+      return Error::message(std::string(what) + " " + std::to_string(id) +
+                            " does not exist on this host (online: " + online + ")");
+    }
+  }
+  return {};
+}
+
+Status check_plan_limits(const HostLayout& host, const plan::CgroupPlan& plan,
+                         const std::filesystem::path& rootfs_device) {
+  const spec::Limits& limits = plan.limits;
+  auto check = [](Status status, const char* key) -> Status {
+    if (!status) return std::move(status).error().context(std::string("limits.") + key);
+    return {};
+  };
+  if (limits.memory) {
+    if (auto s = check(check_controller(host, Controller::memory), "memory"); !s) return s;
+  }
+  if (limits.memory_swap) {
+    if (!limits.memory) {
+      return Error::message("needs limits.memory (memory_swap is memory + swap)")
+          .context("limits.memory_swap");
+    }
+    if (*limits.memory_swap < *limits.memory) {
+      return Error::message("smaller than limits.memory (memory_swap is memory + swap)")
+          .context("limits.memory_swap");
+    }
+  }
+  if (limits.cpu_weight) {
+    if (auto s = check(check_controller(host, Controller::cpu), "cpu_weight"); !s) return s;
+    if (*limits.cpu_weight < 1 || *limits.cpu_weight > 10'000) {
+      return Error::message("must be 1..10000").context("limits.cpu_weight");
+    }
+  }
+  if (limits.cpus) {
+    if (auto s = check(check_controller(host, Controller::cpu), "cpus"); !s) return s;
+    if (!(*limits.cpus >= 0.01)) return Error::message("must be >= 0.01").context("limits.cpus");
+  }
+  if (limits.cpuset) {
+    if (auto s = check(check_controller(host, Controller::cpuset), "cpuset"); !s) return s;
+    auto s = check_ids_online(*limits.cpuset, "/sys/devices/system/cpu/online", "CPU", "0");
+    if (!s) return check(std::move(s), "cpuset");
+  }
+  if (limits.cpuset_mems) {
+    if (auto s = check(check_controller(host, Controller::cpuset), "cpuset_mems"); !s) return s;
+    // Without NUMA support there is no node directory: node 0 is the only memory node.
+    auto s = check_ids_online(*limits.cpuset_mems, "/sys/devices/system/node/online",
+                              "memory node", "0");
+    if (!s) return check(std::move(s), "cpuset_mems");
+  }
+  if (limits.pids) {
+    if (auto s = check(check_controller(host, Controller::pids), "pids"); !s) return s;
+  }
+  bool has_io = !limits.io_read_bps.empty() || !limits.io_write_bps.empty() ||
+                !limits.io_read_iops.empty() || !limits.io_write_iops.empty();
+  if (has_io) {
+    if (auto s = check(check_controller(host, Controller::io), "io"); !s) return s;
+    auto resolved = resolve_io_throttles(limits, rootfs_device);
+    if (!resolved) return std::move(resolved).error();
+  }
+  return {};
+}
+
+}  // namespace
+
+Status remove_project(const HostLayout& host, std::string_view project) {
+  // The name becomes a path component of a recursive removal: refuse anything that is not one.
+  if (project.empty() || project == "." || project == ".." ||
+      project.find('/') != std::string_view::npos) {
+    return Error::message("remove cgroups: bad project name \"" + std::string(project) + "\"");
+  }
+  auto relative = std::filesystem::path(kTopDirectory) / project;
+  auto context = "remove cgroups of project " + std::string(project);
+
+  bool is_empty = false;
+  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
+    if (attempt % 10 == 0) {
+      if (auto killed = kill_project(host, relative); !killed) {
+        return std::move(killed).error().context(context);
+      }
+    }
+    is_empty = true;
+    for (const auto& hierarchy : host.hierarchies) {
+      auto dir = hierarchy.mount / relative;
+      if (::access(dir.c_str(), F_OK) < 0) continue;
+      auto result = tree_empty(hierarchy, dir);
+      if (!result) return std::move(result).error().context(context);
+      is_empty = is_empty && *result;
+    }
+    if (!is_empty) sleep_milliseconds(10);
+  }
+  if (!is_empty) {
+    return Error::from_errno("wait until " + relative.string() + " is empty", ETIMEDOUT)
+        .context(context);
+  }
+  for (const auto& hierarchy : host.hierarchies) {
+    auto dir = hierarchy.mount / relative;
+    Status status = remove_tree(dir);
+    for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
+         ++attempt) {
+      sleep_milliseconds(10);
+      status = remove_tree(dir);
+    }
+    if (!status) return std::move(status).error().context(context);
+    // srcompose/ is shared by every project: it goes when the last one does. Another project
+    // creating its directory at the same moment makes this rmdir fail, which is fine.
+    auto top = hierarchy.mount / kTopDirectory;
+    if (::rmdir(top.c_str()) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY) {
+      return Error::last_errno("rmdir " + top.string()).context(context);
+    }
+  }
+  return {};
+}
+
+Status check_limits(const HostLayout& host, const plan::CgroupPlan& plan,
+                    const std::filesystem::path& rootfs_device) {
+  auto status = check_plan_limits(host, plan, rootfs_device);
+  if (!status) {
+    auto container = std::filesystem::path(plan.path).filename().string();
+    return std::move(status).error().context("container " + container);
+  }
+  return {};
+}
+
+}  // namespace srcompose::cgroup

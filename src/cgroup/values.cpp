@@ -1,0 +1,167 @@
+#include "cgroup/values.hpp"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "cgroup/files.hpp"
+
+namespace srcompose::cgroup {
+
+namespace {
+
+std::optional<unsigned> to_unsigned(std::string_view text) {
+  unsigned value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// Parses "MAJ:MIN" (the `dev` files of sysfs).
+std::optional<std::pair<unsigned, unsigned>> parse_device_number(std::string_view text) {
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto major_number = to_unsigned(text.substr(0, colon));
+  auto minor_number = to_unsigned(text.substr(colon + 1));
+  if (!major_number || !minor_number) return std::nullopt;
+  return std::pair{*major_number, *minor_number};
+}
+
+std::optional<uint64_t> IoThrottle::*field_of(int which) {
+  switch (which) {
+    case 0: return &IoThrottle::read_bps;
+    case 1: return &IoThrottle::write_bps;
+    case 2: return &IoThrottle::read_iops;
+    default: return &IoThrottle::write_iops;
+  }
+}
+
+}  // namespace
+
+uint64_t cpu_weight_to_shares(uint64_t weight) {
+  weight = std::clamp<uint64_t>(weight, 1, 10'000);
+  return 2 + ((weight - 1) * 262'142) / 9'999;
+}
+
+uint64_t cpu_shares_to_weight(uint64_t shares) {
+  shares = std::clamp<uint64_t>(shares, 2, 262'144);
+  return 1 + ((shares - 2) * 9'999) / 262'142;
+}
+
+uint64_t cpus_to_quota_usec(double cpus) {
+  double quota = std::round(cpus * static_cast<double>(kCfsPeriodUsec));
+  if (!(quota >= 1000.0)) return 1000;
+  return static_cast<uint64_t>(quota);
+}
+
+Result<std::vector<unsigned>> parse_id_list(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  std::vector<unsigned> ids;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view piece = text.substr(start, end - start);
+    size_t dash = piece.find('-');
+    auto first = to_unsigned(piece.substr(0, dash));
+    auto last = dash == std::string_view::npos ? first : to_unsigned(piece.substr(dash + 1));
+    if (!first || !last || *last < *first || *last - *first > 65'535) {
+      return Error::message("bad list element \"" + std::string(piece) + "\" in \"" +
+                            std::string(text) + "\"");
+    }
+    for (unsigned id = *first; id <= *last; ++id) ids.push_back(id);
+    start = end + 1;
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+std::string format_io_max(const IoThrottle& throttle) {
+  static constexpr const char* kKeys[] = {"rbps", "wbps", "riops", "wiops"};
+  std::string line = throttle.device();
+  for (int which = 0; which < 4; ++which) {
+    const auto& value = throttle.*field_of(which);
+    if (value) line += std::string(" ") + kKeys[which] + "=" + std::to_string(*value);
+  }
+  return line;
+}
+
+Result<std::pair<unsigned, unsigned>> whole_disk(unsigned major_number, unsigned minor_number,
+                                                 const std::filesystem::path& sys_dev_block) {
+  auto node = sys_dev_block / (std::to_string(major_number) + ":" + std::to_string(minor_number));
+  std::error_code error;
+  if (!std::filesystem::exists(node / "partition", error)) {
+    if (!std::filesystem::exists(node, error)) {
+      return Error::message("no block device " + std::to_string(major_number) + ":" +
+                            std::to_string(minor_number) + " (" + node.string() + " missing)");
+    }
+    return std::pair{major_number, minor_number};
+  }
+  // /sys/dev/block/MAJ:MIN links to .../block/vda/vda1: the disk is the parent directory.
+  auto resolved = std::filesystem::canonical(node, error);
+  if (error) return Error::from_errno("resolve " + node.string(), error.value());
+  auto dev = read_trimmed(resolved.parent_path() / "dev");
+  if (!dev) return std::move(dev).error();
+  auto number = parse_device_number(*dev);
+  if (!number) {
+    return Error::message("bad device number \"" + *dev + "\" in " +
+                          (resolved.parent_path() / "dev").string());
+  }
+  return *number;
+}
+
+Result<std::vector<IoThrottle>> resolve_io_throttles(const spec::Limits& limits,
+                                                     const std::filesystem::path& rootfs_device,
+                                                     const std::filesystem::path& sys_dev_block) {
+  const std::pair<const char*, const std::vector<spec::DeviceLimit>*> keys[] = {
+      {"io_read_bps", &limits.io_read_bps},
+      {"io_write_bps", &limits.io_write_bps},
+      {"io_read_iops", &limits.io_read_iops},
+      {"io_write_iops", &limits.io_write_iops}};
+  std::vector<IoThrottle> throttles;
+  for (int which = 0; which < 4; ++which) {
+    auto [key, device_limits] = keys[which];
+    for (const auto& limit : *device_limits) {
+      auto context = std::string("limits.") + key + " " + limit.device;
+      struct stat info {};
+      dev_t device = 0;
+      if (limit.device == "rootfs") {
+        if (::stat(rootfs_device.c_str(), &info) < 0) {
+          return Error::last_errno("stat " + rootfs_device.string()).context(context);
+        }
+        device = info.st_dev;
+        if (::major(device) == 0) {
+          return Error::message("the container's storage " + rootfs_device.string() +
+                                " is not on a block device (device " +
+                                std::to_string(::major(device)) + ":" +
+                                std::to_string(::minor(device)) + ")")
+              .context(context);
+        }
+      } else {
+        if (::stat(limit.device.c_str(), &info) < 0) {
+          return Error::last_errno("stat " + limit.device).context(context);
+        }
+        if (!S_ISBLK(info.st_mode)) {
+          return Error::message(limit.device + " is not a block device").context(context);
+        }
+        device = info.st_rdev;
+      }
+      auto disk = whole_disk(::major(device), ::minor(device), sys_dev_block);
+      if (!disk) return std::move(disk).error().context(context);
+      auto found = std::find_if(throttles.begin(), throttles.end(), [&](const IoThrottle& t) {
+        return t.major == disk->first && t.minor == disk->second;
+      });
+      if (found == throttles.end()) {
+        found = throttles.insert(throttles.end(), IoThrottle{disk->first, disk->second, {}, {}, {}, {}});
+      }
+      (*found).*field_of(which) = limit.value;
+    }
+  }
+  return throttles;
+}
+
+}  // namespace srcompose::cgroup

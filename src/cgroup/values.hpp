@@ -1,0 +1,58 @@
+// Limit values as the cgroup files want them: conversions between the v1 and v2 scales, CPU list
+// parsing, block device resolution. Internal to src/cgroup; the pure parts are unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "spec/lab.hpp"
+
+namespace srcompose::cgroup {
+
+// cgroup v2 cpu.weight (1..10000, default 100) <-> v1 cpu.shares (2..262144, default 1024), the
+// conversion of the kernel's cgroup v1/v2 documentation as implemented by crun and runc:
+// shares = 2 + ((weight - 1) * 262142) / 9999, and its inverse.
+uint64_t cpu_weight_to_shares(uint64_t weight);
+uint64_t cpu_shares_to_weight(uint64_t shares);
+
+inline constexpr uint64_t kCfsPeriodUsec = 100'000;
+// Quota in microseconds per kCfsPeriodUsec for `cpus` CPUs, rounded, at least the kernel's minimum
+// of 1000 us (a smaller quota is refused with EINVAL).
+uint64_t cpus_to_quota_usec(double cpus);
+
+// "0-2,5" -> {0, 1, 2, 5}, sorted, without duplicates. The format of cpuset.cpus and of
+// /sys/devices/system/cpu/online. Errors name the bad piece.
+Result<std::vector<unsigned>> parse_id_list(std::string_view text);
+
+// The io limits of one block device (whole disk), resolved to its device number.
+struct IoThrottle {
+  unsigned major = 0;
+  unsigned minor = 0;
+  std::optional<uint64_t> read_bps, write_bps, read_iops, write_iops;
+  std::string device() const { return std::to_string(major) + ":" + std::to_string(minor); }
+};
+
+// v2 io.max line for one device: "254:0 rbps=1048576 wbps=1048576 riops=max wiops=max" with only
+// the keys that are set ("254:0 rbps=1048576").
+std::string format_io_max(const IoThrottle& throttle);
+
+// Resolves every io_* limit's device to the whole disk's MAJ:MIN, merging limits of one device.
+// A device path must be a block device (its st_rdev); "rootfs" means the st_dev of
+// `rootfs_device` (the container's storage directory). A partition maps to its disk, because
+// the kernel throttles only whole disks (blkcg_conf_open_bdev refuses partitions with ENODEV).
+// `sys_dev_block` is /sys/dev/block, a parameter for tests. Errors name the key and device.
+Result<std::vector<IoThrottle>> resolve_io_throttles(
+    const spec::Limits& limits, const std::filesystem::path& rootfs_device,
+    const std::filesystem::path& sys_dev_block = "/sys/dev/block");
+
+// MAJ:MIN of the whole disk holding `major:minor` (itself when it is not a partition), read from
+// <sys_dev_block>/MAJ:MIN/partition and the parent directory's `dev` file.
+Result<std::pair<unsigned, unsigned>> whole_disk(unsigned major, unsigned minor,
+                                                 const std::filesystem::path& sys_dev_block);
+
+}  // namespace srcompose::cgroup

@@ -1,0 +1,43 @@
+// What every command shares: the global options, finding the project and its lab file, and printing
+// an error as one line.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "spec/lab.hpp"
+#include "supervisor/json.hpp"
+#include "supervisor/state_dir.hpp"
+
+namespace srcompose::cli {
+
+struct GlobalOptions {
+  std::string file;       // -f: the lab file
+  std::string project;    // -p: the project name
+  std::string state_dir;  // --state-dir
+};
+
+// The project a command acts on: from -p, else from the lab file (-f, or srcompose.toml / lab.toml in
+// the current directory). `lab` is loaded when a file was found or `need_lab` is set.
+struct ProjectRef {
+  std::string name;
+  std::optional<spec::Lab> lab;
+  supervisor::StatePaths paths;
+};
+
+// Prints the lab file's diagnostics (one line each) and fails when it does not load.
+Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab);
+
+// Loads the lab file as it was when the lab came up (the copy in the state directory), for commands
+// that need the plan of a running lab (`exec`).
+Result<spec::Lab> load_running_lab(const ProjectRef& project);
+
+// Reads the supervisor's state file (containers, pids, storage dir) of a running or crashed lab.
+Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths);
+
+// "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
+int report_error(const Error& error);
+
+}  // namespace srcompose::cli

@@ -1,0 +1,58 @@
+// `srcompose exec NAME CMD...`: runs a command inside a running container (its namespaces, cgroup,
+// user, capabilities and seccomp filter), stdio passed through, its exit code returned.
+#include <signal.h>
+#include <sys/pidfd.h>
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "plan/lab_plan.hpp"
+#include "rootfs/prepare.hpp"
+#include "runtime/container.hpp"
+#include "security/seccomp.hpp"
+
+namespace srcompose::cli {
+
+namespace json = supervisor::json;
+
+int run_exec(const GlobalOptions& global, const std::string& container, const std::vector<std::string>& argv) {
+  auto project = resolve_project(global, /*need_lab=*/false);
+  if (!project) return report_error(project.error());
+  auto state = read_state(project->paths);
+  if (!state) return report_error(Error::message("lab " + project->name + " is not up"));
+  std::optional<supervisor::ContainerStatus> status;
+  for (const auto& value : state->at("containers").as_array()) {
+    auto each = supervisor::container_status_from_json(value.as_object());
+    if (each.name == container) status = std::move(each);
+  }
+  if (!status) return report_error(Error::message("no container " + container + " in lab " + project->name));
+  if (status->pid <= 0) return report_error(Error::message("container " + container + " is not running"));
+
+  auto lab = load_running_lab(*project);
+  if (!lab) return report_error(lab.error());
+  auto plan = plan::plan_lab(*lab);
+  const plan::ContainerPlan* container_plan = plan.find(container);
+  if (!container_plan) return report_error(Error::message("no container " + container + " in lab " + project->name));
+
+  UniqueFd pidfd(::pidfd_open(status->pid, 0));
+  if (!pidfd) return report_error(Error::last_errno("pidfd_open(" + std::to_string(status->pid) + ")").context("container " + container));
+  rootfs::PreparedRootfs rootfs{status->rootfs_image, status->rootfs_upper, {}};
+  auto user = rootfs::resolve_user(rootfs, container_plan->process.user);
+  if (!user) return report_error(std::move(user).error().context("container " + container));
+  auto seccomp = security::compile_seccomp(container_plan->security);
+  if (!seccomp) return report_error(std::move(seccomp).error().context("container " + container));
+
+  runtime::ExecRequest request;
+  request.argv = argv;
+  for (const auto& file : status->cgroup_procs_files) request.cgroup_procs_files.emplace_back(file);
+  auto process = runtime::exec_in_container(pidfd.get(), *container_plan, *user, *seccomp, request);
+  if (!process) return report_error(std::move(process).error().context("container " + container + ": exec"));
+  // Ctrl-C reaches the command through the terminal's process group; srcompose itself only waits.
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGQUIT, SIG_IGN);
+  auto exit = process->wait();
+  if (!exit) return report_error(exit.error());
+  return exit->exit_code;
+}
+
+}  // namespace srcompose::cli

@@ -1,0 +1,84 @@
+// `srcompose ps`: the containers of a running lab, from its supervisor (live cgroup readings).
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "supervisor/control_server.hpp"
+
+namespace srcompose::cli {
+
+namespace json = supervisor::json;
+
+namespace {
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
+  return text;
+}
+
+std::string human_duration(int64_t ms) {
+  char text[32];
+  if (ms < 60'000) {
+    std::snprintf(text, sizeof text, "%llds", static_cast<long long>(ms / 1000));
+  } else if (ms < 3'600'000) {
+    std::snprintf(text, sizeof text, "%lldm%llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms / 1000 % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lldh%lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60));
+  }
+  return text;
+}
+
+void print_table(const json::array& containers) {
+  std::printf("%-16s %-10s %-8s %-26s %-9s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID", "ADDRESSES",
+              "RESTARTS", "OOM", "UPTIME", "MEMORY", "CPU");
+  for (const auto& value : containers) {
+    auto status = supervisor::container_status_from_json(value.as_object());
+    std::string addresses;
+    for (const auto& address : status.addresses) addresses += (addresses.empty() ? "" : ",") + address;
+    std::string restarts = std::to_string(status.restarts.size());
+    if (!status.restarts.empty()) restarts += " (" + status.restarts.back().reason() + ")";
+    std::string memory = human_bytes(status.usage.memory_current) + " / " +
+                         (status.usage.memory_limit ? human_bytes(status.usage.memory_limit) : "-");
+    double cpu_seconds = static_cast<double>(status.usage.cpu_user_usec + status.usage.cpu_system_usec) / 1e6;
+    std::string state(supervisor::to_string(status.state));
+    if (!status.health.empty()) state += "(" + status.health + ")";
+    std::printf("%-16s %-10s %-8d %-26s %-9s %-4llu %-8s %-20s %.2fs\n", status.name.c_str(), state.c_str(),
+                status.pid, addresses.c_str(), restarts.c_str(),
+                static_cast<unsigned long long>(status.usage.oom_kills),
+                status.pid ? human_duration(status.uptime_ms).c_str() : "-", memory.c_str(), cpu_seconds);
+  }
+}
+
+}  // namespace
+
+int run_ps(const GlobalOptions& global, const std::string& format) {
+  auto project = resolve_project(global, /*need_lab=*/false);
+  if (!project) return report_error(project.error());
+  auto reply = supervisor::send_control_request(project->paths.control_socket(), {{"command", "ps"}});
+  if (!reply) {
+    if (format == "json") {
+      std::printf("[]\n");
+    } else {
+      std::fprintf(stderr, "lab %s is not up\n", project->name.c_str());
+    }
+    return 0;
+  }
+  const auto& containers = reply->at("containers").as_array();
+  if (format == "json") {
+    std::printf("%s\n", json::serialize(containers).c_str());
+  } else {
+    print_table(containers);
+  }
+  return 0;
+}
+
+}  // namespace srcompose::cli

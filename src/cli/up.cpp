@@ -1,0 +1,136 @@
+// `srcompose up`: validate, plan, take the project's lock, and run the supervisor in the foreground
+// or, with -d, in a detached child that tells the waiting parent when the lab is up.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.hpp"
+#include "net/network.hpp"
+#include "plan/lab_plan.hpp"
+#include "supervisor/cleanup.hpp"
+#include "supervisor/lab_supervisor.hpp"
+#include "supervisor/project_lock.hpp"
+
+namespace srcompose::cli {
+
+namespace {
+
+// An empty /etc/resolv.conf in the plan means "the host's", read once here, not in every start.
+void fill_in_host_resolv_conf(plan::LabPlan& plan) {
+  std::string host = net::host_resolv_conf();
+  for (auto& container : plan.containers) {
+    for (auto& file : container.rootfs.files) {
+      if (file.path == "/etc/resolv.conf" && file.content.empty()) file.content = host;
+    }
+  }
+}
+
+supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) {
+  supervisor::UpOptions options;
+  options.wait_healthy = arguments.wait;
+  options.abort_on_container_exit = arguments.abort_on_container_exit;
+  options.exit_code_from = arguments.exit_code_from;
+  if (!arguments.report_file.empty()) options.report_file = std::filesystem::absolute(arguments.report_file);
+  options.console.enabled = foreground;
+  options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
+                          std::getenv("NO_COLOR") == nullptr;
+  options.foreground = foreground;
+  return options;
+}
+
+// The detached supervisor: a new session, stdio to supervisor.log, readiness told through `ready_fd`.
+[[noreturn]] void run_detached_child(supervisor::LabSupervisor& lab_supervisor, const supervisor::StatePaths& paths) {
+  ::setsid();
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int log = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (null >= 0) ::dup2(null, STDIN_FILENO);
+  if (log >= 0) {
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+  }
+  std::_Exit(lab_supervisor.run());
+}
+
+int wait_for_detached_child(int ready_fd, const std::string& project) {
+  std::string message;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(ready_fd, buffer, sizeof buffer)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    message.append(buffer, static_cast<size_t>(n));
+  }
+  if (message.rfind("ok", 0) == 0) {
+    std::fprintf(stderr, "lab %s is up\n", project.c_str());
+    return 0;
+  }
+  if (message.rfind("error: ", 0) == 0) message.erase(0, 7);
+  if (message.empty()) message = "the supervisor ended before the lab came up";
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  std::fprintf(stderr, "srcompose: error: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int run_up(const GlobalOptions& global, const UpArguments& arguments) {
+  auto project = resolve_project(global, /*need_lab=*/true);
+  if (!project) return report_error(project.error());
+  const spec::Lab& lab = *project->lab;
+  if (!arguments.exit_code_from.empty() && !lab.find_container(arguments.exit_code_from)) {
+    return report_error(Error::message("--exit-code-from " + arguments.exit_code_from + ": no such container in " +
+                                       lab.file.string()));
+  }
+  plan::LabPlan plan = plan::plan_lab(lab);
+  fill_in_host_resolv_conf(plan);
+
+  const auto& paths = project->paths;
+  if (auto status = supervisor::create_state_dir(paths); !status) return report_error(status.error());
+  auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
+  if (!lock) return report_error(lock.error());
+  // Holding the lock, nobody else runs this project: whatever a crashed supervisor left is removed
+  // before anything new is created, so its names cannot clash with ours.
+  if (std::filesystem::exists(paths.state_file())) {
+    std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n", lab.name.c_str());
+    auto cleaned = supervisor::clean_up_project(lab.name, lab.storage_dir);
+    if (!cleaned) return report_error(cleaned.error());
+    std::filesystem::remove(paths.state_file());
+  }
+  auto copied = supervisor::read_small_file(lab.file);
+  if (!copied) return report_error(copied.error());
+  if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
+    return report_error(status.error());
+  }
+
+  if (!arguments.detach) {
+    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, up_options(arguments, true));
+    return lab_supervisor.run();
+  }
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return report_error(Error::last_errno("pipe"));
+  UniqueFd ready_read(pipe_fds[0]), ready_write(pipe_fds[1]);
+  pid_t child = ::fork();
+  if (child < 0) return report_error(Error::last_errno("fork"));
+  if (child == 0) {
+    ready_read.reset();
+    (void)lock->record_owner(::getpid());
+    auto options = up_options(arguments, false);
+    int write_fd = ready_write.get();
+    options.on_ready = [write_fd](const Status& status) {
+      std::string message = status ? "ok\n" : "error: " + status.error().to_string() + "\n";
+      [[maybe_unused]] ssize_t n = ::write(write_fd, message.data(), message.size());
+      ::close(write_fd);
+    };
+    ready_write.release();
+    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));
+    run_detached_child(lab_supervisor, paths);
+  }
+  ready_write.reset();
+  return wait_for_detached_child(ready_read.get(), lab.name);
+}
+
+}  // namespace srcompose::cli

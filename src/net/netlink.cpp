@@ -1,0 +1,336 @@
+#include "net/netlink.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+
+#include <array>
+#include <cstring>
+
+namespace srcompose::net {
+namespace {
+
+// Owners of libnl's reference-counted objects.
+template <class T, void (*Put)(T*)>
+struct Putter {
+  void operator()(T* object) const {
+    if (object != nullptr) Put(object);
+  }
+};
+using LinkPtr = std::unique_ptr<rtnl_link, Putter<rtnl_link, rtnl_link_put>>;
+using AddrPtr = std::unique_ptr<nl_addr, Putter<nl_addr, nl_addr_put>>;
+using RtAddrPtr = std::unique_ptr<rtnl_addr, Putter<rtnl_addr, rtnl_addr_put>>;
+using RoutePtr = std::unique_ptr<rtnl_route, Putter<rtnl_route, rtnl_route_put>>;
+using CachePtr = std::unique_ptr<nl_cache, Putter<nl_cache, nl_cache_free>>;
+
+// For libnl failures with no kernel errno behind them (allocation, parsing, local checks).
+int errno_from_libnl(int code) {
+  switch (code < 0 ? -code : code) {
+    case NLE_INTR:
+      return EINTR;
+    case NLE_BAD_SOCK:
+      return EBADF;
+    case NLE_AGAIN:
+      return EAGAIN;
+    case NLE_NOMEM:
+      return ENOMEM;
+    case NLE_EXIST:
+      return EEXIST;
+    case NLE_INVAL:
+      return EINVAL;
+    case NLE_RANGE:
+      return ERANGE;
+    case NLE_MSGSIZE:
+      return EMSGSIZE;
+    case NLE_OPNOTSUPP:
+      return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT:
+      return EAFNOSUPPORT;
+    case NLE_OBJ_NOTFOUND:
+      return ENOENT;
+    case NLE_NOADDR:
+      return EADDRNOTAVAIL;
+    case NLE_BUSY:
+      return EBUSY;
+    case NLE_PROTO_MISMATCH:
+      return EPROTONOSUPPORT;
+    case NLE_NOACCESS:
+      return EACCES;
+    case NLE_PERM:
+      return EPERM;
+    case NLE_NODEV:
+      return ENODEV;
+    default:
+      return EIO;
+  }
+}
+
+// Records the kernel's errno; NL_STOP keeps libnl's own handling (it then returns its NLE_* code).
+int remember_kernel_errno(sockaddr_nl*, nlmsgerr* message, void* state) {
+  *static_cast<int*>(state) = -message->error;
+  return NL_STOP;
+}
+
+AddrPtr ipv4_addr(spec::Ipv4 address, uint8_t prefix_length) {
+  uint32_t network_order = htonl(address.value);
+  AddrPtr addr(nl_addr_build(AF_INET, &network_order, sizeof network_order));
+  if (addr) nl_addr_set_prefixlen(addr.get(), prefix_length);
+  return addr;
+}
+
+std::string ifname_of(int ifindex) {
+  std::array<char, IF_NAMESIZE> name{};
+  if (::if_indextoname(static_cast<unsigned>(ifindex), name.data()) == nullptr) {
+    return "if" + std::to_string(ifindex);
+  }
+  return name.data();
+}
+
+LinkInfo link_info(rtnl_link* link) {
+  LinkInfo info;
+  info.ifindex = rtnl_link_get_ifindex(link);
+  if (const char* name = rtnl_link_get_name(link)) info.name = name;
+  if (const char* alias = rtnl_link_get_ifalias(link)) info.alias = alias;
+  if (const char* kind = rtnl_link_get_type(link)) info.kind = kind;
+  return info;
+}
+
+// The route's destination and output device, or nullopt for routes that do not block a subnet.
+std::optional<RouteInfo> route_info(rtnl_route* route) {
+  uint8_t type = rtnl_route_get_type(route);
+  if (type != RTN_UNICAST && type != RTN_BLACKHOLE && type != RTN_UNREACHABLE &&
+      type != RTN_PROHIBIT) {
+    return std::nullopt;
+  }
+  if (rtnl_route_get_table(route) == RT_TABLE_LOCAL) return std::nullopt;
+  nl_addr* dst = rtnl_route_get_dst(route);
+  if (dst == nullptr || nl_addr_get_prefixlen(dst) == 0) return std::nullopt;
+  RouteInfo info;
+  uint32_t network_order = 0;
+  if (nl_addr_get_len(dst) == sizeof network_order) {
+    std::memcpy(&network_order, nl_addr_get_binary_addr(dst), sizeof network_order);
+  }
+  info.destination.prefix_length = static_cast<uint8_t>(nl_addr_get_prefixlen(dst));
+  info.destination.network.value = ntohl(network_order);
+  info.table = rtnl_route_get_table(route);
+  info.text =
+      ipv4_text(info.destination.network) + "/" + std::to_string(info.destination.prefix_length);
+  if (type != RTN_UNICAST)
+    info.text = (type == RTN_BLACKHOLE ? "blackhole " : "unreachable ") + info.text;
+  if (rtnl_route_get_nnexthops(route) == 1) {
+    rtnl_nexthop* hop = rtnl_route_nexthop_n(route, 0);
+    info.ifindex = rtnl_route_nh_get_ifindex(hop);
+    if (info.ifindex > 0) info.text += " dev " + ifname_of(info.ifindex);
+    if (nl_addr* via = rtnl_route_nh_get_gateway(hop)) {
+      std::array<char, 64> text{};
+      info.text += std::string(" via ") + nl_addr2str(via, text.data(), text.size());
+    }
+  }
+  if (info.table != RT_TABLE_MAIN) info.text += " table " + std::to_string(info.table);
+  return info;
+}
+
+}  // namespace
+
+void NetlinkSocket::Deleter::operator()(nl_sock* socket) const {
+  nl_socket_free(socket);
+}
+
+Result<NetlinkSocket> NetlinkSocket::open() {
+  NetlinkSocket owner;
+  owner.state_ = std::make_unique<State>();
+  owner.socket_.reset(nl_socket_alloc());
+  if (!owner.socket_) return Error::from_errno("nl_socket_alloc", ENOMEM);
+  int code = nl_connect(owner.get(), NETLINK_ROUTE);
+  if (code < 0)
+    return Error::from_errno("socket(AF_NETLINK, NETLINK_ROUTE)", errno_from_libnl(code));
+  // libnl asks for SOCK_CLOEXEC itself on current versions; make sure on all of them.
+  int fd = nl_socket_get_fd(owner.get());
+  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return Error::last_errno("fcntl(netlink, FD_CLOEXEC)");
+  code = nl_socket_modify_err_cb(owner.get(), NL_CB_CUSTOM, remember_kernel_errno,
+                                 &owner.state_->kernel_errno);
+  if (code < 0) return Error::from_errno("nl_socket_modify_err_cb", errno_from_libnl(code));
+  return owner;
+}
+
+Error NetlinkSocket::error(std::string operation, int libnl_code) const {
+  int kernel_errno = state_->kernel_errno;
+  state_->kernel_errno = 0;
+  return Error::from_errno(std::move(operation),
+                           kernel_errno > 0 ? kernel_errno : errno_from_libnl(libnl_code));
+}
+
+Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& socket) {
+  nl_cache* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_link_alloc_cache(socket.get(), AF_UNSPEC, &raw);
+  if (code < 0) return socket.error("RTM_GETLINK dump", code);
+  CachePtr cache(raw);
+  std::vector<LinkInfo> links;
+  for (nl_object* object = nl_cache_get_first(cache.get()); object != nullptr;
+       object = nl_cache_get_next(object)) {
+    links.push_back(link_info(reinterpret_cast<rtnl_link*>(object)));
+  }
+  return links;
+}
+
+Result<std::optional<LinkInfo>> find_link(const NetlinkSocket& socket, const std::string& name) {
+  rtnl_link* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
+  LinkPtr link(raw);
+  if (code < 0) {
+    Error error = socket.error("RTM_GETLINK " + name, code);
+    if (error.error_number() == ENODEV || error.error_number() == ENOENT) {
+      return std::optional<LinkInfo>();
+    }
+    return error;
+  }
+  return std::optional<LinkInfo>(link_info(link.get()));
+}
+
+Status delete_link(const NetlinkSocket& socket, int ifindex, const std::string& name) {
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return Error::from_errno("rtnl_link_alloc", ENOMEM);
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  socket.clear_kernel_error();
+  int code = rtnl_link_delete(socket.get(), link.get());
+  if (code < 0) return socket.error("RTM_DELLINK " + name, code);
+  return {};
+}
+
+Status create_bridge(const NetlinkSocket& socket, const std::string& name,
+                     const std::string& alias) {
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return Error::from_errno("rtnl_link_alloc", ENOMEM);
+  int code = rtnl_link_set_type(link.get(), "bridge");
+  if (code < 0) return Error::from_errno("rtnl_link_set_type bridge", errno_from_libnl(code));
+  rtnl_link_set_name(link.get(), name.c_str());
+  // Set at creation, in the same message: no moment where our bridge exists without our alias, so a
+  // crash never leaves one that crash cleanup would not recognise.
+  rtnl_link_set_ifalias(link.get(), alias.c_str());
+  socket.clear_kernel_error();
+  code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (code < 0) return socket.error("RTM_NEWLINK bridge " + name, code);
+  return {};
+}
+
+Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
+                   int master_ifindex, const std::string& peer_name, int peer_netns_fd) {
+  // rtnl_link_veth_alloc links the pair; releasing the first releases both.
+  struct VethDeleter {
+    void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
+  };
+  std::unique_ptr<rtnl_link, VethDeleter> link(rtnl_link_veth_alloc());
+  if (!link) return Error::from_errno("rtnl_link_veth_alloc", ENOMEM);
+  rtnl_link_set_name(link.get(), name.c_str());
+  rtnl_link_set_ifalias(link.get(), alias.c_str());
+  rtnl_link_set_master(link.get(), master_ifindex);
+  LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
+  rtnl_link_set_name(peer.get(), peer_name.c_str());
+  // The peer is born in the container's namespace: it never appears on the host under its name.
+  rtnl_link_set_ns_fd(peer.get(), peer_netns_fd);
+  socket.clear_kernel_error();
+  int code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (code < 0) return socket.error("RTM_NEWLINK veth " + name + " peer " + peer_name, code);
+  return {};
+}
+
+Status set_link_up(const NetlinkSocket& socket, const std::string& name) {
+  rtnl_link* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
+  LinkPtr current(raw);
+  if (code < 0) return socket.error("RTM_GETLINK " + name, code);
+  LinkPtr change(rtnl_link_alloc());
+  if (!change) return Error::from_errno("rtnl_link_alloc", ENOMEM);
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  socket.clear_kernel_error();
+  code = rtnl_link_change(socket.get(), current.get(), change.get(), 0);
+  if (code < 0) return socket.error("RTM_NEWLINK " + name + " up", code);
+  return {};
+}
+
+Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,
+                        uint8_t prefix_length) {
+  std::string text = ipv4_text(address) + "/" + std::to_string(prefix_length);
+  RtAddrPtr request(rtnl_addr_alloc());
+  AddrPtr local = ipv4_addr(address, prefix_length);
+  if (!request || !local) return Error::from_errno("rtnl_addr_alloc", ENOMEM);
+  rtnl_addr_set_ifindex(request.get(), ifindex);
+  int code = rtnl_addr_set_local(request.get(), local.get());
+  if (code < 0) return Error::from_errno("rtnl_addr_set_local " + text, errno_from_libnl(code));
+  rtnl_addr_set_prefixlen(request.get(), prefix_length);
+  socket.clear_kernel_error();
+  code = rtnl_addr_add(socket.get(), request.get(), 0);
+  if (code < 0)
+    return socket.error("RTM_NEWADDR " + text + " dev " + std::to_string(ifindex), code);
+  return {};
+}
+
+Status add_default_route(const NetlinkSocket& socket, spec::Ipv4 gateway, int ifindex) {
+  std::string text = "default via " + ipv4_text(gateway);
+  RoutePtr route(rtnl_route_alloc());
+  AddrPtr any = ipv4_addr(spec::Ipv4{0}, 0);
+  AddrPtr via = ipv4_addr(gateway, 32);
+  rtnl_nexthop* hop = rtnl_route_nh_alloc();
+  if (!route || !any || !via || hop == nullptr) {
+    if (hop != nullptr) rtnl_route_nh_free(hop);
+    return Error::from_errno("rtnl_route_alloc", ENOMEM);
+  }
+  rtnl_route_set_family(route.get(), AF_INET);
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
+  rtnl_route_set_scope(route.get(), RT_SCOPE_UNIVERSE);
+  rtnl_route_set_type(route.get(), RTN_UNICAST);
+  rtnl_route_set_dst(route.get(), any.get());
+  rtnl_route_nh_set_gateway(hop, via.get());
+  rtnl_route_nh_set_ifindex(hop, ifindex);
+  rtnl_route_add_nexthop(route.get(), hop);  // the route owns it now
+  socket.clear_kernel_error();
+  int code = rtnl_route_add(socket.get(), route.get(), NLM_F_EXCL);
+  if (code < 0) return socket.error("RTM_NEWROUTE " + text, code);
+  return {};
+}
+
+Result<std::vector<RouteInfo>> list_ipv4_routes(const NetlinkSocket& socket) {
+  nl_cache* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_route_alloc_cache(socket.get(), AF_INET, 0, &raw);
+  if (code < 0) return socket.error("RTM_GETROUTE dump", code);
+  CachePtr cache(raw);
+  std::vector<RouteInfo> routes;
+  for (nl_object* object = nl_cache_get_first(cache.get()); object != nullptr;
+       object = nl_cache_get_next(object)) {
+    if (auto info = route_info(reinterpret_cast<rtnl_route*>(object))) routes.push_back(*info);
+  }
+  return routes;
+}
+
+bool overlaps(const spec::Cidr& a, const spec::Cidr& b) {
+  uint8_t shorter = a.prefix_length < b.prefix_length ? a.prefix_length : b.prefix_length;
+  uint32_t mask = shorter == 0 ? 0 : ~uint32_t{0} << (32 - shorter);
+  return (a.network.value & mask) == (b.network.value & mask);
+}
+
+std::string ipv4_text(spec::Ipv4 address) {
+  std::array<char, INET_ADDRSTRLEN> text{};
+  uint32_t network_order = htonl(address.value);
+  ::inet_ntop(AF_INET, &network_order, text.data(), text.size());
+  return text.data();
+}
+
+}  // namespace srcompose::net

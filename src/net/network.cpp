@@ -1,0 +1,395 @@
+#include "net/network.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <utility>
+
+#include "common/unique_fd.hpp"
+#include "net/netlink.hpp"
+#include "net/netns.hpp"
+#include "net/nftables.hpp"
+#include "net/sysctl.hpp"
+
+namespace srcompose::net {
+namespace {
+
+std::string project_alias_prefix(std::string_view project) {
+  return "srcompose:" + std::string(project) + ":";
+}
+
+bool is_ours(const LinkInfo& link, std::string_view project) {
+  return link.alias.starts_with(project_alias_prefix(project));
+}
+
+std::string cidr_text(const spec::Cidr& cidr) {
+  return ipv4_text(cidr.network) + "/" + std::to_string(cidr.prefix_length);
+}
+
+// A link of a bridge's name must be absent, or left by this project (then it is deleted here).
+Status claim_bridge_name(const NetlinkSocket& socket, const plan::BridgePlan& bridge,
+                         std::string_view project) {
+  auto existing = find_link(socket, bridge.bridge);
+  if (!existing) return std::move(existing).error();
+  if (!existing->has_value()) return {};
+  const LinkInfo& link = **existing;
+  if (!is_ours(link, project)) {
+    return Error::message("a link named " + bridge.bridge + " exists and was not created by " +
+                          "srcompose for project " + std::string(project) +
+                          (link.alias.empty() ? "" : " (alias '" + link.alias + "')") +
+                          "; srcompose neither takes it over nor deletes it");
+  }
+  return delete_link(socket, link.ifindex, link.name);
+}
+
+Status check_subnets(const NetlinkSocket& socket, const plan::LabNetPlan& plan) {
+  auto routes = list_ipv4_routes(socket);
+  if (!routes) return std::move(routes).error();
+  for (size_t i = 0; i < plan.bridges.size(); ++i) {
+    const auto& bridge = plan.bridges[i];
+    for (const auto& route : *routes) {
+      if (overlaps(bridge.subnet, route.destination)) {
+        return Error::message("network " + bridge.network + ": subnet " + cidr_text(bridge.subnet) +
+                              " overlaps the host's route " + route.text);
+      }
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (overlaps(bridge.subnet, plan.bridges[j].subnet)) {
+        return Error::message("network " + bridge.network + ": subnet " + cidr_text(bridge.subnet) +
+                              " overlaps network " + plan.bridges[j].network);
+      }
+    }
+  }
+  return {};
+}
+
+Status bring_up_bridge(const NetlinkSocket& socket, const plan::BridgePlan& bridge) {
+  auto link = find_link(socket, bridge.bridge);
+  if (!link) return std::move(link).error();
+  if (!link->has_value()) return Error::from_errno("RTM_GETLINK " + bridge.bridge, ENODEV);
+  if (auto status = disable_accept_ra(bridge.bridge); !status) return status;
+  if (auto status =
+          add_ipv4_address(socket, (*link)->ifindex, bridge.gateway, bridge.subnet.prefix_length);
+      !status) {
+    return status;
+  }
+  return set_link_up(socket, bridge.bridge);
+}
+
+// Deletes the link named `name` if it is still there and carries `project`'s alias.
+Status delete_our_link(const NetlinkSocket& socket, const std::string& name,
+                       std::string_view project) {
+  auto link = find_link(socket, name);
+  if (!link) return std::move(link).error();
+  if (!link->has_value() || !is_ours(**link, project)) return {};
+  auto status = delete_link(socket, (*link)->ifindex, name);
+  // A veth also goes away when its peer's namespace dies: gone meanwhile is done.
+  if (!status && status.error().error_number() == ENODEV) return {};
+  return status;
+}
+
+// A host end of this name left by an earlier run of the same container is replaced (its namespace
+// may be still dying); any other link of that name is refused.
+Status claim_host_end(const NetlinkSocket& socket, const std::string& name,
+                      const std::string& alias) {
+  auto existing = find_link(socket, name);
+  if (!existing) return std::move(existing).error();
+  if (!existing->has_value()) return {};
+  if ((*existing)->alias != alias) {
+    return Error::message("a link named " + name + " exists and was not created by srcompose for " +
+                          alias);
+  }
+  auto status = delete_link(socket, (*existing)->ifindex, name);
+  if (!status && status.error().error_number() == ENODEV) return {};
+  return status;
+}
+
+Status configure_inside(const NetlinkSocket& inside, const plan::ContainerNetPlan& plan) {
+  if (auto status = set_link_up(inside, "lo"); !status) return status;
+  int default_ifindex = 0;
+  for (const auto& interface : plan.interfaces) {
+    auto link = find_link(inside, interface.container_ifname);
+    if (!link) return std::move(link).error();
+    if (!link->has_value()) {
+      return Error::from_errno("RTM_GETLINK " + interface.container_ifname, ENODEV);
+    }
+    if (auto status =
+            add_ipv4_address(inside, (*link)->ifindex, interface.address, interface.prefix_length);
+        !status) {
+      return status;
+    }
+    if (auto status = set_link_up(inside, interface.container_ifname); !status) return status;
+    if (plan.default_gateway && default_ifindex == 0 &&
+        interface.gateway == *plan.default_gateway) {
+      default_ifindex = (*link)->ifindex;
+    }
+  }
+  if (!plan.default_gateway) return {};
+  return add_default_route(inside, *plan.default_gateway, default_ifindex);
+}
+
+std::string read_text_file(const char* path) {
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return "";
+  std::string text;
+  std::array<char, 4096> buffer{};
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer.data(), static_cast<size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string link_alias(std::string_view project, std::string_view owner) {
+  return project_alias_prefix(project) + std::string(owner);
+}
+
+// ---- LabNetwork ----
+
+LabNetwork::LabNetwork(LabNetwork&& other) noexcept
+    : project_(std::move(other.project_)),
+      table_(std::move(other.table_)),
+      bridges_(std::exchange(other.bridges_, {})),
+      table_created_(std::exchange(other.table_created_, false)) {}
+
+LabNetwork& LabNetwork::operator=(LabNetwork&& other) noexcept {
+  if (this != &other) {
+    (void)remove();
+    project_ = std::move(other.project_);
+    table_ = std::move(other.table_);
+    bridges_ = std::exchange(other.bridges_, {});
+    table_created_ = std::exchange(other.table_created_, false);
+  }
+  return *this;
+}
+
+// A destructor has no one to report to: the failure stays on the host for cleanup_project.
+LabNetwork::~LabNetwork() {
+  (void)remove();
+}
+
+Result<LabNetwork> LabNetwork::create(const plan::LabNetPlan& plan, std::string_view project) {
+  const std::string where = "networks of project " + std::string(project);
+  auto script = lab_ruleset(plan);
+  if (!script) return std::move(script).error().context(where);
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error().context(where);
+
+  // Everything is checked before anything is created.
+  for (const auto& bridge : plan.bridges) {
+    if (auto status = claim_bridge_name(*socket, bridge, project); !status) {
+      return std::move(status).error().context("network " + bridge.network).context(where);
+    }
+  }
+  if (auto status = check_subnets(*socket, plan); !status) {
+    return std::move(status).error().context(where);
+  }
+
+  LabNetwork owner;
+  owner.project_ = std::string(project);
+  owner.table_ = plan.nft_table;
+  bool any_nat = false;
+  for (const auto& bridge : plan.bridges) {
+    auto context = "network " + bridge.network + ": bridge " + bridge.bridge;
+    if (auto status = create_bridge(*socket, bridge.bridge, link_alias(project, bridge.network));
+        !status) {
+      return std::move(status).error().context(context).context(where);
+    }
+    owner.bridges_.push_back(bridge.bridge);
+    if (auto status = bring_up_bridge(*socket, bridge); !status) {
+      return std::move(status).error().context(context).context(where);
+    }
+    any_nat = any_nat || (bridge.nat && !bridge.internal);
+  }
+  if (any_nat) {
+    if (auto status = enable_ipv4_forwarding(); !status) {
+      return std::move(status).error().context(where);
+    }
+  }
+  // Marked before applying: a failed transaction leaves nothing, and deleting nothing is harmless.
+  owner.table_created_ = true;
+  if (auto status = apply_ruleset(*script); !status) {
+    return std::move(status).error().context("table inet " + plan.nft_table).context(where);
+  }
+  return owner;
+}
+
+Status LabNetwork::remove() {
+  Status first;
+  auto keep_first = [&first](Status status) {
+    if (!status && first) first = std::move(status);
+  };
+  if (table_created_) {
+    keep_first(delete_table(table_));
+    table_created_ = false;
+  }
+  if (!bridges_.empty()) {
+    auto socket = NetlinkSocket::open();
+    if (!socket) return std::move(socket).error().context("remove networks of " + project_);
+    for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
+      keep_first(delete_our_link(*socket, *it, project_));
+    }
+    bridges_.clear();
+  }
+  if (!first) return std::move(first).error().context("remove networks of " + project_);
+  return first;
+}
+
+void LabNetwork::release() {
+  bridges_.clear();
+  table_created_ = false;
+}
+
+// ---- ContainerLinks ----
+
+ContainerLinks::ContainerLinks(ContainerLinks&& other) noexcept
+    : alias_(std::move(other.alias_)), host_ends_(std::exchange(other.host_ends_, {})) {}
+
+ContainerLinks& ContainerLinks::operator=(ContainerLinks&& other) noexcept {
+  if (this != &other) {
+    (void)remove();
+    alias_ = std::move(other.alias_);
+    host_ends_ = std::exchange(other.host_ends_, {});
+  }
+  return *this;
+}
+
+ContainerLinks::~ContainerLinks() {
+  (void)remove();
+}
+
+Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan,
+                                              std::string_view project, std::string_view container,
+                                              pid_t pid) {
+  const std::string where = "network of container " + std::string(container);
+  ContainerLinks owner;
+  owner.alias_ = link_alias(project, container);
+  auto netns = open_netns(pid);
+  if (!netns) return std::move(netns).error().context(where);
+  auto host = NetlinkSocket::open();
+  if (!host) return std::move(host).error().context(where);
+  auto inside = netlink_socket_in(netns->get());
+  if (!inside) return std::move(inside).error().context(where);
+
+  if (plan.enabled) {
+    for (const auto& interface : plan.interfaces) {
+      auto context = interface.container_ifname + " (" + interface.host_ifname + " on " +
+                     interface.bridge + ")";
+      if (auto status = claim_host_end(*host, interface.host_ifname, owner.alias_); !status) {
+        return std::move(status).error().context(context).context(where);
+      }
+      auto bridge = find_link(*host, interface.bridge);
+      if (!bridge) return std::move(bridge).error().context(context).context(where);
+      if (!bridge->has_value()) {
+        return Error::message("bridge " + interface.bridge + " of network " + interface.network +
+                              " does not exist")
+            .context(where);
+      }
+      if (auto status = create_veth(*host, interface.host_ifname, owner.alias_, (*bridge)->ifindex,
+                                    interface.container_ifname, netns->get());
+          !status) {
+        return std::move(status).error().context(context).context(where);
+      }
+      owner.host_ends_.push_back(interface.host_ifname);
+      if (auto status = disable_accept_ra(interface.host_ifname); !status) {
+        return std::move(status).error().context(context).context(where);
+      }
+      if (auto status = set_link_up(*host, interface.host_ifname); !status) {
+        return std::move(status).error().context(context).context(where);
+      }
+    }
+  }
+  plan::ContainerNetPlan inside_plan = plan;
+  if (!plan.enabled) {
+    inside_plan.interfaces.clear();
+    inside_plan.default_gateway.reset();
+  }
+  if (auto status = configure_inside(*inside, inside_plan); !status) {
+    return std::move(status).error().context("inside its netns").context(where);
+  }
+  return owner;
+}
+
+Status ContainerLinks::remove() {
+  if (host_ends_.empty()) return {};
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error().context("remove " + alias_);
+  Status first;
+  for (const auto& name : host_ends_) {
+    auto link = find_link(*socket, name);
+    if (!link) {
+      if (first) first = std::move(link).error();
+      continue;
+    }
+    if (!link->has_value() || (*link)->alias != alias_) continue;
+    auto status = delete_link(*socket, (*link)->ifindex, name);
+    if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
+  }
+  host_ends_.clear();
+  if (!first) return std::move(first).error().context("remove " + alias_);
+  return first;
+}
+
+void ContainerLinks::release() {
+  host_ends_.clear();
+}
+
+// ---- crash cleanup and names ----
+
+Status cleanup_project(std::string_view project) {
+  const std::string where = "clean up networks of project " + std::string(project);
+  Status first = delete_table(plan::nft_table_name(project));
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error().context(where);
+  auto links = list_links(*socket);
+  if (!links) return std::move(links).error().context(where);
+  // Host veth ends first: deleting a bridge first would only detach them.
+  for (bool bridges : {false, true}) {
+    for (const auto& link : *links) {
+      if (!is_ours(link, project) || (link.kind == "bridge") != bridges) continue;
+      auto status = delete_link(*socket, link.ifindex, link.name);
+      if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
+    }
+  }
+  if (!first) return std::move(first).error().context(where);
+  return first;
+}
+
+std::string filter_resolv_conf(std::string_view host_text) {
+  std::string kept;
+  bool any_nameserver = false;
+  size_t start = 0;
+  while (start < host_text.size()) {
+    size_t end = host_text.find('\n', start);
+    if (end == std::string_view::npos) end = host_text.size();
+    std::string_view line = host_text.substr(start, end - start);
+    start = end + 1;
+    if (line.starts_with("nameserver")) {
+      std::string_view server = line.substr(10);
+      while (!server.empty() && (server.front() == ' ' || server.front() == '\t')) {
+        server.remove_prefix(1);
+      }
+      // The container has its own loopback: the host's resolver there is out of reach.
+      if (server.starts_with("127.") || server.starts_with("::1")) continue;
+      any_nameserver = true;
+    }
+    kept += line;
+    kept += '\n';
+  }
+  if (!any_nameserver) {
+    return "# srcompose: the host's resolv.conf names no nameserver a container can reach "
+           "(loopback ones are dropped)\n";
+  }
+  return kept;
+}
+
+std::string host_resolv_conf() {
+  return filter_resolv_conf(read_text_file("/etc/resolv.conf"));
+}
+
+}  // namespace srcompose::net

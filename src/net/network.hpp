@@ -1,0 +1,93 @@
+// Networks of a lab on the host: bridges, the project's nftables table, containers' veth pairs.
+//
+// Parent side only, as root in the host's network namespace, on the supervisor's thread. Everything
+// srcompose creates here carries its project in its name or netlink alias, so `down` after a crash
+// (cleanup_project) finds it again and never touches anything else.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "plan/net.hpp"
+
+namespace srcompose::net {
+
+// "srcompose:<project>:<network or container>": the netlink alias of every link srcompose creates.
+std::string link_alias(std::string_view project, std::string_view owner);
+
+// Owner of a lab's bridges and its nftables table. The destructor removes them unless released.
+class LabNetwork {
+ public:
+  LabNetwork() = default;
+  LabNetwork(LabNetwork&& other) noexcept;
+  LabNetwork& operator=(LabNetwork&& other) noexcept;
+  LabNetwork(const LabNetwork&) = delete;
+  LabNetwork& operator=(const LabNetwork&) = delete;
+  ~LabNetwork();
+
+  // Checks every bridge before creating any: a link of that name that srcompose did not create for
+  // this project and network is an error (it is neither taken over nor deleted; one left by an
+  // earlier run of the same project is replaced); a subnet overlapping a route of the host is an
+  // error naming the route. Then per bridge: create it with its alias, accept_ra = 0, the gateway
+  // address, up. Then, if any network is `nat`, net.ipv4.ip_forward = 1, and the project's table
+  // (see nftables.hpp). On failure, whatever was created is removed again.
+  static Result<LabNetwork> create(const plan::LabNetPlan& plan, std::string_view project);
+
+  // Deletes the bridges (ports detach; containers' veths die with their namespaces) and the table.
+  // Tries everything and reports the first failure.
+  Status remove();
+  // Keeps everything on the host: the destructor no longer removes it.
+  void release();
+
+ private:
+  std::string project_;
+  std::string table_;
+  std::vector<std::string> bridges_;  // created by us, in creation order
+  bool table_created_ = false;
+};
+
+// Owner of one container's host-side veth ends. The container ends die with its network namespace.
+class ContainerLinks {
+ public:
+  ContainerLinks() = default;
+  ContainerLinks(ContainerLinks&& other) noexcept;
+  ContainerLinks& operator=(ContainerLinks&& other) noexcept;
+  ContainerLinks(const ContainerLinks&) = delete;
+  ContainerLinks& operator=(const ContainerLinks&) = delete;
+  ~ContainerLinks();
+
+  // Parent side, while the child `pid` waits after clone (the caller keeps it unreaped, so the pid
+  // names that process). For each interface: a veth pair, the host end (alias, enslaved to its
+  // bridge, accept_ra = 0, up) and the peer created directly in the child's netns as eth0, eth1,
+  // ...; then inside that netns: lo up, the address, the link up, the default route. The
+  // supervisor's thread never changes namespace: a short-lived thread opens the netlink socket in
+  // the child's netns. A host end of the same name left by a previous run of this container (same
+  // alias) is replaced, so a restart gets the same names and addresses. With `plan.enabled ==
+  // false` only lo is brought up.
+  static Result<ContainerLinks> attach(const plan::ContainerNetPlan& plan, std::string_view project,
+                                       std::string_view container, pid_t pid);
+
+  // Deletes the host ends still present (those whose namespace is gone have vanished already).
+  Status remove();
+  void release();
+
+ private:
+  std::string alias_;
+  std::vector<std::string> host_ends_;
+};
+
+// Crash cleanup: deletes every link whose alias is "srcompose:<project>:..." (bridges, host veth
+// ends) and the project's nftables table. Root, host netns. Nothing of another project is touched.
+Status cleanup_project(std::string_view project);
+
+// /etc/resolv.conf for containers from the host's: nameservers on loopback (127.x, ::1) cannot be
+// reached from a container's namespace and are dropped; when none remain, a comment saying so.
+std::string host_resolv_conf();
+// The same filter on given text (pure).
+std::string filter_resolv_conf(std::string_view host_text);
+
+}  // namespace srcompose::net

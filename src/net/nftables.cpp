@@ -1,0 +1,118 @@
+#include "net/nftables.hpp"
+
+#include <nftables/libnftables.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <memory>
+
+#include "net/netlink.hpp"
+
+namespace srcompose::net {
+namespace {
+
+// Names go into the script between quotes; anything but these characters could end the string
+// (or the rule) and inject rules, so it is refused rather than escaped.
+bool safe_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+std::string quoted(const std::string& name) {
+  return "\"" + name + "\"";
+}
+
+void add_forward_rules(const plan::BridgePlan& bridge, std::string& chain) {
+  std::string br = quoted(bridge.bridge);
+  chain += "    iifname " + br + " oifname " + br + " accept\n";
+  chain += "    oifname " + br + " ct state established,related accept\n";
+  chain += "    oifname " + br + " drop\n";
+  if (bridge.nat && !bridge.internal) chain += "    iifname " + br + " accept\n";
+  chain += "    iifname " + br + " drop\n";
+}
+
+void add_input_rules(const plan::BridgePlan& bridge, std::string& chain) {
+  if (!bridge.internal) return;
+  std::string br = quoted(bridge.bridge);
+  chain += "    iifname " + br + " ip daddr != " + ipv4_text(bridge.gateway) + " drop\n";
+  chain += "    iifname " + br + " meta nfproto ipv6 drop\n";
+}
+
+void add_nat_rules(const plan::BridgePlan& bridge, std::string& chain) {
+  if (!bridge.nat || bridge.internal) return;
+  chain += "    ip saddr " + ipv4_text(bridge.subnet.network) + "/" +
+           std::to_string(bridge.subnet.prefix_length) + " oifname != " + quoted(bridge.bridge) +
+           " masquerade\n";
+}
+
+struct ContextDeleter {
+  void operator()(nft_ctx* context) const { nft_ctx_free(context); }
+};
+
+std::string trimmed(const char* text) {
+  std::string out = text == nullptr ? "" : text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
+    out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> lab_ruleset(const plan::LabNetPlan& plan) {
+  if (!safe_name(plan.nft_table)) {
+    return Error::message("nftables table name '" + plan.nft_table + "' has unsafe characters");
+  }
+  std::string forward, input, postrouting;
+  for (const auto& bridge : plan.bridges) {
+    if (!safe_name(bridge.bridge)) {
+      return Error::message("bridge name '" + bridge.bridge +
+                            "' has characters that cannot go into an nftables rule");
+    }
+    add_forward_rules(bridge, forward);
+    add_input_rules(bridge, input);
+    add_nat_rules(bridge, postrouting);
+  }
+  const std::string table = "table inet " + plan.nft_table;
+  // "add" then "delete" first: the transaction replaces a leftover table and works without one.
+  std::string script = "add " + table + "\ndelete " + table + "\n" + table + " {\n";
+  script += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
+            forward + "  }\n";
+  script += "  chain input {\n    type filter hook input priority filter; policy accept;\n" +
+            input + "  }\n";
+  script +=
+      "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" +
+      postrouting + "  }\n";
+  script += "}\n";
+  return script;
+}
+
+Status apply_ruleset(const std::string& script) {
+  // The context (and its netlink socket) lives only for this call: libnftables may not open its
+  // socket O_CLOEXEC, and nothing forks on this thread meanwhile.
+  std::unique_ptr<nft_ctx, ContextDeleter> context(nft_ctx_new(NFT_CTX_DEFAULT));
+  if (!context) return Error::from_errno("nft_ctx_new", ENOMEM);
+  if (nft_ctx_buffer_output(context.get()) != 0 || nft_ctx_buffer_error(context.get()) != 0) {
+    return Error::from_errno("nft_ctx_buffer_error", ENOMEM);
+  }
+  if (nft_run_cmd_from_buffer(context.get(), script.c_str()) != 0) {
+    return Error::message("nft: " + trimmed(nft_ctx_get_error_buffer(context.get())));
+  }
+  return {};
+}
+
+Status delete_table(const std::string& table) {
+  if (!safe_name(table)) {
+    return Error::message("nftables table name '" + table + "' has unsafe characters");
+  }
+  // Adding an existing table is a no-op, so this deletes it whether or not it existed.
+  std::string script = "add table inet " + table + "\ndelete table inet " + table + "\n";
+  if (auto status = apply_ruleset(script); !status) {
+    return std::move(status).error().context("delete table inet " + table);
+  }
+  return {};
+}
+
+}  // namespace srcompose::net

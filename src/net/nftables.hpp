@@ -1,0 +1,31 @@
+// The project's nftables table (family inet), built as one nft script and loaded through
+// libnftables in one transaction: a project's rules appear and disappear all at once.
+//
+// Policy for the project's bridges (other traffic of the host is never matched):
+// - forward: same bridge accepted; into a bridge only replies (ct established/related); out of a
+// bridge
+//   only when the network is `nat` (masqueraded in postrouting); everything else dropped. Each
+//   project drops what enters its own bridges, so two projects (or two networks) never reach each
+//   other even when both are `nat`.
+// - input, `internal` networks: the host answers only on the bridge's gateway address; IPv6 to the
+//   host is dropped too (the bridge has a link-local address).
+#pragma once
+
+#include <string>
+
+#include "common/error.hpp"
+#include "plan/net.hpp"
+
+namespace srcompose::net {
+
+// The nft script for `plan` (pure). It replaces a table of the same name atomically. Errors when a
+// bridge or table name holds characters that are unsafe to place in an nft script.
+Result<std::string> lab_ruleset(const plan::LabNetPlan& plan);
+
+// Runs `script` through libnftables (root, host netns). The error carries nft's own message.
+Status apply_ruleset(const std::string& script);
+
+// Deletes `table inet <table>`; a table that does not exist is not an error.
+Status delete_table(const std::string& table);
+
+}  // namespace srcompose::net

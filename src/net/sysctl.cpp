@@ -1,0 +1,33 @@
+#include "net/sysctl.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/unique_fd.hpp"
+
+namespace srcompose::net {
+
+Status write_sysctl(const std::string& key, std::string_view value) {
+  std::string path = "/proc/sys/" + key;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return Error::last_errno("open " + path);
+  ssize_t written = ::write(fd.get(), value.data(), value.size());
+  if (written < 0) return Error::last_errno("write " + path);
+  if (static_cast<size_t>(written) != value.size()) {
+    return Error::from_errno("write " + path + " (short)", EIO);
+  }
+  return {};
+}
+
+Status disable_accept_ra(const std::string& ifname) {
+  struct stat ignored {};
+  if (::stat("/proc/sys/net/ipv6", &ignored) != 0 && errno == ENOENT) return {};
+  return write_sysctl("net/ipv6/conf/" + ifname + "/accept_ra", "0");
+}
+
+Status enable_ipv4_forwarding() {
+  return write_sysctl("net/ipv4/ip_forward", "1");
+}
+
+}  // namespace srcompose::net

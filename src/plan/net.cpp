@@ -1,0 +1,151 @@
+// Network planning: bridges, interfaces, host names and name files of a lab. Pure.
+#include "plan/net.hpp"
+
+#include <array>
+#include <cstdio>
+#include <set>
+
+namespace srcompose::plan {
+namespace {
+
+// FNV-1a, 64 bits: stable across builds and hosts (std::hash is not), so a lab always gets the same
+// interface names and `down` after a crash can recompute them.
+class Fnv1a {
+ public:
+  // Each part is followed by a NUL so that ("ab", "c") and ("a", "bc") hash differently.
+  Fnv1a& add(std::string_view part) {
+    for (char c : part)
+      mix(static_cast<unsigned char>(c));
+    mix(0);
+    return *this;
+  }
+  uint64_t value() const { return state_; }
+
+ private:
+  void mix(unsigned char byte) {
+    state_ ^= byte;
+    state_ *= 0x100000001b3ULL;
+  }
+  uint64_t state_ = 0xcbf29ce484222325ULL;
+};
+
+// Three characters of prefix and 12 hex digits (48 bits of the hash) fill IFNAMSIZ - 1 = 15.
+std::string hashed_ifname(std::string_view prefix, uint64_t hash) {
+  std::array<char, 16> digits{};
+  std::snprintf(digits.data(), digits.size(), "%012llx",
+                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
+  return std::string(prefix) + digits.data();
+}
+
+// spec::to_string(Ipv4) lives with the loader; this planner keeps its own so it stays usable alone.
+std::string dotted(spec::Ipv4 address) {
+  std::array<char, 16> text{};
+  std::snprintf(text.data(), text.size(), "%u.%u.%u.%u", (address.value >> 24) & 0xffU,
+                (address.value >> 16) & 0xffU, (address.value >> 8) & 0xffU, address.value & 0xffU);
+  return text.data();
+}
+
+const spec::Network* find_network(const spec::Lab& lab, std::string_view name) {
+  for (const auto& network : lab.networks) {
+    if (network.name == name) return &network;
+  }
+  return nullptr;
+}
+
+std::string bridge_of(const spec::Lab& lab, const spec::Network& network) {
+  return network.bridge.empty() ? default_bridge_name(lab.name, network.name) : network.bridge;
+}
+
+// "ADDRESS\tname hostname": the hostname only when it differs from the name.
+std::string hosts_line(spec::Ipv4 address, const spec::Container& container) {
+  std::string line = dotted(address) + "\t" + container.name;
+  if (!container.hostname.empty() && container.hostname != container.name) {
+    line += " " + container.hostname;
+  }
+  return line + "\n";
+}
+
+bool has_network(const spec::Container& container) {
+  return container.network_mode == spec::NetworkMode::bridge && !container.networks.empty();
+}
+
+// /etc/hosts: localhost, the container's own addresses, then every other container that shares a
+// network with it, in lab file order, one line per shared network in this container's network
+// order.
+std::string plan_hosts_file(const spec::Lab& lab, const spec::Container& self) {
+  std::string text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  if (!has_network(self)) return text;
+  for (const auto& attachment : self.networks)
+    text += hosts_line(attachment.ipv4, self);
+  for (const auto& other : lab.containers) {
+    if (other.name == self.name || !has_network(other)) continue;
+    for (const auto& mine : self.networks) {
+      for (const auto& theirs : other.networks) {
+        if (theirs.network == mine.network) text += hosts_line(theirs.ipv4, other);
+      }
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string nft_table_name(std::string_view project) {
+  std::string name = "srcompose_";
+  for (char c : project) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    name += keep ? c : '_';
+  }
+  return name;
+}
+
+std::string host_veth_name(std::string_view project, std::string_view container, size_t index) {
+  return hashed_ifname("sv-",
+                       Fnv1a().add(project).add(container).add(std::to_string(index)).value());
+}
+
+std::string default_bridge_name(std::string_view project, std::string_view network) {
+  return hashed_ifname("sc-", Fnv1a().add(project).add(network).value());
+}
+
+LabNetPlan plan_lab_networks(const spec::Lab& lab) {
+  LabNetPlan plan;
+  plan.nft_table = nft_table_name(lab.name);
+  for (const auto& network : lab.networks) {
+    plan.bridges.push_back(BridgePlan{.network = network.name,
+                                      .bridge = bridge_of(lab, network),
+                                      .subnet = network.subnet,
+                                      .gateway = network.gateway,
+                                      .nat = network.nat,
+                                      .internal = network.internal});
+  }
+  return plan;
+}
+
+ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container) {
+  ContainerNetPlan plan;
+  plan.enabled = container.network_mode == spec::NetworkMode::bridge;
+  plan.hosts_file = plan_hosts_file(lab, container);
+  for (const auto& server : container.dns)
+    plan.resolv_conf += "nameserver " + server + "\n";
+  if (!plan.enabled) return plan;
+  plan.ports = container.ports;
+  for (size_t index = 0; index < container.networks.size(); ++index) {
+    const auto& attachment = container.networks[index];
+    // A Lab only names networks it defines (validated); skipping keeps this total anyway.
+    const spec::Network* network = find_network(lab, attachment.network);
+    if (network == nullptr) continue;
+    plan.interfaces.push_back(
+        InterfacePlan{.network = network->name,
+                      .bridge = bridge_of(lab, *network),
+                      .host_ifname = host_veth_name(lab.name, container.name, index),
+                      .container_ifname = "eth" + std::to_string(plan.interfaces.size()),
+                      .address = attachment.ipv4,
+                      .prefix_length = network->subnet.prefix_length,
+                      .gateway = network->gateway});
+    if (!plan.default_gateway && !network->internal) plan.default_gateway = network->gateway;
+  }
+  return plan;
+}
+
+}  // namespace srcompose::plan

@@ -1,0 +1,264 @@
+#include "rootfs/fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <vector>
+
+#include "sys/syscalls.hpp"
+
+namespace srcompose::rootfs::fs {
+namespace {
+
+constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+struct Entry {
+  std::string name;
+  bool directory = false;
+};
+
+// The entries of a directory (without . and ..). Uses a dup of `dir_fd`: closedir closes that.
+Result<std::vector<Entry>> list_directory(int dir_fd) {
+  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return Error::last_errno("fcntl F_DUPFD_CLOEXEC");
+  std::unique_ptr<DIR, DirCloser> dir(::fdopendir(copy));
+  if (!dir) {
+    int saved = errno;
+    ::close(copy);
+    return Error::from_errno("fdopendir", saved);
+  }
+  ::rewinddir(dir.get());
+  std::vector<Entry> entries;
+  errno = 0;
+  while (dirent* entry = ::readdir(dir.get())) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    bool directory = entry->d_type == DT_DIR;
+    if (entry->d_type == DT_UNKNOWN) {
+      struct stat status{};
+      if (::fstatat(dir_fd, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) == 0) {
+        directory = S_ISDIR(status.st_mode);
+      }
+    }
+    entries.push_back({std::string(name), directory});
+  }
+  if (errno != 0) return Error::last_errno("readdir");
+  return entries;
+}
+
+struct Identity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const Identity&) const = default;
+};
+
+Result<Identity> identity_of(int fd) {
+  struct stat status{};
+  if (::fstat(fd, &status) < 0) return Error::last_errno("fstat");
+  return Identity{status.st_dev, status.st_ino};
+}
+
+}  // namespace
+
+Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t mode) {
+  std::filesystem::path partial;
+  for (const auto& component : path) {
+    partial /= component;
+    if (::mkdir(partial.c_str(), mode) < 0 && errno != EEXIST) {
+      return Error::last_errno("mkdir " + partial.string());
+    }
+  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + path.string());
+  return fd;
+}
+
+Result<UniqueFd> open_directory_at(int dir_fd, const std::string& name) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), kDirectoryFlags));
+  if (!fd) return Error::last_errno("open directory " + name);
+  return fd;
+}
+
+Result<UniqueFd> make_directory_at(int dir_fd, const std::string& name, mode_t mode, uid_t uid,
+                                   gid_t gid) {
+  if (::mkdirat(dir_fd, name.c_str(), mode) < 0 && errno != EEXIST) {
+    return Error::last_errno("mkdir " + name);
+  }
+  auto fd = open_directory_at(dir_fd, name);
+  if (!fd) return fd;
+  if (::fchown(fd->get(), uid, gid) < 0) {
+    return Error::last_errno("chown " + name + " " + std::to_string(uid) + ":" +
+                             std::to_string(gid));
+  }
+  // After the chown: chown clears set-id bits, and mkdir's mode went through the umask.
+  if (::fchmod(fd->get(), mode) < 0) return Error::last_errno("chmod " + name);
+  return fd;
+}
+
+Status remove_tree_at(int dir_fd, const std::string& name) {
+  struct stat status{};
+  if (::fstatat(dir_fd, name.c_str(), &status, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT) return {};
+    return Error::last_errno("stat " + name);
+  }
+  if (!S_ISDIR(status.st_mode)) {
+    if (::unlinkat(dir_fd, name.c_str(), 0) < 0 && errno != ENOENT) {
+      return Error::last_errno("unlink " + name);
+    }
+    return {};
+  }
+  // Depth-first without recursion: descend into the first subdirectory left, and once a directory
+  // is empty, climb back through ".." (checked against the identity recorded on the way down) and
+  // remove it. `path` holds the names on the way down, for the climb and for messages.
+  auto top = identity_of(dir_fd);
+  if (!top) return top.error();
+  std::vector<std::string> path{name};
+  std::vector<Identity> parents{*top};
+  auto current = open_directory_at(dir_fd, name);
+  if (!current) return current.error();
+  UniqueFd fd = std::move(*current);
+  while (true) {
+    auto entries = list_directory(fd.get());
+    if (!entries) return std::move(entries).error().context("remove " + path.back());
+    const Entry* subdirectory = nullptr;
+    for (const auto& entry : *entries) {
+      if (entry.directory) {
+        subdirectory = &entry;
+        break;
+      }
+      if (::unlinkat(fd.get(), entry.name.c_str(), 0) < 0 && errno != ENOENT) {
+        return Error::last_errno("unlink " + entry.name + " in " + path.back());
+      }
+    }
+    if (subdirectory) {
+      auto here = identity_of(fd.get());
+      if (!here) return here.error();
+      auto child = open_directory_at(fd.get(), subdirectory->name);
+      if (!child) return std::move(child).error().context("remove " + path.back());
+      parents.push_back(*here);
+      path.push_back(subdirectory->name);
+      fd = std::move(*child);
+      continue;
+    }
+    // `fd` is empty now: climb to its parent and remove it there.
+    UniqueFd parent;
+    if (parents.size() == 1) {
+      parent.reset(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
+    } else {
+      parent.reset(::openat(fd.get(), "..", kDirectoryFlags));
+    }
+    if (!parent) return Error::last_errno("open parent of " + path.back());
+    auto parent_identity = identity_of(parent.get());
+    if (!parent_identity) return parent_identity.error();
+    if (!(*parent_identity == parents.back())) {
+      return Error::message("remove " + name + ": " + path.back() + " moved while being removed");
+    }
+    if (::unlinkat(parent.get(), path.back().c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
+      return Error::last_errno("rmdir " + path.back());
+    }
+    path.pop_back();
+    parents.pop_back();
+    if (path.empty()) return {};
+    fd = std::move(parent);
+  }
+}
+
+Status remove_tree(const std::filesystem::path& path) {
+  auto parent_path = path.parent_path();
+  UniqueFd parent(::open(parent_path.empty() ? "." : parent_path.c_str(),
+                         O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!parent) {
+    if (errno == ENOENT) return {};
+    return Error::last_errno("open " + parent_path.string());
+  }
+  auto status = remove_tree_at(parent.get(), path.filename().string());
+  if (!status) return std::move(status).error().context("remove " + path.string());
+  return {};
+}
+
+Status write_file_at(int dir_fd, const std::string& name, std::string_view content, mode_t mode,
+                     uid_t uid, gid_t gid) {
+  // Write a temporary name, then rename over: whatever `name` was (symlink, hard link to a host
+  // file) is replaced, never written through.
+  std::string temporary = "." + name + ".srcompose-tmp";
+  if (::unlinkat(dir_fd, temporary.c_str(), 0) < 0 && errno != ENOENT) {
+    return Error::last_errno("unlink " + temporary);
+  }
+  UniqueFd fd(::openat(dir_fd, temporary.c_str(),
+                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
+  if (!fd) return Error::last_errno("create " + name);
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::unlinkat(dir_fd, temporary.c_str(), 0);
+      return Error::from_errno("write " + name, saved);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fchown(fd.get(), uid, gid) < 0 || ::fchmod(fd.get(), mode & 07777) < 0) {
+    int saved = errno;
+    ::unlinkat(dir_fd, temporary.c_str(), 0);
+    return Error::from_errno("chown/chmod " + name, saved);
+  }
+  if (::renameat(dir_fd, temporary.c_str(), dir_fd, name.c_str()) < 0) {
+    int saved = errno;
+    ::unlinkat(dir_fd, temporary.c_str(), 0);
+    return Error::from_errno("rename " + temporary + " " + name, saved);
+  }
+  return {};
+}
+
+Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size) {
+  std::string text;
+  char buffer[8192];
+  off_t offset = 0;
+  while (true) {
+    ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::last_errno("read " + std::string(name_for_errors));
+    if (n == 0) return text;
+    text.append(buffer, static_cast<size_t>(n));
+    offset += n;
+    if (text.size() > max_size) {
+      return Error::message(std::string(name_for_errors) + ": larger than " +
+                            std::to_string(max_size) + " bytes");
+    }
+  }
+}
+
+Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
+                                                     size_t max_size) {
+  // O_PATH first: opening a device or FIFO could block or have side effects; only a regular file is
+  // then reopened for reading, through its fd so nothing can be swapped in between.
+  UniqueFd handle(sys::openat2(root_fd, path.c_str(), O_PATH | O_CLOEXEC, 0,
+                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
+  if (!handle) {
+    if (errno == ENOENT) return std::optional<std::string>{};
+    return Error::last_errno("openat2 " + path + " RESOLVE_IN_ROOT");
+  }
+  struct stat status{};
+  if (::fstat(handle.get(), &status) < 0) return Error::last_errno("fstat " + path);
+  // An overlayfs whiteout (character device 0:0) in an upper layer: the file was deleted.
+  if (S_ISCHR(status.st_mode) && status.st_rdev == 0) return std::optional<std::string>{};
+  if (!S_ISREG(status.st_mode)) return Error::message(path + ": not a regular file");
+  std::string reopen = "/proc/self/fd/" + std::to_string(handle.get());
+  UniqueFd fd(::open(reopen.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("reopen " + path);
+  auto text = read_all(fd.get(), path, max_size);
+  if (!text) return std::move(text).error();
+  return std::optional<std::string>{std::move(*text)};
+}
+
+}  // namespace srcompose::rootfs::fs

@@ -1,0 +1,52 @@
+// Directory-fd helpers of the rootfs module. Everything below a storage directory is reached through
+// an fd opened O_NOFOLLOW, never by concatenating strings: a persistent writable layer is written by
+// the container, so any name in it may have become a symlink to a host path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+
+namespace srcompose::rootfs::fs {
+
+// Creates every missing component of `path` (a trusted host path: storage dirs from the lab file)
+// with `mode`, leaving existing ones alone, and opens it O_DIRECTORY.
+Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t mode);
+
+// Opens the directory `name` in `dir_fd` without following a symlink (ELOOP/ENOTDIR otherwise).
+Result<UniqueFd> open_directory_at(int dir_fd, const std::string& name);
+
+// mkdirat (an existing directory is fine), then opens it without following symlinks and sets its
+// owner and mode: the result is exactly `mode`, owned by uid:gid, whatever existed before.
+Result<UniqueFd> make_directory_at(int dir_fd, const std::string& name, mode_t mode, uid_t uid,
+                                   gid_t gid);
+
+// Removes `name` in `dir_fd` and everything below it without ever following a symlink. Absent is
+// fine. Holds at most three fds whatever the depth, so a hostile deep tree cannot exhaust fds or
+// stack; refuses to continue if a directory is moved while it works.
+Status remove_tree_at(int dir_fd, const std::string& name);
+// Same for a host path (its parent is opened normally).
+Status remove_tree(const std::filesystem::path& path);
+
+// Replaces `name` in `dir_fd` with a regular file holding `content`, owned by uid:gid with `mode`.
+// An existing symlink is replaced, never followed.
+Status write_file_at(int dir_fd, const std::string& name, std::string_view content, mode_t mode,
+                     uid_t uid, gid_t gid);
+
+// Reads the file at `path` (relative) under `root_fd` with openat2(RESOLVE_IN_ROOT): symlinks,
+// absolute ones included, resolve inside the root, so an image cannot point us at a host file.
+// nullopt when it does not exist or is an overlayfs whiteout. Anything but a regular file is refused
+// without being opened for reading (a FIFO cannot hang us); files above `max_size` are refused.
+Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
+                                                     size_t max_size);
+
+// Reads a whole fd from offset 0 (small files: /etc/passwd, a profile).
+Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size);
+
+}  // namespace srcompose::rootfs::fs

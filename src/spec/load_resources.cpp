@@ -1,0 +1,251 @@
+// [containers.NAME.limits] and [[containers.NAME.mounts]].
+#include <algorithm>
+#include <array>
+#include <sys/stat.h>
+
+#include "spec/loader.hpp"
+#include "spec/values.hpp"
+
+namespace srcompose::spec::detail {
+namespace {
+
+constexpr std::array<std::string_view, 11> kLimitKeys{
+    "memory",      "memory_swap", "cpu_weight",   "cpus",          "cpuset",       "cpuset_mems",
+    "pids",        "io_read_bps", "io_write_bps", "io_read_iops", "io_write_iops"};
+constexpr std::array<std::string_view, 6> kMountKeys{"type",     "source", "target",
+                                                     "readonly", "size",   "mode"};
+
+// A size: an integer of bytes or a string such as "64M".
+std::optional<uint64_t> read_size(Reader& reader, const toml::node& node, std::string_view path) {
+  if (const auto* number = node.as_integer()) {
+    if (number->get() >= 0) return static_cast<uint64_t>(number->get());
+  } else if (const auto* text = node.as_string()) {
+    auto size = parse_size(text->get());
+    if (size) return *size;
+    reader.error(node, std::string(path), "found " + describe(node) + "; " + size.error().to_string());
+    return std::nullopt;
+  }
+  reader.error(node, std::string(path),
+               "found " + describe(node) + "; expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
+  return std::nullopt;
+}
+
+// io_* limits: a table device -> value, devices being block device paths or "rootfs". Sorted by
+// device: their order carries no meaning, and a sorted list prints and compares canonically.
+std::vector<DeviceLimit> read_device_limits(Reader& reader, const toml::node& node,
+                                            std::string_view path, bool bytes) {
+  std::vector<DeviceLimit> limits;
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    reader.error(node, std::string(path),
+                 "found " + describe(node) + "; expected a table device -> value, such as { \"/dev/vda\" = " +
+                     (bytes ? "\"1M\"" : "100") + " }");
+    return limits;
+  }
+  for (const auto& entry : Reader::in_file_order(*table)) {
+    std::string device(entry.key->str());
+    std::string key_path = join_key(path, device);
+    if (device != "rootfs") {
+      struct stat status {};
+      if (!device.starts_with('/') || ::stat(device.c_str(), &status) != 0 || !S_ISBLK(status.st_mode)) {
+        reader.error(reader.at(*entry.key), key_path,
+                     "found device \"" + device + "\": not a block device on this host; expected a "
+                     "block device path such as \"/dev/vda\", or \"rootfs\"");
+        continue;
+      }
+    }
+    std::optional<uint64_t> value;
+    if (bytes) {
+      value = read_size(reader, *entry.node, key_path);
+    } else if (auto number = reader.integer_in(*entry.node, key_path, 1, INT64_MAX)) {
+      value = static_cast<uint64_t>(*number);
+    }
+    if (value && *value == 0) {
+      reader.error(*entry.node, key_path, "found 0; expected a limit above 0");
+      continue;
+    }
+    if (value) limits.push_back(DeviceLimit{device, *value});
+  }
+  std::sort(limits.begin(), limits.end(),
+            [](const DeviceLimit& a, const DeviceLimit& b) { return a.device < b.device; });
+  return limits;
+}
+
+void read_cpus(LoadContext& context, const toml::node& node, std::string_view path,
+               Limits& limits) {
+  std::optional<double> cpus;
+  if (const auto* number = node.as_floating_point()) cpus = number->get();
+  if (const auto* number = node.as_integer()) cpus = static_cast<double>(number->get());
+  const std::string expected = "expected a number of CPUs from 0.01 to " +
+                               std::to_string(context.host_cpu_count) + " (this host's CPUs)";
+  if (!cpus || !(*cpus >= 0.01 && *cpus <= context.host_cpu_count)) {
+    context.reader.error(node, std::string(path), "found " + describe(node) + "; " + expected);
+    return;
+  }
+  limits.cpus = cpus;
+}
+
+void read_cpuset(LoadContext& context, const toml::node& node, std::string_view path,
+                 std::optional<std::string>& out, bool cpus) {
+  auto text = context.reader.string(node, path);
+  if (!text) return;
+  auto highest = parse_cpu_list_max(*text);
+  if (!highest) {
+    context.reader.error(node, std::string(path), "found " + describe(node) + "; " + highest.error().to_string());
+    return;
+  }
+  if (cpus && *highest >= context.host_cpu_count) {
+    context.reader.error(node, std::string(path),
+                         "found " + describe(node) + ": CPU " + std::to_string(*highest) +
+                             " does not exist; expected CPUs 0 to " +
+                             std::to_string(context.host_cpu_count - 1) + " (this host's CPUs)");
+    return;
+  }
+  out = *text;
+}
+
+bool has_dot_dot(std::string_view path) {
+  std::filesystem::path p(path);
+  return std::any_of(p.begin(), p.end(), [](const auto& part) { return part == ".."; });
+}
+
+void read_mount(LoadContext& context, const toml::table& table, std::string_view path,
+                std::vector<Mount>& mounts) {
+  Reader& reader = context.reader;
+  reader.check_keys(table, path, kMountKeys);
+  Mount mount;
+  mount.location = reader.at(table);
+  if (const toml::node* type = table.get("type")) {
+    auto text = reader.string(*type, join_key(path, "type"));
+    if (text == "tmpfs") {
+      mount.type = MountType::tmpfs;
+    } else if (text && text != "bind") {
+      reader.error(*type, join_key(path, "type"), "found " + describe(*type) + "; expected \"bind\" or \"tmpfs\"");
+      return;
+    }
+  }
+  const toml::node* source = table.get("source");
+  if (mount.type == MountType::bind) {
+    if (source == nullptr) {
+      reader.error(mount.location, std::string(path), "found a bind mount without `source`; expected the host path to bind");
+    } else if (auto text = reader.string(*source, join_key(path, "source"))) {
+      mount.source = (context.directory / *text).lexically_normal();
+      std::error_code ec;
+      if (!std::filesystem::exists(mount.source, ec)) {
+        reader.error(*source, join_key(path, "source"),
+                     "found " + describe(*source) +
+                         ": no such file or directory (relative to the lab file); expected an "
+                         "existing host path");
+      }
+    }
+    for (std::string_view key : {"size", "mode"}) {
+      if (const toml::node* value = table.get(key)) {
+        reader.error(*value, join_key(path, key), "found `" + std::string(key) + "` on a bind mount; expected it only with type = \"tmpfs\"");
+      }
+    }
+  } else if (source != nullptr) {
+    reader.error(*source, join_key(path, "source"), "found `source` on a tmpfs mount; expected no source");
+  }
+  if (const toml::node* target = table.get("target")) {
+    if (auto text = reader.string(*target, join_key(path, "target"))) {
+      if (!text->starts_with('/') || *text == "/" || has_dot_dot(*text)) {
+        reader.error(*target, join_key(path, "target"),
+                     "found " + describe(*target) + "; expected an absolute path below / without \"..\"");
+      } else {
+        mount.target = std::filesystem::path(*text).lexically_normal().string();
+        if (mount.target.size() > 1 && mount.target.ends_with('/')) mount.target.pop_back();
+        bool twice = std::any_of(mounts.begin(), mounts.end(),
+                                 [&](const Mount& other) { return other.target == mount.target; });
+        if (twice) {
+          reader.error(*target, join_key(path, "target"),
+                       "found " + describe(*target) + " a second time; expected one mount per target");
+        }
+      }
+    }
+  } else {
+    reader.error(mount.location, std::string(path), "found a mount without `target`; expected the path inside the container");
+  }
+  if (const toml::node* readonly = table.get("readonly")) {
+    if (auto value = reader.boolean(*readonly, join_key(path, "readonly"))) mount.readonly = *value;
+  }
+  if (mount.type == MountType::tmpfs) {
+    if (const toml::node* size = table.get("size")) mount.size = read_size(reader, *size, join_key(path, "size"));
+    if (const toml::node* mode = table.get("mode")) {
+      std::optional<int64_t> bits;
+      if (const auto* number = mode->as_integer()) bits = number->get();
+      if (const auto* text = mode->as_string()) {
+        const std::string& digits = text->get();
+        if (!digits.empty() && digits.size() <= 5 && digits.find_first_not_of("01234567") == std::string::npos) {
+          bits = std::stoll(digits, nullptr, 8);
+        }
+      }
+      if (!bits || *bits < 0 || *bits > 07777) {
+        reader.error(*mode, join_key(path, "mode"),
+                     "found " + describe(*mode) + "; expected permission bits such as 0o755 or \"1777\"");
+      } else {
+        mount.mode = static_cast<uint32_t>(*bits);
+      }
+    }
+  }
+  mounts.push_back(std::move(mount));
+}
+
+}  // namespace
+
+void read_limits(LoadContext& context, const toml::table& table, std::string_view path,
+                 Limits& limits) {
+  Reader& reader = context.reader;
+  reader.check_keys(table, path, kLimitKeys);
+  for (const auto& entry : Reader::in_file_order(table)) {
+    std::string_view key = entry.key->str();
+    const toml::node& node = *entry.node;
+    std::string key_path = join_key(path, key);
+    if (key == "memory" || key == "memory_swap") {
+      auto size = read_size(reader, node, key_path);
+      // The kernel rounds to pages; anything below a few pages cannot even start a process.
+      if (size && *size < 4096) {
+        reader.error(node, key_path, "found " + describe(node) + "; expected at least 4K");
+        size.reset();
+      }
+      (key == "memory" ? limits.memory : limits.memory_swap) = size;
+    } else if (key == "cpu_weight") {
+      if (auto weight = reader.integer_in(node, key_path, 1, 10000)) limits.cpu_weight = static_cast<uint64_t>(*weight);
+    } else if (key == "cpus") {
+      read_cpus(context, node, key_path, limits);
+    } else if (key == "cpuset" || key == "cpuset_mems") {
+      read_cpuset(context, node, key_path, key == "cpuset" ? limits.cpuset : limits.cpuset_mems, key == "cpuset");
+    } else if (key == "pids") {
+      if (auto pids = reader.integer_in(node, key_path, 1, INT32_MAX)) limits.pids = static_cast<uint64_t>(*pids);
+    } else if (key == "io_read_bps") {
+      limits.io_read_bps = read_device_limits(reader, node, key_path, true);
+    } else if (key == "io_write_bps") {
+      limits.io_write_bps = read_device_limits(reader, node, key_path, true);
+    } else if (key == "io_read_iops") {
+      limits.io_read_iops = read_device_limits(reader, node, key_path, false);
+    } else if (key == "io_write_iops") {
+      limits.io_write_iops = read_device_limits(reader, node, key_path, false);
+    }
+  }
+  if (const toml::node* swap = table.get("memory_swap"); swap && limits.memory_swap) {
+    std::string key_path = join_key(path, "memory_swap");
+    if (!limits.memory) {
+      reader.error(*swap, key_path, "found memory_swap without memory; expected `memory` too");
+    } else if (*limits.memory_swap < *limits.memory) {
+      reader.error(*swap, key_path,
+                   "found " + describe(*swap) + "; expected at least memory (" +
+                       format_size(*limits.memory) + "): memory_swap counts memory plus swap");
+    }
+  }
+}
+
+void read_mounts(LoadContext& context, const toml::array& array, std::string_view path,
+                 std::vector<Mount>& mounts) {
+  for (size_t i = 0; i < array.size(); ++i) {
+    std::string key_path = join_index(path, i);
+    if (const auto* table = context.reader.table(array[i], key_path)) {
+      read_mount(context, *table, key_path, mounts);
+    }
+  }
+}
+
+}  // namespace srcompose::spec::detail

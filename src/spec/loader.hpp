@@ -1,0 +1,47 @@
+// Internal to the loader: the pieces of load_lab_text split by scope. Each reads its part of the
+// document into the Lab, reports every mistake through the Reader, and keeps going with defaults so
+// that all errors of a file come out in one run.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "spec/lab.hpp"
+#include "spec/reader.hpp"
+
+namespace srcompose::spec::detail {
+
+// Where parts of a container were written, for the checks that need the whole lab.
+struct ContainerSource {
+  SourceLocation networks;                     // the `networks` value
+  std::vector<SourceLocation> attachments;     // per attachment: its ipv4 value, else its name
+  std::vector<std::string> attachment_paths;   // key path of each attachment
+  std::vector<SourceLocation> ports;           // per port
+  std::vector<SourceLocation> depends_on;      // per dependency
+  std::vector<SourceLocation> uid_ranges;      // per explicit range
+  std::vector<SourceLocation> gid_ranges;
+  SourceLocation user;
+};
+
+struct LoadContext {
+  Reader& reader;
+  std::filesystem::path directory;  // the lab file's directory (absolute)
+  unsigned host_cpu_count = 1;
+};
+
+bool is_host_label(std::string_view name);  // RFC 1123 label: [A-Za-z0-9-], no '-' at the ends, <= 63
+// [containers.NAME]: reads one container; `container.name` and `location` are set by the caller.
+void read_container(LoadContext& context, const toml::table& table, Container& container,
+                    ContainerSource& source);
+// [containers.NAME.limits]
+void read_limits(LoadContext& context, const toml::table& table, std::string_view path,
+                 Limits& limits);
+// [[containers.NAME.mounts]]
+void read_mounts(LoadContext& context, const toml::array& array, std::string_view path,
+                 std::vector<Mount>& mounts);
+// Checks that need every container: dependencies and cycles, network references, addresses
+// (static ones checked, the others picked), ports published twice, id ranges overlapping.
+void check_lab(LoadContext& context, Lab& lab, const std::vector<ContainerSource>& sources);
+
+}  // namespace srcompose::spec::detail

@@ -1,0 +1,339 @@
+#include "spec/values.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <vector>
+
+namespace srcompose::spec {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Parses all of `text` as a decimal number without sign; nullopt on anything else or overflow.
+template <class T>
+std::optional<T> parse_decimal(std::string_view text) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return std::nullopt;
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Leading decimal digits of `text`, consumed from it.
+std::string_view take_digits(std::string_view& text) {
+  size_t n = 0;
+  while (n < text.size() && std::isdigit(static_cast<unsigned char>(text[n]))) ++n;
+  std::string_view digits = text.substr(0, n);
+  text.remove_prefix(n);
+  return digits;
+}
+
+struct SignalName {
+  std::string_view name;
+  int number;
+};
+
+// Linux x86/arm numbering (asm-generic); SIGRTMIN is 34 as the kernel sees it.
+constexpr std::array<SignalName, 31> kSignals{{
+    {"HUP", 1},     {"INT", 2},     {"QUIT", 3},    {"ILL", 4},     {"TRAP", 5},   {"ABRT", 6},
+    {"BUS", 7},     {"FPE", 8},     {"KILL", 9},    {"USR1", 10},   {"SEGV", 11},  {"USR2", 12},
+    {"PIPE", 13},   {"ALRM", 14},   {"TERM", 15},   {"STKFLT", 16}, {"CHLD", 17},  {"CONT", 18},
+    {"STOP", 19},   {"TSTP", 20},   {"TTIN", 21},   {"TTOU", 22},   {"URG", 23},   {"XCPU", 24},
+    {"XFSZ", 25},   {"VTALRM", 26}, {"PROF", 27},   {"WINCH", 28},  {"IO", 29},    {"PWR", 30},
+    {"SYS", 31},
+}};
+constexpr int kSigRtMin = 34;
+constexpr int kSigRtMax = 64;
+
+}  // namespace
+
+Result<uint64_t> parse_size(std::string_view text) {
+  const Error expected = Error::message("expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
+  std::string_view rest = text;
+  std::string_view digits = take_digits(rest);
+  auto number = parse_decimal<uint64_t>(digits);
+  if (!number) return expected;
+  std::string unit = lower(rest);
+  if (unit.ends_with("ib")) {
+    unit.resize(unit.size() - 2);
+    if (unit.empty()) return expected;  // "5iB"
+  } else if (unit.ends_with("b")) {
+    unit.pop_back();
+  }
+  unsigned shift = 0;
+  if (unit == "") {
+    shift = 0;
+  } else if (unit == "k") {
+    shift = 10;
+  } else if (unit == "m") {
+    shift = 20;
+  } else if (unit == "g") {
+    shift = 30;
+  } else if (unit == "t") {
+    shift = 40;
+  } else {
+    return expected;
+  }
+  if (*number > (std::numeric_limits<uint64_t>::max() >> shift)) {
+    return Error::message("expected a size below 16 EiB (too large)");
+  }
+  return *number << shift;
+}
+
+std::string format_size(uint64_t bytes) {
+  constexpr std::array<std::pair<unsigned, char>, 4> kUnits{{{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}}};
+  if (bytes == 0) return "0";
+  for (auto [shift, unit] : kUnits) {
+    uint64_t multiple = uint64_t{1} << shift;
+    if (bytes % multiple == 0) return std::to_string(bytes / multiple) + unit;
+  }
+  return std::to_string(bytes);
+}
+
+Result<Milliseconds> parse_duration(std::string_view text) {
+  const Error expected = Error::message("expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
+  if (text.empty()) return expected;
+  uint64_t total = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto number = parse_decimal<uint64_t>(take_digits(rest));
+    if (!number) return expected;
+    uint64_t scale = 0;
+    if (rest.starts_with("ms")) {
+      scale = 1;
+      rest.remove_prefix(2);
+    } else if (rest.starts_with("s")) {
+      scale = 1000;
+      rest.remove_prefix(1);
+    } else if (rest.starts_with("m")) {
+      scale = 60'000;
+      rest.remove_prefix(1);
+    } else if (rest.starts_with("h")) {
+      scale = 3'600'000;
+      rest.remove_prefix(1);
+    } else {
+      return expected;
+    }
+    constexpr uint64_t kMax = uint64_t{1} << 53;  // far beyond any sensible timeout, and exact in JSON
+    if (*number > kMax / scale || total + *number * scale > kMax) {
+      return Error::message("expected a duration below 2^53 ms (too large)");
+    }
+    total += *number * scale;
+  }
+  return Milliseconds{static_cast<Milliseconds::rep>(total)};
+}
+
+std::string format_duration(Milliseconds duration) {
+  auto ms = duration.count();
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+Result<Ipv4> parse_ipv4(std::string_view text) {
+  const Error expected = Error::message("expected an IPv4 address such as \"10.0.0.2\"");
+  uint32_t value = 0;
+  std::string_view rest = text;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (!rest.starts_with('.')) return expected;
+      rest.remove_prefix(1);
+    }
+    std::string_view digits = take_digits(rest);
+    if (digits.size() > 1 && digits[0] == '0') return expected;
+    auto octet = parse_decimal<uint32_t>(digits);
+    if (!octet || *octet > 255) return expected;
+    value = (value << 8) | *octet;
+  }
+  if (!rest.empty()) return expected;
+  return Ipv4{value};
+}
+
+uint32_t netmask(uint8_t prefix_length) {
+  return prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - prefix_length);
+}
+
+Result<Cidr> parse_cidr(std::string_view text) {
+  const Error expected = Error::message("expected a subnet such as \"10.1.0.0/24\"");
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return expected;
+  auto address = parse_ipv4(text.substr(0, slash));
+  std::string_view prefix_text = text.substr(slash + 1);
+  auto prefix = prefix_text.size() <= 2 ? parse_decimal<unsigned>(prefix_text) : std::nullopt;
+  if (!address || !prefix || *prefix > 32) return expected;
+  Cidr cidr{*address, static_cast<uint8_t>(*prefix)};
+  if ((address->value & ~netmask(cidr.prefix_length)) != 0) {
+    Ipv4 network{address->value & netmask(cidr.prefix_length)};
+    return Error::message("expected the network address with host bits zero (\"" +
+                          to_string(Cidr{network, cidr.prefix_length}) + "\")");
+  }
+  return cidr;
+}
+
+Result<int> parse_signal(std::string_view text) {
+  const Error expected =
+      Error::message("expected a signal name such as \"SIGTERM\" or \"TERM\", or a number 1..64");
+  if (auto number = parse_decimal<int>(text)) {
+    if (*number < 1 || *number > kSigRtMax) return expected;
+    return *number;
+  }
+  std::string name = lower(text);
+  if (name.starts_with("sig")) name.erase(0, 3);
+  for (const auto& signal : kSignals) {
+    if (name == lower(signal.name)) return signal.number;
+  }
+  if (name.starts_with("rtmin")) {
+    std::string_view offset_text = std::string_view(name).substr(5);
+    if (offset_text.empty()) return kSigRtMin;
+    if (offset_text.starts_with('+')) {
+      auto offset = parse_decimal<int>(offset_text.substr(1));
+      if (offset && *offset <= kSigRtMax - kSigRtMin) return kSigRtMin + *offset;
+    }
+  }
+  return expected;
+}
+
+std::string signal_name(int signal_number) {
+  for (const auto& signal : kSignals) {
+    if (signal.number == signal_number) return "SIG" + std::string(signal.name);
+  }
+  if (signal_number == kSigRtMin) return "SIGRTMIN";
+  if (signal_number > kSigRtMin && signal_number <= kSigRtMax) {
+    return "SIGRTMIN+" + std::to_string(signal_number - kSigRtMin);
+  }
+  return std::to_string(signal_number);
+}
+
+Result<PortMapping> parse_port_mapping(std::string_view text) {
+  const Error expected = Error::message(
+      "expected \"[ip:]host_port:container_port[/tcp|udp]\" such as \"127.0.0.1:8080:80/tcp\"");
+  PortMapping port;
+  port.text = std::string(text);
+  std::string_view rest = text;
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    std::string protocol = lower(rest.substr(slash + 1));
+    if (protocol == "tcp") {
+      port.protocol = Protocol::tcp;
+    } else if (protocol == "udp") {
+      port.protocol = Protocol::udp;
+    } else {
+      return expected;
+    }
+    rest = rest.substr(0, slash);
+  }
+  std::vector<std::string_view> parts;
+  while (true) {
+    size_t colon = rest.find(':');
+    parts.push_back(rest.substr(0, colon));
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  if (parts.size() == 3) {
+    auto ip = parse_ipv4(parts[0]);
+    if (!ip) return expected;
+    port.host_ip = *ip;
+    parts.erase(parts.begin());
+  }
+  if (parts.size() != 2) return expected;
+  auto host_port = parse_decimal<unsigned>(parts[0]);
+  auto container_port = parse_decimal<unsigned>(parts[1]);
+  if (!host_port || !container_port) return expected;
+  if (*host_port < 1 || *host_port > 65535 || *container_port < 1 || *container_port > 65535) {
+    return Error::message("expected port numbers 1..65535");
+  }
+  port.host_port = static_cast<uint16_t>(*host_port);
+  port.container_port = static_cast<uint16_t>(*container_port);
+  return port;
+}
+
+std::string to_string(const PortMapping& port) {
+  return to_string(port.host_ip) + ":" + std::to_string(port.host_port) + ":" +
+         std::to_string(port.container_port) + "/" + std::string(to_string(port.protocol));
+}
+
+Result<IdRange> parse_id_range(std::string_view text) {
+  const Error expected =
+      Error::message("expected \"inside:outside:count\" such as \"0:100000:65536\"");
+  std::array<uint64_t, 3> numbers{};
+  std::string_view rest = text;
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (i > 0) {
+      if (!rest.starts_with(':')) return expected;
+      rest.remove_prefix(1);
+    }
+    auto number = parse_decimal<uint64_t>(take_digits(rest));
+    if (!number) return expected;
+    numbers[i] = *number;
+  }
+  if (!rest.empty()) return expected;
+  constexpr uint64_t kIdLimit = uint64_t{1} << 32;
+  if (numbers[2] == 0) return Error::message("expected a count of at least 1");
+  if (numbers[0] + numbers[2] > kIdLimit || numbers[1] + numbers[2] > kIdLimit) {
+    return Error::message("expected ids below 4294967296 (the range runs past the last id)");
+  }
+  return IdRange{static_cast<uint32_t>(numbers[0]), static_cast<uint32_t>(numbers[1]),
+                 static_cast<uint32_t>(numbers[2])};
+}
+
+std::string to_string(const IdRange& range) {
+  return std::to_string(range.inside) + ":" + std::to_string(range.outside) + ":" +
+         std::to_string(range.count);
+}
+
+Result<unsigned> parse_cpu_list_max(std::string_view text) {
+  const Error expected = Error::message("expected a list such as \"0-3,5\"");
+  if (text.empty()) return expected;
+  unsigned highest = 0;
+  std::string_view rest = text;
+  while (true) {
+    auto first = parse_decimal<unsigned>(take_digits(rest));
+    if (!first) return expected;
+    unsigned last = *first;
+    if (rest.starts_with('-')) {
+      rest.remove_prefix(1);
+      auto end = parse_decimal<unsigned>(take_digits(rest));
+      if (!end || *end < *first) return expected;
+      last = *end;
+    }
+    highest = std::max(highest, last);
+    if (rest.empty()) break;
+    if (!rest.starts_with(',')) return expected;
+    rest.remove_prefix(1);
+  }
+  return highest;
+}
+
+uint64_t fnv1a(std::string_view text, uint64_t seed) {
+  uint64_t hash = seed;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace srcompose::spec

@@ -1,0 +1,61 @@
+// Parsers and printers for the value forms of the lab file (sizes, durations, addresses, signals,
+// ports, id ranges). Pure. Each parser returns the value or an Error whose message says what is
+// expected, ready to follow "found X: " in a diagnostic.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "spec/lab.hpp"
+
+namespace srcompose::spec {
+
+// "64M", "1G", "512k", "1024", "2MiB": binary multiples (K = 1024). Overflow is an error.
+Result<uint64_t> parse_size(std::string_view text);
+// Bytes as the shortest exact form: 67108864 -> "64M", 1000 -> "1000".
+std::string format_size(uint64_t bytes);
+
+// "10s", "500ms", "1m", "1h", "1m30s": a sequence of integer + unit (ms, s, m, h).
+Result<Milliseconds> parse_duration(std::string_view text);
+// The shortest exact form: 10000 ms -> "10s", 90000 -> "90s", 1500 -> "1500ms".
+std::string format_duration(Milliseconds duration);
+
+// Dotted quad, each part 0..255, no leading zeros (which some parsers read as octal).
+Result<Ipv4> parse_ipv4(std::string_view text);
+// "10.1.0.0/24": the host bits must be zero.
+Result<Cidr> parse_cidr(std::string_view text);
+uint32_t netmask(uint8_t prefix_length);
+inline bool cidr_contains(const Cidr& cidr, Ipv4 address) {
+  return (address.value & netmask(cidr.prefix_length)) == cidr.network.value;
+}
+inline Ipv4 broadcast_address(const Cidr& cidr) {
+  return Ipv4{cidr.network.value | ~netmask(cidr.prefix_length)};
+}
+
+// "SIGTERM", "TERM", "sigterm" or "15" -> 15. Real-time signals as "SIGRTMIN+3".
+Result<int> parse_signal(std::string_view text);
+// 15 -> "SIGTERM"; numbers with no name print as the number.
+std::string signal_name(int signal_number);
+
+// "[ip:]host:container[/tcp|udp]".
+Result<PortMapping> parse_port_mapping(std::string_view text);
+std::string to_string(const PortMapping& port);  // always the full form "0.0.0.0:80:80/tcp"
+
+// "inside:outside:count": count > 0 and neither side past 2^32 - 1.
+Result<IdRange> parse_id_range(std::string_view text);
+std::string to_string(const IdRange& range);
+
+// Linux cpu list "0-3,5": the highest number in it, or an Error for a malformed list.
+Result<unsigned> parse_cpu_list_max(std::string_view text);
+
+// FNV-1a, 64 bits: a stable hash for host names derived from the project (bridges, id ranges).
+// Chain calls through `seed` to hash several strings.
+uint64_t fnv1a(std::string_view text, uint64_t seed = 0xcbf29ce484222325ULL);
+
+// Levenshtein distance, for "did you mean" suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace srcompose::spec

@@ -1,0 +1,413 @@
+#include "supervisor/container_instance.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace srcompose::supervisor {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr milliseconds kFirstRestartDelay{100};
+// A run this long resets the backoff: the container was healthy for a while, so a new failure starts
+// the delays from the beginning again (docker's rule).
+constexpr milliseconds kBackoffResetAfter{10'000};
+constexpr size_t kMaxLogLine = 16 * 1024;
+
+int64_t elapsed_ms(steady_clock::time_point since, steady_clock::time_point until) {
+  return std::chrono::duration_cast<milliseconds>(until - since).count();
+}
+
+// Waits on `timer` for `delay`; true when it expired, false when cancelled.
+asio::awaitable<bool> sleep_for(asio::steady_timer& timer, milliseconds delay) {
+  timer.expires_after(delay);
+  boost::system::error_code error;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+  co_return !error;
+}
+
+}  // namespace
+
+ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan& plan)
+    : lab_(lab),
+      plan_(plan),
+      stop_requested_(std::make_unique<AsyncEvent>(lab.io)),
+      started_(std::make_unique<AsyncEvent>(lab.io)),
+      healthy_(std::make_unique<AsyncEvent>(lab.io)),
+      finished_(std::make_unique<AsyncEvent>(lab.io)) {
+  status_.name = plan.name;
+  for (const auto& interface : plan.net.interfaces) {
+    status_.addresses.push_back(interface.network + "=" + spec::to_string(interface.address));
+  }
+}
+
+ContainerInstance::~ContainerInstance() = default;
+
+void ContainerInstance::rearm() {
+  for (auto* event : {&stop_requested_, &started_, &healthy_, &finished_}) {
+    retired_events_.push_back(std::move(*event));
+    *event = std::make_unique<AsyncEvent>(lab_.io);
+  }
+  state_ = ContainerState::waiting;
+  restart_delay_ = std::chrono::milliseconds{0};
+}
+
+Status ContainerInstance::prepare_once() {
+  if (!rootfs_) {
+    auto prepared = rootfs::prepare(plan_.rootfs, plan_.userns);
+    if (!prepared) return std::move(prepared).error().context("prepare rootfs");
+    rootfs_ = std::move(*prepared);
+  }
+  if (!user_) {
+    auto user = rootfs::resolve_user(*rootfs_, plan_.process.user);
+    if (!user) return std::move(user).error().context("user " + plan_.process.user);
+    user_ = std::move(*user);
+  }
+  if (!seccomp_) {
+    auto filter = security::compile_seccomp(plan_.security);
+    if (!filter) return std::move(filter).error().context("seccomp");
+    seccomp_ = std::move(*filter);
+  }
+  if (!cgroup_) {
+    auto cgroup = cgroup::ContainerCgroup::create(lab_.cgroups, plan_.cgroup, plan_.rootfs.layer_dir);
+    if (!cgroup) return std::move(cgroup).error().context("cgroup");
+    cgroup_ = std::move(*cgroup);
+    if (auto watching = watch_oom_events(); !watching) return watching;
+  }
+  if (proxies_.empty() && !plan_.net.ports.empty() && !plan_.net.interfaces.empty()) {
+    for (const auto& port : plan_.net.ports) {
+      auto proxy = PortProxy::open(lab_.io, port, plan_.net.interfaces.front().address);
+      if (!proxy) return std::move(proxy).error().context("publish port " + port.text);
+      proxies_.push_back(std::move(*proxy));
+    }
+  }
+  return {};
+}
+
+Status ContainerInstance::start_run() {
+  if (auto status = prepare_once(); !status) return status;
+  auto oom_kills = cgroup_->oom_kill_count();
+  oom_kills_before_run_ = oom_kills ? *oom_kills : 0;
+
+  std::optional<net::ContainerLinks> links;
+  runtime::StartHooks hooks;
+  hooks.after_clone = [&](pid_t pid, int /*pidfd*/) -> Status {
+    if (auto attached = cgroup_->attach(pid); !attached) return attached.error().context("cgroup");
+    if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
+      auto created = net::ContainerLinks::attach(plan_.net, lab_.project, plan_.name, pid);
+      if (!created) return std::move(created).error().context("network");
+      links = std::move(*created);
+    }
+    return {};
+  };
+  auto started = runtime::start_container(plan_, *rootfs_, *user_, *seccomp_, hooks);
+  if (!started) return std::move(started).error();
+
+  links_ = std::move(links);
+  init_ = std::move(started->init);
+  // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the
+  // ChildProcess owner keeps for signalling and reaping.
+  int watch_fd = ::fcntl(init_->pidfd(), F_DUPFD_CLOEXEC, 3);
+  if (watch_fd < 0) return Error::last_errno("dup pidfd");
+  pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd);
+  run_ended_ = std::make_unique<AsyncEvent>(lab_.io);
+
+  auto out = std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
+  auto err = std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
+  asio::co_spawn(lab_.io, pump_output(out, Stream::out), asio::detached);
+  asio::co_spawn(lab_.io, pump_output(err, Stream::err), asio::detached);
+
+  ++run_number_;
+  run_started_at_ = steady_clock::now();
+  if (first_started_at_ == steady_clock::time_point{}) first_started_at_ = run_started_at_;
+  status_.started_at = utc_timestamp_now();
+  status_.error.clear();
+  if (plan_.spec && plan_.spec->healthcheck) {
+    status_.health = "starting";
+    asio::co_spawn(lab_.io, run_healthchecks(run_number_), asio::detached);
+  }
+  return {};
+}
+
+Status ContainerInstance::watch_oom_events() {
+  auto watch = cgroup_->watch_oom();
+  if (!watch) return std::move(watch).error().context("watch OOM events");
+  oom_watch_ = std::move(*watch);
+  int fd = ::fcntl(oom_watch_->fd(), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return Error::last_errno("dup OOM event fd");
+  oom_events_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, fd);
+  asio::co_spawn(lab_.io, report_oom_events(), asio::detached);
+  return {};
+}
+
+// OOM kills reported as they happen, on the loop (also those of a process that is not the workload).
+// Whether a run ended by OOM is decided separately, from the counter read after its exit.
+asio::awaitable<void> ContainerInstance::report_oom_events() {
+  for (;;) {
+    boost::system::error_code error;
+    co_await oom_events_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                     asio::redirect_error(asio::use_awaitable, error));
+    if (error || !oom_watch_ || !cgroup_) co_return;
+    oom_watch_->drain();
+    auto count = cgroup_->oom_kill_count();
+    if (count && *count > oom_kills_reported_) {
+      oom_kills_reported_ = *count;
+      lab_.logs.progress(plan_.name, "OOM kill in the container (" + std::to_string(*count) + " so far)");
+    }
+  }
+}
+
+asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
+  boost::system::error_code ignored;
+  co_await pidfd_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                    asio::redirect_error(asio::use_awaitable, ignored));
+  RunEnd end;
+  end.time = utc_timestamp_now();
+  if (auto exit = init_->wait(); exit) {
+    end.exit_code = exit->exit_code;
+    end.signal = exit->signal;
+  } else {
+    end.exit_code = 255;
+    lab_.logs.progress(plan_.name, "cannot reap init: " + exit.error().to_string());
+  }
+  // The OOM verdict comes from the cgroup's counter read after the exit, not from the asynchronous
+  // event: the event may arrive late, and a kill -9 from outside must not count as OOM.
+  if (auto oom_kills = cgroup_->oom_kill_count(); oom_kills) {
+    end.oom_killed = *oom_kills > oom_kills_before_run_;
+  }
+  // The init's death ends the pid namespace, but processes joined by `exec` from outside a pid
+  // namespace race with it: the cgroup is the only complete list.
+  (void)cgroup_->kill_all();
+  if (links_) {
+    (void)links_->remove();
+    links_.reset();
+  }
+  init_.reset();
+  pidfd_watch_.reset();
+  ended_at_ = steady_clock::now();
+  status_.last_end = end;
+  run_ended_->set();
+  co_return end;
+}
+
+asio::awaitable<void> ContainerInstance::pump_output(
+    std::shared_ptr<asio::posix::stream_descriptor> pipe, Stream stream) {
+  std::array<char, 8192> buffer{};
+  std::string pending;
+  for (;;) {
+    boost::system::error_code error;
+    size_t n = co_await pipe->async_read_some(asio::buffer(buffer),
+                                              asio::redirect_error(asio::use_awaitable, error));
+    if (error) break;
+    pending.append(buffer.data(), n);
+    size_t start = 0;
+    for (size_t newline; (newline = pending.find('\n', start)) != std::string::npos;) {
+      lab_.logs.container_line(plan_.name, stream,
+                               std::string_view(pending).substr(start, newline - start));
+      start = newline + 1;
+    }
+    pending.erase(0, start);
+    if (pending.size() > kMaxLogLine) {
+      lab_.logs.container_line(plan_.name, stream, pending);
+      pending.clear();
+    }
+  }
+  if (!pending.empty()) lab_.logs.container_line(plan_.name, stream, pending);
+}
+
+bool ContainerInstance::policy_restarts(const RunEnd& end) const {
+  const auto& spec = *plan_.spec;
+  if (spec.max_restarts != 0 && status_.restarts.size() >= spec.max_restarts) return false;
+  switch (spec.restart) {
+    case spec::RestartPolicy::no: return false;
+    case spec::RestartPolicy::on_failure: return end.exit_code != 0;
+    case spec::RestartPolicy::on_oom: return end.oom_killed;
+    case spec::RestartPolicy::always: return true;
+  }
+  return false;
+}
+
+milliseconds ContainerInstance::next_restart_delay() {
+  bool ran_long = ended_at_ - run_started_at_ >= kBackoffResetAfter;
+  if (restart_delay_.count() == 0 || ran_long) {
+    restart_delay_ = kFirstRestartDelay;
+  } else {
+    restart_delay_ = std::min(restart_delay_ * 2, plan_.spec->restart_delay_max);
+  }
+  return restart_delay_;
+}
+
+asio::awaitable<void> ContainerInstance::sleep_unless_stopped(milliseconds delay) {
+  asio::steady_timer timer(lab_.io);
+  timer.expires_after(delay);
+  co_await (timer.async_wait(asio::use_awaitable) || stop_requested_->wait());
+}
+
+asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
+  while (!stop_requested_->is_set()) {
+    state_ = ContainerState::starting;
+    if (auto status = start_run(); !status) {
+      state_ = ContainerState::failed;
+      status_.error = status.error().to_string();
+      break;
+    }
+    state_ = ContainerState::running;
+    if (run_number_ == 1) {
+      lab_.logs.progress(plan_.name, "started (pid " + std::to_string(init_->pid()) + ")");
+    }
+    started_->set();
+    lab_.changed();
+    RunEnd end = co_await wait_for_run_end();
+    state_ = ContainerState::exited;
+    if (!stop_requested_->is_set()) {
+      lab_.logs.progress(plan_.name, "exited: " + end.reason());
+    }
+    on_exit(*this, end);
+    lab_.changed();
+    if (stop_requested_->is_set() || !policy_restarts(end)) break;
+    status_.restarts.push_back(end);
+    state_ = ContainerState::restarting;
+    auto delay = next_restart_delay();
+    lab_.logs.progress(plan_.name, "restarting in " + std::to_string(delay.count()) + " ms (restart " +
+                                       std::to_string(status_.restarts.size()) + ", after " +
+                                       end.reason() + ")");
+    co_await sleep_unless_stopped(delay);
+  }
+  if (state_ != ContainerState::failed) state_ = ContainerState::exited;
+  finished_->set();
+}
+
+asio::awaitable<void> ContainerInstance::stop() {
+  stop_requested_->set();
+  if (init_ && (state_ == ContainerState::running || state_ == ContainerState::paused ||
+                state_ == ContainerState::starting)) {
+    // A frozen process cannot act on its stop signal: thaw first.
+    if (state_ == ContainerState::paused) (void)cgroup_->thaw();
+    state_ = ContainerState::stopping;
+    (void)init_->signal(plan_.process.stop_signal);
+    asio::steady_timer timer(lab_.io);
+    timer.expires_after(plan_.spec->stop_timeout);
+    auto ended = run_ended_.get();
+    auto which = co_await (ended->wait() || timer.async_wait(asio::use_awaitable));
+    if (which.index() == 1 && !ended->is_set()) kill_now();
+  }
+  if (!finished_->is_set() && state_ == ContainerState::waiting) {
+    // Never started (still waiting for its dependencies): nothing runs, it just ends.
+    state_ = ContainerState::exited;
+    finished_->set();
+  }
+  co_await finished_->wait();
+}
+
+void ContainerInstance::kill_now() {
+  stop_requested_->set();
+  if (cgroup_) {
+    (void)cgroup_->thaw();
+    (void)cgroup_->kill_all();
+  }
+  if (init_) (void)init_->signal(SIGKILL);
+}
+
+Status ContainerInstance::send_signal(int signal_number) {
+  if (!init_ || state_ != ContainerState::running) {
+    return Error::message("container " + plan_.name + " is not running");
+  }
+  if (signal_number == SIGKILL) {
+    // SIGKILL to an init only ends the init; the promise of `kill -s KILL` is the whole container.
+    if (auto status = cgroup_->kill_all(); !status) return status;
+  }
+  return init_->signal(signal_number);
+}
+
+Status ContainerInstance::pause() {
+  if (state_ != ContainerState::running) return Error::message("container " + plan_.name + " is not running");
+  if (auto status = cgroup_->freeze(); !status) return status;
+  state_ = ContainerState::paused;
+  return {};
+}
+
+Status ContainerInstance::unpause() {
+  if (state_ != ContainerState::paused) return Error::message("container " + plan_.name + " is not paused");
+  if (auto status = cgroup_->thaw(); !status) return status;
+  state_ = ContainerState::running;
+  return {};
+}
+
+Status ContainerInstance::destroy() {
+  std::optional<Error> first_error;
+  auto keep = [&](Status status, const char* what) {
+    if (!status && !first_error) first_error = std::move(status).error().context(what);
+  };
+  for (auto& proxy : proxies_) proxy.close();
+  proxies_.clear();
+  if (links_) {
+    keep(links_->remove(), "remove veths");
+    links_.reset();
+  }
+  if (oom_events_) {
+    boost::system::error_code ignored;
+    oom_events_->close(ignored);
+  }
+  if (cgroup_) {
+    // Usage is read one last time for the report before the cgroup goes.
+    final_usage_ = status().usage;
+    keep(cgroup_->remove(), "remove cgroup");
+    cgroup_.reset();
+    oom_watch_.reset();
+  }
+  if (rootfs_) {
+    keep(rootfs::remove_layer(plan_.rootfs), "remove writable layer");
+    rootfs_.reset();
+  }
+  if (first_error) return std::move(*first_error).context("container " + plan_.name);
+  return {};
+}
+
+ContainerStatus ContainerInstance::status() const {
+  ContainerStatus status = status_;
+  status.state = state_;
+  auto now = steady_clock::now();
+  if (init_) {
+    status.pid = init_->pid();
+    status.uptime_ms = elapsed_ms(run_started_at_, now);
+  }
+  if (first_started_at_ != steady_clock::time_point{}) {
+    status.wall_time_ms = elapsed_ms(first_started_at_, init_ ? now : ended_at_);
+  }
+  status.usage = final_usage_;
+  if (cgroup_) {
+    if (auto stats = cgroup_->stats(); stats) {
+      status.usage.memory_current = stats->memory_current;
+      status.usage.memory_peak = std::max(final_usage_.memory_peak, stats->memory_peak);
+      status.usage.memory_limit = stats->memory_limit;
+      status.usage.cpu_user_usec = stats->cpu_user_usec;
+      status.usage.cpu_system_usec = stats->cpu_system_usec;
+      status.usage.pids_current = stats->pids_current;
+      status.usage.pids_peak = std::max(final_usage_.pids_peak, stats->pids_peak);
+      status.usage.io_read_bytes = stats->io_read_bytes;
+      status.usage.io_write_bytes = stats->io_write_bytes;
+      status.usage.oom_kills = stats->oom_kills;
+    }
+    for (const auto& file : cgroup_->procs_files()) status.cgroup_procs_files.push_back(file.string());
+  }
+  if (rootfs_) {
+    status.rootfs_image = rootfs_->image.string();
+    status.rootfs_upper = rootfs_->upper.string();
+  }
+  return status;
+}
+
+}  // namespace srcompose::supervisor

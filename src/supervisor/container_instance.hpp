@@ -1,0 +1,137 @@
+// ContainerInstance: one container of the lab on the supervisor's event loop. It owns every kernel
+// resource of the container (writable layer, cgroup, host veth ends, the init process, published
+// ports) and runs its life as coroutines: start, watch the pidfd, attribute OOM kills, restart with
+// backoff as the policy says, stop with stop_signal then SIGKILL to the whole cgroup, health checks.
+// A failure here stops this container only; the lab decides what it means for the others.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "common/error.hpp"
+#include "net/network.hpp"
+#include "plan/lab_plan.hpp"
+#include "rootfs/prepare.hpp"
+#include "runtime/container.hpp"
+#include "security/seccomp.hpp"
+#include "supervisor/async_event.hpp"
+#include "supervisor/log_sink.hpp"
+#include "supervisor/port_proxy.hpp"
+#include "supervisor/status.hpp"
+
+namespace srcompose::supervisor {
+
+// Services shared by all containers of a lab; owned by the LabSupervisor.
+struct LabContext {
+  boost::asio::io_context& io;
+  const cgroup::HostLayout& cgroups;
+  LogSink& logs;
+  std::string project;
+  std::function<void()> changed;  // a container started or ended: the state file is rewritten
+};
+
+class ContainerInstance {
+ public:
+  // Called when a run ends, before the restart policy is applied (the lab may abort on it).
+  using ExitCallback = std::function<void(ContainerInstance&, const RunEnd&)>;
+
+  ContainerInstance(LabContext& lab, const plan::ContainerPlan& plan);
+  ContainerInstance(const ContainerInstance&) = delete;
+  ContainerInstance& operator=(const ContainerInstance&) = delete;
+  ~ContainerInstance();
+
+  const std::string& name() const { return plan_.name; }
+  const plan::ContainerPlan& plan() const { return plan_; }
+  ContainerState state() const { return state_; }
+
+  // The container's whole life: runs, restarts, until it ends for good or stop() is asked.
+  // Sets started() after the first successful start and finished() at the end. `on_exit` is called
+  // at the end of every run.
+  boost::asio::awaitable<void> supervise(ExitCallback on_exit);
+  // Asks for a stop: stop_signal to the init, SIGKILL to the whole cgroup after stop_timeout.
+  // Returns when the container is no longer running. Safe in any state.
+  boost::asio::awaitable<void> stop();
+  // Kills everything in the container's cgroup at once (second Ctrl-C, kill -s KILL).
+  void kill_now();
+  Status send_signal(int signal_number);
+  Status pause();
+  Status unpause();
+  // Releases every resource: host veths, cgroup, writable layer (unless persist), proxies.
+  // Call after finished(). Errors are collected, the rest is still released.
+  Status destroy();
+
+  AsyncEvent& started() { return *started_; }
+  AsyncEvent& healthy() { return *healthy_; }
+  AsyncEvent& finished() { return *finished_; }
+  AsyncEvent& stop_requested() { return *stop_requested_; }
+  // After finished(): makes the container startable again (`srcompose start`), keeping its writable
+  // layer, cgroup, addresses and its record of runs and restarts.
+  void rearm();
+  // Ends a container that will never start (a dependency failed): state failed with `reason`.
+  void abandon(std::string reason);
+  bool start_failed() const { return state_ == ContainerState::failed; }
+  const std::string& start_error() const { return status_.error; }
+  const std::optional<RunEnd>& last_end() const { return status_.last_end; }
+
+  // A fresh snapshot, resource usage read from the cgroup.
+  ContainerStatus status() const;
+
+ private:
+  Status prepare_once();
+  Status start_run();
+  boost::asio::awaitable<RunEnd> wait_for_run_end();
+  boost::asio::awaitable<void> pump_output(std::shared_ptr<boost::asio::posix::stream_descriptor> pipe,
+                                           Stream stream);
+  boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
+  Status watch_oom_events();
+  boost::asio::awaitable<void> report_oom_events();
+  boost::asio::awaitable<bool> healthcheck_once();
+  boost::asio::awaitable<void> sleep_unless_stopped(std::chrono::milliseconds delay);
+  bool policy_restarts(const RunEnd& end) const;
+  std::chrono::milliseconds next_restart_delay();
+
+  LabContext& lab_;
+  const plan::ContainerPlan& plan_;
+  ContainerState state_ = ContainerState::waiting;
+  ContainerStatus status_;  // the record kept across runs
+
+  // Owned kernel resources.
+  std::optional<rootfs::PreparedRootfs> rootfs_;
+  std::optional<rootfs::ResolvedUser> user_;
+  std::optional<security::CompiledSeccomp> seccomp_;
+  std::optional<cgroup::ContainerCgroup> cgroup_;
+  std::optional<net::ContainerLinks> links_;
+  std::optional<sys::ChildProcess> init_;
+  std::vector<PortProxy> proxies_;
+  std::optional<cgroup::OomWatch> oom_watch_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> oom_events_;
+  uint64_t oom_kills_reported_ = 0;
+
+  std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd_watch_;
+  std::unique_ptr<AsyncEvent> run_ended_;
+  std::unique_ptr<AsyncEvent> stop_requested_;  // set once, never reset: stop is final
+  std::chrono::steady_clock::time_point run_started_at_{};
+  std::chrono::steady_clock::time_point first_started_at_{};
+  std::chrono::steady_clock::time_point ended_at_{};
+  uint64_t oom_kills_before_run_ = 0;
+  uint64_t run_number_ = 0;
+  std::chrono::milliseconds restart_delay_{0};
+  ResourceUsage final_usage_;  // last reading before the cgroup was removed
+
+  std::unique_ptr<AsyncEvent> started_;
+  std::unique_ptr<AsyncEvent> healthy_;
+  std::unique_ptr<AsyncEvent> finished_;
+  // Events replaced by rearm(): a coroutine may still hold a reference to one, so they live on.
+  std::vector<std::unique_ptr<AsyncEvent>> retired_events_;
+};
+
+}  // namespace srcompose::supervisor

@@ -1,0 +1,120 @@
+#include "supervisor/control_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <istream>
+
+#include "common/unique_fd.hpp"
+#include "supervisor/lab_supervisor.hpp"
+
+namespace srcompose::supervisor {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+
+namespace {
+
+constexpr size_t kMaxRequest = 64 * 1024;
+
+}  // namespace
+
+Result<ControlServer> ControlServer::open(asio::io_context& io, const std::filesystem::path& path,
+                                          LabSupervisor& lab) {
+  ::unlink(path.c_str());
+  auto acceptor = std::make_unique<stream_protocol::acceptor>(io);
+  boost::system::error_code error;
+  acceptor->open(stream_protocol(), error);
+  // The umask makes the socket 0600 from the moment it exists; chmod after bind would leave a window.
+  mode_t old_mask = ::umask(0177);
+  if (!error) acceptor->bind(stream_protocol::endpoint(path.string()), error);
+  ::umask(old_mask);
+  if (!error) acceptor->listen(16, error);
+  if (error) return Error::from_errno("listen on " + path.string(), error.value());
+  return ControlServer(std::move(acceptor), lab);
+}
+
+void ControlServer::start() { asio::co_spawn(acceptor_->get_executor(), accept_loop(), asio::detached); }
+
+void ControlServer::close() {
+  boost::system::error_code ignored;
+  acceptor_->close(ignored);
+}
+
+asio::awaitable<void> ControlServer::accept_loop() {
+  for (;;) {
+    boost::system::error_code error;
+    auto socket = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return;
+    asio::co_spawn(acceptor_->get_executor(), serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
+  asio::streambuf buffer(kMaxRequest);
+  boost::system::error_code error;
+  co_await asio::async_read_until(socket, buffer, '\n', asio::redirect_error(asio::use_awaitable, error));
+  if (error) co_return;
+  std::istream stream(&buffer);
+  std::string line;
+  std::getline(stream, line);
+  json::object reply;
+  boost::system::error_code parse_error;
+  auto request = json::parse(line, parse_error);
+  if (parse_error || !request.is_object()) {
+    reply = {{"ok", false}, {"error", "the request is not a JSON object"}};
+  } else {
+    reply = co_await lab_->handle_request(request.as_object());
+  }
+  std::string text = json::serialize(reply) + "\n";
+  co_await asio::async_write(socket, asio::buffer(text), asio::redirect_error(asio::use_awaitable, error));
+}
+
+Result<json::object> send_control_request(const std::filesystem::path& path, const json::object& request) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return Error::last_errno("socket");
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.string().size() >= sizeof address.sun_path) return Error::message("socket path too long: " + path.string());
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
+    return Error::last_errno("connect " + path.string());
+  }
+  std::string text = json::serialize(request) + "\n";
+  for (size_t sent = 0; sent < text.size();) {
+    ssize_t n = ::write(fd.get(), text.data() + sent, text.size() - sent);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::last_errno("write " + path.string());
+    }
+    sent += static_cast<size_t>(n);
+  }
+  std::string reply;
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::last_errno("read " + path.string());
+    }
+    if (n == 0) break;
+    reply.append(chunk, static_cast<size_t>(n));
+    if (reply.back() == '\n') break;
+  }
+  boost::system::error_code error;
+  auto value = json::parse(reply, error);
+  if (error || !value.is_object()) return Error::message("the supervisor's reply is not JSON: " + reply);
+  return value.as_object();
+}
+
+}  // namespace srcompose::supervisor

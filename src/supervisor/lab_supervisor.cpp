@@ -1,0 +1,276 @@
+#include "supervisor/lab_supervisor.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "rootfs/prepare.hpp"
+#include "supervisor/control_server.hpp"
+
+namespace srcompose::supervisor {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths,
+                             UpOptions options)
+    : lab_(lab),
+      plan_(std::move(plan)),
+      paths_(std::move(paths)),
+      options_(std::move(options)),
+      signals_(io_, SIGINT, SIGTERM),
+      shutdown_requested_(io_),
+      down_(io_) {
+  if (!options_.exit_code_from.empty()) options_.abort_on_container_exit = true;
+  std::vector<std::string> names;
+  for (const auto& container : plan_.containers) names.push_back(container.name);
+  logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names);
+}
+
+LabSupervisor::~LabSupervisor() = default;
+
+ContainerInstance* LabSupervisor::find(std::string_view name) {
+  for (auto& instance : instances_) {
+    if (instance->name() == name) return instance.get();
+  }
+  return nullptr;
+}
+
+std::vector<ContainerInstance*> LabSupervisor::dependents_of(const ContainerInstance& instance) {
+  std::vector<ContainerInstance*> dependents;
+  for (auto& other : instances_) {
+    for (const auto& dependency : other->plan().spec->depends_on) {
+      if (dependency.container == instance.name()) dependents.push_back(other.get());
+    }
+  }
+  return dependents;
+}
+
+int LabSupervisor::run() {
+  auto layout = cgroup::detect_host();
+  if (!layout) {
+    auto error = std::move(layout).error().context("detect cgroups");
+    if (options_.on_ready) options_.on_ready(error);
+    logs_->progress("", "error: " + error.to_string());
+    return 1;
+  }
+  cgroups_ = std::move(*layout);
+  context_ = std::make_unique<LabContext>(LabContext{io_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
+  for (const auto& container : plan_.containers) {
+    instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
+  }
+  asio::co_spawn(io_, main_task(), asio::detached);
+  io_.run();
+  return exit_status();
+}
+
+asio::awaitable<void> LabSupervisor::main_task() {
+  auto control = ControlServer::open(io_, paths_.control_socket(), *this);
+  if (!control) {
+    failure_ = std::move(control).error().context("control socket");
+  } else {
+    control_ = std::make_unique<ControlServer>(std::move(*control));
+    control_->start();
+  }
+  asio::co_spawn(io_, watch_signals(), asio::detached);
+  if (!failure_) {
+    if (auto status = co_await bring_up(); !status) failure_ = std::move(status).error();
+  }
+  if (failure_) {
+    logs_->progress("", "error: " + failure_->to_string());
+  } else {
+    write_state();
+    if (options_.on_ready && !ready_reported_) {
+      ready_reported_ = true;
+      options_.on_ready(Status{});
+    }
+    co_await shutdown_requested_.wait();
+  }
+  co_await tear_down();
+  if (options_.on_ready && !ready_reported_) {
+    ready_reported_ = true;
+    options_.on_ready(failure_ ? Status(*failure_) : Status(Error::message("the lab went down while coming up")));
+  }
+  down_.set();
+  if (control_) control_->close();
+  signals_.cancel();
+  // Let control replies in flight be written, then end whatever still waits (timers, health checks).
+  asio::steady_timer grace(io_);
+  grace.expires_after(std::chrono::milliseconds(100));
+  boost::system::error_code ignored;
+  co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  io_.stop();
+}
+
+asio::awaitable<Status> LabSupervisor::bring_up() {
+  if (auto status = create_state_dir(paths_); !status) co_return status;
+  if (!plan_.networks.bridges.empty()) {
+    auto network = net::LabNetwork::create(plan_.networks, plan_.project);
+    if (!network) co_return std::move(network).error().context("networks");
+    network_ = std::move(*network);
+    for (const auto& bridge : plan_.networks.bridges) {
+      logs_->progress("network " + bridge.network, "created (bridge " + bridge.bridge + ", " +
+                                                      spec::to_string(bridge.subnet) + ")");
+    }
+  }
+  for (auto& instance : instances_) {
+    asio::co_spawn(io_, container_task(*instance), asio::detached);
+  }
+  // Ready when every container started (its dependencies' conditions met on the way) or, with
+  // --wait, is also healthy. The first container that cannot start fails the whole `up`.
+  for (auto& instance : instances_) {
+    co_await (instance->started().wait() || instance->finished().wait());
+    if (!instance->started().is_set()) {
+      if (shutdown_requested_.is_set()) co_return Status{};
+      co_return Error::message(instance->start_error()).context("container " + instance->name());
+    }
+    if (options_.wait_healthy && instance->plan().spec->healthcheck) {
+      co_await (instance->healthy().wait() || instance->finished().wait());
+      if (!instance->healthy().is_set() && !shutdown_requested_.is_set()) {
+        co_return Error::message("did not become healthy").context("container " + instance->name());
+      }
+    }
+  }
+  co_return Status{};
+}
+
+asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies(
+    ContainerInstance& instance) {
+  for (const auto& dependency : instance.plan().spec->depends_on) {
+    ContainerInstance* other = find(dependency.container);
+    for (;;) {
+      if (instance.stop_requested().is_set()) co_return "stopped before its dependencies were met";
+      bool met = false;
+      switch (dependency.condition) {
+        case spec::DependencyCondition::started: met = other->started().is_set(); break;
+        case spec::DependencyCondition::healthy: met = other->healthy().is_set(); break;
+        case spec::DependencyCondition::completed_successfully:
+          met = other->finished().is_set() && other->last_end() && other->last_end()->exit_code == 0;
+          break;
+      }
+      if (met) break;
+      if (other->finished().is_set()) {
+        co_return "dependency " + other->name() + " did not become " +
+            std::string(spec::to_string(dependency.condition));
+      }
+      co_await (other->started().wait() || other->healthy().wait() || other->finished().wait() ||
+                instance.stop_requested().wait());
+    }
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> LabSupervisor::container_task(ContainerInstance& instance) {
+  if (auto unmet = co_await wait_for_dependencies(instance)) {
+    instance.abandon(*unmet);
+    co_return;
+  }
+  logs_->progress(instance.name(), "starting");
+  co_await instance.supervise([this](ContainerInstance& which, const RunEnd& end) {
+    on_container_exit(which, end);
+  });
+  if (instance.start_failed()) {
+    logs_->progress(instance.name(), "failed: " + instance.start_error());
+  }
+  // In the foreground, the lab ends when nothing runs any more (as docker compose up does).
+  bool all_finished = std::all_of(instances_.begin(), instances_.end(),
+                                  [](const auto& each) { return each->finished().is_set(); });
+  if (all_finished && options_.foreground) request_shutdown("every container has exited");
+}
+
+void LabSupervisor::on_container_exit(ContainerInstance& instance, const RunEnd& end) {
+  if (shutdown_requested_.is_set()) return;
+  if (options_.abort_on_container_exit) {
+    request_shutdown("container " + instance.name() + " exited (" + end.reason() + ")");
+  }
+}
+
+void LabSupervisor::request_shutdown(const std::string& why) {
+  if (shutdown_requested_.is_set()) return;
+  logs_->progress("", "stopping the lab: " + why);
+  shutdown_requested_.set();
+}
+
+asio::awaitable<void> LabSupervisor::watch_signals() {
+  for (;;) {
+    boost::system::error_code error;
+    int signal_number = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return;
+    if (!shutdown_requested_.is_set()) {
+      request_shutdown(signal_number == SIGINT ? "interrupted" : "terminated");
+      continue;
+    }
+    // A second Ctrl-C: kill at once; the teardown still removes everything.
+    logs_->progress("", "killing every container");
+    for (auto& instance : instances_) instance->kill_now();
+  }
+}
+
+asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance) {
+  for (auto* dependent : dependents_of(instance)) co_await dependent->finished().wait();
+  bool was_running = instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
+  co_await instance.stop();
+  if (was_running) logs_->progress(instance.name(), "stopped");
+}
+
+asio::awaitable<void> LabSupervisor::tear_down() {
+  shutdown_requested_.set();
+  // Every container stops once all containers depending on it have stopped: reverse dependency
+  // order, with independent containers stopping in parallel.
+  for (auto& instance : instances_) asio::co_spawn(io_, stop_after_dependents(*instance), asio::detached);
+  for (auto& instance : instances_) co_await instance->finished().wait();
+  for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+    if (auto status = (*it)->destroy(); !status) logs_->progress("", "warning: " + status.error().to_string());
+  }
+  final_report_ = report();
+  if (network_) {
+    if (auto status = network_->remove(); !status) logs_->progress("", "warning: " + status.error().to_string());
+    network_.reset();
+  }
+  if (!options_.report_file.empty()) {
+    auto text = json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}});
+    if (auto status = write_file_atomically(options_.report_file, text + "\n"); !status) {
+      logs_->progress("", "warning: report: " + status.error().to_string());
+    }
+  }
+  if (auto status = remove_state_dir(paths_); !status) logs_->progress("", "warning: " + status.error().to_string());
+  logs_->progress("", "lab " + plan_.project + " is down");
+}
+
+json::array LabSupervisor::report() const {
+  json::array records;
+  for (const auto& instance : instances_) records.emplace_back(report_record(instance->status()));
+  return records;
+}
+
+void LabSupervisor::write_state() {
+  if (down_.is_set() || shutdown_requested_.is_set()) return;
+  json::array containers;
+  for (const auto& instance : instances_) containers.emplace_back(to_json(instance->status()));
+  json::object state{{"project", plan_.project},
+                     {"supervisor_pid", ::getpid()},
+                     {"lab_file", lab_.file.string()},
+                     {"storage_dir", lab_.storage_dir.string()},
+                     {"containers", std::move(containers)}};
+  (void)write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
+}
+
+int LabSupervisor::exit_status() const {
+  if (!options_.exit_code_from.empty()) {
+    for (const auto& instance : instances_) {
+      if (instance->name() == options_.exit_code_from && instance->last_end()) {
+        return instance->last_end()->exit_code;
+      }
+    }
+    return 1;
+  }
+  return failure_ ? 1 : 0;
+}
+
+}  // namespace srcompose::supervisor

@@ -1,0 +1,99 @@
+// LabSupervisor: the composition root of a running lab. One thread, one io_context: it creates the
+// networks, starts every container in dependency order (each as coroutines of its ContainerInstance),
+// serves the control socket, handles SIGINT/SIGTERM, and tears everything down in reverse order,
+// leaving nothing behind. A failure while the lab comes up tears down what was made and names the
+// container and the step.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "net/network.hpp"
+#include "plan/lab_plan.hpp"
+#include "spec/lab.hpp"
+#include "supervisor/async_event.hpp"
+#include "supervisor/container_instance.hpp"
+#include "supervisor/json.hpp"
+#include "supervisor/log_sink.hpp"
+#include "supervisor/state_dir.hpp"
+
+namespace srcompose::supervisor {
+
+class ControlServer;
+
+struct UpOptions {
+  bool wait_healthy = false;            // --wait: ready also needs healthy health checks
+  bool abort_on_container_exit = false;
+  std::string exit_code_from;           // implies abort_on_container_exit
+  std::filesystem::path report_file;    // --report: the run report is written there at teardown
+  ConsoleOptions console;
+  bool foreground = true;  // the lab ends when every container has exited (docker compose up's rule)
+  // Called once: with success when every container runs (the moment `up -d` returns), or with the
+  // error that made the lab come down.
+  std::function<void(const Status&)> on_ready;
+};
+
+class LabSupervisor {
+ public:
+  LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths, UpOptions options);
+  ~LabSupervisor();
+
+  // Runs the lab until it is down and everything is removed. Returns `up`'s exit status.
+  int run();
+
+ private:
+  boost::asio::awaitable<void> main_task();
+  boost::asio::awaitable<Status> bring_up();
+  boost::asio::awaitable<void> container_task(ContainerInstance& instance);
+  boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(ContainerInstance& instance);
+  boost::asio::awaitable<void> stop_after_dependents(ContainerInstance& instance);
+  boost::asio::awaitable<void> tear_down();
+  boost::asio::awaitable<void> watch_signals();
+  void on_container_exit(ContainerInstance& instance, const RunEnd& end);
+  void request_shutdown(const std::string& why);
+  ContainerInstance* find(std::string_view name);
+  std::vector<ContainerInstance*> dependents_of(const ContainerInstance& instance);
+  void write_state();
+  json::array report() const;
+  int exit_status() const;
+
+ public:
+  // Control requests ({"command": "ps" | "down" | "stop" | "start" | "restart" | "kill" | "pause" |
+  // "unpause", "containers": [...], "signal": N}); the reply is {"ok": bool, ...}.
+  boost::asio::awaitable<json::object> handle_request(const json::object& request);
+
+ private:
+  boost::asio::awaitable<json::object> lifecycle_request(std::string_view command,
+                                                         const std::vector<ContainerInstance*>& targets,
+                                                         int signal_number);
+  Status start_again(ContainerInstance& instance);
+
+  const spec::Lab& lab_;
+  plan::LabPlan plan_;
+  StatePaths paths_;
+  UpOptions options_;
+  boost::asio::io_context io_;
+  std::optional<cgroup::HostLayout> cgroups_;
+  std::unique_ptr<LogSink> logs_;
+  std::unique_ptr<LabContext> context_;
+  std::optional<net::LabNetwork> network_;
+  std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order
+  std::unique_ptr<ControlServer> control_;
+  boost::asio::signal_set signals_;
+  AsyncEvent shutdown_requested_;
+  AsyncEvent down_;
+  std::optional<Error> failure_;  // why the lab came down, when it was not asked to
+  json::array final_report_;
+  bool ready_reported_ = false;
+};
+
+}  // namespace srcompose::supervisor

@@ -1,0 +1,43 @@
+#include "supervisor/project_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace srcompose::supervisor {
+
+Result<ProjectLock> ProjectLock::acquire(const StatePaths& paths, const std::string& project) {
+  UniqueFd fd(::open(paths.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return Error::last_errno("open " + paths.lock().string());
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+    if (errno != EWOULDBLOCK) return Error::last_errno("flock " + paths.lock().string());
+    auto owner = read_small_file(paths.lock());
+    std::string pid = owner ? owner->substr(0, owner->find('\n')) : std::string("unknown");
+    return Error::message("project " + project + " is already up (supervisor pid " + pid +
+                          "); run `srcompose -p " + project + " down` first");
+  }
+  ProjectLock lock(std::move(fd));
+  if (auto status = lock.record_owner(::getpid()); !status) return status.error();
+  return lock;
+}
+
+Status ProjectLock::record_owner(pid_t pid) const {
+  std::string text = std::to_string(pid) + "\n";
+  if (::ftruncate(fd_.get(), 0) < 0) return Error::last_errno("truncate lock file");
+  if (::pwrite(fd_.get(), text.data(), text.size(), 0) < 0) {
+    return Error::last_errno("write lock file");
+  }
+  return {};
+}
+
+bool ProjectLock::held_by_other(const StatePaths& paths) {
+  UniqueFd fd(::open(paths.lock().c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) < 0) return errno == EWOULDBLOCK;
+  ::flock(fd.get(), LOCK_UN);
+  return false;
+}
+
+}  // namespace srcompose::supervisor

@@ -1,0 +1,64 @@
+// What the supervisor knows of each container: shown by `ps`, kept in state.json, and turned into the
+// run report when the lab goes down. Plain data with JSON conversions.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/json.hpp"
+
+namespace srcompose::supervisor {
+
+enum class ContainerState { waiting, starting, running, paused, restarting, stopping, exited, failed };
+std::string_view to_string(ContainerState state);
+
+// One end of a run of the container: why it ended. Kept for every restart, never forgotten.
+struct RunEnd {
+  std::string time;  // UTC timestamp
+  int exit_code = 0;  // 128+signal when killed
+  int signal = 0;
+  bool oom_killed = false;
+  std::string reason() const;  // "OOM kill", "exit code 1", "signal 9 (SIGKILL)"
+};
+
+struct ResourceUsage {
+  uint64_t memory_current = 0;
+  uint64_t memory_peak = 0;
+  uint64_t memory_limit = 0;  // 0: none
+  uint64_t cpu_user_usec = 0;
+  uint64_t cpu_system_usec = 0;
+  uint64_t pids_current = 0;
+  uint64_t pids_peak = 0;
+  uint64_t io_read_bytes = 0;
+  uint64_t io_write_bytes = 0;
+  uint64_t oom_kills = 0;
+};
+
+struct ContainerStatus {
+  std::string name;
+  ContainerState state = ContainerState::waiting;
+  pid_t pid = 0;                        // host pid of the container's init, 0 when not running
+  std::vector<std::string> addresses;   // "labnet=10.123.0.2"
+  std::string health;                   // "", "starting", "healthy", "unhealthy"
+  std::string started_at;               // of the current or last run
+  int64_t uptime_ms = 0;
+  std::vector<RunEnd> restarts;         // each run that ended and was followed by a restart
+  std::optional<RunEnd> last_end;       // how the last run ended
+  ResourceUsage usage;
+  int64_t wall_time_ms = 0;             // from first start to last end (or now)
+  std::vector<std::string> cgroup_procs_files;  // for `exec` to join
+  std::string error;                    // why it failed to start
+  std::string rootfs_image;             // for `exec`: where to resolve users
+  std::string rootfs_upper;
+};
+
+json::object to_json(const ContainerStatus& status);
+ContainerStatus container_status_from_json(const json::object& object);
+// The run report's record of one container: what a grader keeps.
+json::object report_record(const ContainerStatus& status);
+
+}  // namespace srcompose::supervisor

@@ -1,0 +1,37 @@
+// Thin wrappers for the system calls glibc 2.36 does not wrap (clone3, openat2, pivot_root) and a few
+// small owners built on them.
+//
+// The raw wrappers are async-signal-safe and allocate nothing: they are called from the child after
+// clone. They return what the kernel returns (-1 with errno set on failure), like libc's wrappers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+
+namespace srcompose::sys {
+
+// clone3(2) without a new stack: the child continues here like after fork(2), with a copy of the
+// caller's memory. `flags` are CLONE_* flags (CLONE_NEW*, CLONE_PIDFD, CLONE_PARENT ...); with
+// CLONE_PIDFD the pidfd is stored in *pidfd (O_CLOEXEC). Returns the child's pid in the parent, 0 in
+// the child, -1 with errno. Unlike fork(3) no atfork handler runs, so the child of a multi-threaded
+// process never waits on a lock some other thread held: it may only make async-signal-safe calls.
+pid_t clone3(uint64_t flags, int* pidfd, int exit_signal);
+
+// openat2(2) (kernel 5.6+). `resolve` is RESOLVE_* (RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS ...).
+// `flags` must include O_CLOEXEC if the fd is to be owned; returns the fd or -1 with errno.
+int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+// pivot_root(2).
+int pivot_root(const char* new_root, const char* put_old);
+
+// Parent side: opens /proc/PID/ns/NAME ("user", "time_for_children" ...) of the process held by
+// `pidfd`, then checks through the pidfd that the process still lives, so a recycled pid can never
+// hand us another process's namespace.
+Result<UniqueFd> open_namespace(pid_t pid, int pidfd, const char* name);
+
+}  // namespace srcompose::sys
