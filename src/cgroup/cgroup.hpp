@@ -48,7 +48,8 @@ struct Stats {
 class OomWatch {
  public:
   OomWatch() = default;
-  OomWatch(UniqueFd notify, UniqueFd control) : fd_(std::move(notify)), control_(std::move(control)) {}
+  OomWatch(UniqueFd notify, UniqueFd control)
+      : fd_(std::move(notify)), control_(std::move(control)) {}
   int fd() const { return fd_.get(); }
   // Consumes pending notifications so that the fd is no longer readable. Never blocks.
   void drain();
@@ -87,7 +88,7 @@ class ContainerCgroup {
   const std::string& relative_path() const { return relative_path_; }
 
   // Pause / unpause: v1 freezer.state, else v2 cgroup.freeze; both wait (bounded, ~1 s) until the
-  // kernel reports the state reached. Error ENOTSUP-like message when the host has no freezer.
+  // kernel reports the state reached. An error when the host has no freezer at all.
   Status freeze() const;
   Status thaw() const;
   // Sends SIGKILL to every process in the cgroup and its descendants: v2 (also hybrid's unified

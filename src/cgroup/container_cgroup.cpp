@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,10 +96,9 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
     // (ENOENT): make the path again, a few times.
     Status made;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      made = is_v1 ? v1::prepare_ancestors(hierarchy.mount, plan.project_path,
-                                           hierarchy.controllers)
-                   : v2::prepare_ancestors(hierarchy.mount, plan.project_path,
-                                           hierarchy.controllers);
+      made = is_v1
+                 ? v1::prepare_ancestors(hierarchy.mount, plan.project_path, hierarchy.controllers)
+                 : v2::prepare_ancestors(hierarchy.mount, plan.project_path, hierarchy.controllers);
       if (made) made = make_container_directory(dir);
       if (made || made.error().error_number() != ENOENT) break;
     }
@@ -137,7 +137,8 @@ Status ContainerCgroup::attach(pid_t pid) const {
 
 std::vector<std::filesystem::path> ContainerCgroup::procs_files() const {
   std::vector<std::filesystem::path> files;
-  for (const auto& placement : placements_) files.push_back(placement.dir / "cgroup.procs");
+  for (const auto& placement : placements_)
+    files.push_back(placement.dir / "cgroup.procs");
   return files;
 }
 
@@ -169,15 +170,16 @@ Status ContainerCgroup::kill_all() const {
     }
   }
   std::vector<std::filesystem::path> dirs;
-  for (const auto& placement : placements_) dirs.push_back(placement.dir);
+  for (const auto& placement : placements_)
+    dirs.push_back(placement.dir);
   return v1::kill_all(dirs, v1_freezer);
 }
 
 Result<uint64_t> ContainerCgroup::oom_kill_count() const {
   const Placement* memory = placement_of(Controller::memory);
   if (!memory) return Error::message("oom count of " + relative_path_ + ": no memory controller");
-  auto file = memory->dir / (memory->version == CgroupVersion::v1 ? "memory.oom_control"
-                                                                  : "memory.events");
+  auto file =
+      memory->dir / (memory->version == CgroupVersion::v1 ? "memory.oom_control" : "memory.events");
   auto text = read_value(file);
   if (!text) return std::move(text).error();
   auto values = parse_flat_keyed(*text);

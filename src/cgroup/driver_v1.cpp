@@ -39,8 +39,8 @@ Status write_memory(const std::filesystem::path& dir, const spec::Limits& limits
     auto s = write_value(dir / "memory.memsw.limit_in_bytes", std::to_string(*limits.memory_swap));
     // Without swap accounting (swapaccount=0, CONFIG_MEMCG_SWAP off) the file is missing or
     // refuses writes. That only matters when some swap was asked to be limited.
-    bool accounting_off = !s && (s.error().error_number() == ENOENT ||
-                                 s.error().error_number() == EINVAL);
+    bool accounting_off =
+        !s && (s.error().error_number() == ENOENT || s.error().error_number() == EINVAL);
     if (!s && !(accounting_off && limits.memory_swap == limits.memory)) return s;
   }
   return {};
@@ -106,8 +106,12 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
   for (auto controller : controllers) {
     Status status;
     switch (controller) {
-      case Controller::memory: status = write_memory(dir, limits); break;
-      case Controller::cpu: status = write_cpu(dir, limits); break;
+      case Controller::memory:
+        status = write_memory(dir, limits);
+        break;
+      case Controller::cpu:
+        status = write_cpu(dir, limits);
+        break;
       case Controller::cpuset:
         status = set_cpuset_file(dir, "cpuset.cpus", limits.cpuset);
         if (status) status = set_cpuset_file(dir, "cpuset.mems", limits.cpuset_mems);
@@ -115,9 +119,12 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
       case Controller::pids:
         if (limits.pids) status = write_value(dir / "pids.max", std::to_string(*limits.pids));
         break;
-      case Controller::io: status = write_io(dir, resolved.io); break;
+      case Controller::io:
+        status = write_io(dir, resolved.io);
+        break;
       case Controller::cpuacct:
-      case Controller::freezer: break;
+      case Controller::freezer:
+        break;
     }
     if (!status) return status;
   }

@@ -14,30 +14,34 @@ bool drives(const std::vector<Controller>& controllers, Controller controller) {
   return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
 }
 
-// Enables in `dir`'s children every wanted controller not already enabled. The order puts cpuset
-// first as the kernel documentation's examples do; one write enables them all at once.
+// Enables in `dir`'s children every wanted controller not already enabled, in one write (cpuset
+// first, as in the kernel documentation's examples).
 Status enable_controllers(const std::filesystem::path& dir,
                           const std::vector<Controller>& controllers) {
-  auto enabled = read_value(dir / "cgroup.subtree_control");
-  if (!enabled) return std::move(enabled).error();
-  auto is_enabled = [&](std::string_view name) {
-    size_t at = 0;
-    while ((at = enabled->find(name, at)) != std::string::npos) {
-      bool starts = at == 0 || (*enabled)[at - 1] == ' ';
-      size_t after = at + name.size();
-      bool ends = after == enabled->size() || (*enabled)[after] == ' ' || (*enabled)[after] == '\n';
-      if (starts && ends) return true;
-      at = after;
-    }
-    return false;
-  };
-  std::string request;
+  std::vector<std::string_view> wanted;
   for (auto controller : {Controller::cpuset, Controller::cpu, Controller::io, Controller::memory,
                           Controller::pids}) {
-    if (!drives(controllers, controller) || is_enabled(v2_name(controller))) continue;
+    if (drives(controllers, controller)) wanted.push_back(v2_name(controller));
+  }
+  if (wanted.empty()) return {};  // a hybrid host's empty unified hierarchy
+  auto enabled_text = read_value(dir / "cgroup.subtree_control");
+  if (!enabled_text) return std::move(enabled_text).error();
+  std::string request;
+  for (auto name : wanted) {
+    // cgroup.subtree_control is a space-separated list of names ("cpu io memory\n").
+    bool already = false;
+    size_t start = 0;
+    const std::string& text = *enabled_text;
+    while (start < text.size()) {
+      size_t end = text.find_first_of(" \n", start);
+      if (end == std::string::npos) end = text.size();
+      if (std::string_view(text).substr(start, end - start) == name) already = true;
+      start = end + 1;
+    }
+    if (already) continue;
     if (!request.empty()) request += ' ';
     request += "+";
-    request += v2_name(controller);
+    request += name;
   }
   if (request.empty()) return {};
   return write_value(dir / "cgroup.subtree_control", request);
@@ -63,8 +67,8 @@ Status write_cpu(const std::filesystem::path& dir, const spec::Limits& limits) {
     if (auto s = write_value(dir / "cpu.weight", std::to_string(*limits.cpu_weight)); !s) return s;
   }
   if (limits.cpus) {
-    auto value = std::to_string(cpus_to_quota_usec(*limits.cpus)) + " " +
-                 std::to_string(kCfsPeriodUsec);
+    auto value =
+        std::to_string(cpus_to_quota_usec(*limits.cpus)) + " " + std::to_string(kCfsPeriodUsec);
     if (auto s = write_value(dir / "cpu.max", value); !s) return s;
   }
   return {};
@@ -90,8 +94,12 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
   for (auto controller : controllers) {
     Status status;
     switch (controller) {
-      case Controller::memory: status = write_memory(dir, limits); break;
-      case Controller::cpu: status = write_cpu(dir, limits); break;
+      case Controller::memory:
+        status = write_memory(dir, limits);
+        break;
+      case Controller::cpu:
+        status = write_cpu(dir, limits);
+        break;
       case Controller::cpuset:
         if (limits.cpuset) status = write_value(dir / "cpuset.cpus", *limits.cpuset);
         if (status && limits.cpuset_mems) {
@@ -109,7 +117,8 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
         }
         break;
       case Controller::cpuacct:
-      case Controller::freezer: break;
+      case Controller::freezer:
+        break;
     }
     if (!status) return status;
   }

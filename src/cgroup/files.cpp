@@ -26,7 +26,8 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
     text.remove_suffix(1);
   }
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
   return text;
 }
 
@@ -85,7 +86,8 @@ Result<std::optional<uint64_t>> read_number(const std::filesystem::path& file) {
   if (!content) return std::move(content).error();
   if (*content == "max") return std::optional<uint64_t>{};
   auto value = to_number(*content);
-  if (!value) return Error::message("read " + file.string() + ": not a number: \"" + *content + "\"");
+  if (!value)
+    return Error::message("read " + file.string() + ": not a number: \"" + *content + "\"");
   return std::optional<uint64_t>{*value};
 }
 
@@ -164,7 +166,8 @@ Status remove_tree(const std::filesystem::path& dir) {
   if (error && error.value() != ENOENT) {
     return Error::from_errno("list " + dir.string(), error.value());
   }
-  if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) return Error::last_errno("rmdir " + dir.string());
+  if (::rmdir(dir.c_str()) < 0 && errno != ENOENT)
+    return Error::last_errno("rmdir " + dir.string());
   return {};
 }
 

@@ -1,8 +1,9 @@
 // Small helpers for cgroupfs files, shared by both drivers. Internal to src/cgroup.
 //
-// Every write is one write(2) of the whole value on a freshly opened O_WRONLY|O_TRUNC file: cgroupfs
-// parses each write as one command, and O_TRUNC lets the same code write into a fake tree of regular
-// files in tests. Errors name the file and the value: "write <path> = <value>: <errno text>".
+// Every write is one write(2) of the whole value on a freshly opened O_WRONLY|O_TRUNC file:
+// cgroupfs parses each write as one command, and O_TRUNC lets the same code write into a fake tree
+// of regular files in tests. Errors name the file and the value: "write <path> = <value>: <errno
+// text>".
 #pragma once
 
 #include <sys/types.h>

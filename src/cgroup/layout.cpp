@@ -68,26 +68,39 @@ bool contains(const std::vector<Controller>& list, Controller controller) {
 
 std::string_view v1_name(Controller controller) {
   switch (controller) {
-    case Controller::cpu: return "cpu";
-    case Controller::cpuacct: return "cpuacct";
-    case Controller::cpuset: return "cpuset";
-    case Controller::memory: return "memory";
-    case Controller::pids: return "pids";
-    case Controller::io: return "blkio";
-    case Controller::freezer: return "freezer";
+    case Controller::cpu:
+      return "cpu";
+    case Controller::cpuacct:
+      return "cpuacct";
+    case Controller::cpuset:
+      return "cpuset";
+    case Controller::memory:
+      return "memory";
+    case Controller::pids:
+      return "pids";
+    case Controller::io:
+      return "blkio";
+    case Controller::freezer:
+      return "freezer";
   }
   return "";
 }
 
 std::string_view v2_name(Controller controller) {
   switch (controller) {
-    case Controller::cpu: return "cpu";
-    case Controller::cpuset: return "cpuset";
-    case Controller::memory: return "memory";
-    case Controller::pids: return "pids";
-    case Controller::io: return "io";
+    case Controller::cpu:
+      return "cpu";
+    case Controller::cpuset:
+      return "cpuset";
+    case Controller::memory:
+      return "memory";
+    case Controller::pids:
+      return "pids";
+    case Controller::io:
+      return "io";
     case Controller::cpuacct:
-    case Controller::freezer: return "";
+    case Controller::freezer:
+      return "";
   }
   return "";
 }
@@ -98,9 +111,12 @@ std::string_view display_name(Controller controller) {
 
 std::string_view to_string(HostLayout::Mode mode) {
   switch (mode) {
-    case HostLayout::Mode::legacy: return "v1";
-    case HostLayout::Mode::hybrid: return "hybrid";
-    case HostLayout::Mode::unified: return "v2";
+    case HostLayout::Mode::legacy:
+      return "v1";
+    case HostLayout::Mode::hybrid:
+      return "hybrid";
+    case HostLayout::Mode::unified:
+      return "v2";
   }
   return "";
 }
@@ -146,7 +162,8 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
     for (auto option : fields_of(entry->super_options, ',')) {
       auto controller = controller_named_v1(option);
       // A hierarchy mounted twice (bind mounts) is driven through its first mount only.
-      if (controller && !layout.driver_of(*controller)) hierarchy.controllers.push_back(*controller);
+      if (controller && !layout.driver_of(*controller))
+        hierarchy.controllers.push_back(*controller);
     }
     if (!hierarchy.controllers.empty()) layout.hierarchies.push_back(std::move(hierarchy));
   }
@@ -154,7 +171,8 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
     // The kernel lists in cgroup.controllers only controllers not bound to a v1 hierarchy, so a
     // controller can never be driven by both; the check below keeps that true for odd inputs.
     for (auto name : fields_of(unified_controllers, ' ')) {
-      while (!name.empty() && name.back() == '\n') name.remove_suffix(1);
+      while (!name.empty() && name.back() == '\n')
+        name.remove_suffix(1);
       for (auto controller : kAllControllers) {
         if (!v2_name(controller).empty() && v2_name(controller) == name &&
             !layout.driver_of(controller)) {

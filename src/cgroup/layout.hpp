@@ -19,10 +19,9 @@ namespace srcompose::cgroup {
 // hierarchy their job is done by core files (cpu.stat, cgroup.freeze) that every cgroup2 has.
 enum class Controller { cpu, cpuacct, cpuset, memory, pids, io, freezer };
 
-inline constexpr Controller kAllControllers[] = {Controller::cpu,    Controller::cpuacct,
-                                                 Controller::cpuset, Controller::memory,
-                                                 Controller::pids,   Controller::io,
-                                                 Controller::freezer};
+inline constexpr Controller kAllControllers[] = {
+    Controller::cpu,  Controller::cpuacct, Controller::cpuset, Controller::memory,
+    Controller::pids, Controller::io,      Controller::freezer};
 
 // "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "freezer": the v1 mount option names.
 std::string_view v1_name(Controller controller);
@@ -36,8 +35,8 @@ enum class CgroupVersion { v1, v2 };
 // One mounted hierarchy that srcompose places containers in.
 struct Hierarchy {
   CgroupVersion version = CgroupVersion::v1;
-  std::filesystem::path mount;           // e.g. /sys/fs/cgroup/memory or /sys/fs/cgroup
-  std::vector<Controller> controllers;   // the controllers this hierarchy drives (may be empty)
+  std::filesystem::path mount;          // e.g. /sys/fs/cgroup/memory or /sys/fs/cgroup
+  std::vector<Controller> controllers;  // the controllers this hierarchy drives (may be empty)
 };
 
 struct HostLayout {

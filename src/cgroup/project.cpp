@@ -119,8 +119,8 @@ Status check_plan_limits(const HostLayout& host, const plan::CgroupPlan& plan,
   if (limits.cpuset_mems) {
     if (auto s = check(check_controller(host, Controller::cpuset), "cpuset_mems"); !s) return s;
     // Without NUMA support there is no node directory: node 0 is the only memory node.
-    auto s = check_ids_online(*limits.cpuset_mems, "/sys/devices/system/node/online",
-                              "memory node", "0");
+    auto s = check_ids_online(*limits.cpuset_mems, "/sys/devices/system/node/online", "memory node",
+                              "0");
     if (!s) return check(std::move(s), "cpuset_mems");
   }
   if (limits.pids) {

@@ -32,10 +32,14 @@ std::optional<std::pair<unsigned, unsigned>> parse_device_number(std::string_vie
 
 std::optional<uint64_t> IoThrottle::*field_of(int which) {
   switch (which) {
-    case 0: return &IoThrottle::read_bps;
-    case 1: return &IoThrottle::write_bps;
-    case 2: return &IoThrottle::read_iops;
-    default: return &IoThrottle::write_iops;
+    case 0:
+      return &IoThrottle::read_bps;
+    case 1:
+      return &IoThrottle::write_bps;
+    case 2:
+      return &IoThrottle::read_iops;
+    default:
+      return &IoThrottle::write_iops;
   }
 }
 
@@ -58,7 +62,8 @@ uint64_t cpus_to_quota_usec(double cpus) {
 }
 
 Result<std::vector<unsigned>> parse_id_list(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
   std::vector<unsigned> ids;
   size_t start = 0;
   while (start <= text.size() && !text.empty()) {
@@ -72,7 +77,8 @@ Result<std::vector<unsigned>> parse_id_list(std::string_view text) {
       return Error::message("bad list element \"" + std::string(piece) + "\" in \"" +
                             std::string(text) + "\"");
     }
-    for (unsigned id = *first; id <= *last; ++id) ids.push_back(id);
+    for (unsigned id = *first; id <= *last; ++id)
+      ids.push_back(id);
     start = end + 1;
   }
   std::sort(ids.begin(), ids.end());
@@ -156,7 +162,8 @@ Result<std::vector<IoThrottle>> resolve_io_throttles(const spec::Limits& limits,
         return t.major == disk->first && t.minor == disk->second;
       });
       if (found == throttles.end()) {
-        found = throttles.insert(throttles.end(), IoThrottle{disk->first, disk->second, {}, {}, {}, {}});
+        found = throttles.insert(throttles.end(),
+                                 IoThrottle{disk->first, disk->second, {}, {}, {}, {}});
       }
       (*found).*field_of(which) = limit.value;
     }

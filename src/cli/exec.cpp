@@ -1,7 +1,6 @@
 // `srcompose exec NAME CMD...`: runs a command inside a running container (its namespaces, cgroup,
 // user, capabilities and seccomp filter), stdio passed through, its exit code returned.
 #include <signal.h>
-#include <sys/pidfd.h>
 
 #include <cstdio>
 
@@ -10,6 +9,7 @@
 #include "rootfs/prepare.hpp"
 #include "runtime/container.hpp"
 #include "security/seccomp.hpp"
+#include "supervisor/status.hpp"
 
 namespace srcompose::cli {
 
@@ -34,9 +34,11 @@ int run_exec(const GlobalOptions& global, const std::string& container, const st
   const plan::ContainerPlan* container_plan = plan.find(container);
   if (!container_plan) return report_error(Error::message("no container " + container + " in lab " + project->name));
 
-  UniqueFd pidfd(::pidfd_open(status->pid, 0));
-  if (!pidfd) return report_error(Error::last_errno("pidfd_open(" + std::to_string(status->pid) + ")").context("container " + container));
-  rootfs::PreparedRootfs rootfs{status->rootfs_image, status->rootfs_upper, {}};
+  auto pidfd = sys::open_pidfd(status->pid);
+  if (!pidfd) return report_error(std::move(pidfd).error().context("container " + container));
+  rootfs::PreparedRootfs rootfs;
+  rootfs.image = status->rootfs_image;
+  rootfs.upper = status->rootfs_upper;
   auto user = rootfs::resolve_user(rootfs, container_plan->process.user);
   if (!user) return report_error(std::move(user).error().context("container " + container));
   auto seccomp = security::compile_seccomp(container_plan->security);
@@ -45,7 +47,7 @@ int run_exec(const GlobalOptions& global, const std::string& container, const st
   runtime::ExecRequest request;
   request.argv = argv;
   for (const auto& file : status->cgroup_procs_files) request.cgroup_procs_files.emplace_back(file);
-  auto process = runtime::exec_in_container(pidfd.get(), *container_plan, *user, *seccomp, request);
+  auto process = runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
   if (!process) return report_error(std::move(process).error().context("container " + container + ": exec"));
   // Ctrl-C reaches the command through the terminal's process group; srcompose itself only waits.
   ::signal(SIGINT, SIG_IGN);

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "supervisor/control_server.hpp"
+#include "supervisor/status.hpp"
 
 namespace srcompose::cli {
 

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/addr.h>
@@ -143,6 +142,33 @@ std::optional<RouteInfo> route_info(rtnl_route* route) {
   return info;
 }
 
+// Sets the alias of the link `name` that was just created, or deletes that link again: a link of
+// ours without our alias would be refused as foreign by the next `up` and missed by crash cleanup.
+// The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK, hence this second request; a crash
+// between the two is the one window left.
+Status label_new_link(const NetlinkSocket& socket, const std::string& name,
+                      const std::string& alias) {
+  rtnl_link* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
+  LinkPtr current(raw);
+  if (code < 0) return socket.error("RTM_GETLINK " + name, code);
+  LinkPtr change(rtnl_link_alloc());
+  if (!change) code = -NLE_NOMEM;
+  if (change) {
+    rtnl_link_set_ifalias(change.get(), alias.c_str());
+    socket.clear_kernel_error();
+    code = rtnl_link_change(socket.get(), current.get(), change.get(), 0);
+  }
+  if (code < 0) {
+    Error error = socket.error("RTM_NEWLINK " + name + " alias " + alias, code);
+    socket.clear_kernel_error();
+    rtnl_link_delete(socket.get(), current.get());
+    return error;
+  }
+  return {};
+}
+
 }  // namespace
 
 void NetlinkSocket::Deleter::operator()(nl_sock* socket) const {
@@ -219,13 +245,10 @@ Status create_bridge(const NetlinkSocket& socket, const std::string& name,
   int code = rtnl_link_set_type(link.get(), "bridge");
   if (code < 0) return Error::from_errno("rtnl_link_set_type bridge", errno_from_libnl(code));
   rtnl_link_set_name(link.get(), name.c_str());
-  // Set at creation, in the same message: no moment where our bridge exists without our alias, so a
-  // crash never leaves one that crash cleanup would not recognise.
-  rtnl_link_set_ifalias(link.get(), alias.c_str());
   socket.clear_kernel_error();
   code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK bridge " + name, code);
-  return {};
+  return label_new_link(socket, name, alias);
 }
 
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
@@ -237,7 +260,6 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
   std::unique_ptr<rtnl_link, VethDeleter> link(rtnl_link_veth_alloc());
   if (!link) return Error::from_errno("rtnl_link_veth_alloc", ENOMEM);
   rtnl_link_set_name(link.get(), name.c_str());
-  rtnl_link_set_ifalias(link.get(), alias.c_str());
   rtnl_link_set_master(link.get(), master_ifindex);
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
   rtnl_link_set_name(peer.get(), peer_name.c_str());
@@ -246,7 +268,7 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
   socket.clear_kernel_error();
   int code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK veth " + name + " peer " + peer_name, code);
-  return {};
+  return label_new_link(socket, name, alias);
 }
 
 Status set_link_up(const NetlinkSocket& socket, const std::string& name) {

@@ -62,7 +62,8 @@ Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& socket);
 Result<std::optional<LinkInfo>> find_link(const NetlinkSocket& socket, const std::string& name);
 // RTM_DELLINK by index. ENODEV when it vanished meanwhile.
 Status delete_link(const NetlinkSocket& socket, int ifindex, const std::string& name);
-// A new bridge, down, carrying `alias` from its creation on (NLM_F_EXCL: EEXIST when taken).
+// A new bridge, down, labelled with `alias` (NLM_F_EXCL: EEXIST when taken). If the alias cannot be
+// set the bridge is deleted again.
 Status create_bridge(const NetlinkSocket& socket, const std::string& name,
                      const std::string& alias);
 // A new veth pair: `name` (down, `alias`, enslaved to `master_ifindex`) in the socket's namespace

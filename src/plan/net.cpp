@@ -19,6 +19,12 @@ class Fnv1a {
     mix(0);
     return *this;
   }
+  // The last part, without the separating NUL.
+  Fnv1a& add_last(std::string_view part) {
+    for (char c : part)
+      mix(static_cast<unsigned char>(c));
+    return *this;
+  }
   uint64_t value() const { return state_; }
 
  private:
@@ -93,7 +99,10 @@ std::string plan_hosts_file(const spec::Lab& lab, const spec::Container& self) {
 std::string nft_table_name(std::string_view project) {
   std::string name = "srcompose_";
   for (char c : project) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    // What nft takes in an identifier after its first character; a valid project name has only
+    // these, so two projects never share a table.
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.';
     name += keep ? c : '_';
   }
   return name;
@@ -105,7 +114,8 @@ std::string host_veth_name(std::string_view project, std::string_view container,
 }
 
 std::string default_bridge_name(std::string_view project, std::string_view network) {
-  return hashed_ifname("sc-", Fnv1a().add(project).add(network).value());
+  // The same value as the loader's default (spec/load.cpp): project, NUL, network.
+  return hashed_ifname("sc-", Fnv1a().add(project).add_last(network).value());
 }
 
 LabNetPlan plan_lab_networks(const spec::Lab& lab) {

@@ -49,7 +49,7 @@ LabNetPlan plan_lab_networks(const spec::Lab& lab);
 ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container);
 
 // Host names derived from the project, shared by planning and crash cleanup (pure).
-// "srcompose_<project>", every character nft does not take in a table name replaced by '_'.
+// "srcompose_<project>", any character nft does not take in a table name replaced by '_'.
 std::string nft_table_name(std::string_view project);
 // "sv-" + 12 hex digits of a hash of (project, container, index): 15 characters, the IFNAMSIZ limit.
 std::string host_veth_name(std::string_view project, std::string_view container, size_t index);

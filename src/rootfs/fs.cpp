@@ -44,7 +44,7 @@ Result<std::vector<Entry>> list_directory(int dir_fd) {
     if (name == "." || name == "..") continue;
     bool directory = entry->d_type == DT_DIR;
     if (entry->d_type == DT_UNKNOWN) {
-      struct stat status{};
+      struct stat status {};
       if (::fstatat(dir_fd, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) == 0) {
         directory = S_ISDIR(status.st_mode);
       }
@@ -62,7 +62,7 @@ struct Identity {
 };
 
 Result<Identity> identity_of(int fd) {
-  struct stat status{};
+  struct stat status {};
   if (::fstat(fd, &status) < 0) return Error::last_errno("fstat");
   return Identity{status.st_dev, status.st_ino};
 }
@@ -105,7 +105,7 @@ Result<UniqueFd> make_directory_at(int dir_fd, const std::string& name, mode_t m
 }
 
 Status remove_tree_at(int dir_fd, const std::string& name) {
-  struct stat status{};
+  struct stat status {};
   if (::fstatat(dir_fd, name.c_str(), &status, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT) return {};
     return Error::last_errno("stat " + name);
@@ -174,8 +174,8 @@ Status remove_tree_at(int dir_fd, const std::string& name) {
 
 Status remove_tree(const std::filesystem::path& path) {
   auto parent_path = path.parent_path();
-  UniqueFd parent(::open(parent_path.empty() ? "." : parent_path.c_str(),
-                         O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd parent(
+      ::open(parent_path.empty() ? "." : parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!parent) {
     if (errno == ENOENT) return {};
     return Error::last_errno("open " + parent_path.string());
@@ -223,14 +223,12 @@ Status write_file_at(int dir_fd, const std::string& name, std::string_view conte
 Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size) {
   std::string text;
   char buffer[8192];
-  off_t offset = 0;
   while (true) {
-    ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::last_errno("read " + std::string(name_for_errors));
     if (n == 0) return text;
     text.append(buffer, static_cast<size_t>(n));
-    offset += n;
     if (text.size() > max_size) {
       return Error::message(std::string(name_for_errors) + ": larger than " +
                             std::to_string(max_size) + " bytes");
@@ -248,7 +246,7 @@ Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::str
     if (errno == ENOENT) return std::optional<std::string>{};
     return Error::last_errno("openat2 " + path + " RESOLVE_IN_ROOT");
   }
-  struct stat status{};
+  struct stat status {};
   if (::fstat(handle.get(), &status) < 0) return Error::last_errno("fstat " + path);
   // An overlayfs whiteout (character device 0:0) in an upper layer: the file was deleted.
   if (S_ISCHR(status.st_mode) && status.st_rdev == 0) return std::optional<std::string>{};

@@ -1,6 +1,6 @@
-// Directory-fd helpers of the rootfs module. Everything below a storage directory is reached through
-// an fd opened O_NOFOLLOW, never by concatenating strings: a persistent writable layer is written by
-// the container, so any name in it may have become a symlink to a host path.
+// Directory-fd helpers of the rootfs module. Everything below a storage directory is reached
+// through an fd opened O_NOFOLLOW, never by concatenating strings: a persistent writable layer is
+// written by the container, so any name in it may have become a symlink to a host path.
 #pragma once
 
 #include <sys/types.h>
@@ -41,12 +41,14 @@ Status write_file_at(int dir_fd, const std::string& name, std::string_view conte
 
 // Reads the file at `path` (relative) under `root_fd` with openat2(RESOLVE_IN_ROOT): symlinks,
 // absolute ones included, resolve inside the root, so an image cannot point us at a host file.
-// nullopt when it does not exist or is an overlayfs whiteout. Anything but a regular file is refused
-// without being opened for reading (a FIFO cannot hang us); files above `max_size` are refused.
+// nullopt when it does not exist or is an overlayfs whiteout. Anything but a regular file is
+// refused without being opened for reading (a FIFO cannot hang us); files above `max_size` are
+// refused.
 Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
                                                      size_t max_size);
 
-// Reads a whole fd from offset 0 (small files: /etc/passwd, a profile).
+// Reads `fd` from its current offset to the end (small files, pipes); more than `max_size` bytes
+// is an error.
 Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size);
 
 }  // namespace srcompose::rootfs::fs

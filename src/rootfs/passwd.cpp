@@ -122,9 +122,9 @@ Result<ResolvedUser> resolve_user_in(std::string_view spec, std::optional<std::s
   if (entry) {
     for (const auto& g : groups) {
       bool member = std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end();
-      bool seen = std::find(resolved.supplementary_groups.begin(),
-                            resolved.supplementary_groups.end(),
-                            g.gid) != resolved.supplementary_groups.end();
+      bool seen =
+          std::find(resolved.supplementary_groups.begin(), resolved.supplementary_groups.end(),
+                    g.gid) != resolved.supplementary_groups.end();
       if (member && !seen) resolved.supplementary_groups.push_back(g.gid);
     }
   }

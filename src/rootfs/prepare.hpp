@@ -20,25 +20,30 @@ struct PreparedRootfs {
   std::filesystem::path image;  // read-only lower layer (the source directory or a cached image)
   std::filesystem::path upper;  // <layer_dir>/upper, owned by the container's root on the host
   std::filesystem::path work;   // <layer_dir>/work
+  // Things unpacking the image skipped ("skipped device node dev/null"), for the caller to log;
+  // only filled by the call that unpacked the image, empty when it came from the cache.
+  std::vector<std::string> notes;
 };
 
-// Parent side, needs root. Ensures the image exists (a directory as is; a tarball unpacked once with
-// libarchive into <image_cache_dir>/sha256-<digest of the file>; builtin:busybox built once from
-// /bin/busybox into <image_cache_dir>/builtin-busybox-<digest of the binary>), each made in a temporary
-// directory and renamed into place so a crash never leaves a half image. Creates the writable layer
-// fresh (emptied unless `persist`), owned by userns.root_uid_on_host/root_gid_on_host, and writes
-// plan.files into upper/ with that ownership. Never writes into the image.
+// Parent side, needs root. Ensures the image exists (a directory as is; a tarball unpacked once
+// with libarchive into <image_cache_dir>/sha256-<digest of the file>; builtin:busybox built once
+// from /bin/busybox into <image_cache_dir>/builtin-busybox-<digest of the binary>), each made in a
+// temporary directory and renamed into place so a crash never leaves a half image. Creates the
+// writable layer fresh (emptied unless `persist`), owned by
+// userns.root_uid_on_host/root_gid_on_host, and writes plan.files into upper/ with that ownership.
+// Never writes into the image.
 Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns);
 
-// Removes <layer_dir> unless plan.persist. Idempotent.
+// Removes <layer_dir> unless plan.persist. Idempotent. Never follows a symlink the container made.
 Status remove_layer(const plan::RootfsPlan& plan);
 // Crash cleanup: removes <storage>/containers/<project> whole (persistent layers kept when
-// keep_persistent). Idempotent.
+// keep_persistent: prepare() marks a persistent layer with <layer_dir>/persist). Idempotent.
 Status remove_project_layers(const std::filesystem::path& storage_dir, std::string_view project,
                              bool keep_persistent);
 
-// A user resolved against the container's own /etc/passwd and /etc/group (upper layer first, then the
-// image), parsed by srcompose itself: libc's NSS would load code from the container into the host.
+// A user resolved against the container's own /etc/passwd and /etc/group (upper layer first, then
+// the image), parsed by srcompose itself: libc's NSS would load code from the container into the
+// host.
 struct ResolvedUser {
   uid_t uid = 0;
   gid_t gid = 0;

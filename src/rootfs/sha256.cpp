@@ -28,19 +28,19 @@ constexpr uint32_t rotate_right(uint32_t value, int bits) {
 }  // namespace
 
 Sha256::Sha256()
-    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-             0x5be0cd19} {}
+    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
 void Sha256::process_block(const uint8_t* block) {
   std::array<uint32_t, 64> words{};
   for (size_t i = 0; i < 16; ++i) {
-    words[i] = static_cast<uint32_t>(block[4 * i]) << 24 |
-               static_cast<uint32_t>(block[4 * i + 1]) << 16 |
-               static_cast<uint32_t>(block[4 * i + 2]) << 8 | static_cast<uint32_t>(block[4 * i + 3]);
+    words[i] =
+        static_cast<uint32_t>(block[4 * i]) << 24 | static_cast<uint32_t>(block[4 * i + 1]) << 16 |
+        static_cast<uint32_t>(block[4 * i + 2]) << 8 | static_cast<uint32_t>(block[4 * i + 3]);
   }
   for (size_t i = 16; i < 64; ++i) {
-    uint32_t s0 = rotate_right(words[i - 15], 7) ^ rotate_right(words[i - 15], 18) ^
-                  (words[i - 15] >> 3);
+    uint32_t s0 =
+        rotate_right(words[i - 15], 7) ^ rotate_right(words[i - 15], 18) ^ (words[i - 15] >> 3);
     uint32_t s1 =
         rotate_right(words[i - 2], 17) ^ rotate_right(words[i - 2], 19) ^ (words[i - 2] >> 10);
     words[i] = words[i - 16] + s0 + words[i - 7] + s1;
@@ -94,14 +94,17 @@ std::string Sha256::finish_hex() {
   const uint8_t marker = 0x80;
   update(&marker, 1);
   const uint8_t zero = 0;
-  while (buffered_ != 56) update(&zero, 1);
+  while (buffered_ != 56)
+    update(&zero, 1);
   std::array<uint8_t, 8> length{};
-  for (size_t i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(total_bits >> (56 - 8 * i));
+  for (size_t i = 0; i < 8; ++i)
+    length[i] = static_cast<uint8_t>(total_bits >> (56 - 8 * i));
   update(length.data(), length.size());
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   for (uint32_t word : state_) {
-    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xf];
+    for (int shift = 28; shift >= 0; shift -= 4)
+      hex += kHex[(word >> shift) & 0xf];
   }
   return hex;
 }

@@ -21,7 +21,19 @@ int apply_capabilities(uint64_t keep) {
     }
     last_cap = cap;
   }
-  // Bounding set first: dropping needs CAP_SETPCAP, which capset below may remove.
+  __user_cap_header_struct header{};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  header.pid = 0;
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  // After setresuid to a non-root uid (with PR_SET_KEEPCAPS) the effective set is empty while the
+  // permitted set is kept: raise effective to permitted first, or PR_CAPBSET_DROP (which needs
+  // CAP_SETPCAP in effective) would fail.
+  if (::syscall(SYS_capget, &header, data) < 0) return errno;
+  data[0].effective = data[0].permitted;
+  data[1].effective = data[1].permitted;
+  if (::syscall(SYS_capset, &header, data) < 0) return errno;
+
+  // Bounding set next: dropping needs CAP_SETPCAP, which the capset below may remove.
   for (unsigned cap = 0; cap <= last_cap; ++cap) {
     if ((keep >> cap) & 1U) continue;
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return errno;
@@ -30,10 +42,7 @@ int apply_capabilities(uint64_t keep) {
   const uint64_t known = last_cap >= 63 ? ~uint64_t{0} : (uint64_t{1} << (last_cap + 1)) - 1;
   keep &= known;
 
-  __user_cap_header_struct header{};
-  header.version = _LINUX_CAPABILITY_VERSION_3;
-  header.pid = 0;
-  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  data[0].inheritable = data[1].inheritable = 0;
   data[0].permitted = data[0].effective = static_cast<uint32_t>(keep);
   data[1].permitted = data[1].effective = static_cast<uint32_t>(keep >> 32);
   // Inheritable stays 0: with it and ambient empty, an exec'd non-root workload gets no capability

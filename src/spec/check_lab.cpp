@@ -21,9 +21,11 @@ std::string suggest(std::string_view found, const std::vector<std::string>& name
       best_distance = distance;
     }
   }
-  if (best_distance <= std::max<size_t>(2, found.size() / 3)) return " (did you mean `" + *best + "`?)";
+  if (best_distance <= std::max<size_t>(2, found.size() / 3))
+    return " (did you mean `" + *best + "`?)";
   std::string text = "; expected one of:";
-  for (const auto& name : names) text += " " + name;
+  for (const auto& name : names)
+    text += " " + name;
   return text;
 }
 
@@ -31,9 +33,11 @@ std::string container_path(const Container& container, std::string_view key) {
   return join_key(join_key("containers", container.name), key);
 }
 
-void check_dependencies(Reader& reader, const Lab& lab, const std::vector<ContainerSource>& sources) {
+void check_dependencies(Reader& reader, const Lab& lab,
+                        const std::vector<ContainerSource>& sources) {
   std::vector<std::string> names;
-  for (const auto& container : lab.containers) names.push_back(container.name);
+  for (const auto& container : lab.containers)
+    names.push_back(container.name);
   for (size_t c = 0; c < lab.containers.size(); ++c) {
     const Container& container = lab.containers[c];
     std::set<std::string> seen;
@@ -43,14 +47,18 @@ void check_dependencies(Reader& reader, const Lab& lab, const std::vector<Contai
       std::string path = container_path(container, "depends_on");
       const Container* target = lab.find_container(dependency.container);
       if (!seen.insert(dependency.container).second) {
-        reader.error(where, path, "found \"" + dependency.container + "\" a second time; expected each dependency once");
+        reader.error(
+            where, path,
+            "found \"" + dependency.container + "\" a second time; expected each dependency once");
       } else if (target == nullptr) {
         reader.error(where, path,
-                     "found \"" + dependency.container + "\": no such container" + suggest(dependency.container, names));
+                     "found \"" + dependency.container + "\": no such container" +
+                         suggest(dependency.container, names));
       } else if (dependency.condition == DependencyCondition::healthy && !target->healthcheck) {
         reader.error(where, path,
                      "found condition \"healthy\" but container " + target->name +
-                         " has no healthcheck; expected a [containers." + target->name + ".healthcheck] table");
+                         " has no healthcheck; expected a [containers." + target->name +
+                         ".healthcheck] table");
       }
     }
   }
@@ -80,13 +88,17 @@ void check_cycles(Reader& reader, const Lab& lab, const std::vector<ContainerSou
       if (!target) continue;
       path.push_back(Step{c, d});
       if (marks[*target] == Mark::on_path) {
-        auto start = std::find_if(path.begin(), path.end(), [&](const Step& s) { return s.container == *target; });
+        auto start = std::find_if(path.begin(), path.end(),
+                                  [&](const Step& s) { return s.container == *target; });
         std::string cycle;
-        for (auto it = start; it != path.end(); ++it) cycle += lab.containers[it->container].name + " -> ";
+        for (auto it = start; it != path.end(); ++it)
+          cycle += lab.containers[it->container].name + " -> ";
         cycle += lab.containers[*target].name;
         const Container& first = lab.containers[start->container];
-        reader.error(sources[start->container].depends_on[start->dependency], container_path(first, "depends_on"),
-                     "found a dependency cycle: " + cycle + "; expected dependencies without cycles");
+        reader.error(
+            sources[start->container].depends_on[start->dependency],
+            container_path(first, "depends_on"),
+            "found a dependency cycle: " + cycle + "; expected dependencies without cycles");
       } else if (marks[*target] == Mark::unvisited) {
         visit(*target);
       }
@@ -103,9 +115,11 @@ void check_cycles(Reader& reader, const Lab& lab, const std::vector<ContainerSou
 // never takes one written later in the file; then the others are picked in file order.
 void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource>& sources) {
   std::vector<std::string> network_names;
-  for (const auto& network : lab.networks) network_names.push_back(network.name);
+  for (const auto& network : lab.networks)
+    network_names.push_back(network.name);
   std::vector<std::set<uint32_t>> taken(lab.networks.size());
-  for (size_t n = 0; n < lab.networks.size(); ++n) taken[n].insert(lab.networks[n].gateway.value);
+  for (size_t n = 0; n < lab.networks.size(); ++n)
+    taken[n].insert(lab.networks[n].gateway.value);
   auto network_index = [&](std::string_view name) -> std::optional<size_t> {
     for (size_t n = 0; n < lab.networks.size(); ++n) {
       if (lab.networks[n].name == name) return n;
@@ -134,21 +148,29 @@ void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource
         if (!picking && attachment.ipv4_static) {
           std::string found = "found " + to_string(attachment.ipv4);
           if (!cidr_contains(network.subnet, attachment.ipv4)) {
-            reader.error(where, path, found + "; expected an address inside " + to_string(network.subnet));
+            reader.error(where, path,
+                         found + "; expected an address inside " + to_string(network.subnet));
           } else if (attachment.ipv4 == network.subnet.network || attachment.ipv4 == broadcast) {
-            reader.error(where, path, found + ": the network or broadcast address; expected a host address of " +
-                                          to_string(network.subnet));
+            reader.error(where, path,
+                         found + ": the network or broadcast address; expected a host address of " +
+                             to_string(network.subnet));
           } else if (attachment.ipv4 == network.gateway) {
-            reader.error(where, path, found + ": the gateway of network " + network.name + "; expected another address");
+            reader.error(
+                where, path,
+                found + ": the gateway of network " + network.name + "; expected another address");
           } else if (!taken[*n].insert(attachment.ipv4.value).second) {
-            reader.error(where, path, found + " a second time on network " + network.name + "; expected each address once");
+            reader.error(where, path,
+                         found + " a second time on network " + network.name +
+                             "; expected each address once");
           }
         } else if (picking && !attachment.ipv4_static) {
           uint32_t candidate = network.subnet.network.value + 1;
-          while (candidate < broadcast.value && taken[*n].count(candidate) != 0) ++candidate;
+          while (candidate < broadcast.value && taken[*n].count(candidate) != 0)
+            ++candidate;
           if (candidate >= broadcast.value) {
-            reader.error(where, path, "found no free address left in " + to_string(network.subnet) +
-                                          "; expected a larger subnet");
+            reader.error(where, path,
+                         "found no free address left in " + to_string(network.subnet) +
+                             "; expected a larger subnet");
             continue;
           }
           taken[*n].insert(candidate);
@@ -171,20 +193,23 @@ void check_ports(Reader& reader, const Lab& lab, const std::vector<ContainerSour
       const PortMapping& port = container.ports[p];
       std::string path = join_index(container_path(container, "ports"), p);
       if (container.networks.empty()) {
-        reader.error(sources[c].ports[p], path,
-                     "found a published port on a container without networks; expected the container "
-                     "on a network to reach it");
+        reader.error(
+            sources[c].ports[p], path,
+            "found a published port on a container without networks; expected the container "
+            "on a network to reach it");
         continue;
       }
       // 0.0.0.0 binds every address, so it collides with any address on the same port.
       for (const auto& other : published) {
         bool same_address = other.port->host_ip == port.host_ip || other.port->host_ip.value == 0 ||
                             port.host_ip.value == 0;
-        if (same_address && other.port->host_port == port.host_port && other.port->protocol == port.protocol) {
+        if (same_address && other.port->host_port == port.host_port &&
+            other.port->protocol == port.protocol) {
           reader.error(sources[c].ports[p], path,
-                       "found \"" + port.text + "\": host port " + std::to_string(port.host_port) + "/" +
-                           std::string(to_string(port.protocol)) + " already published by container " +
-                           other.container->name + " (\"" + other.port->text + "\"); expected each host port once");
+                       "found \"" + port.text + "\": host port " + std::to_string(port.host_port) +
+                           "/" + std::string(to_string(port.protocol)) +
+                           " already published by container " + other.container->name + " (\"" +
+                           other.port->text + "\"); expected each host port once");
           break;
         }
       }
@@ -194,7 +219,8 @@ void check_ports(Reader& reader, const Lab& lab, const std::vector<ContainerSour
 }
 
 bool overlap(const IdRange& a, const IdRange& b) {
-  return uint64_t{a.outside} < uint64_t{b.outside} + b.count && uint64_t{b.outside} < uint64_t{a.outside} + a.count;
+  return uint64_t{a.outside} < uint64_t{b.outside} + b.count &&
+         uint64_t{b.outside} < uint64_t{a.outside} + a.count;
 }
 
 void check_id_ranges(Reader& reader, const Lab& lab, const std::vector<ContainerSource>& sources) {
@@ -210,10 +236,11 @@ void check_id_ranges(Reader& reader, const Lab& lab, const std::vector<Container
         for (size_t r = 0; r < mine.size(); ++r) {
           for (const auto& range : theirs) {
             if (!overlap(mine[r], range)) continue;
-            reader.error(where[r], join_index(join_key(container_path(container, "idmap"), kind), r),
-                         "found \"" + to_string(mine[r]) + "\": host " + std::string(kind) + "s overlap \"" +
-                             to_string(range) + "\" of container " + other.name +
-                             "; expected separate host ranges, or idmap_share = true to share them");
+            reader.error(
+                where[r], join_index(join_key(container_path(container, "idmap"), kind), r),
+                "found \"" + to_string(mine[r]) + "\": host " + std::string(kind) + "s overlap \"" +
+                    to_string(range) + "\" of container " + other.name +
+                    "; expected separate host ranges, or idmap_share = true to share them");
             break;
           }
         }
@@ -231,10 +258,12 @@ bool mapped(const std::vector<IdRange>& ranges, uint64_t id) {
 }
 
 // A numeric user or group must exist inside the user namespace, or setresuid fails at start.
-void check_user_mapped(Reader& reader, const Lab& lab, const std::vector<ContainerSource>& sources) {
+void check_user_mapped(Reader& reader, const Lab& lab,
+                       const std::vector<ContainerSource>& sources) {
   for (size_t c = 0; c < lab.containers.size(); ++c) {
     const Container& container = lab.containers[c];
-    if (container.idmap.mode == IdMapMode::host) continue;
+    if (container.idmap.mode == IdMapMode::host || !sources[c].idmap_valid) continue;
+    bool defaulted = sources[c].user.line == 0;
     size_t colon = container.user.find(':');
     std::string parts[2] = {container.user.substr(0, colon),
                             colon == std::string::npos ? "" : container.user.substr(colon + 1)};
@@ -245,11 +274,14 @@ void check_user_mapped(Reader& reader, const Lab& lab, const std::vector<Contain
       const auto& ranges = i == 0 ? container.idmap.uid : container.idmap.gid;
       bool ok = container.idmap.mode == IdMapMode::automatic ? id < 65536 : mapped(ranges, id);
       if (!ok) {
-        reader.error(sources[c].user, container_path(container, "user"),
-                     "found " + std::string(i == 0 ? "uid " : "gid ") + part +
-                         ", which the container's idmap does not map; expected an id mapped inside the "
-                         "user namespace" +
-                         (container.idmap.mode == IdMapMode::automatic ? " (0 to 65535)" : ""));
+        reader.error(
+            defaulted ? sources[c].idmap : sources[c].user,
+            container_path(container, defaulted ? "idmap" : "user"),
+            "found " + std::string(i == 0 ? "uid " : "gid ") + part +
+                (defaulted ? " (the default user)" : "") +
+                ", which the container's idmap does not map; expected an id mapped inside the "
+                "user namespace" +
+                (container.idmap.mode == IdMapMode::automatic ? " (0 to 65535)" : ""));
       }
     }
   }

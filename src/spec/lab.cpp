@@ -19,8 +19,8 @@ const Network* Lab::find_network(std::string_view network_name) const {
 }
 
 // Kahn's algorithm that always takes the first ready container in file order, so the result is
-// stable and a lab without dependencies starts in file order. The loader rejected cycles; should one
-// slip through, the containers left over are appended in file order rather than dropped.
+// stable and a lab without dependencies starts in file order. The loader rejected cycles; should
+// one slip through, the containers left over are appended in file order rather than dropped.
 std::vector<const Container*> Lab::start_order() const {
   std::vector<const Container*> order;
   std::vector<bool> placed(containers.size(), false);
@@ -102,9 +102,13 @@ std::string_view to_string(DependencyCondition condition) {
   return "?";
 }
 
-std::string_view to_string(Protocol protocol) { return protocol == Protocol::tcp ? "tcp" : "udp"; }
+std::string_view to_string(Protocol protocol) {
+  return protocol == Protocol::tcp ? "tcp" : "udp";
+}
 
-std::string_view to_string(MountType type) { return type == MountType::bind ? "bind" : "tmpfs"; }
+std::string_view to_string(MountType type) {
+  return type == MountType::bind ? "bind" : "tmpfs";
+}
 
 std::string_view to_string(SeccompMode mode) {
   switch (mode) {
@@ -118,7 +122,9 @@ std::string_view to_string(SeccompMode mode) {
   return "?";
 }
 
-std::string_view to_string(NetworkMode mode) { return mode == NetworkMode::bridge ? "bridge" : "none"; }
+std::string_view to_string(NetworkMode mode) {
+  return mode == NetworkMode::bridge ? "bridge" : "none";
+}
 
 std::string_view to_string(IdMapMode mode) {
   switch (mode) {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "spec/loader.hpp"
 #include "spec/values.hpp"
@@ -27,8 +27,11 @@ constexpr size_t kMaxProjectName = 63;
 
 bool is_project_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxProjectName) return false;
-  auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
-  return std::isalnum(static_cast<unsigned char>(name[0])) && std::all_of(name.begin(), name.end(), allowed);
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
+  return std::isalnum(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(), allowed);
 }
 
 const std::string kProjectExpected =
@@ -40,7 +43,8 @@ std::string project_from_directory(const std::filesystem::path& directory) {
   std::string name;
   for (char c : directory.filename().string()) {
     char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' || lower == '-') {
+    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' ||
+        lower == '-') {
       if (!name.empty() || std::isalnum(static_cast<unsigned char>(lower))) name += lower;
     }
   }
@@ -50,7 +54,8 @@ std::string project_from_directory(const std::filesystem::path& directory) {
 
 bool is_network_name(std::string_view name) {
   return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -66,21 +71,25 @@ bool is_bridge_name(std::string_view name) {
 std::string default_bridge_name(std::string_view project, std::string_view network) {
   uint64_t hash = fnv1a(network, fnv1a(std::string(project) + '\0'));
   char hex[13];
-  std::snprintf(hex, sizeof hex, "%012llx", static_cast<unsigned long long>(hash & 0xffffffffffffULL));
+  std::snprintf(hex, sizeof hex, "%012llx",
+                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
   return "sc-" + std::string(hex);
 }
 
-void read_network(Reader& reader, const toml::table& table, const std::string& project, Network& network) {
+void read_network(Reader& reader, const toml::table& table, const std::string& project,
+                  Network& network) {
   const std::string base = join_key("networks", network.name);
   reader.check_keys(table, base, kNetworkKeys);
   const toml::node* subnet = table.get("subnet");
   bool subnet_ok = false;
   if (subnet == nullptr) {
-    reader.error(network.location, base, "found no `subnet`; expected a subnet such as \"10.1.0.0/24\"");
+    reader.error(network.location, base,
+                 "found no `subnet`; expected a subnet such as \"10.1.0.0/24\"");
   } else if (auto text = reader.string(*subnet, base + ".subnet")) {
     auto cidr = parse_cidr(*text);
     if (!cidr) {
-      reader.error(*subnet, base + ".subnet", "found " + describe(*subnet) + "; " + cidr.error().to_string());
+      reader.error(*subnet, base + ".subnet",
+                   "found " + describe(*subnet) + "; " + cidr.error().to_string());
     } else if (cidr->prefix_length > 30 || cidr->prefix_length < 8) {
       reader.error(*subnet, base + ".subnet",
                    "found " + describe(*subnet) + "; expected a prefix length from 8 to 30");
@@ -94,11 +103,14 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
     if (auto text = reader.string(*gateway, base + ".gateway")) {
       auto address = parse_ipv4(*text);
       if (!address) {
-        reader.error(*gateway, base + ".gateway", "found " + describe(*gateway) + "; " + address.error().to_string());
-      } else if (subnet_ok && (!cidr_contains(network.subnet, *address) || *address == network.subnet.network ||
-                               *address == broadcast_address(network.subnet))) {
         reader.error(*gateway, base + ".gateway",
-                     "found " + describe(*gateway) + "; expected a host address of " + to_string(network.subnet));
+                     "found " + describe(*gateway) + "; " + address.error().to_string());
+      } else if (subnet_ok &&
+                 (!cidr_contains(network.subnet, *address) || *address == network.subnet.network ||
+                  *address == broadcast_address(network.subnet))) {
+        reader.error(*gateway, base + ".gateway",
+                     "found " + describe(*gateway) + "; expected a host address of " +
+                         to_string(network.subnet));
       } else {
         network.gateway = *address;
       }
@@ -108,14 +120,16 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
   if (const toml::node* bridge = table.get("bridge")) {
     if (auto text = reader.string(*bridge, base + ".bridge")) {
       if (!is_bridge_name(*text)) {
-        reader.error(*bridge, base + ".bridge",
-                     "found " + describe(*bridge) +
-                         "; expected at most 15 letters, digits, '_', '-' or '.' (a Linux interface name)");
+        reader.error(
+            *bridge, base + ".bridge",
+            "found " + describe(*bridge) +
+                "; expected at most 15 letters, digits, '_', '-' or '.' (a Linux interface name)");
       }
       network.bridge = *text;
     }
   }
-  for (auto [key, flag] : {std::pair{"nat", &network.nat}, std::pair{"internal", &network.internal}}) {
+  for (auto [key, flag] :
+       {std::pair{"nat", &network.nat}, std::pair{"internal", &network.internal}}) {
     if (const toml::node* value = table.get(key)) {
       if (auto on = reader.boolean(*value, join_key(base, key))) *flag = *on;
     }
@@ -136,7 +150,8 @@ void read_networks(Reader& reader, const toml::node& node, Lab& lab) {
     std::string path = join_key("networks", network.name);
     if (!is_network_name(network.name)) {
       reader.error(network.location, path,
-                   "found network name \"" + network.name + "\"; expected letters, digits, '_' and '-', at most 63");
+                   "found network name \"" + network.name +
+                       "\"; expected letters, digits, '_' and '-', at most 63");
     }
     const auto* table = reader.table(*entry.node, path);
     if (table == nullptr) continue;
@@ -152,8 +167,9 @@ void read_networks(Reader& reader, const toml::node& node, Lab& lab) {
                       cidr_contains(network.subnet, other.subnet.network));
       if (overlap) {
         reader.error(network.location, path + ".subnet",
-                     "found subnet " + to_string(network.subnet) + " overlapping network " + other.name +
-                         " (" + to_string(other.subnet) + "); expected disjoint subnets");
+                     "found subnet " + to_string(network.subnet) + " overlapping network " +
+                         other.name + " (" + to_string(other.subnet) +
+                         "); expected disjoint subnets");
       }
     }
     lab.networks.push_back(std::move(network));
@@ -171,10 +187,11 @@ void read_containers(LoadContext& context, const toml::node& node, Lab& lab,
     container.location = reader.at(*entry.key);
     std::string path = join_key("containers", container.name);
     if (!detail::is_host_label(container.name)) {
-      reader.error(container.location, path,
-                   "found container name \"" + container.name +
-                       "\"; expected a host name label: letters, digits and '-', not at either end, "
-                       "at most 63 characters");
+      reader.error(
+          container.location, path,
+          "found container name \"" + container.name +
+              "\"; expected a host name label: letters, digits and '-', not at either end, "
+              "at most 63 characters");
     }
     const auto* table = reader.table(*entry.node, path);
     if (table == nullptr) continue;
@@ -185,18 +202,21 @@ void read_containers(LoadContext& context, const toml::node& node, Lab& lab,
   }
 }
 
-void read_project(Reader& reader, const toml::table& document, const LoadOptions& options, Lab& lab) {
+void read_project(Reader& reader, const toml::table& document, const LoadOptions& options,
+                  Lab& lab) {
   lab.name = project_from_directory(lab.directory);
   if (const toml::node* name = document.get("name")) {
     if (auto text = reader.string(*name, "name")) {
-      if (!is_project_name(*text)) reader.error(*name, "name", "found " + describe(*name) + "; " + kProjectExpected);
+      if (!is_project_name(*text))
+        reader.error(*name, "name", "found " + describe(*name) + "; " + kProjectExpected);
       lab.name = *text;
     }
   }
   if (!options.project_name.empty()) {
     if (!is_project_name(options.project_name)) {
-      reader.error(SourceLocation{reader.file(), 0, 0}, "name",
-                   "found project name \"" + options.project_name + "\" (from -p); " + kProjectExpected);
+      reader.error(
+          SourceLocation{reader.file(), 0, 0}, "name",
+          "found project name \"" + options.project_name + "\" (from -p); " + kProjectExpected);
     }
     lab.name = options.project_name;
   }
@@ -215,7 +235,8 @@ unsigned read_host_cpu_count() {
 
 std::string Diagnostic::to_string() const {
   std::string text = location.file;
-  if (location.line != 0) text += ":" + std::to_string(location.line) + ":" + std::to_string(location.column);
+  if (location.line != 0)
+    text += ":" + std::to_string(location.line) + ":" + std::to_string(location.column);
   text += ": ";
   if (!key_path.empty()) text += key_path + ": ";
   return text + message;
@@ -233,7 +254,8 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
     document = toml::parse(text, file_name.string());
   } catch (const toml::parse_error& error) {
     // toml++ stops at the first syntax error; nothing after it can be trusted.
-    reader.error(reader.at(error.source()), "", "invalid TOML: " + std::string(error.description()));
+    reader.error(reader.at(error.source()), "",
+                 "invalid TOML: " + std::string(error.description()));
     result.diagnostics = reader.take_sorted();
     return result;
   }
@@ -244,7 +266,8 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
   if (const toml::node* storage = document.get("storage")) {
     if (auto path = reader.string(*storage, "storage")) {
       if (!path->starts_with('/')) {
-        reader.error(*storage, "storage", "found " + describe(*storage) + "; expected an absolute path");
+        reader.error(*storage, "storage",
+                     "found " + describe(*storage) + "; expected an absolute path");
       }
       lab.storage_dir = std::filesystem::path(*path).lexically_normal();
     }
@@ -271,17 +294,21 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
 }
 
 LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf())) {
+  auto cannot_read = [&](const std::string& why) {
     LoadResult result;
-    // An empty file reads as a failed `<<`; tell it apart from a missing one.
-    if (in && in.peek() == std::ifstream::traits_type::eof()) return load_lab_text("", file, options);
     result.diagnostics.push_back(
-        Diagnostic{SourceLocation{file.string(), 0, 0}, "", "cannot read the lab file: " + std::string(std::strerror(errno))});
+        Diagnostic{SourceLocation{file.string(), 0, 0}, "", "cannot read the lab file: " + why});
     return result;
-  }
-  return load_lab_text(text.str(), file, options);
+  };
+  std::error_code ec;
+  auto status = std::filesystem::status(file, ec);
+  if (ec) return cannot_read(ec.message());
+  if (std::filesystem::is_directory(status)) return cannot_read(std::strerror(EISDIR));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return cannot_read(std::strerror(errno));
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return cannot_read(std::strerror(errno));
+  return load_lab_text(text, file, options);
 }
 
 }  // namespace srcompose::spec

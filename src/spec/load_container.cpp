@@ -10,13 +10,34 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 28> kContainerKeys{
-    "rootfs",       "command",       "hostname",     "domainname",  "user",
-    "workdir",      "env",           "depends_on",   "restart",     "max_restarts",
-    "restart_delay_max", "stop_signal", "stop_timeout", "network_mode", "networks",
-    "dns",          "ports",         "cap_add",      "cap_drop",    "seccomp",
-    "read_only",    "persist",       "idmap",        "idmap_share", "limits",
-    "mounts",       "healthcheck",   "time_offsets"};
+constexpr std::array<std::string_view, 28> kContainerKeys{"rootfs",
+                                                          "command",
+                                                          "hostname",
+                                                          "domainname",
+                                                          "user",
+                                                          "workdir",
+                                                          "env",
+                                                          "depends_on",
+                                                          "restart",
+                                                          "max_restarts",
+                                                          "restart_delay_max",
+                                                          "stop_signal",
+                                                          "stop_timeout",
+                                                          "network_mode",
+                                                          "networks",
+                                                          "dns",
+                                                          "ports",
+                                                          "cap_add",
+                                                          "cap_drop",
+                                                          "seccomp",
+                                                          "read_only",
+                                                          "persist",
+                                                          "idmap",
+                                                          "idmap_share",
+                                                          "limits",
+                                                          "mounts",
+                                                          "healthcheck",
+                                                          "time_offsets"};
 constexpr std::array<std::string_view, 5> kHealthcheckKeys{"command", "interval", "timeout",
                                                            "start_period", "retries"};
 constexpr std::array<std::string_view, 2> kTimeOffsetKeys{"monotonic", "boottime"};
@@ -27,11 +48,17 @@ constexpr std::array<std::string_view, 1> kDependencyKeys{"condition"};
 // Duration from a string such as "10s"; an error names what was found.
 std::optional<Milliseconds> read_duration(Reader& reader, const toml::node& node,
                                           std::string_view path) {
-  auto text = reader.string(node, path);
-  if (!text) return std::nullopt;
-  auto duration = parse_duration(*text);
+  const auto* text = node.as_string();
+  if (text == nullptr) {
+    reader.error(node, std::string(path),
+                 "found " + describe(node) +
+                     "; expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
+    return std::nullopt;
+  }
+  auto duration = parse_duration(text->get());
   if (!duration) {
-    reader.error(node, std::string(path), "found " + describe(node) + "; " + duration.error().to_string());
+    reader.error(node, std::string(path),
+                 "found " + describe(node) + "; " + duration.error().to_string());
     return std::nullopt;
   }
   return *duration;
@@ -86,9 +113,9 @@ void read_rootfs(LoadContext& context, const toml::node& node, std::string_view 
   }
   rootfs.kind = RootfsKind::tarball;
   if (!std::filesystem::exists(status)) {
-    context.reader.error(node, std::string(path), "found " + describe(node) +
-                                       ": no such file or directory (relative to the lab file)" +
-                                       expected);
+    context.reader.error(node, std::string(path),
+                         "found " + describe(node) +
+                             ": no such file or directory (relative to the lab file)" + expected);
     return;
   }
   const std::string name = rootfs.path.filename().string();
@@ -106,7 +133,8 @@ void read_networks(LoadContext& context, const toml::node& node, std::string_vie
     bool duplicate = std::any_of(container.networks.begin(), container.networks.end(),
                                  [&](const NetworkAttachment& a) { return a.network == name; });
     if (duplicate) {
-      reader.error(where, key_path, "found network \"" + name + "\" a second time; expected each network once");
+      reader.error(where, key_path,
+                   "found network \"" + name + "\" a second time; expected each network once");
       return static_cast<NetworkAttachment*>(nullptr);
     }
     container.networks.push_back(NetworkAttachment{std::move(name), Ipv4{}, false});
@@ -136,7 +164,8 @@ void read_networks(LoadContext& context, const toml::node& node, std::string_vie
     if (settings == nullptr) continue;
     reader.check_keys(*settings, key_path, kAttachmentKeys);
     const toml::node* ipv4_node = settings->get("ipv4");
-    SourceLocation where = reader.at(ipv4_node ? *ipv4_node : static_cast<const toml::node&>(*entry.node));
+    SourceLocation where =
+        reader.at(ipv4_node ? *ipv4_node : static_cast<const toml::node&>(*entry.node));
     std::string ipv4_path = ipv4_node ? join_key(key_path, "ipv4") : key_path;
     NetworkAttachment* attachment = add(std::string(entry.key->str()), where, ipv4_path);
     if (attachment == nullptr || ipv4_node == nullptr) continue;
@@ -144,7 +173,8 @@ void read_networks(LoadContext& context, const toml::node& node, std::string_vie
     if (!text) continue;
     auto address = parse_ipv4(*text);
     if (!address) {
-      reader.error(*ipv4_node, ipv4_path, "found " + describe(*ipv4_node) + "; " + address.error().to_string());
+      reader.error(*ipv4_node, ipv4_path,
+                   "found " + describe(*ipv4_node) + "; " + address.error().to_string());
       continue;
     }
     attachment->ipv4 = *address;
@@ -166,9 +196,10 @@ void read_depends_on(LoadContext& context, const toml::node& node, std::string_v
   }
   const auto* table = node.as_table();
   if (table == nullptr) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) +
-                     "; expected an array of container names or a table name -> { condition = \"...\" }");
+    reader.error(
+        node, std::string(path),
+        "found " + describe(node) +
+            "; expected an array of container names or a table name -> { condition = \"...\" }");
     return;
   }
   for (const auto& entry : Reader::in_file_order(*table)) {
@@ -197,10 +228,12 @@ void read_depends_on(LoadContext& context, const toml::node& node, std::string_v
   }
 }
 
-void read_id_ranges(Reader& reader, const toml::node& node, std::string_view path,
+// Returns false when a range was reported (the map is then incomplete).
+bool read_id_ranges(Reader& reader, const toml::node& node, std::string_view path,
                     std::vector<IdRange>& ranges, std::vector<SourceLocation>& locations) {
   const auto* array = reader.array(node, path);
-  if (array == nullptr) return;
+  if (array == nullptr) return false;
+  bool ok = !array->empty();
   if (array->empty()) {
     reader.error(node, std::string(path), "found an empty array; expected at least one range");
   }
@@ -211,15 +244,19 @@ void read_id_ranges(Reader& reader, const toml::node& node, std::string_view pat
     if (!text) continue;
     auto range = parse_id_range(*text);
     if (!range) {
-      reader.error(element, key_path, "found " + describe(element) + "; " + range.error().to_string());
+      reader.error(element, key_path,
+                   "found " + describe(element) + "; " + range.error().to_string());
+      ok = false;
       continue;
     }
     // Mapping host root into the namespace makes the container's root own the host's files.
     if (range->outside == 0) {
-      reader.error(element, key_path,
-                   "found " + describe(element) +
-                       ": maps host id 0 (root); expected ranges above 0, or idmap = \"host\" to run "
-                       "without a user namespace");
+      reader.error(
+          element, key_path,
+          "found " + describe(element) +
+              ": maps host id 0 (root); expected ranges above 0, or idmap = \"host\" to run "
+              "without a user namespace");
+      ok = false;
       continue;
     }
     // The kernel refuses a map whose ranges overlap on either side (user_namespaces(7)).
@@ -232,18 +269,22 @@ void read_id_ranges(Reader& reader, const toml::node& node, std::string_view pat
     });
     if (overlaps) {
       reader.error(element, key_path,
-                   "found " + describe(element) + ": overlaps an earlier range of this map; expected "
-                   "disjoint ranges");
+                   "found " + describe(element) +
+                       ": overlaps an earlier range of this map; expected "
+                       "disjoint ranges");
+      ok = false;
       continue;
     }
     ranges.push_back(*range);
     locations.push_back(reader.at(element));
   }
+  return ok;
 }
 
 void read_idmap(LoadContext& context, const toml::node& node, std::string_view path, IdMap& idmap,
                 ContainerSource& source) {
   Reader& reader = context.reader;
+  source.idmap = reader.at(node);
   if (const auto* text = node.as_string()) {
     if (text->get() == "host") {
       idmap.mode = IdMapMode::host;
@@ -269,10 +310,15 @@ void read_idmap(LoadContext& context, const toml::node& node, std::string_view p
   const toml::node* gid = table->get("gid");
   if (uid == nullptr && gid == nullptr) {
     reader.error(node, std::string(path), "found no `uid` or `gid`; expected at least `uid`");
+    source.idmap_valid = false;
     return;
   }
-  if (uid) read_id_ranges(reader, *uid, join_key(path, "uid"), idmap.uid, source.uid_ranges);
-  if (gid) read_id_ranges(reader, *gid, join_key(path, "gid"), idmap.gid, source.gid_ranges);
+  if (uid && !read_id_ranges(reader, *uid, join_key(path, "uid"), idmap.uid, source.uid_ranges)) {
+    source.idmap_valid = false;
+  }
+  if (gid && !read_id_ranges(reader, *gid, join_key(path, "gid"), idmap.gid, source.gid_ranges)) {
+    source.idmap_valid = false;
+  }
   // One list given: the other defaults to it, as most labs map both the same way.
   if (uid == nullptr) {
     idmap.uid = idmap.gid;
@@ -322,7 +368,8 @@ void read_healthcheck(LoadContext& context, const toml::node& node, std::string_
   reader.check_keys(*table, path, kHealthcheckKeys);
   Healthcheck healthcheck;
   if (const toml::node* command = table->get("command")) {
-    if (auto argv = reader.command(*command, join_key(path, "command"))) healthcheck.command = *argv;
+    if (auto argv = reader.command(*command, join_key(path, "command")))
+      healthcheck.command = *argv;
   } else {
     reader.error(node, std::string(path), "found no `command`; expected the command to run");
   }
@@ -359,7 +406,8 @@ void read_time_offsets(LoadContext& context, const toml::node& node, std::string
   // The kernel keeps offset clocks within [0, KTIME_SEC_MAX / 2]; a century either way is plenty.
   constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600;
   if (const toml::node* value = table->get("monotonic")) {
-    if (auto seconds = reader.integer_in(*value, join_key(path, "monotonic"), -kCentury, kCentury)) {
+    if (auto seconds =
+            reader.integer_in(*value, join_key(path, "monotonic"), -kCentury, kCentury)) {
       offsets.monotonic = *seconds;
     }
   }
@@ -377,7 +425,8 @@ void read_env(Reader& reader, const toml::node& node, std::string_view path, Con
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string name(entry.key->str());
     std::string key_path = join_key(path, name);
-    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+    if (name.empty() || name.find('=') != std::string::npos ||
+        name.find('\0') != std::string::npos) {
       reader.error(reader.at(*entry.key), key_path,
                    "found a variable name with '=' or empty; expected a name such as GREETING");
       continue;
@@ -449,8 +498,8 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     if (!text) return true;
     size_t colon = text->find(':');
     std::string_view user = std::string_view(*text).substr(0, colon);
-    bool ok = is_user_part(user) &&
-              (colon == std::string::npos || is_user_part(std::string_view(*text).substr(colon + 1)));
+    bool ok = is_user_part(user) && (colon == std::string::npos ||
+                                     is_user_part(std::string_view(*text).substr(colon + 1)));
     if (!ok) {
       reader.error(node, std::string(path),
                    "found " + describe(node) +
@@ -462,7 +511,8 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     auto text = reader.string(node, path);
     if (!text) return true;
     if (!text->starts_with('/')) {
-      reader.error(node, std::string(path), "found " + describe(node) + "; expected an absolute path");
+      reader.error(node, std::string(path),
+                   "found " + describe(node) + "; expected an absolute path");
     }
     container.workdir = *text;
   } else if (key == "restart") {
@@ -491,7 +541,8 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     if (signal) {
       container.stop_signal = *signal;
     } else {
-      reader.error(node, std::string(path), "found " + describe(node) + "; " + signal.error().to_string());
+      reader.error(node, std::string(path),
+                   "found " + describe(node) + "; " + signal.error().to_string());
     }
   } else if (key == "network_mode") {
     constexpr std::array<std::string_view, 2> kChoices{"bridge", "none"};
@@ -520,7 +571,8 @@ void read_ports(Reader& reader, const toml::node& node, std::string_view path, C
     if (!text) continue;
     auto port = parse_port_mapping(*text);
     if (!port) {
-      reader.error((*array)[i], key_path, "found " + describe((*array)[i]) + "; " + port.error().to_string());
+      reader.error((*array)[i], key_path,
+                   "found " + describe((*array)[i]) + "; " + port.error().to_string());
       continue;
     }
     container.ports.push_back(*port);
@@ -535,7 +587,8 @@ void read_dns(Reader& reader, const toml::node& node, std::string_view path, Con
   for (size_t i = 0; i < servers->size(); ++i) {
     auto address = parse_ipv4((*servers)[i]);
     if (!address) {
-      reader.error(array[i], join_index(path, i), "found " + describe(array[i]) + "; " + address.error().to_string());
+      reader.error(array[i], join_index(path, i),
+                   "found " + describe(array[i]) + "; " + address.error().to_string());
       continue;
     }
     container.dns.push_back(to_string(*address));
@@ -601,9 +654,11 @@ void read_container(LoadContext& context, const toml::table& table, Container& c
   }
   if (const toml::node* user = table.get("user")) source.user = reader.at(*user);
   for (const auto& name : container.cap_add) {
-    if (std::find(container.cap_drop.begin(), container.cap_drop.end(), name) != container.cap_drop.end()) {
-      reader.error(reader.at(*table.get("cap_add")), base + ".cap_add",
-                   "found \"" + name + "\" in both cap_add and cap_drop; expected it in one of them");
+    if (std::find(container.cap_drop.begin(), container.cap_drop.end(), name) !=
+        container.cap_drop.end()) {
+      reader.error(
+          reader.at(*table.get("cap_add")), base + ".cap_add",
+          "found \"" + name + "\" in both cap_add and cap_drop; expected it in one of them");
     }
   }
   if (container.network_mode == NetworkMode::none && !container.networks.empty()) {

@@ -1,7 +1,7 @@
 // [containers.NAME.limits] and [[containers.NAME.mounts]].
+#include <sys/stat.h>
 #include <algorithm>
 #include <array>
-#include <sys/stat.h>
 
 #include "spec/loader.hpp"
 #include "spec/values.hpp"
@@ -10,8 +10,8 @@ namespace srcompose::spec::detail {
 namespace {
 
 constexpr std::array<std::string_view, 11> kLimitKeys{
-    "memory",      "memory_swap", "cpu_weight",   "cpus",          "cpuset",       "cpuset_mems",
-    "pids",        "io_read_bps", "io_write_bps", "io_read_iops", "io_write_iops"};
+    "memory", "memory_swap", "cpu_weight",   "cpus",         "cpuset",       "cpuset_mems",
+    "pids",   "io_read_bps", "io_write_bps", "io_read_iops", "io_write_iops"};
 constexpr std::array<std::string_view, 6> kMountKeys{"type",     "source", "target",
                                                      "readonly", "size",   "mode"};
 
@@ -22,11 +22,13 @@ std::optional<uint64_t> read_size(Reader& reader, const toml::node& node, std::s
   } else if (const auto* text = node.as_string()) {
     auto size = parse_size(text->get());
     if (size) return *size;
-    reader.error(node, std::string(path), "found " + describe(node) + "; " + size.error().to_string());
+    reader.error(node, std::string(path),
+                 "found " + describe(node) + "; " + size.error().to_string());
     return std::nullopt;
   }
-  reader.error(node, std::string(path),
-               "found " + describe(node) + "; expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
+  reader.error(
+      node, std::string(path),
+      "found " + describe(node) + "; expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
   return std::nullopt;
 }
 
@@ -38,7 +40,8 @@ std::vector<DeviceLimit> read_device_limits(Reader& reader, const toml::node& no
   const auto* table = node.as_table();
   if (table == nullptr) {
     reader.error(node, std::string(path),
-                 "found " + describe(node) + "; expected a table device -> value, such as { \"/dev/vda\" = " +
+                 "found " + describe(node) +
+                     "; expected a table device -> value, such as { \"/dev/vda\" = " +
                      (bytes ? "\"1M\"" : "100") + " }");
     return limits;
   }
@@ -47,10 +50,12 @@ std::vector<DeviceLimit> read_device_limits(Reader& reader, const toml::node& no
     std::string key_path = join_key(path, device);
     if (device != "rootfs") {
       struct stat status {};
-      if (!device.starts_with('/') || ::stat(device.c_str(), &status) != 0 || !S_ISBLK(status.st_mode)) {
+      if (!device.starts_with('/') || ::stat(device.c_str(), &status) != 0 ||
+          !S_ISBLK(status.st_mode)) {
         reader.error(reader.at(*entry.key), key_path,
-                     "found device \"" + device + "\": not a block device on this host; expected a "
-                     "block device path such as \"/dev/vda\", or \"rootfs\"");
+                     "found device \"" + device +
+                         "\": not a block device on this host; expected a "
+                         "block device path such as \"/dev/vda\", or \"rootfs\"");
         continue;
       }
     }
@@ -91,7 +96,8 @@ void read_cpuset(LoadContext& context, const toml::node& node, std::string_view 
   if (!text) return;
   auto highest = parse_cpu_list_max(*text);
   if (!highest) {
-    context.reader.error(node, std::string(path), "found " + describe(node) + "; " + highest.error().to_string());
+    context.reader.error(node, std::string(path),
+                         "found " + describe(node) + "; " + highest.error().to_string());
     return;
   }
   if (cpus && *highest >= context.host_cpu_count) {
@@ -120,14 +126,16 @@ void read_mount(LoadContext& context, const toml::table& table, std::string_view
     if (text == "tmpfs") {
       mount.type = MountType::tmpfs;
     } else if (text && text != "bind") {
-      reader.error(*type, join_key(path, "type"), "found " + describe(*type) + "; expected \"bind\" or \"tmpfs\"");
+      reader.error(*type, join_key(path, "type"),
+                   "found " + describe(*type) + "; expected \"bind\" or \"tmpfs\"");
       return;
     }
   }
   const toml::node* source = table.get("source");
   if (mount.type == MountType::bind) {
     if (source == nullptr) {
-      reader.error(mount.location, std::string(path), "found a bind mount without `source`; expected the host path to bind");
+      reader.error(mount.location, std::string(path),
+                   "found a bind mount without `source`; expected the host path to bind");
     } else if (auto text = reader.string(*source, join_key(path, "source"))) {
       mount.source = (context.directory / *text).lexically_normal();
       std::error_code ec;
@@ -140,48 +148,57 @@ void read_mount(LoadContext& context, const toml::table& table, std::string_view
     }
     for (std::string_view key : {"size", "mode"}) {
       if (const toml::node* value = table.get(key)) {
-        reader.error(*value, join_key(path, key), "found `" + std::string(key) + "` on a bind mount; expected it only with type = \"tmpfs\"");
+        reader.error(*value, join_key(path, key),
+                     "found `" + std::string(key) +
+                         "` on a bind mount; expected it only with type = \"tmpfs\"");
       }
     }
   } else if (source != nullptr) {
-    reader.error(*source, join_key(path, "source"), "found `source` on a tmpfs mount; expected no source");
+    reader.error(*source, join_key(path, "source"),
+                 "found `source` on a tmpfs mount; expected no source");
   }
   if (const toml::node* target = table.get("target")) {
     if (auto text = reader.string(*target, join_key(path, "target"))) {
       if (!text->starts_with('/') || *text == "/" || has_dot_dot(*text)) {
-        reader.error(*target, join_key(path, "target"),
-                     "found " + describe(*target) + "; expected an absolute path below / without \"..\"");
+        reader.error(
+            *target, join_key(path, "target"),
+            "found " + describe(*target) + "; expected an absolute path below / without \"..\"");
       } else {
         mount.target = std::filesystem::path(*text).lexically_normal().string();
         if (mount.target.size() > 1 && mount.target.ends_with('/')) mount.target.pop_back();
         bool twice = std::any_of(mounts.begin(), mounts.end(),
                                  [&](const Mount& other) { return other.target == mount.target; });
         if (twice) {
-          reader.error(*target, join_key(path, "target"),
-                       "found " + describe(*target) + " a second time; expected one mount per target");
+          reader.error(
+              *target, join_key(path, "target"),
+              "found " + describe(*target) + " a second time; expected one mount per target");
         }
       }
     }
   } else {
-    reader.error(mount.location, std::string(path), "found a mount without `target`; expected the path inside the container");
+    reader.error(mount.location, std::string(path),
+                 "found a mount without `target`; expected the path inside the container");
   }
   if (const toml::node* readonly = table.get("readonly")) {
     if (auto value = reader.boolean(*readonly, join_key(path, "readonly"))) mount.readonly = *value;
   }
   if (mount.type == MountType::tmpfs) {
-    if (const toml::node* size = table.get("size")) mount.size = read_size(reader, *size, join_key(path, "size"));
+    if (const toml::node* size = table.get("size"))
+      mount.size = read_size(reader, *size, join_key(path, "size"));
     if (const toml::node* mode = table.get("mode")) {
       std::optional<int64_t> bits;
       if (const auto* number = mode->as_integer()) bits = number->get();
       if (const auto* text = mode->as_string()) {
         const std::string& digits = text->get();
-        if (!digits.empty() && digits.size() <= 5 && digits.find_first_not_of("01234567") == std::string::npos) {
+        if (!digits.empty() && digits.size() <= 5 &&
+            digits.find_first_not_of("01234567") == std::string::npos) {
           bits = std::stoll(digits, nullptr, 8);
         }
       }
       if (!bits || *bits < 0 || *bits > 07777) {
-        reader.error(*mode, join_key(path, "mode"),
-                     "found " + describe(*mode) + "; expected permission bits such as 0o755 or \"1777\"");
+        reader.error(
+            *mode, join_key(path, "mode"),
+            "found " + describe(*mode) + "; expected permission bits such as 0o755 or \"1777\"");
       } else {
         mount.mode = static_cast<uint32_t>(*bits);
       }
@@ -209,13 +226,16 @@ void read_limits(LoadContext& context, const toml::table& table, std::string_vie
       }
       (key == "memory" ? limits.memory : limits.memory_swap) = size;
     } else if (key == "cpu_weight") {
-      if (auto weight = reader.integer_in(node, key_path, 1, 10000)) limits.cpu_weight = static_cast<uint64_t>(*weight);
+      if (auto weight = reader.integer_in(node, key_path, 1, 10000))
+        limits.cpu_weight = static_cast<uint64_t>(*weight);
     } else if (key == "cpus") {
       read_cpus(context, node, key_path, limits);
     } else if (key == "cpuset" || key == "cpuset_mems") {
-      read_cpuset(context, node, key_path, key == "cpuset" ? limits.cpuset : limits.cpuset_mems, key == "cpuset");
+      read_cpuset(context, node, key_path, key == "cpuset" ? limits.cpuset : limits.cpuset_mems,
+                  key == "cpuset");
     } else if (key == "pids") {
-      if (auto pids = reader.integer_in(node, key_path, 1, INT32_MAX)) limits.pids = static_cast<uint64_t>(*pids);
+      if (auto pids = reader.integer_in(node, key_path, 1, INT32_MAX))
+        limits.pids = static_cast<uint64_t>(*pids);
     } else if (key == "io_read_bps") {
       limits.io_read_bps = read_device_limits(reader, node, key_path, true);
     } else if (key == "io_write_bps") {

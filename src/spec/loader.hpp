@@ -14,14 +14,16 @@ namespace srcompose::spec::detail {
 
 // Where parts of a container were written, for the checks that need the whole lab.
 struct ContainerSource {
-  SourceLocation networks;                     // the `networks` value
-  std::vector<SourceLocation> attachments;     // per attachment: its ipv4 value, else its name
-  std::vector<std::string> attachment_paths;   // key path of each attachment
-  std::vector<SourceLocation> ports;           // per port
-  std::vector<SourceLocation> depends_on;      // per dependency
-  std::vector<SourceLocation> uid_ranges;      // per explicit range
+  SourceLocation networks;                    // the `networks` value
+  std::vector<SourceLocation> attachments;    // per attachment: its ipv4 value, else its name
+  std::vector<std::string> attachment_paths;  // key path of each attachment
+  std::vector<SourceLocation> ports;          // per port
+  std::vector<SourceLocation> depends_on;     // per dependency
+  std::vector<SourceLocation> uid_ranges;     // per explicit range
   std::vector<SourceLocation> gid_ranges;
-  SourceLocation user;
+  SourceLocation user;      // the `user` value; line 0 when defaulted
+  SourceLocation idmap;     // the `idmap` value
+  bool idmap_valid = true;  // false when a range of it was reported
 };
 
 struct LoadContext {
@@ -30,7 +32,8 @@ struct LoadContext {
   unsigned host_cpu_count = 1;
 };
 
-bool is_host_label(std::string_view name);  // RFC 1123 label: [A-Za-z0-9-], no '-' at the ends, <= 63
+bool is_host_label(
+    std::string_view name);  // RFC 1123 label: [A-Za-z0-9-], no '-' at the ends, <= 63
 // [containers.NAME]: reads one container; `container.name` and `location` are set by the caller.
 void read_container(LoadContext& context, const toml::table& table, Container& container,
                     ContainerSource& source);

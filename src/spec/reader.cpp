@@ -70,7 +70,16 @@ std::string describe(const toml::node& node) {
 }
 
 std::string join_key(std::string_view path, std::string_view key) {
-  std::string quoted = is_bare_key(key) ? std::string(key) : format_value(toml::value<std::string>{std::string(key)});
+  std::string quoted(key);
+  if (!is_bare_key(key)) {
+    // Double quotes, as people write device paths: io_read_bps."/dev/vda".
+    quoted = "\"";
+    for (char c : key) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    quoted += '"';
+  }
   if (path.empty()) return quoted;
   return std::string(path) + "." + quoted;
 }
@@ -89,7 +98,8 @@ void Reader::error(SourceLocation where, std::string key_path, std::string messa
 
 std::vector<Entry> Reader::in_file_order(const toml::table& table) {
   std::vector<Entry> entries;
-  for (const auto& [key, node] : table) entries.push_back(Entry{&key, &node});
+  for (const auto& [key, node] : table)
+    entries.push_back(Entry{&key, &node});
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     const auto& pa = a.key->source().begin;
     const auto& pb = b.key->source().begin;
@@ -118,7 +128,8 @@ void Reader::check_keys(const toml::table& table, std::string_view path,
       message += " (did you mean `" + std::string(best) + "`?)";
     } else {
       message += "; expected one of:";
-      for (std::string_view candidate : allowed) message += " " + std::string(candidate);
+      for (std::string_view candidate : allowed)
+        message += " " + std::string(candidate);
     }
     error(at(*entry.key), join_key(path, key), std::move(message));
   }

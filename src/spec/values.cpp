@@ -30,7 +30,8 @@ std::optional<T> parse_decimal(std::string_view text) {
 // Leading decimal digits of `text`, consumed from it.
 std::string_view take_digits(std::string_view& text) {
   size_t n = 0;
-  while (n < text.size() && std::isdigit(static_cast<unsigned char>(text[n]))) ++n;
+  while (n < text.size() && std::isdigit(static_cast<unsigned char>(text[n])))
+    ++n;
   std::string_view digits = text.substr(0, n);
   text.remove_prefix(n);
   return digits;
@@ -43,11 +44,11 @@ struct SignalName {
 
 // Linux x86/arm numbering (asm-generic); SIGRTMIN is 34 as the kernel sees it.
 constexpr std::array<SignalName, 31> kSignals{{
-    {"HUP", 1},     {"INT", 2},     {"QUIT", 3},    {"ILL", 4},     {"TRAP", 5},   {"ABRT", 6},
-    {"BUS", 7},     {"FPE", 8},     {"KILL", 9},    {"USR1", 10},   {"SEGV", 11},  {"USR2", 12},
-    {"PIPE", 13},   {"ALRM", 14},   {"TERM", 15},   {"STKFLT", 16}, {"CHLD", 17},  {"CONT", 18},
-    {"STOP", 19},   {"TSTP", 20},   {"TTIN", 21},   {"TTOU", 22},   {"URG", 23},   {"XCPU", 24},
-    {"XFSZ", 25},   {"VTALRM", 26}, {"PROF", 27},   {"WINCH", 28},  {"IO", 29},    {"PWR", 30},
+    {"HUP", 1},   {"INT", 2},     {"QUIT", 3},  {"ILL", 4},     {"TRAP", 5},  {"ABRT", 6},
+    {"BUS", 7},   {"FPE", 8},     {"KILL", 9},  {"USR1", 10},   {"SEGV", 11}, {"USR2", 12},
+    {"PIPE", 13}, {"ALRM", 14},   {"TERM", 15}, {"STKFLT", 16}, {"CHLD", 17}, {"CONT", 18},
+    {"STOP", 19}, {"TSTP", 20},   {"TTIN", 21}, {"TTOU", 22},   {"URG", 23},  {"XCPU", 24},
+    {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28},  {"IO", 29},   {"PWR", 30},
     {"SYS", 31},
 }};
 constexpr int kSigRtMin = 34;
@@ -56,7 +57,8 @@ constexpr int kSigRtMax = 64;
 }  // namespace
 
 Result<uint64_t> parse_size(std::string_view text) {
-  const Error expected = Error::message("expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
+  const Error expected =
+      Error::message("expected a size such as \"64M\", \"1G\", \"512k\" or bytes");
   std::string_view rest = text;
   std::string_view digits = take_digits(rest);
   auto number = parse_decimal<uint64_t>(digits);
@@ -89,7 +91,8 @@ Result<uint64_t> parse_size(std::string_view text) {
 }
 
 std::string format_size(uint64_t bytes) {
-  constexpr std::array<std::pair<unsigned, char>, 4> kUnits{{{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}}};
+  constexpr std::array<std::pair<unsigned, char>, 4> kUnits{
+      {{40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}}};
   if (bytes == 0) return "0";
   for (auto [shift, unit] : kUnits) {
     uint64_t multiple = uint64_t{1} << shift;
@@ -99,7 +102,8 @@ std::string format_size(uint64_t bytes) {
 }
 
 Result<Milliseconds> parse_duration(std::string_view text) {
-  const Error expected = Error::message("expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
+  const Error expected =
+      Error::message("expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
   if (text.empty()) return expected;
   uint64_t total = 0;
   std::string_view rest = text;
@@ -122,7 +126,8 @@ Result<Milliseconds> parse_duration(std::string_view text) {
     } else {
       return expected;
     }
-    constexpr uint64_t kMax = uint64_t{1} << 53;  // far beyond any sensible timeout, and exact in JSON
+    constexpr uint64_t kMax = uint64_t{1}
+                              << 53;  // far beyond any sensible timeout, and exact in JSON
     if (*number > kMax / scale || total + *number * scale > kMax) {
       return Error::message("expected a duration below 2^53 ms (too large)");
     }
@@ -323,7 +328,8 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diagonal = row[0];
     row[0] = i;

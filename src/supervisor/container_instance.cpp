@@ -31,14 +31,6 @@ int64_t elapsed_ms(steady_clock::time_point since, steady_clock::time_point unti
   return std::chrono::duration_cast<milliseconds>(until - since).count();
 }
 
-// Waits on `timer` for `delay`; true when it expired, false when cancelled.
-asio::awaitable<bool> sleep_for(asio::steady_timer& timer, milliseconds delay) {
-  timer.expires_after(delay);
-  boost::system::error_code error;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
-  co_return !error;
-}
-
 }  // namespace
 
 ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan& plan)

@@ -85,6 +85,7 @@ asio::awaitable<void> LabSupervisor::main_task() {
   if (failure_) {
     logs_->progress("", "error: " + failure_->to_string());
   } else {
+    lab_up_ = true;
     write_state();
     if (options_.on_ready && !ready_reported_) {
       ready_reported_ = true;
@@ -128,7 +129,8 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     co_await (instance->started().wait() || instance->finished().wait());
     if (!instance->started().is_set()) {
       if (shutdown_requested_.is_set()) co_return Status{};
-      co_return Error::message(instance->start_error()).context("container " + instance->name());
+      // The runtime's error already names the container and the step.
+      co_return Error::message(instance->start_error());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
       co_await (instance->healthy().wait() || instance->finished().wait());
@@ -175,7 +177,8 @@ asio::awaitable<void> LabSupervisor::container_task(ContainerInstance& instance)
   co_await instance.supervise([this](ContainerInstance& which, const RunEnd& end) {
     on_container_exit(which, end);
   });
-  if (instance.start_failed()) {
+  // While the lab comes up, a start failure is the lab's error, printed once by main_task.
+  if (instance.start_failed() && lab_up_) {
     logs_->progress(instance.name(), "failed: " + instance.start_error());
   }
   // In the foreground, the lab ends when nothing runs any more (as docker compose up does).
@@ -212,19 +215,24 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
   }
 }
 
-asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance) {
+asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance, AsyncEvent& done) {
   for (auto* dependent : dependents_of(instance)) co_await dependent->finished().wait();
   bool was_running = instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
   co_await instance.stop();
   if (was_running) logs_->progress(instance.name(), "stopped");
+  done.set();
 }
 
 asio::awaitable<void> LabSupervisor::tear_down() {
   shutdown_requested_.set();
   // Every container stops once all containers depending on it have stopped: reverse dependency
   // order, with independent containers stopping in parallel.
-  for (auto& instance : instances_) asio::co_spawn(io_, stop_after_dependents(*instance), asio::detached);
-  for (auto& instance : instances_) co_await instance->finished().wait();
+  std::vector<std::unique_ptr<AsyncEvent>> stopped;
+  for (auto& instance : instances_) {
+    stopped.push_back(std::make_unique<AsyncEvent>(io_));
+    asio::co_spawn(io_, stop_after_dependents(*instance, *stopped.back()), asio::detached);
+  }
+  for (auto& done : stopped) co_await done->wait();
   for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
     if (auto status = (*it)->destroy(); !status) logs_->progress("", "warning: " + status.error().to_string());
   }

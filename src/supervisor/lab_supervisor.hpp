@@ -55,7 +55,7 @@ class LabSupervisor {
   boost::asio::awaitable<Status> bring_up();
   boost::asio::awaitable<void> container_task(ContainerInstance& instance);
   boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(ContainerInstance& instance);
-  boost::asio::awaitable<void> stop_after_dependents(ContainerInstance& instance);
+  boost::asio::awaitable<void> stop_after_dependents(ContainerInstance& instance, AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> watch_signals();
   void on_container_exit(ContainerInstance& instance, const RunEnd& end);
@@ -94,6 +94,7 @@ class LabSupervisor {
   std::optional<Error> failure_;  // why the lab came down, when it was not asked to
   json::array final_report_;
   bool ready_reported_ = false;
+  bool lab_up_ = false;  // bring-up finished: later start failures are the container's, not the lab's
 };
 
 }  // namespace srcompose::supervisor

@@ -1,7 +1,6 @@
 #include "sys/process.hpp"
 
 #include <signal.h>
-#include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,7 +38,7 @@ void ChildProcess::kill_and_reap() {
 }
 
 Status ChildProcess::signal(int signal_number) const {
-  if (::pidfd_send_signal(pidfd_.get(), signal_number, nullptr, 0) < 0) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd_.get(), signal_number, nullptr, 0) < 0) {
     return Error::last_errno("pidfd_send_signal(" + std::to_string(pid_) + ", " +
                              std::to_string(signal_number) + ")");
   }
@@ -63,6 +62,12 @@ Result<ExitStatus> ChildProcess::wait() {
   }
   reaped_ = true;
   return exit_status_from_siginfo(info.si_code, info.si_status);
+}
+
+Result<UniqueFd> open_pidfd(pid_t pid) {
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd) return Error::last_errno("pidfd_open(" + std::to_string(pid) + ")");
+  return fd;
 }
 
 UniqueFd ChildProcess::release() {

@@ -50,4 +50,8 @@ class ChildProcess {
 
 ExitStatus exit_status_from_siginfo(int child_code, int child_status);
 
+// pidfd_open(2) for a process that is not our child (`exec` into a running container's init).
+// Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.
+Result<UniqueFd> open_pidfd(pid_t pid);
+
 }  // namespace srcompose::sys

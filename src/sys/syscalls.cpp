@@ -4,7 +4,7 @@
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/pidfd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,14 +46,15 @@ int pivot_root(const char* new_root, const char* put_old) {
   return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));
 }
 
-Result<UniqueFd> open_namespace(pid_t pid, int pidfd, const char* name) {
-  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::last_errno("open " + path);
-  // Signal 0 checks existence only; if the pid had been recycled we would have opened a stranger's
-  // namespace, and the pidfd tells us the process we meant is gone.
-  if (::pidfd_send_signal(pidfd, 0, nullptr, 0) < 0) {
-    return Error::last_errno("pidfd_send_signal(" + std::to_string(pid) + ", 0)");
+Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which) {
+  // <linux/pidfd.h> of Debian 12 predates these requests (include/uapi/linux/pidfd.h, 6.11).
+  constexpr unsigned long kPidfsMagic = 0xFF;
+  const unsigned long request =
+      which == PidfdNamespace::user ? _IO(kPidfsMagic, 9) : _IO(kPidfsMagic, 8);
+  UniqueFd fd(::ioctl(pidfd, request, 0));
+  if (!fd) {
+    return Error::last_errno(which == PidfdNamespace::user ? "ioctl(PIDFD_GET_USER_NAMESPACE)"
+                                                           : "ioctl(PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE)");
   }
   return fd;
 }

@@ -29,9 +29,9 @@ int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t
 // pivot_root(2).
 int pivot_root(const char* new_root, const char* put_old);
 
-// Parent side: opens /proc/PID/ns/NAME ("user", "time_for_children" ...) of the process held by
-// `pidfd`, then checks through the pidfd that the process still lives, so a recycled pid can never
-// hand us another process's namespace.
-Result<UniqueFd> open_namespace(pid_t pid, int pidfd, const char* name);
+// A namespace of the process behind a pidfd, as an owned nsfd (the pidfs ioctls of kernel 6.11+:
+// no /proc path, so no pid-reuse race).
+enum class PidfdNamespace { user, time_for_children };
+Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which);
 
 }  // namespace srcompose::sys

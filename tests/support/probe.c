@@ -1,17 +1,169 @@
 /* The probe: a static program copied into test rootfs. It prints what it sees inside a container as
- * "key=value" lines; privileged tests assert on them. Subcommands are added by the tests that need
- * them (see main). */
+ * "key=value" lines; privileged tests assert on them. Several subcommands may follow each other:
+ * "probe hostname ids ls /dev". Errors of the operations it tries are printed as errno names'
+ * numbers ("keyctl_errno=1"), 0 meaning the operation succeeded. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+static int compare(const void* a, const void* b) {
+  return strcmp(*(char* const*)a, *(char* const*)b);
+}
+
+/* Prints "key=a,b,c": the sorted names of `dir`, without . and .. (numeric only if `pids`). */
+static void list_dir(const char* key, const char* dir, int pids) {
+  char* names[4096];
+  int count = 0;
+  DIR* d = opendir(dir);
+  if (!d) {
+    printf("%s_errno=%d\n", key, errno);
+    return;
+  }
+  struct dirent* entry;
+  while ((entry = readdir(d)) && count < 4096) {
+    if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..")) continue;
+    if (pids && strspn(entry->d_name, "0123456789") != strlen(entry->d_name)) continue;
+    names[count++] = strdup(entry->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)count, sizeof names[0], compare);
+  printf("%s=", key);
+  for (int i = 0; i < count; ++i) printf("%s%s", i ? "," : "", names[i]);
+  printf("\n");
+}
+
+/* Copies the lines of /proc/self/status that tests look at. */
+static void status_lines(void) {
+  FILE* f = fopen("/proc/self/status", "r");
+  if (!f) {
+    printf("status_errno=%d\n", errno);
+    return;
+  }
+  char line[512];
+  static const char* keys[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:",
+                               "NoNewPrivs:", "Seccomp:", NULL};
+  while (fgets(line, sizeof line, f)) {
+    for (int i = 0; keys[i]; ++i) {
+      size_t n = strlen(keys[i]);
+      if (strncmp(line, keys[i], n) != 0) continue;
+      char* value = line + n;
+      value += strspn(value, " \t");
+      value[strcspn(value, "\n")] = 0;
+      printf("%.*s=%s\n", (int)(n - 1), keys[i], value);
+    }
+  }
+  fclose(f);
+}
+
+static volatile sig_atomic_t got_signal = 0;
+static void on_signal(int signal_number) { got_signal = signal_number; }
+
 int main(int argc, char** argv) {
-  if (argc < 2 || strcmp(argv[1], "hostname") == 0) {
+  if (argc < 2) {
     char name[256] = {0};
     gethostname(name, sizeof name - 1);
     printf("hostname=%s\n", name);
     return 0;
   }
-  fprintf(stderr, "probe: unknown subcommand %s\n", argv[1]);
-  return 2;
+  for (int i = 1; i < argc; ++i) {
+    const char* command = argv[i];
+    const char* arg = i + 1 < argc ? argv[i + 1] : "";
+    if (!strcmp(command, "hostname")) {
+      struct utsname names;
+      uname(&names);
+      printf("hostname=%s\ndomainname=%s\n", names.nodename, names.domainname);
+    } else if (!strcmp(command, "ids")) {
+      printf("uid=%d\ngid=%d\n", (int)getuid(), (int)getgid());
+      gid_t groups[64];
+      int n = getgroups(64, groups);
+      printf("groups=");
+      for (int g = 0; g < n; ++g) printf("%s%d", g ? "," : "", (int)groups[g]);
+      printf("\n");
+      status_lines();
+    } else if (!strcmp(command, "pid")) {
+      printf("pid=%d\nppid=%d\n", (int)getpid(), (int)getppid());
+    } else if (!strcmp(command, "procs")) {
+      list_dir("pids", "/proc", 1);
+    } else if (!strcmp(command, "ls")) {
+      list_dir("entries", arg, 0);
+      ++i;
+    } else if (!strcmp(command, "keyctl")) {
+      /* KEYCTL_GET_KEYRING_ID (0) of the session keyring (-3), create=1 */
+      long r = syscall(SYS_keyctl, 0, -3, 1);
+      printf("keyctl_errno=%d\n", r < 0 ? errno : 0);
+    } else if (!strcmp(command, "unshare-user")) {
+      printf("unshare_errno=%d\n", unshare(CLONE_NEWUSER) < 0 ? errno : 0);
+    } else if (!strcmp(command, "write")) {
+      int fd = open(arg, O_WRONLY | O_CLOEXEC);
+      int error = fd < 0 ? errno : 0;
+      if (fd >= 0) {
+        if (write(fd, "1", 1) < 0) error = errno;
+        close(fd);
+      }
+      printf("write_errno=%d\n", error);
+      ++i;
+    } else if (!strcmp(command, "read")) {
+      int fd = open(arg, O_RDONLY | O_CLOEXEC);
+      int error = fd < 0 ? errno : 0;
+      long total = 0;
+      if (fd >= 0) {
+        char buffer[4096];
+        ssize_t n;
+        while ((n = read(fd, buffer, sizeof buffer)) > 0) total += n;
+        if (n < 0) error = errno;
+        close(fd);
+      }
+      printf("read_errno=%d\nread_size=%ld\n", error, total);
+      ++i;
+    } else if (!strcmp(command, "create")) {
+      int fd = open(arg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      printf("create_errno=%d\n", fd < 0 ? errno : 0);
+      if (fd >= 0) close(fd);
+      ++i;
+    } else if (!strcmp(command, "stat")) {
+      struct stat st;
+      if (lstat(arg, &st) < 0) {
+        printf("stat_errno=%d\n", errno);
+      } else {
+        printf("stat_errno=0\nstat_uid=%d\nstat_gid=%d\nstat_mode=%o\n", (int)st.st_uid,
+               (int)st.st_gid, (unsigned)st.st_mode);
+      }
+      ++i;
+    } else if (!strcmp(command, "sleep")) {
+      sleep((unsigned)atoi(arg));
+      ++i;
+    } else if (!strcmp(command, "exit")) {
+      fflush(stdout);
+      return atoi(arg);
+    } else if (!strcmp(command, "kill-self")) {
+      fflush(stdout);
+      kill(getpid(), atoi(arg));
+      pause();
+    } else if (!strcmp(command, "wait-signal")) {
+      /* Reports the first signal it receives and exits with 40 + its number. */
+      signal(SIGTERM, on_signal);
+      signal(SIGINT, on_signal);
+      signal(SIGUSR1, on_signal);
+      printf("waiting=1\n");
+      fflush(stdout);
+      while (!got_signal) pause();
+      printf("signal=%d\n", (int)got_signal);
+      fflush(stdout);
+      return 40 + (int)got_signal;
+    } else {
+      fprintf(stderr, "probe: unknown subcommand %s\n", command);
+      return 2;
+    }
+  }
+  return 0;
 }

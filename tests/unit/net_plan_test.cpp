@@ -77,9 +77,12 @@ TEST_CASE("derived host names fit IFNAMSIZ, are stable and differ per input") {
   CHECK(bridge.size() == 15);
   CHECK(bridge.starts_with("sc-"));
   CHECK(bridge != plan::default_bridge_name("lab1", "front"));
-  // The hash is part of the on-host contract (crash cleanup recomputes it): pin one value.
-  CHECK(plan::host_veth_name("p", "c", 0) == plan::host_veth_name("p", "c", 0));
-  CHECK(plan::nft_table_name("my-lab.v2") == "srcompose_my_lab_v2");
+  // Names are part of the on-host contract (a later run recomputes them): pin them. The bridge
+  // default is the loader's (FNV-1a of project, NUL, network).
+  CHECK(plan::host_veth_name("p", "c", 0) == "sv-95af7120dc4e");
+  CHECK(plan::default_bridge_name("lab1", "back") == "sc-ae33b84b8e1a");
+  CHECK(plan::nft_table_name("my-lab_2") == "srcompose_my-lab_2");
+  CHECK(plan::nft_table_name("a b\"c") == "srcompose_a_b_c");
 }
 
 TEST_CASE("container interfaces: eth0, eth1 in the container's network order, prefix from subnet") {

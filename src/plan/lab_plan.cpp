@@ -1,0 +1,54 @@
+#include "plan/lab_plan.hpp"
+
+#include <algorithm>
+
+namespace srcompose::plan {
+namespace {
+
+// The name files go into the writable layer: rootfs owns writing them, net owns their content.
+// An empty resolv.conf means "the host's, read at start": it is listed all the same so that the
+// file exists and the storage side knows to fill it.
+void add_name_files(ContainerPlan& plan) {
+  auto put = [&](std::string path, std::string content) {
+    auto& files = plan.rootfs.files;
+    auto existing = std::find_if(files.begin(), files.end(),
+                                 [&](const FileToWrite& file) { return file.path == path; });
+    if (existing != files.end()) files.erase(existing);
+    files.push_back(FileToWrite{std::move(path), std::move(content), 0644});
+  };
+  put("/etc/hostname", plan.process.hostname + "\n");
+  put("/etc/hosts", plan.net.hosts_file);
+  put("/etc/resolv.conf", plan.net.resolv_conf);
+}
+
+}  // namespace
+
+const ContainerPlan* LabPlan::find(std::string_view name) const {
+  for (const auto& container : containers) {
+    if (container.name == name) return &container;
+  }
+  return nullptr;
+}
+
+LabPlan plan_lab(const spec::Lab& lab) {
+  LabPlan plan;
+  plan.project = lab.name;
+  plan.networks = plan_lab_networks(lab);
+  for (const spec::Container* container : lab.start_order()) {
+    ContainerPlan container_plan;
+    container_plan.project = lab.name;
+    container_plan.name = container->name;
+    container_plan.spec = container;
+    container_plan.userns = plan_userns(lab, *container);
+    container_plan.rootfs = plan_rootfs(lab, *container);
+    container_plan.process = plan_process(lab, *container);
+    container_plan.security = plan_security(lab, *container);
+    container_plan.cgroup = plan_cgroup(lab, *container);
+    container_plan.net = plan_container_net(lab, *container);
+    add_name_files(container_plan);
+    plan.containers.push_back(std::move(container_plan));
+  }
+  return plan;
+}
+
+}  // namespace srcompose::plan

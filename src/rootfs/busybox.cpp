@@ -1,0 +1,146 @@
+// The built-in busybox image, made from the host's busybox-static without running anything of a
+// container: the applet list comes from the host's own binary.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <string_view>
+
+#include "rootfs/fs.hpp"
+#include "rootfs/image.hpp"
+
+namespace srcompose::rootfs {
+namespace {
+
+struct DirectorySpec {
+  const char* path;
+  mode_t mode;
+};
+
+// The usual skeleton; /tmp and /var/tmp sticky and world-writable, /root private.
+constexpr std::array<DirectorySpec, 15> kDirectories = {{
+    {"bin", 0755},
+    {"sbin", 0755},
+    {"usr", 0755},
+    {"usr/bin", 0755},
+    {"usr/sbin", 0755},
+    {"etc", 0755},
+    {"proc", 0555},
+    {"sys", 0555},
+    {"dev", 0755},
+    {"tmp", 01777},
+    {"root", 0700},
+    {"home", 0755},
+    {"var", 0755},
+    {"var/tmp", 01777},
+    {"run", 0755},
+}};
+
+constexpr std::string_view kPasswd =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+constexpr std::string_view kGroup =
+    "root:x:0:\n"
+    "nogroup:x:65534:\n";
+
+// Runs the host's `/bin/busybox --list-full` ("bin/sh", "usr/bin/awk", ...) with an empty
+// environment and returns its output.
+Result<std::string> list_applets() {
+  std::array<int, 2> pipe_fds{};
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) < 0) return Error::last_errno("pipe2");
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  posix_spawn_file_actions_t actions;
+  if (int rc = ::posix_spawn_file_actions_init(&actions); rc != 0) {
+    return Error::from_errno("posix_spawn_file_actions_init", rc);
+  }
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);  // dup2 clears O_CLOEXEC
+  char arg0[] = "busybox";
+  char arg1[] = "--list-full";
+  char* argv[] = {arg0, arg1, nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, kHostBusybox, &actions, nullptr, argv, envp);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Error::from_errno(std::string("posix_spawn ") + kHostBusybox, rc);
+  write_end.reset();
+  auto output = fs::read_all(read_end.get(), "busybox --list-full", 1 << 20);
+  int wait_status = 0;
+  while (::waitpid(pid, &wait_status, 0) < 0) {
+    if (errno != EINTR) return Error::last_errno("waitpid busybox --list-full");
+  }
+  if (!output) return output;
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    return Error::message(std::string(kHostBusybox) + " --list-full failed");
+  }
+  return output;
+}
+
+// "usr/bin/awk" -> "../../bin/busybox"; nullopt for anything outside the four bin directories.
+std::optional<std::string> applet_target(std::string_view entry) {
+  size_t slash = entry.rfind('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view directory = entry.substr(0, slash);
+  std::string_view name = entry.substr(slash + 1);
+  if (name.empty() || name == "busybox" || name == "." || name == "..") return std::nullopt;
+  if (directory == "bin") return std::string("busybox");
+  if (directory == "sbin") return std::string("../bin/busybox");
+  if (directory == "usr/bin" || directory == "usr/sbin") return std::string("../../bin/busybox");
+  return std::nullopt;
+}
+
+Status copy_executable(int source_fd, int bin_fd) {
+  UniqueFd target(
+      ::openat(bin_fd, "busybox", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755));
+  if (!target) return Error::last_errno("create bin/busybox");
+  loff_t offset = 0;
+  while (true) {
+    ssize_t n = ::copy_file_range(source_fd, &offset, target.get(), nullptr, 1 << 30, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::last_errno("copy_file_range " + std::string(kHostBusybox));
+    if (n == 0) break;
+  }
+  if (::fchmod(target.get(), 0755) < 0) return Error::last_errno("chmod bin/busybox");
+  return {};
+}
+
+}  // namespace
+
+Status build_busybox_image(int busybox_fd, const std::filesystem::path& destination) {
+  UniqueFd root(::open(destination.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::last_errno("open " + destination.string());
+  for (const auto& directory : kDirectories) {
+    auto fd = fs::make_directory_at(root.get(), directory.path, directory.mode, 0, 0);
+    if (!fd) return std::move(fd).error().context("busybox image");
+  }
+  auto bin = fs::open_directory_at(root.get(), "bin");
+  if (!bin) return bin.error();
+  if (auto status = copy_executable(busybox_fd, bin->get()); !status) return status;
+
+  auto applets = list_applets();
+  if (!applets) return std::move(applets).error().context("busybox image");
+  std::string_view remaining = *applets;
+  while (!remaining.empty()) {
+    size_t end = remaining.find('\n');
+    std::string entry(remaining.substr(0, end));
+    remaining.remove_prefix(end == std::string_view::npos ? remaining.size() : end + 1);
+    auto target = applet_target(entry);
+    if (!target) continue;
+    if (::symlinkat(target->c_str(), root.get(), entry.c_str()) < 0 && errno != EEXIST) {
+      return Error::last_errno("symlink " + entry + " -> " + *target);
+    }
+  }
+
+  auto etc = fs::open_directory_at(root.get(), "etc");
+  if (!etc) return etc.error();
+  if (auto status = fs::write_file_at(etc->get(), "passwd", kPasswd, 0644, 0, 0); !status) {
+    return status;
+  }
+  return fs::write_file_at(etc->get(), "group", kGroup, 0644, 0, 0);
+}
+
+}  // namespace srcompose::rootfs

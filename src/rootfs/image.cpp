@@ -1,0 +1,107 @@
+#include "rootfs/image.hpp"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "rootfs/fs.hpp"
+#include "rootfs/sha256.hpp"
+
+namespace srcompose::rootfs {
+namespace {
+
+bool is_real_directory(const std::filesystem::path& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
+}
+
+// Builds `name` in `cache_directory` once: `build(temporary_directory)` fills a fresh ".tmp-XXXXXX"
+// directory, which is then renamed into place.
+template <class Build>
+Result<Image> build_once(const std::filesystem::path& cache_directory, const std::string& name,
+                         Build build) {
+  Image image{cache_directory / name, {}};
+  if (is_real_directory(image.directory)) return image;  // cached: same inode as before
+  auto cache = fs::make_directory_path(cache_directory, 0755);
+  if (!cache) return std::move(cache).error();
+  std::string pattern = (cache_directory / ".tmp-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) return Error::last_errno("mkdtemp " + pattern);
+  std::filesystem::path temporary = pattern;
+  auto discard = [&] { (void)fs::remove_tree(temporary); };
+  // mkdtemp made it 0700; the image root is the container's "/".
+  if (::chmod(temporary.c_str(), 0755) < 0) {
+    int saved = errno;
+    discard();
+    return Error::from_errno("chmod " + temporary.string(), saved);
+  }
+  if (auto status = build(temporary, image.notes); !status) {
+    discard();
+    return std::move(status).error();
+  }
+  if (::rename(temporary.c_str(), image.directory.c_str()) < 0) {
+    int saved = errno;
+    discard();
+    // Another builder renamed its copy first: use that one.
+    if ((saved == ENOTEMPTY || saved == EEXIST) && is_real_directory(image.directory)) return image;
+    return Error::from_errno("rename " + temporary.string() + " " + image.directory.string(),
+                             saved);
+  }
+  return image;
+}
+
+Result<UniqueFd> open_regular_file(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + path.string());
+  struct stat status {};
+  if (::fstat(fd.get(), &status) < 0) return Error::last_errno("fstat " + path.string());
+  if (!S_ISREG(status.st_mode)) return Error::message(path.string() + ": not a regular file");
+  return fd;
+}
+
+}  // namespace
+
+Result<Image> ensure_image(const spec::Rootfs& source,
+                           const std::filesystem::path& cache_directory) {
+  switch (source.kind) {
+    case spec::RootfsKind::directory: {
+      if (!is_real_directory(source.path)) {
+        return Error::message("rootfs " + source.path.string() + ": not a directory");
+      }
+      return Image{source.path, {}};
+    }
+    case spec::RootfsKind::tarball: {
+      auto tar = open_regular_file(source.path);
+      if (!tar) return std::move(tar).error().context("rootfs " + source.text);
+      auto digest = sha256_fd(tar->get(), source.path.string());
+      if (!digest) return std::move(digest).error().context("rootfs " + source.text);
+      auto image = build_once(
+          cache_directory, "sha256-" + *digest,
+          [&](const std::filesystem::path& directory, std::vector<std::string>& notes) -> Status {
+            if (::lseek(tar->get(), 0, SEEK_SET) < 0) {
+              return Error::last_errno("lseek " + source.path.string());
+            }
+            return extract_tarball(tar->get(), directory, notes);
+          });
+      if (!image) return std::move(image).error().context("rootfs " + source.text);
+      return image;
+    }
+    case spec::RootfsKind::builtin_busybox:
+      break;
+  }
+  auto busybox = open_regular_file(kHostBusybox);
+  if (!busybox) return std::move(busybox).error().context("rootfs builtin:busybox");
+  auto digest = sha256_fd(busybox->get(), kHostBusybox);
+  if (!digest) return std::move(digest).error().context("rootfs builtin:busybox");
+  auto image =
+      build_once(cache_directory, "builtin-busybox-" + *digest,
+                 [&](const std::filesystem::path& directory, std::vector<std::string>&) -> Status {
+                   return build_busybox_image(busybox->get(), directory);
+                 });
+  if (!image) return std::move(image).error().context("rootfs builtin:busybox");
+  return image;
+}
+
+}  // namespace srcompose::rootfs

@@ -1,0 +1,42 @@
+// Read-only images: a directory used as is, a tarball unpacked once into the cache, or the built-in
+// busybox image. Internal to the rootfs module (prepare() is the public entry point).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "spec/lab.hpp"
+
+namespace srcompose::rootfs {
+
+// The host's statically linked busybox (Debian's busybox-static).
+inline constexpr const char* kHostBusybox = "/bin/busybox";
+
+struct Image {
+  std::filesystem::path directory;
+  std::vector<std::string> notes;  // what unpacking skipped (device nodes ...); empty when cached
+};
+
+// Parent side, needs root. Returns the image directory for `source`, building it in
+// `cache_directory` when missing (in a ".tmp-" directory renamed into place: a crash never leaves a
+// half image, and of two concurrent builders the loser just discards its copy).
+Result<Image> ensure_image(const spec::Rootfs& source,
+                           const std::filesystem::path& cache_directory);
+
+// Unpacks the tarball read from `tar_fd` into the empty directory `destination` in a forked child
+// (so the working directory change never touches the supervisor), with libarchive's
+// SECURE_SYMLINKS, SECURE_NODOTDOT and SECURE_NOABSOLUTEPATHS, keeping numeric owners, permissions,
+// times, ACLs and xattrs. An entry that would escape `destination` fails the whole image. Device
+// nodes are skipped and reported in `notes`.
+Status extract_tarball(int tar_fd, const std::filesystem::path& destination,
+                       std::vector<std::string>& notes);
+
+// Fills the empty directory `destination` with the busybox image: bin/busybox copied from
+// `busybox_fd`, one relative symlink per applet (bin/sh -> busybox), the usual directories, and
+// etc/passwd and etc/group with root and nobody. Everything owned by 0:0 (the image is idmapped by
+// the runtime).
+Status build_busybox_image(int busybox_fd, const std::filesystem::path& destination);
+
+}  // namespace srcompose::rootfs

@@ -1,0 +1,185 @@
+#include "rootfs/prepare.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "rootfs/fs.hpp"
+#include "rootfs/image.hpp"
+#include "rootfs/passwd.hpp"
+
+namespace srcompose::rootfs {
+namespace {
+
+// Beside upper/ and work/, outside what the container sees: marks a layer `down` must keep.
+constexpr const char* kPersistMarker = "persist";
+constexpr size_t kMaxAccountFileSize = 4 << 20;
+
+bool is_plain_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+// Opens `name` in `dir_fd` as a directory without following symlinks, creating it (owned by
+// uid:gid, 0755) when missing. An existing directory keeps its owner and mode: in a persistent
+// layer it is the container's.
+Result<UniqueFd> enter_or_create(int dir_fd, const std::string& name, uid_t uid, gid_t gid) {
+  if (::mkdirat(dir_fd, name.c_str(), 0755) == 0) {
+    return fs::make_directory_at(dir_fd, name, 0755, uid, gid);
+  }
+  if (errno != EEXIST) return Error::last_errno("mkdir " + name);
+  return fs::open_directory_at(dir_fd, name);
+}
+
+Status write_into_upper(int upper_fd, const plan::FileToWrite& file, uid_t uid, gid_t gid) {
+  std::string_view path = file.path;
+  if (path.empty() || path[0] != '/') return Error::message("file " + file.path + ": not absolute");
+  std::vector<std::string> components;
+  while (!path.empty()) {
+    path.remove_prefix(1);  // the '/'
+    size_t end = path.find('/');
+    std::string_view component = path.substr(0, end);
+    if (!is_plain_name(component)) {
+      return Error::message("file " + file.path + ": '.', '..' or empty component");
+    }
+    components.emplace_back(component);
+    path.remove_prefix(end == std::string_view::npos ? path.size() : end);
+  }
+  UniqueFd directory(::fcntl(upper_fd, F_DUPFD_CLOEXEC, 0));
+  if (!directory) return Error::last_errno("fcntl F_DUPFD_CLOEXEC");
+  for (size_t i = 0; i + 1 < components.size(); ++i) {
+    auto next = enter_or_create(directory.get(), components[i], uid, gid);
+    if (!next) return std::move(next).error().context("write " + file.path);
+    directory = std::move(*next);
+  }
+  auto status =
+      fs::write_file_at(directory.get(), components.back(), file.content, file.mode, uid, gid);
+  if (!status) return std::move(status).error().context("write " + file.path);
+  return {};
+}
+
+// Container's own file at `path` (relative): the upper layer first, then the image. A whiteout in
+// upper is treated as absent there, and the image is then consulted (good enough for the files
+// srcompose reads: a container deleting its /etc/passwd is not a case worth an overlay walk).
+Result<std::optional<std::string>> read_container_file(const PreparedRootfs& rootfs,
+                                                       const std::string& path) {
+  for (const auto* layer : {&rootfs.upper, &rootfs.image}) {
+    if (layer->empty()) continue;
+    UniqueFd root(::open(layer->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) {
+      if (errno == ENOENT) continue;
+      return Error::last_errno("open " + layer->string());
+    }
+    auto text = fs::read_file_in_root(root.get(), path, kMaxAccountFileSize);
+    if (!text) return std::move(text).error().context(layer->string());
+    if (*text) return text;
+  }
+  return std::optional<std::string>{};
+}
+
+}  // namespace
+
+Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns) {
+  auto image = ensure_image(plan.source, plan.image_cache_dir);
+  if (!image) return std::move(image).error().context("prepare rootfs");
+  const uid_t uid = userns.root_uid_on_host;
+  const gid_t gid = userns.root_gid_on_host;
+  auto fail = [&](Error error) {
+    return std::move(error).context("prepare layer " + plan.layer_dir.string());
+  };
+
+  std::string name = plan.layer_dir.filename().string();
+  if (!is_plain_name(name)) return fail(Error::message("bad layer directory name"));
+  // 0711: the container's root (an unprivileged uid on the host) must traverse to upper/ and work/
+  // when it mounts the overlay, and must not list the other containers.
+  auto parent = fs::make_directory_path(plan.layer_dir.parent_path(), 0711);
+  if (!parent) return fail(std::move(parent).error());
+  if (!plan.persist) {
+    if (auto status = fs::remove_tree_at(parent->get(), name); !status) return fail(status.error());
+  }
+  auto layer = fs::make_directory_at(parent->get(), name, 0711, 0, 0);
+  if (!layer) return fail(std::move(layer).error());
+  // Overlayfs in a user namespace checks upper and work against the mounter: both belong to the
+  // container's root. work/ is overlay's scratch space, nobody else's business: 0700.
+  auto upper = fs::make_directory_at(layer->get(), "upper", 0755, uid, gid);
+  if (!upper) return fail(std::move(upper).error());
+  auto work = fs::make_directory_at(layer->get(), "work", 0700, uid, gid);
+  if (!work) return fail(std::move(work).error());
+  if (plan.persist) {
+    if (auto status = fs::write_file_at(layer->get(), kPersistMarker, "", 0644, 0, 0); !status) {
+      return fail(status.error());
+    }
+  }
+  for (const auto& file : plan.files) {
+    if (auto status = write_into_upper(upper->get(), file, uid, gid); !status) {
+      return fail(status.error());
+    }
+  }
+  return PreparedRootfs{image->directory, plan.layer_dir / "upper", plan.layer_dir / "work",
+                        std::move(image->notes)};
+}
+
+Status remove_layer(const plan::RootfsPlan& plan) {
+  if (plan.persist) return {};
+  return fs::remove_tree(plan.layer_dir);
+}
+
+Status remove_project_layers(const std::filesystem::path& storage_dir, std::string_view project,
+                             bool keep_persistent) {
+  if (!is_plain_name(project)) {
+    return Error::message("remove layers: bad project name \"" + std::string(project) + "\"");
+  }
+  auto project_dir = storage_dir / "containers" / std::string(project);
+  if (!keep_persistent) return fs::remove_tree(project_dir);
+  UniqueFd directory(::open(project_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!directory) {
+    if (errno == ENOENT) return {};
+    return Error::last_errno("open " + project_dir.string());
+  }
+  UniqueFd listing(::fcntl(directory.get(), F_DUPFD_CLOEXEC, 0));
+  if (!listing) return Error::last_errno("fcntl F_DUPFD_CLOEXEC");
+  std::vector<std::string> names;
+  DIR* dir = ::fdopendir(listing.get());
+  if (!dir) return Error::last_errno("fdopendir " + project_dir.string());
+  listing.release();  // closedir closes it
+  while (dirent* entry = ::readdir(dir)) {
+    std::string entry_name = entry->d_name;
+    if (entry_name != "." && entry_name != "..") names.push_back(entry_name);
+  }
+  ::closedir(dir);
+  for (const auto& entry_name : names) {
+    std::string marker = entry_name + "/" + kPersistMarker;
+    struct stat status {};
+    if (::fstatat(directory.get(), marker.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(status.st_mode)) {
+      continue;
+    }
+    if (auto removed = fs::remove_tree_at(directory.get(), entry_name); !removed) {
+      return std::move(removed).error().context("remove " + (project_dir / entry_name).string());
+    }
+  }
+  // Gone only when nothing persistent is left in it.
+  if (::rmdir(project_dir.c_str()) < 0 && errno != ENOTEMPTY && errno != EEXIST &&
+      errno != ENOENT) {
+    return Error::last_errno("rmdir " + project_dir.string());
+  }
+  return {};
+}
+
+Result<ResolvedUser> resolve_user(const PreparedRootfs& rootfs, std::string_view spec) {
+  auto context = "resolve user \"" + std::string(spec) + "\"";
+  auto passwd = read_container_file(rootfs, "etc/passwd");
+  if (!passwd) return std::move(passwd).error().context(context);
+  auto group = read_container_file(rootfs, "etc/group");
+  if (!group) return std::move(group).error().context(context);
+  std::optional<std::string_view> passwd_text, group_text;
+  if (*passwd) passwd_text = **passwd;
+  if (*group) group_text = **group;
+  auto resolved = resolve_user_in(spec, passwd_text, group_text);
+  if (!resolved) return std::move(resolved).error().context(context);
+  return resolved;
+}
+
+}  // namespace srcompose::rootfs

@@ -1,0 +1,128 @@
+#include "runtime/child.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/child_mounts.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/workload.hpp"
+
+namespace srcompose::runtime {
+
+namespace {
+
+inline void must(Step step, int error, int32_t detail = -1) {
+  if (error != 0) report_failure(kSyncFd, step, error, detail);
+}
+
+inline int errno_of(long result) { return result < 0 ? errno : 0; }
+
+// stdin = /dev/null, stdout/stderr = the pipes, the sync socket at kSyncFd (O_CLOEXEC), and nothing
+// else: the child is a copy of the supervisor and would otherwise keep its sockets, pidfds and other
+// containers' pipes open for the container's whole life. Before the sync socket is in place a
+// failure cannot be reported; the parent then sees EOF.
+void install_fds(const ChildFds& fds) {
+  if (::dup2(fds.dev_null, 0) < 0 || ::dup2(fds.stdout_write, 1) < 0 ||
+      ::dup2(fds.stderr_write, 2) < 0) {
+    ::_exit(127);
+  }
+  if (fds.sync != kSyncFd && ::dup3(fds.sync, kSyncFd, O_CLOEXEC) < 0) ::_exit(127);
+  must(Step::setup_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
+}
+
+// Host root's supplementary groups and ids mean nothing inside; become the namespace's root now that
+// the parent wrote the maps.
+int become_root() {
+  if (::setgroups(0, nullptr) < 0) return errno;
+  if (::setresgid(0, 0, 0) < 0) return errno;
+  if (::setresuid(0, 0, 0) < 0) return errno;
+  return 0;
+}
+
+// Set after become_root: a change of credentials clears the parent-death signal. Inside a new pid
+// namespace getppid() is 0, so the sync socket closes the race instead: a parent that died before
+// the signal was armed has closed its end, which shows as a hang-up.
+int die_with_parent() {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return errno;
+  pollfd check{kSyncFd, POLLRDHUP, 0};
+  if (::poll(&check, 1, 0) < 0) return errno;
+  if (check.revents & (POLLRDHUP | POLLHUP)) ::_exit(127);
+  return 0;
+}
+
+// A time namespace's offsets can only be set before any process entered it: unshare makes it the
+// namespace of our future children (the workload), and we set its offsets while it is still empty.
+int enter_time_namespace(const ChildConfig& config) {
+  if (::unshare(CLONE_NEWTIME) < 0) return errno;
+  int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  ssize_t written = ::write(fd, config.time_offsets, config.time_offsets_length);
+  int error = written < 0 ? errno : 0;
+  ::close(fd);
+  return error;
+}
+
+int apply_mounts(const ChildConfig& config, int root_fd, const int* fds, size_t fd_count) {
+  for (const MountOp& op : config.mounts) {
+    Step step = Step::mount;
+    if (int error = apply_mount_op(config, op, root_fd, fds, fd_count, &step); error != 0) {
+      report_failure(kSyncFd, step, error, op.detail);
+    }
+  }
+  return 0;
+}
+
+int remount_root_readonly(int root_fd) {
+  mount_attr attributes{};
+  attributes.attr_set = MOUNT_ATTR_RDONLY;
+  return errno_of(::mount_setattr(root_fd, "", AT_EMPTY_PATH, &attributes, sizeof attributes));
+}
+
+}  // namespace
+
+void run_container_child(const ChildConfig& config, ChildFds fds) {
+  install_fds(fds);
+  // The supervisor's handlers (Asio's signal_set) must never run in this copy of it; signals stay
+  // blocked (the parent blocked them around clone3) until the init waits for them.
+  must(Step::reset_signals, reset_signal_handlers());
+  int received[kMaxPassedFds];
+  size_t received_count = 0;
+  must(Step::wait_for_parent, receive_go(kSyncFd, received, &received_count));
+  if (received_count == 0) must(Step::attach_root, EBADF);
+  const int root_fd = received[0];
+
+  if (config.user_namespace) must(Step::become_root, become_root());
+  must(Step::parent_death_signal, die_with_parent());
+  // Non-dumpable: processes of the container cannot ptrace the init or open its /proc files. The
+  // identity change above reset it, so it is set again here; the workload's execve undoes it.
+  must(Step::dumpable, errno_of(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)));
+  if (config.time_offsets) must(Step::time_namespace, enter_time_namespace(config));
+  // Only now: the parent's hook has placed us in our cgroup, which becomes the namespace's root.
+  if (config.cgroup_namespace) must(Step::cgroup_namespace, errno_of(::unshare(CLONE_NEWCGROUP)));
+
+  must(Step::attach_root, attach_root(root_fd));
+  apply_mounts(config, root_fd, received, received_count);
+  Step step = Step::pivot_root;
+  const int pivot_error = enter_root(&step);
+  must(step, pivot_error);
+  if (config.read_only_root) must(Step::remount_root_readonly, remount_root_readonly(root_fd));
+  // The mounts are in place; their fds are not needed any more.
+  must(Step::close_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
+
+  if (config.hostname) {
+    must(Step::sethostname, errno_of(::sethostname(config.hostname, config.hostname_length)));
+    must(Step::setdomainname,
+         errno_of(::setdomainname(config.domainname, config.domainname_length)));
+  }
+  run_init(config.workload);
+}
+
+}  // namespace srcompose::runtime

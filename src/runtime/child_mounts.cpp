@@ -1,0 +1,247 @@
+#include "runtime/child_mounts.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/limits.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sys/syscalls.hpp"
+
+namespace srcompose::runtime {
+
+namespace {
+
+// Every lookup stays below the new root: ".." and absolute symlinks are resolved against it (a
+// symlink "/etc -> /" in an image makes "etc/x" land on "x" of the new root, never on the host's).
+// Magic links (/proc/self/fd/N) are refused: they jump wherever the kernel points them.
+constexpr uint64_t kResolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+// An fd closed at scope exit; the child-side cousin of UniqueFd, kept trivial on purpose.
+struct ScopedFd {
+  int fd = -1;
+  ~ScopedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+int open_in_root(int root_fd, const char* path, uint64_t flags) {
+  return sys::openat2(root_fd, path, flags | O_CLOEXEC, 0, kResolve);
+}
+
+// Creates what is missing of `path` (directories, and the last component as `create`), each
+// component made with mkdirat/openat on its parent's fd so that it lands inside the root.
+int create_path(int root_fd, const char* path, MountOp::Create create) {
+  char buffer[PATH_MAX];
+  size_t length = std::strlen(path);
+  if (length >= sizeof buffer) return ENAMETOOLONG;
+  std::memcpy(buffer, path, length + 1);
+  for (size_t i = 0; i <= length; ++i) {
+    if (buffer[i] != '/' && buffer[i] != '\0') continue;
+    if (i == 0 || buffer[i - 1] == '/') continue;  // "a//b"
+    const bool last = i == length;
+    buffer[i] = '\0';
+    ScopedFd existing{open_in_root(root_fd, buffer, O_PATH)};
+    if (existing.fd < 0) {
+      if (errno != ENOENT) return errno;
+      // The parent exists (made in the previous round); create this component in it.
+      char* slash = std::strrchr(buffer, '/');
+      const char* name = slash ? slash + 1 : buffer;
+      ScopedFd parent{slash ? (*slash = '\0', open_in_root(root_fd, buffer, O_PATH | O_DIRECTORY))
+                            : ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0)};
+      if (slash) *slash = '/';
+      if (parent.fd < 0) return errno;
+      if (last && create == MountOp::Create::file) {
+        int file = ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                            0644);
+        if (file < 0) return errno;
+        ::close(file);
+      } else if (::mkdirat(parent.fd, name, 0755) < 0 && errno != EEXIST) {
+        return errno;
+      }
+    }
+    if (!last) buffer[i] = '/';
+  }
+  return 0;
+}
+
+// Opens the target (O_PATH) inside the root, creating it first when asked. Returns the fd, or -1
+// with errno; *step says whether resolving or creating failed.
+int open_target(int root_fd, const MountOp& op, Step* step) {
+  *step = Step::resolve_target;
+  int fd = open_in_root(root_fd, op.target, O_PATH);
+  if (fd >= 0 || errno != ENOENT || op.create == MountOp::Create::none) return fd;
+  *step = Step::create_target;
+  if (int error = create_path(root_fd, op.target, op.create); error != 0) {
+    errno = error;
+    return -1;
+  }
+  *step = Step::resolve_target;
+  return open_in_root(root_fd, op.target, O_PATH);
+}
+
+int move_onto(int mount_fd, int target_fd) {
+  if (::move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+      0) {
+    return errno;
+  }
+  return 0;
+}
+
+// A new filesystem instance made through the fs_context API: options are passed one by one, so no
+// option string is ever parsed by the kernel's legacy mount(2) path.
+int new_filesystem(const char* type, const MountOption* options, size_t count, uint64_t attributes,
+                   int* mount_fd) {
+  ScopedFd context{::fsopen(type, FSOPEN_CLOEXEC)};
+  if (context.fd < 0) return errno;
+  for (size_t i = 0; i < count; ++i) {
+    const MountOption& option = options[i];
+    int result = option.value
+                     ? ::fsconfig(context.fd, FSCONFIG_SET_STRING, option.key, option.value, 0)
+                     : ::fsconfig(context.fd, FSCONFIG_SET_FLAG, option.key, nullptr, 0);
+    if (result < 0) return errno;
+  }
+  if (::fsconfig(context.fd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) return errno;
+  *mount_fd = ::fsmount(context.fd, FSMOUNT_CLOEXEC, static_cast<unsigned>(attributes));
+  return *mount_fd < 0 ? errno : 0;
+}
+
+constexpr uint64_t kLockedDown =
+    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd) {
+  ScopedFd mounted;
+  int error = new_filesystem(op.fs_type, config.options.data() + op.options_begin,
+                             op.options_count, op.attributes, &mounted.fd);
+  // cgroup2 can be refused (no cgroup namespace, a v1-only host): an empty read-only tmpfs still
+  // gives programs the directory they expect, and shows them nothing of the host.
+  if (error != 0 && op.empty_tmpfs_fallback) {
+    static constexpr MountOption kEmpty[] = {{"mode", "0755"}, {"size", "4096"}};
+    error = new_filesystem("tmpfs", kEmpty, 2, kLockedDown, &mounted.fd);
+  }
+  if (error != 0) return error;
+  return move_onto(mounted.fd, target_fd);
+}
+
+// /dev/null (already bound into the new root's /dev) over a file, an empty read-only tmpfs over a
+// directory: what runc and podman do for their masked paths.
+int mask(int root_fd, int target_fd) {
+  struct stat status {};
+  if (::fstat(target_fd, &status) < 0) return errno;
+  ScopedFd cover;
+  if (S_ISDIR(status.st_mode)) {
+    static constexpr MountOption kEmpty[] = {{"mode", "0555"}, {"size", "4096"}};
+    if (int error = new_filesystem("tmpfs", kEmpty, 2, kLockedDown, &cover.fd); error != 0) {
+      return error;
+    }
+  } else {
+    ScopedFd null{open_in_root(root_fd, "dev/null", O_PATH)};
+    if (null.fd < 0) return errno;
+    cover.fd = ::open_tree(null.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (cover.fd < 0) return errno;
+    mount_attr attributes{};
+    attributes.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+    if (::mount_setattr(cover.fd, "", AT_EMPTY_PATH, &attributes, sizeof attributes) < 0) {
+      return errno;
+    }
+  }
+  return move_onto(cover.fd, target_fd);
+}
+
+// Binds the target onto itself and makes that bind (and all below it) read-only.
+int make_readonly(int target_fd) {
+  ScopedFd bind{::open_tree(target_fd, "",
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)};
+  if (bind.fd < 0) return errno;
+  mount_attr attributes{};
+  attributes.attr_set = kLockedDown;
+  if (::mount_setattr(bind.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes, sizeof attributes) <
+      0) {
+    return errno;
+  }
+  return move_onto(bind.fd, target_fd);
+}
+
+// symlinkat on the parent directory's fd, resolved inside the root. An existing entry is kept (the
+// image may ship its own /dev links; /dev is a fresh tmpfs here, so that does not happen today).
+int make_symlink(int root_fd, const MountOp& op) {
+  char buffer[PATH_MAX];
+  size_t length = std::strlen(op.target);
+  if (length >= sizeof buffer) return ENAMETOOLONG;
+  std::memcpy(buffer, op.target, length + 1);
+  char* slash = std::strrchr(buffer, '/');
+  const char* name = buffer;
+  ScopedFd parent;
+  if (slash) {
+    *slash = '\0';
+    name = slash + 1;
+    parent.fd = open_in_root(root_fd, buffer, O_PATH | O_DIRECTORY);
+  } else {
+    parent.fd = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  }
+  if (parent.fd < 0) return errno;
+  if (::symlinkat(op.link_target, parent.fd, name) < 0 && errno != EEXIST) return errno;
+  return 0;
+}
+
+}  // namespace
+
+int attach_root(int root_fd) {
+  // MS_SLAVE would still let host mounts appear inside; MS_PRIVATE cuts both directions.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return errno;
+  // The new root is stacked on "/" of this namespace's copy of the host tree, which needs no
+  // staging directory on the host (whose path the mapped root might not even be allowed to walk).
+  // The working directory is taken first, on the new mount, for pivot_root(".", ".").
+  if (::fchdir(root_fd) < 0) return errno;
+  if (::move_mount(root_fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0) return errno;
+  return 0;
+}
+
+int apply_mount_op(const ChildConfig& config, const MountOp& op, int root_fd, const int* fds,
+                   size_t fd_count, Step* step) {
+  if (op.kind == MountOp::Kind::symlink) {
+    *step = Step::symlink;
+    return make_symlink(root_fd, op);
+  }
+  ScopedFd target{open_target(root_fd, op, step)};
+  if (target.fd < 0) {
+    // Masked and read-only paths that this kernel or image does not have are simply absent.
+    if (errno == ENOENT && op.create == MountOp::Create::none) return 0;
+    return errno;
+  }
+  switch (op.kind) {
+    case MountOp::Kind::attach:
+      *step = Step::mount;
+      if (op.fd_index < 0 || static_cast<size_t>(op.fd_index) >= fd_count) return EBADF;
+      return move_onto(fds[op.fd_index], target.fd);
+    case MountOp::Kind::filesystem:
+      *step = Step::mount;
+      return mount_filesystem(config, op, target.fd);
+    case MountOp::Kind::mask:
+      *step = Step::mask;
+      return mask(root_fd, target.fd);
+    case MountOp::Kind::readonly:
+      *step = Step::readonly_path;
+      return make_readonly(target.fd);
+    case MountOp::Kind::symlink:
+      break;
+  }
+  return 0;
+}
+
+int enter_root(Step* step) {
+  // pivot_root(".", ".") stacks the old root on the new one; unmounting "." then removes exactly
+  // that old root, lazily, so nothing of the host stays reachable (runc's technique).
+  *step = Step::pivot_root;
+  if (sys::pivot_root(".", ".") < 0) return errno;
+  *step = Step::detach_old_root;
+  if (::umount2(".", MNT_DETACH) < 0) return errno;
+  if (::chdir("/") < 0) return errno;
+  return 0;
+}
+
+}  // namespace srcompose::runtime

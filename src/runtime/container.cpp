@@ -1,0 +1,174 @@
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "runtime/child.hpp"
+#include "runtime/child_config.hpp"
+#include "runtime/parent_mounts.hpp"
+#include "runtime/sync.hpp"
+#include "sys/syscalls.hpp"
+#include "userns/id_maps.hpp"
+
+namespace srcompose::runtime {
+
+namespace {
+
+constexpr int kSetupTimeoutMs = 60'000;
+
+// The fds a child inherits must not sit on 0-2, which the child overwrites with its stdio.
+Result<UniqueFd> above_stdio(UniqueFd fd, const char* what) {
+  if (fd.get() > 2) return fd;
+  UniqueFd moved(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
+  if (!moved) return Error::last_errno(std::string("fcntl(F_DUPFD_CLOEXEC) ") + what);
+  return moved;
+}
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Result<Pipe> make_output_pipe(const char* what) {
+  std::array<int, 2> ends{};
+  // Only the read end is non-blocking: the workload writes with ordinary blocking semantics.
+  if (::pipe2(ends.data(), O_CLOEXEC) < 0) return Error::last_errno(std::string("pipe2 ") + what);
+  Pipe pipe{UniqueFd(ends[0]), UniqueFd(ends[1])};
+  if (::fcntl(pipe.read.get(), F_SETFL, O_NONBLOCK) < 0) {
+    return Error::last_errno(std::string("fcntl(O_NONBLOCK) ") + what);
+  }
+  auto write = above_stdio(std::move(pipe.write), what);
+  if (!write) return std::move(write).error();
+  pipe.write = std::move(*write);
+  return pipe;
+}
+
+// Every signal blocked around clone3, so that the child starts with none deliverable until it has
+// reset the supervisor's handlers (posix_spawn does the same).
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
+  }
+  ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_{};
+};
+
+uint64_t clone_flags(const plan::ContainerPlan& plan) {
+  // CLONE_NEWCGROUP waits for the hook's cgroup placement and CLONE_NEWTIME for its offsets: the
+  // child unshares both itself.
+  uint64_t flags = plan.process.clone_flags & ~uint64_t{CLONE_NEWCGROUP | CLONE_NEWTIME};
+  if (!plan.userns.enabled) flags &= ~uint64_t{CLONE_NEWUSER};
+  return flags | CLONE_PIDFD;
+}
+
+// Reads the child's reports until every child-side copy of the socket is closed: by the init after
+// `ready`, by the workload when its execve succeeded.
+Status wait_until_running(int sync_fd, sys::ChildProcess& init, const ChildConfig& config) {
+  bool ready = false;
+  for (;;) {
+    auto message = receive_message(sync_fd, kSetupTimeoutMs);
+    if (!message) return std::move(message).error();
+    if (!*message) break;
+    if ((*message)->kind == SyncMessage::failed) return failure_error(**message, config.details);
+    if ((*message)->kind == SyncMessage::ready) ready = true;
+  }
+  if (ready) return {};
+  // EOF without a report: the child died before it could say why (killed, or a step before the sync
+  // socket was in place).
+  auto status = init.wait();
+  if (!status) return std::move(status).error();
+  return Error::message("the container's init ended during setup with status " +
+                        std::to_string(status->exit_code));
+}
+
+Result<StartedContainer> start(const plan::ContainerPlan& plan,
+                               const rootfs::PreparedRootfs& rootfs,
+                               const rootfs::ResolvedUser& user,
+                               const security::CompiledSeccomp& seccomp, const StartHooks& hooks) {
+  // Before clone: everything that can fail without a process to clean up.
+  auto binds = open_bind_sources(plan.rootfs);
+  if (!binds) return std::move(binds).error();
+  const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file);
+
+  UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null_fd) return Error::last_errno("open /dev/null");
+  auto dev_null = above_stdio(std::move(null_fd), "/dev/null");
+  if (!dev_null) return std::move(dev_null).error();
+  auto out = make_output_pipe("stdout");
+  if (!out) return std::move(out).error();
+  auto err = make_output_pipe("stderr");
+  if (!err) return std::move(err).error();
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) < 0) {
+    return Error::last_errno("socketpair(sync)");
+  }
+  UniqueFd sync_parent(pair[0]);
+  auto sync_child = above_stdio(UniqueFd(pair[1]), "sync socket");
+  if (!sync_child) return std::move(sync_child).error();
+
+  ChildFds child_fds{sync_child->get(), dev_null->get(), out->write.get(), err->write.get()};
+  int pidfd = -1;
+  pid_t pid = -1;
+  {
+    SignalsBlocked blocked;
+    pid = sys::clone3(clone_flags(plan), &pidfd, SIGCHLD);
+    if (pid == 0) run_container_child(config, child_fds);
+  }
+  if (pid < 0) return Error::last_errno("clone3");
+  sys::ChildProcess init(pid, UniqueFd(pidfd));
+  sync_child->reset();
+  out->write.reset();
+  err->write.reset();
+  dev_null->reset();
+
+  // While the child waits for `go`: maps, the caller's hooks, the root mount (the idmap needs the
+  // child's user namespace, which only exists now).
+  UniqueFd userns;
+  if (plan.userns.enabled) {
+    if (auto status = userns::write_id_maps(pid, plan.userns); !status) return status.error();
+    auto opened = sys::open_namespace(init.pidfd(), sys::PidfdNamespace::user);
+    if (!opened) return std::move(opened).error();
+    userns = std::move(*opened);
+  }
+  if (hooks.after_clone) {
+    if (auto status = hooks.after_clone(pid, init.pidfd()); !status) return status.error();
+  }
+  auto root = make_root_mount(rootfs, userns ? userns.get() : -1);
+  if (!root) return std::move(root).error();
+
+  std::vector<UniqueFd> passed;
+  passed.push_back(std::move(*root));
+  for (auto& fd : binds->fds) passed.push_back(std::move(fd));
+  if (auto status = send_go(sync_parent.get(), passed); !status) return status.error();
+  passed.clear();  // the child holds them now; ours would only keep detached mounts alive
+
+  if (auto status = wait_until_running(sync_parent.get(), init, config); !status) {
+    return status.error();
+  }
+  return StartedContainer{std::move(init), std::move(out->read), std::move(err->read)};
+}
+
+}  // namespace
+
+Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
+                                         const rootfs::PreparedRootfs& rootfs,
+                                         const rootfs::ResolvedUser& user,
+                                         const security::CompiledSeccomp& seccomp,
+                                         const StartHooks& hooks) {
+  auto started = start(plan, rootfs, user, seccomp, hooks);
+  if (!started) return std::move(started).error().context("container " + plan.name);
+  return started;
+}
+
+}  // namespace srcompose::runtime

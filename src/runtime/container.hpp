@@ -1,0 +1,71 @@
+// Running one container on the real kernel: clone3 into new namespaces, the parent/child sync
+// protocol, the child's mounts and identity, the built-in init; and exec into a running container.
+//
+// See docs/runtime.md for the sequence, the rootfs (overlayfs over an idmapped image) and what is
+// refused where the kernel or filesystem cannot do it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "plan/lab_plan.hpp"
+#include "rootfs/prepare.hpp"
+#include "security/seccomp.hpp"
+#include "sys/process.hpp"
+
+namespace srcompose::runtime {
+
+// Parent-side work done after clone while the child waits on the sync socket (cgroup placement, veth
+// moves). Called with the child's host pid and pidfd, after uid/gid maps are written. An error
+// aborts the start (the child is killed and reaped); undoing what the hook itself made is the
+// caller's job.
+struct StartHooks {
+  std::function<Status(pid_t pid, int pidfd)> after_clone;
+};
+
+struct StartedContainer {
+  sys::ChildProcess init;             // the container's PID 1 (the built-in init), owned
+  UniqueFd stdout_read, stderr_read;  // workload's stdout/stderr pipes (O_CLOEXEC | O_NONBLOCK)
+};
+
+// Parent side, needs root; blocks for the duration of the setup (milliseconds; at most 60 s before
+// it gives up). Starts the container's built-in init in new namespaces (plan.process.clone_flags;
+// no user namespace when plan.userns is disabled) with `rootfs` as an overlay root, and returns
+// once the workload's execve succeeded. Its failure is reported like any other step:
+// "container web: exec /bin/httpd: No such file or directory". On any failure everything made so
+// far is undone (child killed and reaped, mount fds closed: every mount lived only in the child's
+// mount namespace) and the Error names the step: "mount /proc", "pivot_root", "sethostname", ...
+// Requires a kernel with clone3, openat2, the new mount API and overlayfs' "lowerdir+" by fd (6.13+)
+// and, with a user namespace, a filesystem under the image that supports idmapped mounts.
+Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
+                                         const rootfs::PreparedRootfs& rootfs,
+                                         const rootfs::ResolvedUser& user,
+                                         const security::CompiledSeccomp& seccomp,
+                                         const StartHooks& hooks);
+
+struct ExecRequest {
+  std::vector<std::string> argv;
+  std::vector<std::string> extra_env;  // "KEY=value", replacing the plan's entry of the same name
+  int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+  std::vector<std::filesystem::path> cgroup_procs_files;  // the container's cgroup.procs files
+};
+
+// Parent side, needs root. Runs argv inside the running container whose init is `init_pidfd`: joins
+// its cgroups (cgroup_procs_files), its time namespace, then all its namespaces at once via
+// setns(pidfd), forks into its pid namespace, takes `user`, the plan's workdir, capabilities,
+// no_new_privs and `seccomp`, and execs with the plan's environment plus extra_env. The request's
+// fds become 0/1/2 of the new process; nothing else is inherited. Returns the owned process (a
+// child of the caller, in the container's pid namespace) once its execve succeeded; the caller waits
+// for it. Errors name the step: "exec /bin/nope: No such file or directory".
+Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
+                                            const rootfs::ResolvedUser& user,
+                                            const security::CompiledSeccomp& seccomp,
+                                            const ExecRequest& request);
+
+}  // namespace srcompose::runtime

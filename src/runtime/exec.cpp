@@ -1,0 +1,198 @@
+// exec_in_container: a helper process joins the container, then forks the real process into its pid
+// namespace as a child of the caller (CLONE_PARENT), and hands its pidfd back.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <optional>
+
+#include "runtime/child_config.hpp"
+#include "runtime/container.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/workload.hpp"
+#include "sys/syscalls.hpp"
+
+namespace srcompose::runtime {
+
+namespace {
+
+constexpr int kExecTimeoutMs = 60'000;
+
+// What the helper needs, as plain fd numbers inherited from the parent (all above stdio).
+struct ExecHelper {
+  const WorkloadConfig* workload = nullptr;
+  int sync = -1;
+  int stdio[3] = {-1, -1, -1};
+  int init_pidfd = -1;
+  int time_namespace = -1;
+  const int* cgroup_procs = nullptr;
+  size_t cgroup_procs_count = 0;
+  int namespaces = 0;  // CLONE_NEW* for setns
+};
+
+inline void must(Step step, int error, int32_t detail = -1) {
+  if (error != 0) report_failure(kSyncFd, step, error, detail);
+}
+
+inline int errno_of(long result) { return result < 0 ? errno : 0; }
+
+// 0/1/2 from the request's fds (which may be any of 0-2 themselves, in any order: copied above stdio
+// first), the sync socket at kSyncFd.
+void install_stdio(const ExecHelper& helper) {
+  int copies[3];
+  for (int i = 0; i < 3; ++i) {
+    copies[i] = ::fcntl(helper.stdio[i], F_DUPFD_CLOEXEC, 10);
+    if (copies[i] < 0) ::_exit(127);
+  }
+  if (helper.sync != kSyncFd && ::dup3(helper.sync, kSyncFd, O_CLOEXEC) < 0) ::_exit(127);
+  for (int i = 0; i < 3; ++i) {
+    if (::dup2(copies[i], i) < 0) must(Step::stdio, errno);
+  }
+}
+
+// The helper: host root entering the container. Non-dumpable first, so nothing inside can ptrace
+// it or open its /proc files while it still holds host fds.
+[[noreturn]] void run_exec_helper(const ExecHelper& helper) {
+  install_stdio(helper);
+  must(Step::reset_signals, reset_signal_handlers());
+  must(Step::dumpable, errno_of(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)));
+  // Writing "0" moves the writer itself, in cgroup v1 and v2 alike; done before setns while the
+  // host's cgroupfs is still what the fds point to.
+  for (size_t i = 0; i < helper.cgroup_procs_count; ++i) {
+    must(Step::join_cgroup, errno_of(::write(helper.cgroup_procs[i], "0", 1)));
+  }
+  // setns through the init's pidfd would join the init's own time namespace; the workload lives in
+  // the init's time_for_children.
+  if (helper.time_namespace >= 0) {
+    must(Step::join_time_namespace, errno_of(::setns(helper.time_namespace, CLONE_NEWTIME)));
+  }
+  must(Step::setns, errno_of(::setns(helper.init_pidfd, helper.namespaces)));
+  must(Step::close_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
+  // setns(CLONE_NEWPID) only changes where children go: fork once more to be inside. CLONE_PARENT
+  // makes the new process the caller's child, so the caller can wait for it through its pidfd.
+  int pidfd = -1;
+  const pid_t pid = sys::clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd, SIGCHLD);
+  if (pid < 0) must(Step::fork_into_container, errno);
+  if (pid == 0) exec_workload(*helper.workload);
+  SyncMessage message;
+  message.kind = SyncMessage::exec_pid;
+  message.value = pid;
+  must(Step::fork_into_container, send_message(kSyncFd, message, pidfd));
+  ::_exit(0);
+}
+
+Result<UniqueFd> dup_above_stdio(int fd, const std::string& what) {
+  UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  if (!copy) return Error::last_errno("fcntl(F_DUPFD_CLOEXEC) " + what);
+  return copy;
+}
+
+Result<sys::ChildProcess> run_exec(int init_pidfd, const plan::ContainerPlan& plan,
+                                   const rootfs::ResolvedUser& user,
+                                   const security::CompiledSeccomp& seccomp,
+                                   const ExecRequest& request) {
+  if (request.argv.empty()) return Error::message("exec: empty command");
+  ChildConfig config;
+  fill_workload(config, plan, request.argv, request.extra_env, user, seccomp);
+
+  std::vector<UniqueFd> cgroup_files;
+  std::vector<int> cgroup_fds;
+  for (const auto& path : request.cgroup_procs_files) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::last_errno("open " + path.string());
+    auto above = dup_above_stdio(fd.get(), path.string());
+    if (!above) return std::move(above).error();
+    cgroup_fds.push_back(above->get());
+    cgroup_files.push_back(std::move(*above));
+  }
+  auto pidfd = dup_above_stdio(init_pidfd, "init pidfd");
+  if (!pidfd) return std::move(pidfd).error();
+  UniqueFd time_namespace;
+  if ((plan.process.clone_flags & CLONE_NEWTIME) && plan.process.time_offsets) {
+    auto opened = sys::open_namespace(pidfd->get(), sys::PidfdNamespace::time_for_children);
+    if (!opened) return std::move(opened).error();
+    auto above = dup_above_stdio(opened->get(), "time namespace");
+    if (!above) return std::move(above).error();
+    time_namespace = std::move(*above);
+  }
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) < 0) {
+    return Error::last_errno("socketpair(sync)");
+  }
+  UniqueFd sync_parent(pair[0]);
+  auto sync_child = dup_above_stdio(pair[1], "sync socket");
+  ::close(pair[1]);
+  if (!sync_child) return std::move(sync_child).error();
+
+  ExecHelper helper;
+  helper.workload = &config.workload;
+  helper.sync = sync_child->get();
+  helper.stdio[0] = request.stdin_fd;
+  helper.stdio[1] = request.stdout_fd;
+  helper.stdio[2] = request.stderr_fd;
+  helper.init_pidfd = pidfd->get();
+  helper.time_namespace = time_namespace ? time_namespace.get() : -1;
+  helper.cgroup_procs = cgroup_fds.data();
+  helper.cgroup_procs_count = cgroup_fds.size();
+  uint64_t namespaces = plan.process.clone_flags & ~uint64_t{CLONE_NEWTIME};
+  if (!plan.userns.enabled) namespaces &= ~uint64_t{CLONE_NEWUSER};
+  helper.namespaces = static_cast<int>(namespaces);
+
+  int helper_pidfd = -1;
+  pid_t helper_pid = -1;
+  {
+    sigset_t all, saved;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+    helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD);
+    if (helper_pid == 0) run_exec_helper(helper);
+    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  }
+  if (helper_pid < 0) return Error::last_errno("clone3");
+  sys::ChildProcess helper_process(helper_pid, UniqueFd(helper_pidfd));
+  sync_child->reset();
+
+  // Read to EOF even after a failure: the process may fail before the helper's exec_pid arrives,
+  // and only with its pidfd can it be reaped (it is our child, no one else's).
+  sys::ChildProcess process;
+  std::optional<Error> failure;
+  for (;;) {
+    UniqueFd passed;
+    auto message = receive_message(sync_parent.get(), kExecTimeoutMs, &passed);
+    if (!message) return std::move(message).error();
+    if (!*message) break;
+    if ((*message)->kind == SyncMessage::failed && !failure) {
+      failure = failure_error(**message, config.details);
+    }
+    if ((*message)->kind == SyncMessage::exec_pid && passed) {
+      process = sys::ChildProcess((*message)->value, std::move(passed));
+    }
+  }
+  auto helper_status = helper_process.wait();
+  if (failure) return std::move(*failure);
+  if (!helper_status) return std::move(helper_status).error();
+  if (!process.running()) {
+    return Error::message("the exec helper ended with status " +
+                          std::to_string(helper_status->exit_code) + " before forking");
+  }
+  return process;
+}
+
+}  // namespace
+
+Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
+                                            const rootfs::ResolvedUser& user,
+                                            const security::CompiledSeccomp& seccomp,
+                                            const ExecRequest& request) {
+  auto process = run_exec(init_pidfd, plan, user, seccomp, request);
+  if (!process) {
+    return std::move(process).error().context("exec in container " + plan.name);
+  }
+  return process;
+}
+
+}  // namespace srcompose::runtime

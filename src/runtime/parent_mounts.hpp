@@ -1,0 +1,30 @@
+// Parent side of the mount namespace: the mounts that need the host's view or host root's rights,
+// made as detached mounts (open_tree/fsmount) and passed to the child as fds. A detached mount is in
+// no namespace: until the child attaches it, closing the fd frees it, so nothing ever shows on the
+// host.
+#pragma once
+
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "plan/rootfs.hpp"
+#include "rootfs/prepare.hpp"
+
+namespace srcompose::runtime {
+
+struct BindSources {
+  std::vector<UniqueFd> fds;     // one detached bind mount per bind step, in plan order
+  std::vector<bool> is_file;     // its source is not a directory: the target is created as a file
+};
+
+// Clones every bind source of the plan (recursively) with the step's attributes (read-only, nosuid,
+// nodev, noexec) already set. Errors name the container path: "mount /data: open_tree /srv/x: ...".
+Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan);
+
+// The container's root: overlayfs with lower = the image (a detached clone of it, idmapped to
+// `userns_fd` unless that is -1), upper and work from `rootfs`, made by host root. nodev: device
+// nodes shipped in an image never open.
+Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd);
+
+}  // namespace srcompose::runtime

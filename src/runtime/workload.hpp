@@ -1,0 +1,28 @@
+// Child side: turning a process into the workload (identity, capabilities, no_new_privs, fds,
+// seccomp, execve) and the built-in init that runs as the container's PID 1.
+// Async-signal-safe, no allocation: these run after clone in a copy of the supervisor.
+#pragma once
+
+#include "runtime/child_config.hpp"
+
+namespace srcompose::runtime {
+
+// The sync socket's fd number in the child (0, 1, 2 are the workload's stdio).
+inline constexpr int kSyncFd = 3;
+
+// Sets every signal to its default action; the blocked mask is kept. Returns 0 or errno.
+int reset_signal_handlers();
+// Same, and unblocks every signal. Returns 0 or errno.
+int reset_signals();
+
+// Becomes the workload: user and groups, working directory, capabilities, no_new_privs, every fd
+// above 2 closed on exec, seccomp last, then execve with a PATH search in the container. Never
+// returns: a failing step is reported on kSyncFd, then _exit(127).
+[[noreturn]] void exec_workload(const WorkloadConfig& workload);
+
+// The built-in init, PID 1 of the container, entered with every signal blocked. Forks the workload,
+// then reaps every zombie, forwards each catchable signal it receives to the workload and exits with
+// the workload's status (128+signal when it was killed) as soon as the workload ends.
+[[noreturn]] void run_init(const WorkloadConfig& workload);
+
+}  // namespace srcompose::runtime

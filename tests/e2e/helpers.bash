@@ -1,0 +1,89 @@
+# Shared by the end-to-end tests. They drive the real srcompose binary as root on the real kernel.
+# CTest passes SRCOMPOSE (the binary) and SRCOMPOSE_SOURCE_DIR.
+
+: "${SRCOMPOSE:?set SRCOMPOSE to the srcompose binary (ctest does)}"
+: "${SRCOMPOSE_SOURCE_DIR:?set SRCOMPOSE_SOURCE_DIR (ctest does)}"
+
+require_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "these end-to-end tests need root; they never skip" >&2
+    return 1
+  fi
+}
+
+# Every test gets its own state root and storage dir, so nothing touches a real lab on the machine.
+setup_lab_env() {
+  require_root
+  TEST_DIR=$(mktemp -d /tmp/srcompose-e2e.XXXXXX)
+  export SRCOMPOSE_STATE_DIR=$TEST_DIR/state
+  STORAGE=$TEST_DIR/storage
+}
+
+teardown_lab_env() {
+  if [ -n "${PROJECT:-}" ]; then
+    "$SRCOMPOSE" -p "$PROJECT" down >/dev/null 2>&1 || true
+  fi
+  rm -rf "$TEST_DIR"
+}
+
+srcompose() { "$SRCOMPOSE" "$@"; }
+
+# Writes a lab file: the first argument is the project, the rest of the TOML comes on stdin. The
+# storage dir is the test's own.
+write_lab() {
+  local project=$1
+  PROJECT=$project
+  LAB=$TEST_DIR/$project.toml
+  { echo "name = \"$project\""; echo "storage = \"$STORAGE\""; cat; } >"$LAB"
+}
+
+# Waits up to $2 seconds (default 10) for the command $1 to succeed.
+wait_until() {
+  local command=$1 timeout=${2:-10} waited=0
+  until eval "$command"; do
+    sleep 0.1
+    waited=$((waited + 1))
+    if [ "$waited" -ge $((timeout * 10)) ]; then
+      echo "timed out after ${timeout}s waiting for: $command" >&2
+      return 1
+    fi
+  done
+}
+
+# Fails, listing what is left, if anything of project $1 remains on the host: a process in its
+# cgroups, a cgroup, a bridge or veth carrying its alias, its nftables table, a mount of its storage,
+# or its state directory.
+assert_nothing_left() {
+  local project=$1 left=""
+  local cgroups
+  cgroups=$(find /sys/fs/cgroup -maxdepth 4 -type d -path "*/srcompose/$project" 2>/dev/null)
+  [ -z "$cgroups" ] || left+="cgroups: $cgroups"$'\n'
+  local links
+  links=$(ip -d -o link show 2>/dev/null | grep -F "srcompose:$project:" || true)
+  [ -z "$links" ] || left+="links: $links"$'\n'
+  if nft list tables 2>/dev/null | grep -qw "srcompose_$project"; then
+    left+="nftables table srcompose_$project"$'\n'
+  fi
+  local mounts
+  mounts=$(grep -F "/containers/$project/" /proc/self/mountinfo || true)
+  [ -z "$mounts" ] || left+="mounts: $mounts"$'\n'
+  [ ! -e "$SRCOMPOSE_STATE_DIR/$project" ] || left+="state dir $SRCOMPOSE_STATE_DIR/$project"$'\n'
+  [ ! -e "${STORAGE:-/nonexistent}/containers/$project" ] || left+="layers ${STORAGE}/containers/$project"$'\n'
+  if [ -n "$left" ]; then
+    echo "left behind by $project:" >&2
+    echo "$left" >&2
+    return 1
+  fi
+}
+
+# The host pid of a container's init, from `ps --format json`.
+container_pid() {
+  srcompose -p "$PROJECT" ps --format json |
+    python3 -c "import json,sys; print(next(c['pid'] for c in json.load(sys.stdin) if c['name']=='$1'))"
+}
+
+# A field of a container in `ps --format json` (a Python expression over `c`).
+ps_field() {
+  srcompose -p "$PROJECT" ps --format json |
+    python3 -c "import json,sys; c=next(c for c in json.load(sys.stdin) if c['name']=='$1'); print($2)"
+}

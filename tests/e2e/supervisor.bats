@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# The supervisor and the commands (issue 6), end to end on the real kernel.
+
+load helpers
+
+setup() { setup_lab_env; }
+teardown() { teardown_lab_env; }
+
+three_tier_lab() {
+  write_lab "$1" <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.7.0/24"
+
+[containers.db]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "echo db ready; exec nc -ll -p 5432 -e /bin/echo db-answer"]
+networks = ["net"]
+
+[containers.app]
+rootfs = "builtin:busybox"
+depends_on = ["db"]
+command = ["/bin/sh", "-c", "echo app sees $(nc db 5432 </dev/null); exec sleep 3600"]
+networks = ["net"]
+stop_timeout = "2s"
+
+[containers.web]
+rootfs = "builtin:busybox"
+depends_on = ["app"]
+command = ["/bin/sh", "-c", "trap 'echo web got TERM; exit 0' TERM; echo web up; while :; do sleep 0.1; done"]
+networks = ["net"]
+EOF_LAB
+}
+
+@test "up in the foreground, down from another process: ordered start and teardown, nothing left" {
+  three_tier_lab e2e-fg
+  srcompose -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 &
+  up_pid=$!
+  wait_until "srcompose -p e2e-fg ps --format json 2>/dev/null | grep -q '\"name\":\"web\".*\"state\":\"running\"'" 20
+  run srcompose -p e2e-fg down
+  [ "$status" -eq 0 ]
+  wait "$up_pid"
+  cat "$TEST_DIR/up.out"
+  # Output is "name | line", and the app got the db's answer (it started after db).
+  grep -q '^db  *| db ready' "$TEST_DIR/up.out"
+  grep -q '^app  *| app sees db-answer' "$TEST_DIR/up.out"
+  grep -q '^web  *| web got TERM' "$TEST_DIR/up.out"
+  # Started in dependency order, stopped in reverse.
+  started=$(grep -E '^(db|app|web) started' "$TEST_DIR/up.out" | cut -d' ' -f1 | tr '\n' ' ')
+  [ "$started" = "db app web " ]
+  stopped=$(grep -E '^(db|app|web) stopped' "$TEST_DIR/up.out" | cut -d' ' -f1 | tr '\n' ' ')
+  [ "$stopped" = "web app db " ]
+  assert_nothing_left e2e-fg
+}
+
+@test "up -d, then ps, logs, exec, stop, start, kill, pause, down" {
+  three_tier_lab e2e-d
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  run srcompose -p e2e-d ps
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"web"*"running"* ]]
+  [[ "$output" == *"net=10.231.7."* ]]
+  wait_until "srcompose -p e2e-d logs app | grep -q 'app  *| app sees db-answer'"
+  run srcompose -p e2e-d logs --timestamps db
+  [[ "$output" =~ db\ \|\ [0-9]{4}-[0-9]{2}-[0-9]{2}T.*db\ ready ]]
+
+  # exec runs inside: the container's hostname, pid namespace and exit code.
+  run srcompose -p e2e-d exec web /bin/sh -c 'hostname; echo pid1=$(cat /proc/1/comm 2>/dev/null || echo none); exit 7'
+  echo "$output"
+  [ "$status" -eq 7 ]
+  [[ "${lines[0]}" == "web" ]]
+  # stdin is passed through
+  run bash -c "echo through-stdin | '$SRCOMPOSE' -p e2e-d exec app /bin/cat"
+  [ "$output" = "through-stdin" ]
+
+  run srcompose -p e2e-d stop web
+  [ "$status" -eq 0 ]
+  [ "$(ps_field web "c['state']")" = "exited" ]
+  old_pid=$(ps_field app "c['pid']")
+  run srcompose -p e2e-d start web
+  [ "$status" -eq 0 ]
+  [ "$(ps_field web "c['state']")" = "running" ]
+
+  run srcompose -p e2e-d pause app
+  [ "$status" -eq 0 ]
+  [ "$(ps_field app "c['state']")" = "paused" ]
+  grep -q 'FROZEN\|1' "$(find /sys/fs/cgroup -path '*srcompose/e2e-d/app/freezer.state' -o -path '*srcompose/e2e-d/app/cgroup.freeze' | head -1)"
+  run srcompose -p e2e-d unpause app
+  [ "$status" -eq 0 ]
+  [ "$(ps_field app "c['pid']")" = "$old_pid" ]
+
+  run srcompose -p e2e-d down
+  [ "$status" -eq 0 ]
+  assert_nothing_left e2e-d
+  run srcompose -p e2e-d down
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"is not up"* ]]
+}
+
+@test "a second up of a running project fails and touches nothing" {
+  three_tier_lab e2e-lock
+  srcompose -f "$LAB" up -d
+  pid_before=$(container_pid db)
+  run srcompose -f "$LAB" up -d
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"project e2e-lock is already up"* ]]
+  [ "$(container_pid db)" = "$pid_before" ]
+  srcompose -p e2e-lock down
+  assert_nothing_left e2e-lock
+}
+
+@test "an OOM-killed container with restart on-oom is restarted with the reason recorded; restart=no is not" {
+  write_lab e2e-oom <<'EOF_LAB'
+[containers.hog]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "exec tail /dev/zero"]
+restart = "on-oom"
+max_restarts = 2
+limits = { memory = "32M", memory_swap = "32M" }
+
+[containers.quitter]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "sleep 0.5; exit 3"]
+restart = "no"
+
+[containers.keeper]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  wait_until "[ \"\$(ps_field hog 'len(c[\"restarts\"])')\" -ge 2 ]" 30
+  run ps_field hog "c['restarts'][0]['reason']"
+  [ "$output" = "OOM kill" ]
+  run ps_field hog "c['usage']['oom_kills'] >= 2"
+  [ "$output" = "True" ]
+  wait_until "[ \"\$(ps_field quitter 'c[\"state\"]')\" = exited ]" 10
+  [ "$(ps_field quitter "len(c['restarts'])")" = "0" ]
+  [ "$(ps_field quitter "c['last_end']['exit_code']")" = "3" ]
+  [ "$(ps_field quitter "c['last_end']['oom_killed']")" = "False" ]
+  run srcompose -p e2e-oom down --format json
+  [ "$status" -eq 0 ]
+  echo "$output" | python3 -c "
+import json, sys
+report = {r['name']: r for r in json.loads(sys.stdin.readline())}
+assert report['hog']['restarts'][0]['oom_killed'], report['hog']
+assert report['quitter']['exit_code'] == 3, report['quitter']
+assert report['keeper']['oom_kills'] == 0
+"
+  assert_nothing_left e2e-oom
+}
+
+@test "--exit-code-from returns the grader's exit code and writes the run report" {
+  write_lab e2e-grade <<'EOF_LAB'
+[containers.student]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+
+[containers.grader]
+rootfs = "builtin:busybox"
+depends_on = ["student"]
+command = ["/bin/sh", "-c", "echo grading; exit 42"]
+EOF_LAB
+  run srcompose -f "$LAB" up --exit-code-from grader --report "$TEST_DIR/report.json"
+  echo "$output"
+  [ "$status" -eq 42 ]
+  python3 -c "
+import json
+report = json.load(open('$TEST_DIR/report.json'))
+records = {r['name']: r for r in report['containers']}
+assert records['grader']['exit_code'] == 42
+assert records['student']['signal'] in (15, 9) or records['student']['exit_code'] in (143, 137)
+"
+  assert_nothing_left e2e-grade
+}
+
+@test "a failing third container leaves nothing of the first two, and the error names it and the step" {
+  write_lab e2e-fail <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.8.0/24"
+
+[containers.one]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+networks = ["net"]
+
+[containers.two]
+rootfs = "builtin:busybox"
+depends_on = ["one"]
+command = ["/bin/sleep", "3600"]
+networks = ["net"]
+
+[containers.three]
+rootfs = "builtin:busybox"
+depends_on = ["two"]
+command = ["/no/such/program"]
+networks = ["net"]
+EOF_LAB
+  run srcompose -f "$LAB" up -d
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container three"*"/no/such/program"*"No such file or directory"* ]]
+  assert_nothing_left e2e-fail
+}
+
+@test "kill -9 of the supervisor at several points of up, then down: nothing left, and up works again" {
+  three_tier_lab e2e-crash
+  for delay in 0.05 0.2 0.5 2; do
+    srcompose -f "$LAB" up --no-color >/dev/null 2>&1 &
+    up_pid=$!
+    sleep "$delay"
+    kill -9 "$up_pid" 2>/dev/null || true
+    wait "$up_pid" 2>/dev/null || true
+    run srcompose -f "$LAB" down
+    echo "after ${delay}s: $output"
+    [ "$status" -eq 0 ]
+    assert_nothing_left e2e-crash
+  done
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  srcompose -p e2e-crash down
+  assert_nothing_left e2e-crash
+}

@@ -1,0 +1,214 @@
+// Privileged: placement, freeze/thaw, kill-all, removal and crash cleanup on the real kernel.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <set>
+
+#include "cgroup_fixture.hpp"
+
+using namespace srcompose;
+using namespace srcompose::test;
+using cgroup::Controller;
+
+namespace {
+
+int sleeper() {
+  ::pause();
+  return 0;
+}
+
+// Forks three sleeping grandchildren, then sleeps itself.
+int sleeper_family() {
+  for (int i = 0; i < 3; ++i) {
+    if (::fork() == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+  }
+  ::pause();
+  return 0;
+}
+
+// The cgroup paths of `pid`, one per line of /proc/<pid>/cgroup ("4:memory:/srcompose/p/c").
+std::vector<std::string> cgroup_lines(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("attach places the process in the container's cgroup of every driven hierarchy") {
+  require_root();
+  TestProject project("attach");
+  auto cgroup = project.create("web");
+  CHECK(cgroup.relative_path() == "srcompose/" + project.name() + "/web");
+  CHECK(cgroup.procs_files().size() == project.host().hierarchies.size());
+  auto child = start_in_cgroup(cgroup, sleeper);
+  auto lines = cgroup_lines(child.pid());
+  const std::string suffix = ":/" + cgroup.relative_path();
+  for (const auto& hierarchy : project.host().hierarchies) {
+    // The v2 line is "0::/path"; a v1 line names its controllers ("2:cpu,cpuacct:/path").
+    std::string key = hierarchy.version == cgroup::CgroupVersion::v2
+                          ? "0:"
+                          : std::string(cgroup::v1_name(hierarchy.controllers.front()));
+    bool found = false;
+    for (const auto& line : lines) {
+      bool matches = hierarchy.version == cgroup::CgroupVersion::v2
+                         ? line.rfind("0::", 0) == 0
+                         : line.find(":" + key) != std::string::npos ||
+                               line.find("," + key) != std::string::npos;
+      if (matches) {
+        found = true;
+        CHECK_MESSAGE(line.size() >= suffix.size(), line);
+        CHECK_MESSAGE(line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0, line);
+      }
+    }
+    CHECK_MESSAGE(found, "no /proc/pid/cgroup line for " << hierarchy.mount);
+  }
+  for (const auto& procs : cgroup.procs_files()) {
+    CHECK(read_file(procs) == std::to_string(child.pid()) + "\n");
+  }
+  auto empty = cgroup.empty();
+  REQUIRE(empty.ok());
+  CHECK_FALSE(*empty);
+}
+
+TEST_CASE("freeze stops a busy loop's CPU time and thaw resumes it") {
+  require_root();
+  TestProject project("freeze");
+  auto cgroup = project.create("busy");
+  auto child = start_in_cgroup(cgroup, busy_loop);
+  sleep_for(std::chrono::milliseconds(200));
+  auto frozen = cgroup.freeze();
+  REQUIRE_MESSAGE(frozen.ok(), frozen.error().to_string());
+  uint64_t at_freeze = cpu_usec(cgroup);
+  sleep_for(std::chrono::milliseconds(500));
+  CHECK(cpu_usec(cgroup) == at_freeze);
+  auto thawed = cgroup.thaw();
+  REQUIRE_MESSAGE(thawed.ok(), thawed.error().to_string());
+  sleep_for(std::chrono::milliseconds(300));
+  CHECK(cpu_usec(cgroup) > at_freeze + 50'000);
+}
+
+TEST_CASE("kill_all empties the cgroup, also when frozen, and remove() deletes every directory") {
+  require_root();
+  TestProject project("kill");
+  auto cgroup = project.create("family");
+  auto child = start_in_cgroup(cgroup, sleeper_family);
+  sleep_for(std::chrono::milliseconds(100));
+  auto stats = cgroup.stats();
+  REQUIRE(stats.ok());
+  CHECK(stats->pids_current == 4);
+  REQUIRE(cgroup.freeze().ok());
+  auto killed = cgroup.kill_all();
+  REQUIRE_MESSAGE(killed.ok(), killed.error().to_string());
+  auto status = child.wait();
+  REQUIRE(status.ok());
+  CHECK(status->signal == SIGKILL);
+  bool is_empty = false;
+  for (int i = 0; i < 100 && !is_empty; ++i) {
+    auto empty = cgroup.empty();
+    REQUIRE(empty.ok());
+    is_empty = *empty;
+    if (!is_empty) sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(is_empty);
+  auto files = cgroup.procs_files();
+  auto removed = cgroup.remove();
+  REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
+  for (const auto& procs : files)
+    CHECK_FALSE(std::filesystem::exists(procs.parent_path()));
+  CHECK(cgroup.remove().ok());  // idempotent
+}
+
+TEST_CASE("remove_project kills a live process and removes the project's directories") {
+  require_root();
+  TestProject project("crash");
+  auto cgroup = project.create("left");
+  auto child = start_in_cgroup(cgroup, sleeper_family);
+  cgroup.release();  // as after a supervisor crash: nobody owns the directories any more
+  auto removed = cgroup::remove_project(project.host(), project.name());
+  REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
+  auto status = child.wait();
+  REQUIRE(status.ok());
+  CHECK(status->signal == SIGKILL);
+  for (const auto& dir : project.directories())
+    CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("a limit the kernel refuses fails create with the file and value, leaving nothing") {
+  require_root();
+  TestProject project("refused");
+  spec::Limits limits;
+  limits.cpuset = "4095";  // not a CPU of this machine: the kernel refuses it
+  auto cgroup = cgroup::ContainerCgroup::create(project.host(), project.plan("bad", limits), "/");
+  REQUIRE_FALSE(cgroup.ok());
+  auto text = cgroup.error().to_string();
+  CHECK_MESSAGE(text.find("cpuset.cpus = 4095") != std::string::npos, text);
+  CHECK_MESSAGE(text.find("write ") != std::string::npos, text);
+  for (const auto& dir : project.directories()) {
+    CHECK_FALSE(std::filesystem::exists(dir / "bad"));
+  }
+  // check_limits finds the same problem before anything is created.
+  auto checked = cgroup::check_limits(project.host(), project.plan("bad", limits), "/");
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.error().to_string().rfind("container bad: limits.cpuset: CPU 4095", 0) == 0);
+}
+
+TEST_CASE("the detected layout drives each controller from exactly one hierarchy") {
+  require_root();
+  auto host = detected_host();
+  MESSAGE("cgroup layout: " << cgroup::to_string(host.mode()));
+  for (auto controller : {Controller::memory, Controller::cpu, Controller::pids, Controller::io,
+                          Controller::cpuset}) {
+    int drivers = 0;
+    for (const auto& hierarchy : host.hierarchies) {
+      for (auto driven : hierarchy.controllers)
+        drivers += driven == controller ? 1 : 0;
+    }
+    CHECK_MESSAGE(drivers == 1, cgroup::display_name(controller));
+  }
+}
+
+TEST_CASE(
+    "the v2 code paths run on the real unified hierarchy: place, freeze, stats, kill, remove") {
+  require_root();
+  TestProject project("unified");
+  const cgroup::Hierarchy* unified = project.host().unified();
+  REQUIRE_MESSAGE(unified != nullptr, "this host has no cgroup2 mount");
+  // The host seen as pure v2 with whatever controllers its cgroup2 offers (none on a hybrid
+  // host): the v2 driver's directory handling, cgroup.freeze, cpu.stat, cgroup.kill and
+  // cgroup.events run against the kernel, not a fake.
+  auto controllers = read_file(unified->mount / "cgroup.controllers");
+  auto v2_only = cgroup::layout_from_mountinfo(
+      "1 1 0:1 / " + unified->mount.string() + " rw - cgroup2 cgroup2 rw\n", controllers);
+  REQUIRE(v2_only.mode() == cgroup::HostLayout::Mode::unified);
+  auto created = cgroup::ContainerCgroup::create(v2_only, project.plan("busy"), "/");
+  REQUIRE_MESSAGE(created.ok(), created.error().to_string());
+  auto& cgroup = *created;
+  auto child = start_in_cgroup(cgroup, busy_loop);
+  CHECK(read_file(unified->mount / cgroup.relative_path() / "cgroup.procs") ==
+        std::to_string(child.pid()) + "\n");
+  sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(cgroup.freeze().ok());
+  CHECK(read_file(unified->mount / cgroup.relative_path() / "cgroup.freeze") == "1\n");
+  uint64_t at_freeze = cpu_usec(cgroup);
+  CHECK(at_freeze > 0);
+  sleep_for(std::chrono::milliseconds(500));
+  CHECK(cpu_usec(cgroup) == at_freeze);
+  REQUIRE(cgroup.thaw().ok());
+  sleep_for(std::chrono::milliseconds(300));
+  CHECK(cpu_usec(cgroup) > at_freeze + 50'000);
+  REQUIRE(cgroup.freeze().ok());  // cgroup.kill also kills a frozen v2 cgroup
+  REQUIRE(cgroup.kill_all().ok());
+  auto status = child.wait();
+  REQUIRE(status.ok());
+  CHECK(status->signal == SIGKILL);
+  auto removed = cgroup.remove();
+  REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
+  CHECK_FALSE(std::filesystem::exists(unified->mount / project.plan("busy").path));
+}

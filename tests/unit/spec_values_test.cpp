@@ -1,0 +1,105 @@
+// The value parsers of the lab file.
+#include <doctest/doctest.h>
+
+#include "spec/values.hpp"
+
+using namespace srcompose::spec;
+
+TEST_CASE("sizes use binary multiples and reject garbage and overflow") {
+  CHECK(*parse_size("64M") == 64ull << 20);
+  CHECK(*parse_size("1G") == 1ull << 30);
+  CHECK(*parse_size("512k") == 512ull << 10);
+  CHECK(*parse_size("2MiB") == 2ull << 20);
+  CHECK(*parse_size("4096") == 4096);
+  CHECK_FALSE(parse_size("").ok());
+  CHECK_FALSE(parse_size("M").ok());
+  CHECK_FALSE(parse_size("1.5G").ok());
+  CHECK_FALSE(parse_size("-1").ok());
+  CHECK_FALSE(parse_size("64Q").ok());
+  CHECK_FALSE(parse_size("99999999999T").ok());
+  CHECK(format_size(64ull << 20) == "64M");
+  CHECK(format_size(1000) == "1000");
+  CHECK(format_size(3ull << 40) == "3T");
+}
+
+TEST_CASE("durations") {
+  CHECK(parse_duration("10s")->count() == 10'000);
+  CHECK(parse_duration("500ms")->count() == 500);
+  CHECK(parse_duration("1m")->count() == 60'000);
+  CHECK(parse_duration("1h")->count() == 3'600'000);
+  CHECK(parse_duration("1m30s")->count() == 90'000);
+  CHECK_FALSE(parse_duration("10").ok());
+  CHECK_FALSE(parse_duration("s").ok());
+  CHECK_FALSE(parse_duration("10 s").ok());
+  CHECK_FALSE(parse_duration("1d").ok());
+  CHECK(format_duration(Milliseconds{90'000}) == "90s");
+  CHECK(format_duration(Milliseconds{1'500}) == "1500ms");
+  CHECK(format_duration(Milliseconds{7'200'000}) == "2h");
+  CHECK(format_duration(Milliseconds{0}) == "0s");
+}
+
+TEST_CASE("IPv4 addresses and subnets") {
+  CHECK(parse_ipv4("10.123.0.10")->value == 0x0a7b000a);
+  CHECK_FALSE(parse_ipv4("10.123.0").ok());
+  CHECK_FALSE(parse_ipv4("10.123.0.256").ok());
+  CHECK_FALSE(parse_ipv4("010.1.1.1").ok());
+  CHECK_FALSE(parse_ipv4("1.2.3.4.5").ok());
+  auto cidr = parse_cidr("10.123.0.0/24");
+  REQUIRE(cidr.ok());
+  CHECK(cidr->prefix_length == 24);
+  CHECK(to_string(broadcast_address(*cidr)) == "10.123.0.255");
+  CHECK(cidr_contains(*cidr, *parse_ipv4("10.123.0.77")));
+  CHECK_FALSE(cidr_contains(*cidr, *parse_ipv4("10.124.0.1")));
+  CHECK(parse_cidr("10.123.0.1/24").error().to_string() ==
+        "expected the network address with host bits zero (\"10.123.0.0/24\")");
+  CHECK_FALSE(parse_cidr("10.0.0.0/33").ok());
+}
+
+TEST_CASE("signals by name, short name or number") {
+  CHECK(*parse_signal("SIGTERM") == 15);
+  CHECK(*parse_signal("TERM") == 15);
+  CHECK(*parse_signal("kill") == 9);
+  CHECK(*parse_signal("2") == 2);
+  CHECK(*parse_signal("SIGRTMIN+2") == 36);
+  CHECK_FALSE(parse_signal("SIGFOO").ok());
+  CHECK_FALSE(parse_signal("0").ok());
+  CHECK_FALSE(parse_signal("65").ok());
+  CHECK(signal_name(15) == "SIGTERM");
+  CHECK(signal_name(36) == "SIGRTMIN+2");
+}
+
+TEST_CASE("port mappings") {
+  auto port = parse_port_mapping("127.0.0.1:8080:80/tcp");
+  REQUIRE(port.ok());
+  CHECK(to_string(port->host_ip) == "127.0.0.1");
+  CHECK(port->host_port == 8080);
+  CHECK(port->container_port == 80);
+  CHECK(port->protocol == Protocol::tcp);
+  auto udp = parse_port_mapping("53:5353/udp");
+  REQUIRE(udp.ok());
+  CHECK(udp->host_ip.value == 0);
+  CHECK(udp->protocol == Protocol::udp);
+  CHECK(to_string(*udp) == "0.0.0.0:53:5353/udp");
+  CHECK_FALSE(parse_port_mapping("80").ok());
+  CHECK_FALSE(parse_port_mapping("70000:80").ok());
+  CHECK_FALSE(parse_port_mapping("80:80/sctp").ok());
+  CHECK_FALSE(parse_port_mapping("a:80:80").ok());
+}
+
+TEST_CASE("id ranges") {
+  CHECK(*parse_id_range("0:100000:65536") == IdRange{0, 100000, 65536});
+  CHECK(parse_id_range("0:100000:0").error().to_string() == "expected a count of at least 1");
+  CHECK_FALSE(parse_id_range("0:4294967295:2").ok());
+  CHECK(parse_id_range("0:4294967295:1").ok());
+  CHECK_FALSE(parse_id_range("0:100000").ok());
+  CHECK_FALSE(parse_id_range("-1:100000:1").ok());
+}
+
+TEST_CASE("cpu lists and edit distance") {
+  CHECK(*parse_cpu_list_max("0-3,5") == 5);
+  CHECK(*parse_cpu_list_max("0") == 0);
+  CHECK_FALSE(parse_cpu_list_max("3-1").ok());
+  CHECK_FALSE(parse_cpu_list_max("0,").ok());
+  CHECK(edit_distance("limts", "limits") == 1);
+  CHECK(edit_distance("", "abc") == 3);
+}
