@@ -39,7 +39,7 @@ std::string human_duration(int64_t ms) {
 }
 
 void print_table(const json::array& containers) {
-  std::printf("%-16s %-10s %-8s %-26s %-9s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID", "ADDRESSES",
+  std::printf("%-16s %-18s %-8s %-26s %-16s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID", "ADDRESSES",
               "RESTARTS", "OOM", "UPTIME", "MEMORY", "CPU");
   for (const auto& value : containers) {
     auto status = supervisor::container_status_from_json(value.as_object());
@@ -52,7 +52,7 @@ void print_table(const json::array& containers) {
     double cpu_seconds = static_cast<double>(status.usage.cpu_user_usec + status.usage.cpu_system_usec) / 1e6;
     std::string state(supervisor::to_string(status.state));
     if (!status.health.empty()) state += "(" + status.health + ")";
-    std::printf("%-16s %-10s %-8d %-26s %-9s %-4llu %-8s %-20s %.2fs\n", status.name.c_str(), state.c_str(),
+    std::printf("%-16s %-18s %-8d %-26s %-16s %-4llu %-8s %-20s %.2fs\n", status.name.c_str(), state.c_str(),
                 status.pid, addresses.c_str(), restarts.c_str(),
                 static_cast<unsigned long long>(status.usage.oom_kills),
                 status.pid ? human_duration(status.uptime_ms).c_str() : "-", memory.c_str(), cpu_seconds);

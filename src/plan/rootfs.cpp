@@ -11,22 +11,22 @@ namespace {
 constexpr unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 constexpr uint32_t kTtyGid = 5;
 
-// Device nodes bind-mounted from the host's /dev: mknod(2) is refused inside a user namespace, and a
-// bind of the host node gives the same device with none of the host's other nodes (runc's list).
+// Device nodes bind-mounted from the host's /dev: mknod(2) is refused inside a user namespace, and
+// a bind of the host node gives the same device with none of the host's other nodes (runc's list).
 constexpr const char* kDeviceNodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
-// Paths hidden from the container: kernel memory, key and timer details that leak host state
-// (CVE-2016-? style info leaks documented by runc/podman's defaults).
-constexpr const char* kMaskedPaths[] = {
-    "/proc/acpi",          "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats",
-    "/proc/sched_debug",   "/proc/scsi",        "/sys/firmware",
-    "/sys/devices/virtual/powercap"};
+// Paths hidden from the container: kernel memory (kcore), every user's keys, timer and scheduler
+// internals that leak host addresses and activity; the list is runc's and podman's default.
+constexpr const char* kMaskedPaths[] = {"/proc/acpi",        "/proc/kcore",
+                                        "/proc/keys",        "/proc/latency_stats",
+                                        "/proc/timer_list",  "/proc/timer_stats",
+                                        "/proc/sched_debug", "/proc/scsi",
+                                        "/sys/firmware",     "/sys/devices/virtual/powercap"};
 
 // Kernel knobs a container's root must not change even though /proc itself stays writable for
 // /proc/self/... (oom_score_adj, comm, ...).
-constexpr const char* kReadonlyPaths[] = {"/proc/asound", "/proc/bus",  "/proc/fs",
-                                          "/proc/irq",    "/proc/sys",  "/proc/sysrq-trigger"};
+constexpr const char* kReadonlyPaths[] = {"/proc/asound", "/proc/bus", "/proc/fs",
+                                          "/proc/irq",    "/proc/sys", "/proc/sysrq-trigger"};
 
 // devpts' gid= option names a group inside the container: it is only given when that group is
 // mapped, otherwise the mount fails (EINVAL) in the user namespace.
@@ -57,13 +57,16 @@ std::string octal(uint32_t value) {
   return "0" + text;
 }
 
-size_t depth(const std::string& path) { return static_cast<size_t>(std::count(path.begin(), path.end(), '/')); }
+size_t depth(const std::string& path) {
+  return static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+}
 
 MountStep user_mount(const spec::Mount& mount) {
   MountStep step;
   step.target = mount.target;
   step.readonly = mount.readonly;
-  // Host directories shared with untrusted code never carry set-user-ID programs or devices into it.
+  // Host directories shared with untrusted code never carry set-user-ID programs or devices into
+  // it.
   step.flags = MS_NOSUID | MS_NODEV;
   if (mount.type == spec::MountType::bind) {
     step.kind = MountStep::Kind::bind;
@@ -116,11 +119,13 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
   // The lab file's mounts, parents before children so that "/data" never hides "/data/cache";
   // stable, so equal depths keep file order.
   std::vector<MountStep> user;
-  for (const auto& mount : container.mounts) user.push_back(user_mount(mount));
+  for (const auto& mount : container.mounts)
+    user.push_back(user_mount(mount));
   std::stable_sort(user.begin(), user.end(), [](const MountStep& a, const MountStep& b) {
     return depth(a.target) < depth(b.target);
   });
-  for (auto& step : user) mounts.push_back(std::move(step));
+  for (auto& step : user)
+    mounts.push_back(std::move(step));
 
   plan.masked_paths.assign(std::begin(kMaskedPaths), std::end(kMaskedPaths));
   plan.readonly_paths.assign(std::begin(kReadonlyPaths), std::end(kReadonlyPaths));

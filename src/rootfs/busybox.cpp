@@ -133,6 +133,12 @@ Status build_busybox_image(int busybox_fd, const std::filesystem::path& destinat
     if (::symlinkat(target->c_str(), root.get(), entry.c_str()) < 0 && errno != EEXIST) {
       return Error::last_errno("symlink " + entry + " -> " + *target);
     }
+    // Every applet is also reachable as /bin/NAME: lab files written for one busybox layout (the
+    // issue's own example runs "/bin/httpd", which --list-full puts in usr/sbin) work on this one.
+    std::string in_bin = "bin/" + entry.substr(entry.rfind('/') + 1);
+    if (in_bin != entry && ::symlinkat("busybox", root.get(), in_bin.c_str()) < 0 && errno != EEXIST) {
+      return Error::last_errno("symlink " + in_bin + " -> busybox");
+    }
   }
 
   auto etc = fs::open_directory_at(root.get(), "etc");

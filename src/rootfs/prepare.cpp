@@ -123,7 +123,14 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
 
 Status remove_layer(const plan::RootfsPlan& plan) {
   if (plan.persist) return {};
-  return fs::remove_tree(plan.layer_dir);
+  if (auto status = fs::remove_tree(plan.layer_dir); !status) return status;
+  // The project's directory goes with its last layer, so `down` leaves nothing behind.
+  auto project_dir = plan.layer_dir.parent_path();
+  if (::rmdir(project_dir.c_str()) < 0 && errno != ENOTEMPTY && errno != EEXIST &&
+      errno != ENOENT) {
+    return Error::last_errno("rmdir " + project_dir.string());
+  }
+  return {};
 }
 
 Status remove_project_layers(const std::filesystem::path& storage_dir, std::string_view project,

@@ -34,7 +34,8 @@ struct PreparedRootfs {
 // Never writes into the image.
 Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns);
 
-// Removes <layer_dir> unless plan.persist. Idempotent. Never follows a symlink the container made.
+// Removes <layer_dir> unless plan.persist, and its project directory once empty. Idempotent. Never
+// follows a symlink the container made.
 Status remove_layer(const plan::RootfsPlan& plan);
 // Crash cleanup: removes <storage>/containers/<project> whole (persistent layers kept when
 // keep_persistent: prepare() marks a persistent layer with <layer_dir>/persist). Idempotent.

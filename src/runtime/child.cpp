@@ -23,11 +23,13 @@ inline void must(Step step, int error, int32_t detail = -1) {
   if (error != 0) report_failure(kSyncFd, step, error, detail);
 }
 
-inline int errno_of(long result) { return result < 0 ? errno : 0; }
+inline int errno_of(long result) {
+  return result < 0 ? errno : 0;
+}
 
 // stdin = /dev/null, stdout/stderr = the pipes, the sync socket at kSyncFd (O_CLOEXEC), and nothing
-// else: the child is a copy of the supervisor and would otherwise keep its sockets, pidfds and other
-// containers' pipes open for the container's whole life. Before the sync socket is in place a
+// else: the child is a copy of the supervisor and would otherwise keep its sockets, pidfds and
+// other containers' pipes open for the container's whole life. Before the sync socket is in place a
 // failure cannot be reported; the parent then sees EOF.
 void install_fds(const ChildFds& fds) {
   if (::dup2(fds.dev_null, 0) < 0 || ::dup2(fds.stdout_write, 1) < 0 ||
@@ -38,8 +40,8 @@ void install_fds(const ChildFds& fds) {
   must(Step::setup_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
 }
 
-// Host root's supplementary groups and ids mean nothing inside; become the namespace's root now that
-// the parent wrote the maps.
+// Host root's supplementary groups and ids mean nothing inside; become the namespace's root now
+// that the parent wrote the maps.
 int become_root() {
   if (::setgroups(0, nullptr) < 0) return errno;
   if (::setresgid(0, 0, 0) < 0) return errno;
@@ -60,8 +62,11 @@ int die_with_parent() {
 
 // A time namespace's offsets can only be set before any process entered it: unshare makes it the
 // namespace of our future children (the workload), and we set its offsets while it is still empty.
+// The identity change made us non-dumpable, which hands /proc/self's files to the host's root; for
+// this one write we are dumpable again (nothing else runs in the container yet).
 int enter_time_namespace(const ChildConfig& config) {
   if (::unshare(CLONE_NEWTIME) < 0) return errno;
+  if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return errno;
   int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   ssize_t written = ::write(fd, config.time_offsets, config.time_offsets_length);
@@ -101,10 +106,10 @@ void run_container_child(const ChildConfig& config, ChildFds fds) {
 
   if (config.user_namespace) must(Step::become_root, become_root());
   must(Step::parent_death_signal, die_with_parent());
-  // Non-dumpable: processes of the container cannot ptrace the init or open its /proc files. The
-  // identity change above reset it, so it is set again here; the workload's execve undoes it.
-  must(Step::dumpable, errno_of(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)));
   if (config.time_offsets) must(Step::time_namespace, enter_time_namespace(config));
+  // Non-dumpable: processes of the container cannot ptrace the init or open its /proc files. Set
+  // after every step that needs /proc/self; the workload's execve makes it dumpable again.
+  must(Step::dumpable, errno_of(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)));
   // Only now: the parent's hook has placed us in our cgroup, which becomes the namespace's root.
   if (config.cgroup_namespace) must(Step::cgroup_namespace, errno_of(::unshare(CLONE_NEWCGROUP)));
 

@@ -22,13 +22,20 @@ namespace {
 const char* filesystem_type(plan::MountStep::Kind kind) {
   using Kind = plan::MountStep::Kind;
   switch (kind) {
-    case Kind::tmpfs: return "tmpfs";
-    case Kind::proc: return "proc";
-    case Kind::sysfs: return "sysfs";
-    case Kind::devpts: return "devpts";
-    case Kind::mqueue: return "mqueue";
-    case Kind::cgroup: return "cgroup2";
-    case Kind::bind: break;
+    case Kind::tmpfs:
+      return "tmpfs";
+    case Kind::proc:
+      return "proc";
+    case Kind::sysfs:
+      return "sysfs";
+    case Kind::devpts:
+      return "devpts";
+    case Kind::mqueue:
+      return "mqueue";
+    case Kind::cgroup:
+      return "cgroup2";
+    case Kind::bind:
+      break;
   }
   return nullptr;
 }
@@ -44,7 +51,8 @@ uint64_t mount_attributes(unsigned long flags, bool readonly) {
 
 // "/dev/null" -> "dev/null": targets are opened relative to the new root's fd.
 std::string relative(std::string_view path) {
-  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (!path.empty() && path.front() == '/')
+    path.remove_prefix(1);
   return path.empty() ? std::string(".") : std::string(path);
 }
 
@@ -59,7 +67,8 @@ void add_options(ChildConfig& config, MountOp& op, std::string_view data) {
     size_t equals = item.find('=');
     MountOption option;
     option.key = config.keep(std::string(item.substr(0, equals)));
-    if (equals != std::string_view::npos) option.value = config.keep(std::string(item.substr(equals + 1)));
+    if (equals != std::string_view::npos)
+      option.value = config.keep(std::string(item.substr(equals + 1)));
     config.options.push_back(option);
   }
   op.options_count = config.options.size() - op.options_begin;
@@ -90,8 +99,8 @@ void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
     }
     config.mounts.push_back(op);
   }
-  // The links every program expects in /dev (runc's defaults); ptmx points into this container's own
-  // devpts instance so ptys are never the host's.
+  // The links every program expects in /dev (runc's defaults); ptmx points into this container's
+  // own devpts instance so ptys are never the host's.
   if (has_dev) {
     constexpr std::pair<const char*, const char*> kLinks[] = {{"/dev/fd", "/proc/self/fd"},
                                                               {"/dev/stdin", "/proc/self/fd/0"},
@@ -135,7 +144,8 @@ void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
                    const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
                    const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp) {
   WorkloadConfig& workload = config.workload;
-  for (const auto& arg : argv) workload.argv.push_back(const_cast<char*>(config.keep(arg)));
+  for (const auto& arg : argv)
+    workload.argv.push_back(const_cast<char*>(config.keep(arg)));
   workload.argv.push_back(nullptr);
 
   std::vector<std::string> env = plan.process.env;
@@ -147,7 +157,8 @@ void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
     });
     env.push_back(extra);
   }
-  for (const auto& entry : env) workload.envp.push_back(const_cast<char*>(config.keep(entry)));
+  for (const auto& entry : env)
+    workload.envp.push_back(const_cast<char*>(config.keep(entry)));
   workload.envp.push_back(nullptr);
 
   // The command is looked up in the container's PATH, by the child, after pivot_root: execvp(3)

@@ -30,13 +30,13 @@ struct MountOp {
   };
   enum class Create : uint8_t { none, directory, file };
   Kind kind = Kind::filesystem;
-  const char* target = nullptr;  // relative: "proc", "dev/null"
-  Create create = Create::none;  // what to make when the target is missing (none: skip the op)
-  int fd_index = -1;             // attach: index into the fds of `go`
+  const char* target = nullptr;   // relative: "proc", "dev/null"
+  Create create = Create::none;   // what to make when the target is missing (none: skip the op)
+  int fd_index = -1;              // attach: index into the fds of `go`
   const char* fs_type = nullptr;  // filesystem: "proc", "tmpfs", ...
   size_t options_begin = 0;       // filesystem: range of ChildConfig::options
   size_t options_count = 0;
-  uint64_t attributes = 0;        // MOUNT_ATTR_* given to fsmount
+  uint64_t attributes = 0;            // MOUNT_ATTR_* given to fsmount
   bool empty_tmpfs_fallback = false;  // filesystem: on failure mount an empty read-only tmpfs
   const char* link_target = nullptr;  // symlink
   int32_t detail = -1;                // index of the container path in ChildConfig::details
@@ -81,8 +81,8 @@ struct ChildConfig {
   size_t domainname_length = 0;
   WorkloadConfig workload;
 
-  const char* keep(std::string text);        // stores a string, returns its C string
-  int32_t add_detail(std::string text);      // stores an error detail, returns its index
+  const char* keep(std::string text);    // stores a string, returns its C string
+  int32_t add_detail(std::string text);  // stores an error detail, returns its index
 };
 
 // Parent side, pure (no kernel call): the mount operations for the plan, the identity and the

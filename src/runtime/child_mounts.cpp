@@ -1,8 +1,8 @@
 #include "runtime/child_mounts.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <linux/limits.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,8 +56,8 @@ int create_path(int root_fd, const char* path, MountOp::Create create) {
       if (slash) *slash = '/';
       if (parent.fd < 0) return errno;
       if (last && create == MountOp::Create::file) {
-        int file = ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                            0644);
+        int file =
+            ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (file < 0) return errno;
         ::close(file);
       } else if (::mkdirat(parent.fd, name, 0755) < 0 && errno != EEXIST) {
@@ -115,8 +115,8 @@ constexpr uint64_t kLockedDown =
 
 int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd) {
   ScopedFd mounted;
-  int error = new_filesystem(op.fs_type, config.options.data() + op.options_begin,
-                             op.options_count, op.attributes, &mounted.fd);
+  int error = new_filesystem(op.fs_type, config.options.data() + op.options_begin, op.options_count,
+                             op.attributes, &mounted.fd);
   // cgroup2 can be refused (no cgroup namespace, a v1-only host): an empty read-only tmpfs still
   // gives programs the directory they expect, and shows them nothing of the host.
   if (error != 0 && op.empty_tmpfs_fallback) {

@@ -149,7 +149,8 @@ Result<StartedContainer> start(const plan::ContainerPlan& plan,
 
   std::vector<UniqueFd> passed;
   passed.push_back(std::move(*root));
-  for (auto& fd : binds->fds) passed.push_back(std::move(fd));
+  for (auto& fd : binds->fds)
+    passed.push_back(std::move(fd));
   if (auto status = send_go(sync_parent.get(), passed); !status) return status.error();
   passed.clear();  // the child holds them now; ours would only keep detached mounts alive
 

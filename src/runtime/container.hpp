@@ -1,8 +1,24 @@
 // Running one container on the real kernel: clone3 into new namespaces, the parent/child sync
 // protocol, the child's mounts and identity, the built-in init; and exec into a running container.
 //
-// See docs/runtime.md for the sequence, the rootfs (overlayfs over an idmapped image) and what is
-// refused where the kernel or filesystem cannot do it.
+// Sequence. Parent, before clone: bind sources cloned (open_tree) by host root, the child's whole
+// program precomputed (ChildConfig). clone3(CLONE_PIDFD | the plan's namespaces except cgroup and
+// time). Parent, while the child waits on the sync socket: uid_map/gid_map, hooks.after_clone, the
+// root made as a detached overlayfs whose lower layer is an idmapped clone of the image (idmapped
+// to the child's user namespace, so the image's root-owned files are root's inside while the image
+// on disk is shared and never written), then `go` with the mount fds. Child (child.cpp, one
+// checklist): become root of its user namespace, parent-death signal, time namespace offsets,
+// cgroup namespace, all mounts private, the root stacked over "/", every mount target resolved
+// inside it (RESOLVE_IN_ROOT), pivot_root, read-only root, hostname; then it becomes the init
+// (workload.cpp).
+//
+// Mounts live only in the container's mount namespace, or detached while being passed: when the
+// container dies, or a start fails, nothing is left on the host's mount table.
+// /sys/fs/cgroup is cgroup2, read-only, rooted at the container's own cgroup (namespace); where
+// cgroup2 cannot be mounted it is an empty read-only tmpfs. A filesystem under the image without
+// idmapped mount support (NFS, ...) fails the start with a message pointing at idmap = "host".
+// Read-only bind mounts come from the host's root and are not locked: a container given
+// CAP_SYS_ADMIN (and seccomp "unconfined") could make them writable again.
 #pragma once
 
 #include <sys/types.h>
@@ -21,8 +37,8 @@
 
 namespace srcompose::runtime {
 
-// Parent-side work done after clone while the child waits on the sync socket (cgroup placement, veth
-// moves). Called with the child's host pid and pidfd, after uid/gid maps are written. An error
+// Parent-side work done after clone while the child waits on the sync socket (cgroup placement,
+// veth moves). Called with the child's host pid and pidfd, after uid/gid maps are written. An error
 // aborts the start (the child is killed and reaped); undoing what the hook itself made is the
 // caller's job.
 struct StartHooks {
@@ -41,8 +57,8 @@ struct StartedContainer {
 // "container web: exec /bin/httpd: No such file or directory". On any failure everything made so
 // far is undone (child killed and reaped, mount fds closed: every mount lived only in the child's
 // mount namespace) and the Error names the step: "mount /proc", "pivot_root", "sethostname", ...
-// Requires a kernel with clone3, openat2, the new mount API and overlayfs' "lowerdir+" by fd (6.13+)
-// and, with a user namespace, a filesystem under the image that supports idmapped mounts.
+// Requires a kernel with clone3, openat2, the new mount API and overlayfs' "lowerdir+" by fd
+// (6.13+) and, with a user namespace, a filesystem under the image that supports idmapped mounts.
 Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs,
                                          const rootfs::ResolvedUser& user,
@@ -61,8 +77,8 @@ struct ExecRequest {
 // setns(pidfd), forks into its pid namespace, takes `user`, the plan's workdir, capabilities,
 // no_new_privs and `seccomp`, and execs with the plan's environment plus extra_env. The request's
 // fds become 0/1/2 of the new process; nothing else is inherited. Returns the owned process (a
-// child of the caller, in the container's pid namespace) once its execve succeeded; the caller waits
-// for it. Errors name the step: "exec /bin/nope: No such file or directory".
+// child of the caller, in the container's pid namespace) once its execve succeeded; the caller
+// waits for it. Errors name the step: "exec /bin/nope: No such file or directory".
 Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
                                             const rootfs::ResolvedUser& user,
                                             const security::CompiledSeccomp& seccomp,

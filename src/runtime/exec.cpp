@@ -38,10 +38,12 @@ inline void must(Step step, int error, int32_t detail = -1) {
   if (error != 0) report_failure(kSyncFd, step, error, detail);
 }
 
-inline int errno_of(long result) { return result < 0 ? errno : 0; }
+inline int errno_of(long result) {
+  return result < 0 ? errno : 0;
+}
 
-// 0/1/2 from the request's fds (which may be any of 0-2 themselves, in any order: copied above stdio
-// first), the sync socket at kSyncFd.
+// 0/1/2 from the request's fds (which may be any of 0-2 themselves, in any order: copied above
+// stdio first), the sync socket at kSyncFd.
 void install_stdio(const ExecHelper& helper) {
   int copies[3];
   for (int i = 0; i < 3; ++i) {
@@ -73,9 +75,10 @@ void install_stdio(const ExecHelper& helper) {
   must(Step::setns, errno_of(::setns(helper.init_pidfd, helper.namespaces)));
   must(Step::close_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
   // setns(CLONE_NEWPID) only changes where children go: fork once more to be inside. CLONE_PARENT
-  // makes the new process the caller's child, so the caller can wait for it through its pidfd.
+  // makes the new process the caller's child, so the caller can wait for it through its pidfd; it
+  // inherits our exit signal (SIGCHLD), and clone3 refuses one given with CLONE_PARENT (EINVAL).
   int pidfd = -1;
-  const pid_t pid = sys::clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd, SIGCHLD);
+  const pid_t pid = sys::clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd, 0);
   if (pid < 0) must(Step::fork_into_container, errno);
   if (pid == 0) exec_workload(*helper.workload);
   SyncMessage message;

@@ -18,6 +18,7 @@ uint64_t bind_attributes(const plan::MountStep& step) {
 }
 
 Status set_attributes(int mount_fd, uint64_t attributes, int userns_fd, const std::string& what) {
+  if (attributes == 0) return {};
   mount_attr change{};
   change.attr_set = attributes;
   if (userns_fd >= 0) change.userns_fd = static_cast<uint64_t>(userns_fd);
@@ -65,10 +66,11 @@ Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int usern
     if (auto status = set_attributes(lower.get(), MOUNT_ATTR_IDMAP, userns_fd, image); !status) {
       const int error = status.error().error_number();
       if (error == EINVAL || error == EOPNOTSUPP || error == ENOSYS) {
-        return Error::from_errno("idmapped mount of " + image +
-                                     " (the filesystem may not support idmapped mounts; "
-                                     "idmap = \"host\" runs the container without a user namespace)",
-                                 error);
+        return Error::from_errno(
+            "idmapped mount of " + image +
+                " (the filesystem may not support idmapped mounts; "
+                "idmap = \"host\" runs the container without a user namespace)",
+            error);
       }
       return status.error();
     }

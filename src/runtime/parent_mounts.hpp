@@ -1,7 +1,7 @@
 // Parent side of the mount namespace: the mounts that need the host's view or host root's rights,
-// made as detached mounts (open_tree/fsmount) and passed to the child as fds. A detached mount is in
-// no namespace: until the child attaches it, closing the fd frees it, so nothing ever shows on the
-// host.
+// made as detached mounts (open_tree/fsmount) and passed to the child as fds. A detached mount is
+// in no namespace: until the child attaches it, closing the fd frees it, so nothing ever shows on
+// the host.
 #pragma once
 
 #include <vector>
@@ -14,8 +14,8 @@
 namespace srcompose::runtime {
 
 struct BindSources {
-  std::vector<UniqueFd> fds;     // one detached bind mount per bind step, in plan order
-  std::vector<bool> is_file;     // its source is not a directory: the target is created as a file
+  std::vector<UniqueFd> fds;  // one detached bind mount per bind step, in plan order
+  std::vector<bool> is_file;  // its source is not a directory: the target is created as a file
 };
 
 // Clones every bind source of the plan (recursively) with the step's attributes (read-only, nosuid,

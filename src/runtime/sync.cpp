@@ -12,43 +12,80 @@ namespace srcompose::runtime {
 
 std::string_view step_name(Step step) {
   switch (step) {
-    case Step::setup_fds: return "set up stdio";
-    case Step::wait_for_parent: return "wait for the parent";
-    case Step::become_root: return "become root in the user namespace";
-    case Step::parent_death_signal: return "prctl(PR_SET_PDEATHSIG)";
-    case Step::time_namespace: return "time namespace";
-    case Step::cgroup_namespace: return "unshare(CLONE_NEWCGROUP)";
-    case Step::make_mounts_private: return "make mounts private";
-    case Step::attach_root: return "attach the root filesystem";
-    case Step::create_target: return "create mount target";
-    case Step::resolve_target: return "resolve mount target";
-    case Step::mount: return "mount";
-    case Step::mask: return "mask";
-    case Step::readonly_path: return "make read-only";
-    case Step::symlink: return "symlink";
-    case Step::pivot_root: return "pivot_root";
-    case Step::detach_old_root: return "detach the old root";
-    case Step::remount_root_readonly: return "remount the root read-only";
-    case Step::sethostname: return "sethostname";
-    case Step::setdomainname: return "setdomainname";
-    case Step::dumpable: return "prctl(PR_SET_DUMPABLE)";
-    case Step::fork_workload: return "fork the workload";
-    case Step::reset_signals: return "reset signals";
-    case Step::setsid: return "setsid";
-    case Step::setgroups: return "setgroups";
-    case Step::setresgid: return "setresgid";
-    case Step::setresuid: return "setresuid";
-    case Step::capabilities: return "capabilities";
-    case Step::chdir: return "chdir";
-    case Step::no_new_privs: return "prctl(PR_SET_NO_NEW_PRIVS)";
-    case Step::close_fds: return "close_range";
-    case Step::seccomp: return "seccomp";
-    case Step::exec: return "exec";
-    case Step::join_cgroup: return "join cgroup";
-    case Step::join_time_namespace: return "setns(time namespace)";
-    case Step::setns: return "setns";
-    case Step::stdio: return "set up stdio";
-    case Step::fork_into_container: return "fork into the container";
+    case Step::setup_fds:
+      return "set up stdio";
+    case Step::wait_for_parent:
+      return "wait for the parent";
+    case Step::become_root:
+      return "become root in the user namespace";
+    case Step::parent_death_signal:
+      return "prctl(PR_SET_PDEATHSIG)";
+    case Step::time_namespace:
+      return "time namespace";
+    case Step::cgroup_namespace:
+      return "unshare(CLONE_NEWCGROUP)";
+    case Step::make_mounts_private:
+      return "make mounts private";
+    case Step::attach_root:
+      return "attach the root filesystem";
+    case Step::create_target:
+      return "create mount target";
+    case Step::resolve_target:
+      return "resolve mount target";
+    case Step::mount:
+      return "mount";
+    case Step::mask:
+      return "mask";
+    case Step::readonly_path:
+      return "make read-only";
+    case Step::symlink:
+      return "symlink";
+    case Step::pivot_root:
+      return "pivot_root";
+    case Step::detach_old_root:
+      return "detach the old root";
+    case Step::remount_root_readonly:
+      return "remount the root read-only";
+    case Step::sethostname:
+      return "sethostname";
+    case Step::setdomainname:
+      return "setdomainname";
+    case Step::dumpable:
+      return "prctl(PR_SET_DUMPABLE)";
+    case Step::fork_workload:
+      return "fork the workload";
+    case Step::reset_signals:
+      return "reset signals";
+    case Step::setsid:
+      return "setsid";
+    case Step::setgroups:
+      return "setgroups";
+    case Step::setresgid:
+      return "setresgid";
+    case Step::setresuid:
+      return "setresuid";
+    case Step::capabilities:
+      return "capabilities";
+    case Step::chdir:
+      return "chdir";
+    case Step::no_new_privs:
+      return "prctl(PR_SET_NO_NEW_PRIVS)";
+    case Step::close_fds:
+      return "close_range";
+    case Step::seccomp:
+      return "seccomp";
+    case Step::exec:
+      return "exec";
+    case Step::join_cgroup:
+      return "join cgroup";
+    case Step::join_time_namespace:
+      return "setns(time namespace)";
+    case Step::setns:
+      return "setns";
+    case Step::stdio:
+      return "set up stdio";
+    case Step::fork_into_container:
+      return "fork into the container";
   }
   return "unknown step";
 }

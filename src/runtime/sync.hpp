@@ -1,10 +1,11 @@
 // The parent/child sync channel: a SOCK_SEQPACKET socketpair, one record per message.
 //
 // Parent -> child: `go` (with the mount fds as SCM_RIGHTS) once the maps are written and the hooks
-// ran. Child -> parent: `ready` when the init is about to fork the workload, `failed` with the step,
-// errno and a detail index when a step fails (from the init or from the workload before execve),
-// `exec_pid` (with a pidfd) from exec_in_container's helper. The channel is O_CLOEXEC on the child
-// side, so the parent reads EOF once the workload's execve succeeded and the init closed its end.
+// ran. Child -> parent: `ready` when the init is about to fork the workload, `failed` with the
+// step, errno and a detail index when a step fails (from the init or from the workload before
+// execve), `exec_pid` (with a pidfd) from exec_in_container's helper. The channel is O_CLOEXEC on
+// the child side, so the parent reads EOF once the workload's execve succeeded and the init closed
+// its end.
 #pragma once
 
 #include <sys/types.h>
@@ -82,14 +83,15 @@ int send_message(int socket_fd, const SyncMessage& message, int fd = -1);
 // command could not run).
 [[noreturn]] void report_failure(int socket_fd, Step step, int error_number, int32_t detail);
 // Child side, async-signal-safe: waits for `go` and stores the fds it carries (O_CLOEXEC) in `fds`
-// (capacity kMaxPassedFds), their number in *count. Returns 0, or errno (EPIPE when the parent died).
+// (capacity kMaxPassedFds), their number in *count. Returns 0, or errno (EPIPE when the parent
+// died).
 int receive_go(int socket_fd, int* fds, size_t* count);
 
 // Parent side: sends `go` with `fds` (may be empty).
 Status send_go(int socket_fd, const std::vector<UniqueFd>& fds);
 
-// Parent side: the next message, waiting at most `timeout_ms`; nullopt at EOF (every child-side copy
-// of the socket closed). A received fd is stored in *fd when `fd` is given.
+// Parent side: the next message, waiting at most `timeout_ms`; nullopt at EOF (every child-side
+// copy of the socket closed). A received fd is stored in *fd when `fd` is given.
 Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms,
                                                    UniqueFd* fd = nullptr);
 

@@ -21,8 +21,8 @@ int reset_signals();
 [[noreturn]] void exec_workload(const WorkloadConfig& workload);
 
 // The built-in init, PID 1 of the container, entered with every signal blocked. Forks the workload,
-// then reaps every zombie, forwards each catchable signal it receives to the workload and exits with
-// the workload's status (128+signal when it was killed) as soon as the workload ends.
+// then reaps every zombie, forwards each catchable signal it receives to the workload and exits
+// with the workload's status (128+signal when it was killed) as soon as the workload ends.
 [[noreturn]] void run_init(const WorkloadConfig& workload);
 
 }  // namespace srcompose::runtime

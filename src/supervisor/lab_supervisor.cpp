@@ -237,6 +237,14 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     if (auto status = (*it)->destroy(); !status) logs_->progress("", "warning: " + status.error().to_string());
   }
   final_report_ = report();
+  // The per-container owners removed their own directories; the project's parents go last.
+  if (auto status = cgroup::remove_project(*cgroups_, plan_.project); !status) {
+    logs_->progress("", "warning: " + status.error().to_string());
+  }
+  if (auto status = rootfs::remove_project_layers(lab_.storage_dir, plan_.project, /*keep_persistent=*/true);
+      !status) {
+    logs_->progress("", "warning: " + status.error().to_string());
+  }
   if (network_) {
     if (auto status = network_->remove(); !status) logs_->progress("", "warning: " + status.error().to_string());
     network_.reset();

@@ -53,8 +53,9 @@ Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which) {
       which == PidfdNamespace::user ? _IO(kPidfsMagic, 9) : _IO(kPidfsMagic, 8);
   UniqueFd fd(::ioctl(pidfd, request, 0));
   if (!fd) {
-    return Error::last_errno(which == PidfdNamespace::user ? "ioctl(PIDFD_GET_USER_NAMESPACE)"
-                                                           : "ioctl(PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE)");
+    return Error::last_errno(which == PidfdNamespace::user
+                                 ? "ioctl(PIDFD_GET_USER_NAMESPACE)"
+                                 : "ioctl(PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE)");
   }
   return fd;
 }

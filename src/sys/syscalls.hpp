@@ -1,5 +1,5 @@
-// Thin wrappers for the system calls glibc 2.36 does not wrap (clone3, openat2, pivot_root) and a few
-// small owners built on them.
+// Thin wrappers for the system calls glibc 2.36 does not wrap (clone3, openat2, pivot_root) and a
+// few small owners built on them.
 //
 // The raw wrappers are async-signal-safe and allocate nothing: they are called from the child after
 // clone. They return what the kernel returns (-1 with errno set on failure), like libc's wrappers.
@@ -17,9 +17,10 @@ namespace srcompose::sys {
 
 // clone3(2) without a new stack: the child continues here like after fork(2), with a copy of the
 // caller's memory. `flags` are CLONE_* flags (CLONE_NEW*, CLONE_PIDFD, CLONE_PARENT ...); with
-// CLONE_PIDFD the pidfd is stored in *pidfd (O_CLOEXEC). Returns the child's pid in the parent, 0 in
-// the child, -1 with errno. Unlike fork(3) no atfork handler runs, so the child of a multi-threaded
-// process never waits on a lock some other thread held: it may only make async-signal-safe calls.
+// CLONE_PIDFD the pidfd is stored in *pidfd (O_CLOEXEC). Returns the child's pid in the parent, 0
+// in the child, -1 with errno. Unlike fork(3) no atfork handler runs, so the child of a
+// multi-threaded process never waits on a lock some other thread held: it may only make
+// async-signal-safe calls.
 pid_t clone3(uint64_t flags, int* pidfd, int exit_signal);
 
 // openat2(2) (kernel 5.6+). `resolve` is RESOLVE_* (RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS ...).

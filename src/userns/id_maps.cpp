@@ -26,7 +26,13 @@ Status write_map(pid_t pid, const char* name, const std::vector<spec::IdRange>& 
   if (!fd) return Error::last_errno("open " + path);
   // The kernel takes the whole map from a single write and refuses any later one (EPERM).
   ssize_t written = ::write(fd.get(), text.data(), text.size());
-  if (written < 0) return Error::last_errno("write " + path + " \"" + text + "\"");
+  if (written < 0) {
+    std::string shown = text.substr(0, text.size() - 1);  // one line per range, shown as "a; b"
+    for (size_t at = shown.find('\n'); at != std::string::npos; at = shown.find('\n', at)) {
+      shown.replace(at, 1, "; ");
+    }
+    return Error::last_errno("write " + path + " \"" + shown + "\"");
+  }
   if (static_cast<size_t>(written) != text.size()) {
     return Error::message("write " + path + ": short write");
   }

@@ -69,6 +69,8 @@ static volatile sig_atomic_t got_signal = 0;
 static void on_signal(int signal_number) { got_signal = signal_number; }
 
 int main(int argc, char** argv) {
+  /* Line by line, so a test can read what a still running probe printed. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) {
     char name[256] = {0};
     gethostname(name, sizeof name - 1);

@@ -90,8 +90,8 @@ TEST_CASE("plan_rootfs: the standard mounts, in an order where parents come firs
   CHECK(cgroup->readonly);
   CHECK(index_of(plan, "/sys") < index_of(plan, "/sys/fs/cgroup"));
 
-  for (const char* path : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
-                           "/sys/firmware"}) {
+  for (const char* path :
+       {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/sys/firmware"}) {
     CHECK(std::count(plan.masked_paths.begin(), plan.masked_paths.end(), path) == 1);
   }
   for (const char* path : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"}) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -37,6 +38,23 @@ uint32_t second_octet() {
 std::string unique_name(std::string_view prefix, std::string_view tag) {
   return std::string(prefix) + std::to_string(::getpid()) + std::string(tag);
 }
+
+namespace {
+
+// Last safety net, at program exit: links named by this test program (prefix + pid) are deleted
+// even when the code under test failed to label them, which would defeat cleanup by alias.
+struct SweepAtExit {
+  ~SweepAtExit() {
+    std::string pid = std::to_string(::getpid());
+    std::string command =
+        "ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | "
+        "grep -E '^(snt|sf|ot|ov|ntp)" +
+        pid + "' | xargs -r -n1 ip link del 2>/dev/null";
+    [[maybe_unused]] int ignored = std::system(command.c_str());
+  }
+} sweep_at_exit;
+
+}  // namespace
 
 FakeContainer::FakeContainer() {
   std::array<int, 2> ready{}, hold{};

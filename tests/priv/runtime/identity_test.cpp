@@ -63,9 +63,8 @@ TEST_CASE("root inside is an unprivileged mapped uid on the host, with the defau
 TEST_CASE("a named user gets its uid, gid and supplementary groups from the image") {
   require_root();
   BusyboxImage image;
-  auto box = make_container(image, {.argv = {"/bin/probe", "ids"},
-                                    .id_base = unique_id_base(),
-                                    .user = "student"});
+  auto box = make_container(
+      image, {.argv = {"/bin/probe", "ids"}, .id_base = unique_id_base(), .user = "student"});
   Outcome outcome = run_container(*box);
   INFO("stdout: " << outcome.out << "\nstderr: " << outcome.err);
   CHECK(outcome.exit_code == 0);

@@ -61,18 +61,18 @@ std::unique_ptr<TestContainer> make_container(const BusyboxImage& image, Contain
   plan.userns.root_gid_on_host = options.id_base;
   plan.rootfs = plan::plan_rootfs(lab, spec);
   plan.process.argv = options.argv;
-  plan.process.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root",
-                      "HOSTNAME=" + options.name, "TERM=xterm"};
+  plan.process.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "HOSTNAME=" + options.name,
+                      "TERM=xterm"};
   plan.process.user = options.user;
   plan.process.workdir = options.workdir;
   plan.process.hostname = spec.hostname;
   plan.process.domainname = spec.domainname;
   plan.process.time_offsets = options.time_offsets;
-  plan.process.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                             CLONE_NEWNET | CLONE_NEWCGROUP;
+  plan.process.clone_flags =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (options.id_base) plan.process.clone_flags |= CLONE_NEWUSER;
   if (options.time_offsets) plan.process.clone_flags |= CLONE_NEWTIME;
-  plan.security.capabilities = plan::default_capabilities();
+  plan.security.capabilities = plan::default_capabilities() | options.capabilities;
   plan.security.no_new_privs = true;
   plan.security.seccomp = spec::SeccompMode::default_profile;
 
@@ -106,8 +106,8 @@ std::map<std::string, std::string> parse_values(const std::string& text) {
 
 Outcome finish(runtime::StartedContainer& started) {
   Outcome outcome;
-  std::array<pollfd, 2> fds{{{started.stdout_read.get(), POLLIN, 0},
-                             {started.stderr_read.get(), POLLIN, 0}}};
+  std::array<pollfd, 2> fds{
+      {{started.stdout_read.get(), POLLIN, 0}, {started.stderr_read.get(), POLLIN, 0}}};
   std::array<std::string*, 2> sinks{&outcome.out, &outcome.err};
   int open_count = 2;
   while (open_count > 0) {

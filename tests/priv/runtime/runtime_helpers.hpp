@@ -27,6 +27,7 @@ struct ContainerOptions {
   std::optional<spec::TimeOffsets> time_offsets;
   std::string user = "0:0";
   std::string workdir = "/";
+  uint64_t capabilities = 0;  // added to the default set
 };
 
 // One container ready to start: spec, plan, prepared rootfs, user and seccomp filter.

@@ -360,7 +360,8 @@ TEST_CASE("the writable layer: owned by the container's root, fresh unless persi
   plan.persist = false;
   REQUIRE(rootfs::remove_layer(plan).ok());
   CHECK_FALSE(fs::exists(plan.layer_dir));
-  REQUIRE(rootfs::remove_layer(plan).ok());  // idempotent
+  CHECK_FALSE(fs::exists(plan.layer_dir.parent_path()));  // the last layer takes the project dir
+  REQUIRE(rootfs::remove_layer(plan).ok());               // idempotent
 }
 
 TEST_CASE("remove_project_layers keeps persistent layers on request, and is idempotent") {
