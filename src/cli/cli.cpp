@@ -77,17 +77,20 @@ int run(int argc, char** argv) {
   logs_command->callback([&] { status = run_logs(global, logs); });
 
   std::string exec_container;
-  std::vector<std::string> exec_argv;
   auto* exec = app.add_subcommand("exec", "Run a command inside a running container");
   exec->add_option("container", exec_container, "Container")->required();
-  exec->add_option("command", exec_argv, "Command and arguments")->required();
+  // Everything after the container name is the command, its options included (`exec web sh -c ...`):
+  // prefix_command stops CLI11 from parsing it.
   exec->prefix_command();
+  exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([&] {
-    // prefix_command leaves everything after the container name unparsed, options included.
-    auto rest = exec->remaining();
-    std::vector<std::string> argv_all = exec_argv;
-    argv_all.insert(argv_all.end(), rest.begin(), rest.end());
-    status = run_exec(global, exec_container, argv_all);
+    auto command = exec->remaining();
+    if (!command.empty() && command.front() == "--") command.erase(command.begin());
+    if (command.empty()) {
+      status = report_error(Error::message("exec: no command given after the container name"));
+      return;
+    }
+    status = run_exec(global, exec_container, command);
   });
 
   add_lifecycle_command(app, global, "stop", "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);

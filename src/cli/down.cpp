@@ -69,6 +69,7 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
       }
     }
     print_report(report, arguments);
+    std::fflush(stdout);
     std::fprintf(stderr, "lab %s is down\n", project->name.c_str());
     return 0;
   }
