@@ -107,6 +107,14 @@ json.dump(config, open(path, "w"))
 PY
     chown -R 400000:400000 "$bundle/rootfs"
   fi
+  # crun may refuse this host altogether (it rejects hybrid cgroup hosts whose cgroup2 mount holds
+  # any controller): then say so rather than print a figure.
+  local probe
+  if ! probe=$(crun create --bundle "$bundle" srbench-probe </dev/null 2>&1); then
+    echo "crun_up_n$n: unavailable on this host ($(echo "$probe" | head -1))"
+    return
+  fi
+  crun delete -f srbench-probe >/dev/null 2>&1
   local t0 t1 t2 t3
   t0=$(now)
   for i in $(seq 1 "$n"); do
@@ -134,10 +142,20 @@ bench_podman() {
     tar -C "$work/podman-rootfs" -cf "$work/busybox.tar" .
     podman import "$work/busybox.tar" localhost/srbench-busybox >/dev/null
   fi
+  local probe
+  if ! probe=$(podman run -d --name srbench-probe --uidmap 0:500000:65536 --gidmap 0:500000:65536 \
+    localhost/srbench-busybox /bin/sleep 1 2>&1); then
+    podman rm -f srbench-probe >/dev/null 2>&1 || true
+    echo "podman_up_n$n: unavailable on this host ($(echo "$probe" | tail -1))"
+    return
+  fi
+  podman rm -f srbench-probe >/dev/null 2>&1
   local t0 t1 t2 t3
   t0=$(now)
   for i in $(seq 1 "$n"); do
-    podman run -d --name "srbench-$i" --memory 32m --pids-limit 32 --userns=auto \
+    # Each container its own 65536-id range, as srcompose gives them.
+    podman run -d --name "srbench-$i" --memory 32m --pids-limit 32 \
+      --uidmap "0:$((500000 + i * 65536)):65536" --gidmap "0:$((500000 + i * 65536)):65536" \
       localhost/srbench-busybox /bin/sleep 3600 >/dev/null
   done
   t1=$(now)

@@ -111,6 +111,16 @@ asio::awaitable<void> LabSupervisor::main_task() {
 
 asio::awaitable<Status> LabSupervisor::bring_up() {
   if (auto status = create_state_dir(paths_); !status) co_return status;
+  // The storage directory holds every writable layer: its device is what `rootfs` means in io limits.
+  std::error_code created;
+  std::filesystem::create_directories(lab_.storage_dir, created);
+  if (created) co_return Error::from_errno("mkdir " + lab_.storage_dir.string(), created.value());
+  // Values the host cannot honour (a cpuset CPU it lacks, a device that is no block device) fail the
+  // lab before anything is created.
+  for (const auto& container : plan_.containers) {
+    auto checked = cgroup::check_limits(*cgroups_, container.cgroup, lab_.storage_dir);
+    if (!checked) co_return std::move(checked).error().context("container " + container.name);
+  }
   if (!plan_.networks.bridges.empty()) {
     auto network = net::LabNetwork::create(plan_.networks, plan_.project);
     if (!network) co_return std::move(network).error().context("networks");
