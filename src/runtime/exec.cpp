@@ -88,8 +88,10 @@ void install_stdio(const ExecHelper& helper) {
   ::_exit(0);
 }
 
+// Above kSyncFd too: the helper puts the sync socket at kSyncFd, which must not clobber the pidfd,
+// a cgroup.procs fd or the time namespace fd it still needs.
 Result<UniqueFd> dup_above_stdio(int fd, const std::string& what) {
-  UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, kSyncFd + 1));
   if (!copy) return Error::last_errno("fcntl(F_DUPFD_CLOEXEC) " + what);
   return copy;
 }

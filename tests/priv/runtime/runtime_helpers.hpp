@@ -22,9 +22,9 @@ struct ContainerOptions {
   std::string name = "box";
   std::vector<std::string> argv{"/bin/probe"};
   uint32_t id_base = 0;  // host uid/gid of the container's root; 0: idmap = "host"
-  std::vector<spec::Mount> mounts;
+  std::vector<spec::Mount> mounts{};
   bool read_only = false;
-  std::optional<spec::TimeOffsets> time_offsets;
+  std::optional<spec::TimeOffsets> time_offsets{};
   std::string user = "0:0";
   std::string workdir = "/";
   uint64_t capabilities = 0;  // added to the default set
