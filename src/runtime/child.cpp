@@ -19,14 +19,6 @@ namespace srcompose::runtime {
 
 namespace {
 
-inline void must(Step step, int error, int32_t detail = -1) {
-  if (error != 0) report_failure(kSyncFd, step, error, detail);
-}
-
-inline int errno_of(long result) {
-  return result < 0 ? errno : 0;
-}
-
 // stdin = /dev/null, stdout/stderr = the pipes, the sync socket at kSyncFd (O_CLOEXEC), and nothing
 // else: the child is a copy of the supervisor and would otherwise keep its sockets, pidfds and
 // other containers' pipes open for the container's whole life. Before the sync socket is in place a

@@ -34,14 +34,6 @@ struct ExecHelper {
   int namespaces = 0;  // CLONE_NEW* for setns
 };
 
-inline void must(Step step, int error, int32_t detail = -1) {
-  if (error != 0) report_failure(kSyncFd, step, error, detail);
-}
-
-inline int errno_of(long result) {
-  return result < 0 ? errno : 0;
-}
-
 // 0/1/2 from the request's fds (which may be any of 0-2 themselves, in any order: copied above
 // stdio first), the sync socket at kSyncFd.
 void install_stdio(const ExecHelper& helper) {

@@ -19,14 +19,6 @@ namespace srcompose::runtime {
 
 namespace {
 
-inline void must(Step step, int error, int32_t detail = -1) {
-  if (error != 0) report_failure(kSyncFd, step, error, detail);
-}
-
-inline int errno_of(long result) {
-  return result < 0 ? errno : 0;
-}
-
 // execve for a command without '/', trying each PATH directory of the container's environment as
 // execvp(3) does (EACCES remembered, ENOENT/ENOTDIR skipped). Returns the errno to report.
 int exec_searching(const WorkloadConfig& workload) {

@@ -3,12 +3,23 @@
 // Async-signal-safe, no allocation: these run after clone in a copy of the supervisor.
 #pragma once
 
+#include <cerrno>
+
 #include "runtime/child_config.hpp"
+#include "runtime/sync.hpp"
 
 namespace srcompose::runtime {
 
 // The sync socket's fd number in the child (0, 1, 2 are the workload's stdio).
 inline constexpr int kSyncFd = 3;
+
+// Child side: reports `step` as failed through the sync socket (and _exits) when `error` is set.
+inline void must(Step step, int error, int32_t detail = -1) {
+  if (error != 0) report_failure(kSyncFd, step, error, detail);
+}
+
+// The errno of a system call's result, 0 when it succeeded.
+inline int errno_of(long result) { return result < 0 ? errno : 0; }
 
 // Sets every signal to its default action; the blocked mask is kept. Returns 0 or errno.
 int reset_signal_handlers();

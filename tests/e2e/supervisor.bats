@@ -229,3 +229,30 @@ EOF_LAB
   srcompose -p e2e-crash down
   assert_nothing_left e2e-crash
 }
+
+@test "depends_on completed_successfully waits for a one-shot container; restart gives a new run" {
+  write_lab e2e-once <<'EOF_LAB'
+[containers.migrate]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "sleep 1; echo migrated"]
+
+[containers.app]
+rootfs = "builtin:busybox"
+depends_on = { migrate = { condition = "completed_successfully" } }
+command = ["/bin/sh", "-c", "echo app starts; exec sleep 3600"]
+EOF_LAB
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  # app started only after migrate completed with status 0.
+  [ "$(ps_field migrate "c['last_end']['exit_code']")" = "0" ]
+  migrate_end=$(ps_field migrate "c['last_end']['time']")
+  app_start=$(ps_field app "c['started_at']")
+  [[ "$app_start" > "$migrate_end" ]]
+  old_pid=$(container_pid app)
+  run srcompose -p e2e-once restart app
+  [ "$status" -eq 0 ]
+  [ "$(ps_field app "c['state']")" = "running" ]
+  [ "$(container_pid app)" != "$old_pid" ]
+  srcompose -p e2e-once down
+  assert_nothing_left e2e-once
+}
