@@ -84,7 +84,7 @@ asio::awaitable<void> LabSupervisor::main_task() {
   }
   if (failure_) {
     logs_->progress("", "error: " + failure_->to_string());
-  } else {
+  } else if (!shutdown_requested_.is_set()) {
     lab_up_ = true;
     write_state();
     if (options_.on_ready && !ready_reported_) {
@@ -136,15 +136,18 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   // Ready when every container started (its dependencies' conditions met on the way) or, with
   // --wait, is also healthy. The first container that cannot start fails the whole `up`.
   for (auto& instance : instances_) {
-    co_await (instance->started().wait() || instance->finished().wait());
+    // A stop asked while the lab comes up (Ctrl-C, --abort-on-container-exit) ends the wait: a
+    // container may be waiting for a dependency that will never be healthy.
+    co_await (instance->started().wait() || instance->finished().wait() || shutdown_requested_.wait());
+    if (shutdown_requested_.is_set()) co_return Status{};
     if (!instance->started().is_set()) {
-      if (shutdown_requested_.is_set()) co_return Status{};
       // The runtime's error already names the container and the step.
       co_return Error::message(instance->start_error());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
-      co_await (instance->healthy().wait() || instance->finished().wait());
-      if (!instance->healthy().is_set() && !shutdown_requested_.is_set()) {
+      co_await (instance->healthy().wait() || instance->finished().wait() || shutdown_requested_.wait());
+      if (shutdown_requested_.is_set()) co_return Status{};
+      if (!instance->healthy().is_set()) {
         co_return Error::message("did not become healthy").context("container " + instance->name());
       }
     }

@@ -87,3 +87,8 @@ ps_field() {
   srcompose -p "$PROJECT" ps --format json |
     python3 -c "import json,sys; c=next(c for c in json.load(sys.stdin) if c['name']=='$1'); print($2)"
 }
+
+# True once process $1 has exited: gone, or a zombie its parent (this shell) has not reaped yet.
+process_gone() {
+  ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}

@@ -33,7 +33,7 @@ EOF_LAB
 
 @test "up in the foreground, down from another process: ordered start and teardown, nothing left" {
   three_tier_lab e2e-fg
-  srcompose -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 &
+  "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 &
   up_pid=$!
   wait_until "srcompose -p e2e-fg ps --format json 2>/dev/null | grep -q '\"name\":\"web\".*\"state\":\"running\"'" 20
   run srcompose -p e2e-fg down
@@ -214,7 +214,7 @@ EOF_LAB
 @test "kill -9 of the supervisor at several points of up, then down: nothing left, and up works again" {
   three_tier_lab e2e-crash
   for delay in 0.05 0.2 0.5 2; do
-    srcompose -f "$LAB" up --no-color >/dev/null 2>&1 &
+    "$SRCOMPOSE" -f "$LAB" up --no-color >/dev/null 2>&1 &
     up_pid=$!
     sleep "$delay"
     kill -9 "$up_pid" 2>/dev/null || true
@@ -222,6 +222,8 @@ EOF_LAB
     run srcompose -f "$LAB" down
     echo "after ${delay}s: $output"
     [ "$status" -eq 0 ]
+    # Once the lab was up, down found no supervisor and removed everything itself.
+    if [ "$delay" = 2 ]; then [[ "$output" == *"its supervisor was gone"* ]]; fi
     assert_nothing_left e2e-crash
   done
   run srcompose -f "$LAB" up -d
@@ -255,4 +257,44 @@ EOF_LAB
   [ "$(container_pid app)" != "$old_pid" ]
   srcompose -p e2e-once down
   assert_nothing_left e2e-once
+}
+
+@test "Ctrl-C while the lab comes up tears it down; a second Ctrl-C kills at once and still removes everything" {
+  write_lab e2e-int <<'EOF_LAB'
+[containers.never]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+healthcheck = { command = ["/bin/false"], interval = "200ms" }
+
+[containers.waiter]
+rootfs = "builtin:busybox"
+depends_on = { never = { condition = "healthy" } }
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up1.out" 2>&1 &
+  up_pid=$!
+  wait_until "grep -q 'never started' '$TEST_DIR/up1.out'"
+  kill -INT "$up_pid"
+  wait_until "process_gone $up_pid" 15
+  cat "$TEST_DIR/up1.out"
+  assert_nothing_left e2e-int
+
+  # A workload that ignores SIGTERM as PID 2 with a long stop timeout: the second Ctrl-C does not wait.
+  write_lab e2e-int <<'EOF_LAB'
+[containers.stubborn]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "trap '' TERM INT; echo ignoring; while :; do sleep 1; done"]
+stop_timeout = "60s"
+EOF_LAB
+  "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up2.out" 2>&1 &
+  up_pid=$!
+  wait_until "grep -q 'stubborn  *| ignoring' '$TEST_DIR/up2.out'"
+  kill -INT "$up_pid"
+  sleep 0.5
+  kill -0 "$up_pid"  # still stopping: the workload ignores the stop signal
+  kill -INT "$up_pid"
+  wait_until "process_gone $up_pid" 5
+  cat "$TEST_DIR/up2.out"
+  grep -q 'killing every container' "$TEST_DIR/up2.out"
+  assert_nothing_left e2e-int
 }
