@@ -382,16 +382,9 @@ ContainerStatus ContainerInstance::status() const {
   status.usage = final_usage_;
   if (cgroup_) {
     if (auto stats = cgroup_->stats(); stats) {
-      status.usage.memory_current = stats->memory_current;
+      status.usage = *stats;
       status.usage.memory_peak = std::max(final_usage_.memory_peak, stats->memory_peak);
-      status.usage.memory_limit = stats->memory_limit;
-      status.usage.cpu_user_usec = stats->cpu_user_usec;
-      status.usage.cpu_system_usec = stats->cpu_system_usec;
-      status.usage.pids_current = stats->pids_current;
       status.usage.pids_peak = std::max(final_usage_.pids_peak, stats->pids_peak);
-      status.usage.io_read_bytes = stats->io_read_bytes;
-      status.usage.io_write_bytes = stats->io_write_bytes;
-      status.usage.oom_kills = stats->oom_kills;
     }
     for (const auto& file : cgroup_->procs_files()) status.cgroup_procs_files.push_back(file.string());
   }

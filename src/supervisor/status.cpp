@@ -51,7 +51,8 @@ json::object to_json(const ResourceUsage& usage) {
           {"memory_limit", usage.memory_limit},     {"cpu_user_usec", usage.cpu_user_usec},
           {"cpu_system_usec", usage.cpu_system_usec}, {"pids_current", usage.pids_current},
           {"pids_peak", usage.pids_peak},           {"io_read_bytes", usage.io_read_bytes},
-          {"io_write_bytes", usage.io_write_bytes}, {"oom_kills", usage.oom_kills}};
+          {"io_write_bytes", usage.io_write_bytes}, {"io_read_ops", usage.io_read_ops},
+          {"io_write_ops", usage.io_write_ops},     {"oom_kills", usage.oom_kills}};
 }
 
 ResourceUsage usage_from_json(const json::object& object) {
@@ -66,6 +67,8 @@ ResourceUsage usage_from_json(const json::object& object) {
   usage.pids_peak = number("pids_peak");
   usage.io_read_bytes = number("io_read_bytes");
   usage.io_write_bytes = number("io_write_bytes");
+  usage.io_read_ops = number("io_read_ops");
+  usage.io_write_ops = number("io_write_ops");
   usage.oom_kills = number("oom_kills");
   return usage;
 }

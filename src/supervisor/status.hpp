@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup/cgroup.hpp"
 #include "supervisor/json.hpp"
 
 namespace srcompose::supervisor {
@@ -25,18 +26,8 @@ struct RunEnd {
   std::string reason() const;  // "OOM kill", "exit code 1", "signal 9 (SIGKILL)"
 };
 
-struct ResourceUsage {
-  uint64_t memory_current = 0;
-  uint64_t memory_peak = 0;
-  uint64_t memory_limit = 0;  // 0: none
-  uint64_t cpu_user_usec = 0;
-  uint64_t cpu_system_usec = 0;
-  uint64_t pids_current = 0;
-  uint64_t pids_peak = 0;
-  uint64_t io_read_bytes = 0;
-  uint64_t io_write_bytes = 0;
-  uint64_t oom_kills = 0;
-};
+// Resource usage as the container's cgroup reports it (peaks kept across the container's runs).
+using ResourceUsage = cgroup::Stats;
 
 struct ContainerStatus {
   std::string name;
