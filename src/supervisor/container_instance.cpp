@@ -368,7 +368,7 @@ Status ContainerInstance::destroy() {
   return {};
 }
 
-ContainerStatus ContainerInstance::status() const {
+ContainerStatus ContainerInstance::status(bool read_usage) const {
   ContainerStatus status = status_;
   status.state = state_;
   auto now = steady_clock::now();
@@ -381,7 +381,7 @@ ContainerStatus ContainerInstance::status() const {
   }
   status.usage = final_usage_;
   if (cgroup_) {
-    if (auto stats = cgroup_->stats(); stats) {
+    if (auto stats = read_usage ? cgroup_->stats() : Result<cgroup::Stats>(final_usage_); stats) {
       status.usage = *stats;
       status.usage.memory_peak = std::max(final_usage_.memory_peak, stats->memory_peak);
       status.usage.pids_peak = std::max(final_usage_.pids_peak, stats->pids_peak);

@@ -82,8 +82,8 @@ class ContainerInstance {
   const std::string& start_error() const { return status_.error; }
   const std::optional<RunEnd>& last_end() const { return status_.last_end; }
 
-  // A fresh snapshot, resource usage read from the cgroup.
-  ContainerStatus status() const;
+  // A fresh snapshot; with `read_usage`, resource usage is read from the cgroup (several files).
+  ContainerStatus status(bool read_usage = true) const;
 
  private:
   Status prepare_once();

@@ -280,8 +280,10 @@ json::array LabSupervisor::report() const {
 
 void LabSupervisor::write_state() {
   if (down_.is_set() || shutdown_requested_.is_set()) return;
+  // Rewritten at every start and exit: usage is left out (`ps` asks the supervisor for live values),
+  // or a lab of n containers would read n cgroups' files n times while it comes up.
   json::array containers;
-  for (const auto& instance : instances_) containers.emplace_back(to_json(instance->status()));
+  for (const auto& instance : instances_) containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
   json::object state{{"project", plan_.project},
                      {"supervisor_pid", ::getpid()},
                      {"lab_file", lab_.file.string()},
