@@ -298,3 +298,26 @@ EOF_LAB
   grep -q 'killing every container' "$TEST_DIR/up2.out"
   assert_nothing_left e2e-int
 }
+
+@test "up -d --wait returns once health checks pass; logs -f follows until the lab goes down" {
+  write_lab e2e-wait <<'EOF_LAB'
+[containers.slow]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "sleep 1; touch /tmp/ready; i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done"]
+healthcheck = { command = ["/bin/sh", "-c", "test -e /tmp/ready"], interval = "200ms" }
+EOF_LAB
+  run srcompose -f "$LAB" up -d --wait
+  [ "$status" -eq 0 ]
+  # Healthy already when up returned: the marker file exists at once.
+  [ "$(ps_field slow "c['health']")" = "healthy" ]
+  "$SRCOMPOSE" -p e2e-wait logs -f slow >"$TEST_DIR/follow.out" &
+  follow_pid=$!
+  # It follows: lines written after it started arrive, once each and in order.
+  wait_until "grep -q 'slow | tick 8' '$TEST_DIR/follow.out'"
+  ticks=$(grep -o 'tick [0-9]*' "$TEST_DIR/follow.out" | cut -d' ' -f2)
+  [ "$ticks" = "$(echo "$ticks" | sort -n | uniq)" ]
+  # And it ends by itself when the lab goes down.
+  srcompose -p e2e-wait down
+  wait_until "process_gone $follow_pid" 5
+  assert_nothing_left e2e-wait
+}
