@@ -30,13 +30,15 @@ int run(int argc, char** argv) {
   GlobalOptions global;
   app.add_option("-f,--file", global.file, "Lab file (default: ./srcompose.toml or ./lab.toml)");
   app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)");
-  app.add_option("--state-dir", global.state_dir, "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)");
+  app.add_option("--state-dir", global.state_dir,
+                 "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)");
   int status = 0;
   auto done = [&status](int code) { status = code; };
 
   auto* config = app.add_subcommand("config", "Validate the lab file and print it normalized");
   std::string config_format = "toml";
-  config->add_option("--format", config_format, "toml or json")->check(CLI::IsMember({"toml", "json"}));
+  config->add_option("--format", config_format, "toml or json")
+      ->check(CLI::IsMember({"toml", "json"}));
   config->callback([&] {
     auto project = resolve_project(global, /*need_lab=*/false);
     std::string file = global.file;
@@ -50,18 +52,25 @@ int run(int argc, char** argv) {
 
   UpArguments up;
   auto* up_command = app.add_subcommand("up", "Create and start the lab");
-  up_command->add_flag("-d,--detach", up.detach, "Run in the background; return once every container runs");
+  up_command->add_flag("-d,--detach", up.detach,
+                       "Run in the background; return once every container runs");
   up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
-  up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit, "Stop the lab when any container exits");
-  up_command->add_option("--exit-code-from", up.exit_code_from, "Exit with this container's exit code (implies --abort-on-container-exit)");
-  up_command->add_option("--report", up.report_file, "Write the run report (JSON) to this file when the lab goes down");
+  up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit,
+                       "Stop the lab when any container exits");
+  up_command->add_option(
+      "--exit-code-from", up.exit_code_from,
+      "Exit with this container's exit code (implies --abort-on-container-exit)");
+  up_command->add_option("--report", up.report_file,
+                         "Write the run report (JSON) to this file when the lab goes down");
   up_command->add_flag("--no-color", up.no_color, "Plain output");
   up_command->callback([&] { status = run_up(global, up); });
 
   DownArguments down;
   auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");
-  down_command->add_option("--report", down.report_file, "Write the run report (JSON) to this file");
-  down_command->add_option("--format", down.format, "text or json (the report)")->check(CLI::IsMember({"text", "json"}));
+  down_command->add_option("--report", down.report_file,
+                           "Write the run report (JSON) to this file");
+  down_command->add_option("--format", down.format, "text or json (the report)")
+      ->check(CLI::IsMember({"text", "json"}));
   down_command->callback([&] { status = run_down(global, down); });
 
   std::string ps_format = "table";
@@ -79,8 +88,8 @@ int run(int argc, char** argv) {
   std::string exec_container;
   auto* exec = app.add_subcommand("exec", "Run a command inside a running container");
   exec->add_option("container", exec_container, "Container")->required();
-  // Everything after the container name is the command, its options included (`exec web sh -c ...`):
-  // prefix_command stops CLI11 from parsing it.
+  // Everything after the container name is the command, its options included (`exec web sh -c
+  // ...`): prefix_command stops CLI11 from parsing it.
   exec->prefix_command();
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([&] {
@@ -93,7 +102,8 @@ int run(int argc, char** argv) {
     status = run_exec(global, exec_container, command);
   });
 
-  add_lifecycle_command(app, global, "stop", "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);
+  add_lifecycle_command(app, global, "stop",
+                        "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);
   add_lifecycle_command(app, global, "start", "Start stopped containers", done);
   add_lifecycle_command(app, global, "restart", "Stop and start containers", done);
   add_lifecycle_command(app, global, "kill", "Send a signal to containers", done);

@@ -33,7 +33,8 @@ struct LogsArguments {
 };
 int run_logs(const GlobalOptions& global, const LogsArguments& arguments);
 
-int run_exec(const GlobalOptions& global, const std::string& container, const std::vector<std::string>& argv);
+int run_exec(const GlobalOptions& global, const std::string& container,
+             const std::vector<std::string>& argv);
 
 // stop, start, restart, kill, pause, unpause: sent to the running supervisor.
 int run_lifecycle(const GlobalOptions& global, const std::string& command,

@@ -22,14 +22,17 @@ Result<spec::Lab> load(const std::filesystem::path& file, const std::string& pro
   options.project_name = project;
   auto result = spec::load_lab_file(file, options);
   if (result.lab) return std::move(*result.lab);
-  for (const auto& diagnostic : result.diagnostics) std::fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
-  return Error::message(std::to_string(result.diagnostics.size()) + " error(s) in " + file.string());
+  for (const auto& diagnostic : result.diagnostics)
+    std::fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
+  return Error::message(std::to_string(result.diagnostics.size()) + " error(s) in " +
+                        file.string());
 }
 
 }  // namespace
 
 Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab) {
-  std::filesystem::path file = options.file.empty() ? default_lab_file() : std::filesystem::path(options.file);
+  std::filesystem::path file =
+      options.file.empty() ? default_lab_file() : std::filesystem::path(options.file);
   ProjectRef ref;
   if (!file.empty() && (need_lab || options.project.empty() || !options.file.empty())) {
     auto lab = load(file, options.project);
@@ -37,7 +40,8 @@ Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab) 
     ref.name = lab->name;
     ref.lab = std::move(*lab);
   } else if (need_lab) {
-    return Error::message("no lab file: give one with -f (or put srcompose.toml in this directory)");
+    return Error::message(
+        "no lab file: give one with -f (or put srcompose.toml in this directory)");
   } else if (!options.project.empty()) {
     ref.name = options.project;
   } else {
@@ -56,7 +60,9 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project) {
   spec::LoadOptions options;
   options.project_name = project.name;
   auto result = spec::load_lab_text(*text, original, options);
-  if (!result.lab) return Error::message("the running lab's file no longer loads: " + result.diagnostics.front().to_string());
+  if (!result.lab)
+    return Error::message("the running lab's file no longer loads: " +
+                          result.diagnostics.front().to_string());
   return std::move(*result.lab);
 }
 
@@ -65,7 +71,8 @@ Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths)
   if (!text) return std::move(text).error();
   boost::system::error_code error;
   auto value = supervisor::json::parse(*text, error);
-  if (error || !value.is_object()) return Error::message("corrupt state file " + paths.state_file().string());
+  if (error || !value.is_object())
+    return Error::message("corrupt state file " + paths.state_file().string());
   return value.as_object();
 }
 

@@ -19,8 +19,8 @@ struct GlobalOptions {
   std::string state_dir;  // --state-dir
 };
 
-// The project a command acts on: from -p, else from the lab file (-f, or srcompose.toml / lab.toml in
-// the current directory). `lab` is loaded when a file was found or `need_lab` is set.
+// The project a command acts on: from -p, else from the lab file (-f, or srcompose.toml / lab.toml
+// in the current directory). `lab` is loaded when a file was found or `need_lab` is set.
 struct ProjectRef {
   std::string name;
   std::optional<spec::Lab> lab;

@@ -25,12 +25,13 @@ void print_report(const json::array& report, const DownArguments& arguments) {
   }
   for (const auto& value : report) {
     const auto& record = value.as_object();
-    std::string ending = record.at("exit_code").is_null() ? "never ran"
-                                                          : "exit code " + json::serialize(record.at("exit_code"));
+    std::string ending = record.at("exit_code").is_null()
+                             ? "never ran"
+                             : "exit code " + json::serialize(record.at("exit_code"));
     if (record.at("oom_killed").as_bool()) ending += ", OOM-killed";
     auto restarts = record.at("restarts").as_array().size();
-    std::fprintf(stderr, "%s: %s, %zu restart(s)\n", json::value_to<std::string>(record.at("name")).c_str(),
-                 ending.c_str(), restarts);
+    std::fprintf(stderr, "%s: %s, %zu restart(s)\n",
+                 json::value_to<std::string>(record.at("name")).c_str(), ending.c_str(), restarts);
   }
 }
 
@@ -63,7 +64,8 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
     }
     const auto& report = reply->at("report").as_array();
     if (!arguments.report_file.empty()) {
-      auto text = json::serialize(json::object{{"project", project->name}, {"containers", report}}) + "\n";
+      auto text =
+          json::serialize(json::object{{"project", project->name}, {"containers", report}}) + "\n";
       if (auto status = supervisor::write_file_atomically(arguments.report_file, text); !status) {
         return report_error(status.error());
       }
@@ -76,13 +78,16 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
 
   bool had_state = std::filesystem::exists(paths.dir);
   end_unresponsive_supervisor(paths);
-  std::filesystem::path storage = project->lab ? project->lab->storage_dir : std::filesystem::path("/var/lib/srcompose");
-  if (auto state = read_state(paths); state) storage = json::value_to<std::string>(state->at("storage_dir"));
+  std::filesystem::path storage =
+      project->lab ? project->lab->storage_dir : std::filesystem::path("/var/lib/srcompose");
+  if (auto state = read_state(paths); state)
+    storage = json::value_to<std::string>(state->at("storage_dir"));
   auto cleaned = supervisor::clean_up_project(project->name, storage);
   if (auto removed = supervisor::remove_state_dir(paths); !removed && cleaned) cleaned = removed;
   if (!cleaned) return report_error(cleaned.error());
   if (had_state) {
-    std::fprintf(stderr, "lab %s: its supervisor was gone; everything it left is removed\n", project->name.c_str());
+    std::fprintf(stderr, "lab %s: its supervisor was gone; everything it left is removed\n",
+                 project->name.c_str());
   } else {
     std::fprintf(stderr, "lab %s is not up\n", project->name.c_str());
   }

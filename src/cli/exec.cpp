@@ -15,7 +15,8 @@ namespace srcompose::cli {
 
 namespace json = supervisor::json;
 
-int run_exec(const GlobalOptions& global, const std::string& container, const std::vector<std::string>& argv) {
+int run_exec(const GlobalOptions& global, const std::string& container,
+             const std::vector<std::string>& argv) {
   auto project = resolve_project(global, /*need_lab=*/false);
   if (!project) return report_error(project.error());
   auto state = read_state(project->paths);
@@ -25,14 +26,17 @@ int run_exec(const GlobalOptions& global, const std::string& container, const st
     auto each = supervisor::container_status_from_json(value.as_object());
     if (each.name == container) status = std::move(each);
   }
-  if (!status) return report_error(Error::message("no container " + container + " in lab " + project->name));
-  if (status->pid <= 0) return report_error(Error::message("container " + container + " is not running"));
+  if (!status)
+    return report_error(Error::message("no container " + container + " in lab " + project->name));
+  if (status->pid <= 0)
+    return report_error(Error::message("container " + container + " is not running"));
 
   auto lab = load_running_lab(*project);
   if (!lab) return report_error(lab.error());
   auto plan = plan::plan_lab(*lab);
   const plan::ContainerPlan* container_plan = plan.find(container);
-  if (!container_plan) return report_error(Error::message("no container " + container + " in lab " + project->name));
+  if (!container_plan)
+    return report_error(Error::message("no container " + container + " in lab " + project->name));
 
   auto pidfd = sys::open_pidfd(status->pid);
   if (!pidfd) return report_error(std::move(pidfd).error().context("container " + container));
@@ -46,9 +50,12 @@ int run_exec(const GlobalOptions& global, const std::string& container, const st
 
   runtime::ExecRequest request;
   request.argv = argv;
-  for (const auto& file : status->cgroup_procs_files) request.cgroup_procs_files.emplace_back(file);
-  auto process = runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
-  if (!process) return report_error(std::move(process).error().context("container " + container + ": exec"));
+  for (const auto& file : status->cgroup_procs_files)
+    request.cgroup_procs_files.emplace_back(file);
+  auto process =
+      runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
+  if (!process)
+    return report_error(std::move(process).error().context("container " + container + ": exec"));
   // Ctrl-C reaches the command through the terminal's process group; srcompose itself only waits.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);

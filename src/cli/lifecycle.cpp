@@ -15,7 +15,8 @@ namespace {
 
 // "KILL", "SIGKILL" or "9" -> 9.
 Result<int> parse_signal(const std::string& text) {
-  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) return std::atoi(text.c_str());
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0])))
+    return std::atoi(text.c_str());
   std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
   for (int number = 1; number < NSIG; ++number) {
     const char* abbreviation = sigabbrev_np(number);
@@ -32,7 +33,8 @@ int run_lifecycle(const GlobalOptions& global, const std::string& command,
   if (!project) return report_error(project.error());
   json::object request{{"command", command}};
   json::array names;
-  for (const auto& name : containers) names.emplace_back(name);
+  for (const auto& name : containers)
+    names.emplace_back(name);
   request["containers"] = std::move(names);
   if (command == "kill") {
     auto number = parse_signal(signal);

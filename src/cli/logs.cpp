@@ -60,7 +60,8 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
   auto project = resolve_project(global, /*need_lab=*/false);
   if (!project) return report_error(project.error());
   auto logs_dir = project->paths.logs_dir();
-  if (!std::filesystem::exists(logs_dir)) return report_error(Error::message("lab " + project->name + " is not up"));
+  if (!std::filesystem::exists(logs_dir))
+    return report_error(Error::message("lab " + project->name + " is not up"));
 
   std::vector<std::string> containers = arguments.containers;
   if (containers.empty()) {
@@ -70,7 +71,8 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
     std::sort(containers.begin(), containers.end());
   }
   size_t width = 0;
-  for (const auto& name : containers) width = std::max(width, name.size());
+  for (const auto& name : containers)
+    width = std::max(width, name.size());
   std::map<std::string, std::streamoff> offsets;
 
   for (;;) {

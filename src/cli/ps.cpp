@@ -39,23 +39,26 @@ std::string human_duration(int64_t ms) {
 }
 
 void print_table(const json::array& containers) {
-  std::printf("%-16s %-18s %-8s %-26s %-16s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID", "ADDRESSES",
-              "RESTARTS", "OOM", "UPTIME", "MEMORY", "CPU");
+  std::printf("%-16s %-18s %-8s %-26s %-16s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID",
+              "ADDRESSES", "RESTARTS", "OOM", "UPTIME", "MEMORY", "CPU");
   for (const auto& value : containers) {
     auto status = supervisor::container_status_from_json(value.as_object());
     std::string addresses;
-    for (const auto& address : status.addresses) addresses += (addresses.empty() ? "" : ",") + address;
+    for (const auto& address : status.addresses)
+      addresses += (addresses.empty() ? "" : ",") + address;
     std::string restarts = std::to_string(status.restarts.size());
     if (!status.restarts.empty()) restarts += " (" + status.restarts.back().reason() + ")";
     std::string memory = human_bytes(status.usage.memory_current) + " / " +
                          (status.usage.memory_limit ? human_bytes(status.usage.memory_limit) : "-");
-    double cpu_seconds = static_cast<double>(status.usage.cpu_user_usec + status.usage.cpu_system_usec) / 1e6;
+    double cpu_seconds =
+        static_cast<double>(status.usage.cpu_user_usec + status.usage.cpu_system_usec) / 1e6;
     std::string state(supervisor::to_string(status.state));
     if (!status.health.empty()) state += "(" + status.health + ")";
-    std::printf("%-16s %-18s %-8d %-26s %-16s %-4llu %-8s %-20s %.2fs\n", status.name.c_str(), state.c_str(),
-                status.pid, addresses.c_str(), restarts.c_str(),
+    std::printf("%-16s %-18s %-8d %-26s %-16s %-4llu %-8s %-20s %.2fs\n", status.name.c_str(),
+                state.c_str(), status.pid, addresses.c_str(), restarts.c_str(),
                 static_cast<unsigned long long>(status.usage.oom_kills),
-                status.pid ? human_duration(status.uptime_ms).c_str() : "-", memory.c_str(), cpu_seconds);
+                status.pid ? human_duration(status.uptime_ms).c_str() : "-", memory.c_str(),
+                cpu_seconds);
   }
 }
 
@@ -64,7 +67,8 @@ void print_table(const json::array& containers) {
 int run_ps(const GlobalOptions& global, const std::string& format) {
   auto project = resolve_project(global, /*need_lab=*/false);
   if (!project) return report_error(project.error());
-  auto reply = supervisor::send_control_request(project->paths.control_socket(), {{"command", "ps"}});
+  auto reply =
+      supervisor::send_control_request(project->paths.control_socket(), {{"command", "ps"}});
   if (!reply) {
     if (format == "json") {
       std::printf("[]\n");

@@ -32,7 +32,8 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   options.wait_healthy = arguments.wait;
   options.abort_on_container_exit = arguments.abort_on_container_exit;
   options.exit_code_from = arguments.exit_code_from;
-  if (!arguments.report_file.empty()) options.report_file = std::filesystem::absolute(arguments.report_file);
+  if (!arguments.report_file.empty())
+    options.report_file = std::filesystem::absolute(arguments.report_file);
   options.console.enabled = foreground;
   options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
                           std::getenv("NO_COLOR") == nullptr;
@@ -40,8 +41,10 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   return options;
 }
 
-// The detached supervisor: a new session, stdio to supervisor.log, readiness told through `ready_fd`.
-[[noreturn]] void run_detached_child(supervisor::LabSupervisor& lab_supervisor, const supervisor::StatePaths& paths) {
+// The detached supervisor: a new session, stdio to supervisor.log, readiness told through
+// `ready_fd`.
+[[noreturn]] void run_detached_child(supervisor::LabSupervisor& lab_supervisor,
+                                     const supervisor::StatePaths& paths) {
   ::setsid();
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int log = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -69,7 +72,8 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
   }
   if (message.rfind("error: ", 0) == 0) message.erase(0, 7);
   if (message.empty()) message = "the supervisor ended before the lab came up";
-  while (!message.empty() && message.back() == '\n') message.pop_back();
+  while (!message.empty() && message.back() == '\n')
+    message.pop_back();
   std::fprintf(stderr, "srcompose: error: %s\n", message.c_str());
   return 1;
 }
@@ -81,20 +85,22 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   if (!project) return report_error(project.error());
   const spec::Lab& lab = *project->lab;
   if (!arguments.exit_code_from.empty() && !lab.find_container(arguments.exit_code_from)) {
-    return report_error(Error::message("--exit-code-from " + arguments.exit_code_from + ": no such container in " +
-                                       lab.file.string()));
+    return report_error(Error::message("--exit-code-from " + arguments.exit_code_from +
+                                       ": no such container in " + lab.file.string()));
   }
   plan::LabPlan plan = plan::plan_lab(lab);
   fill_in_host_resolv_conf(plan);
 
   const auto& paths = project->paths;
-  if (auto status = supervisor::create_state_dir(paths); !status) return report_error(status.error());
+  if (auto status = supervisor::create_state_dir(paths); !status)
+    return report_error(status.error());
   auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
   if (!lock) return report_error(lock.error());
   // Holding the lock, nobody else runs this project: whatever a crashed supervisor left is removed
   // before anything new is created, so its names cannot clash with ours.
   if (std::filesystem::exists(paths.state_file())) {
-    std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n", lab.name.c_str());
+    std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n",
+                 lab.name.c_str());
     auto cleaned = supervisor::clean_up_project(lab.name, lab.storage_dir);
     if (!cleaned) return report_error(cleaned.error());
     std::filesystem::remove(paths.state_file());
@@ -106,7 +112,8 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   }
 
   if (!arguments.detach) {
-    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, up_options(arguments, true));
+    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths,
+                                             up_options(arguments, true));
     return lab_supervisor.run();
   }
 

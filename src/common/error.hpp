@@ -1,10 +1,10 @@
 // The one error vocabulary of srcompose.
 //
-// A failing operation returns an Error that names the operation, its arguments or path, and the errno
-// (or a message); callers add context on the way up ("container web", "start") and the error is logged
-// once, where the decision is made. Rendered: "container web: start: mount /data: No such file or
-// directory". Expected failures travel as Result<T>; exceptions are reserved for programming errors and
-// for the CLI's top level.
+// A failing operation returns an Error that names the operation, its arguments or path, and the
+// errno (or a message); callers add context on the way up ("container web", "start") and the error
+// is logged once, where the decision is made. Rendered: "container web: start: mount /data: No such
+// file or directory". Expected failures travel as Result<T>; exceptions are reserved for
+// programming errors and for the CLI's top level.
 #pragma once
 
 #include <cerrno>
@@ -46,7 +46,8 @@ class Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }

@@ -1,5 +1,5 @@
-// UniqueFd: the owner of one file descriptor. Every fd srcompose holds lives in one of these; none is
-// stored as a raw int. Open everything O_CLOEXEC.
+// UniqueFd: the owner of one file descriptor. Every fd srcompose holds lives in one of these; none
+// is stored as a raw int. Open everything O_CLOEXEC.
 #pragma once
 
 #include <unistd.h>

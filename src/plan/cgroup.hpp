@@ -11,10 +11,11 @@
 namespace srcompose::plan {
 
 struct CgroupPlan {
-  // Path below the hierarchy's root (or each v1 controller's root): "srcompose/<project>/<container>".
+  // Path below the hierarchy's root (or each v1 controller's root):
+  // "srcompose/<project>/<container>".
   std::string path;
   std::string project_path;  // "srcompose/<project>"
-  spec::Limits limits;       // as validated; "rootfs" devices resolved by the cgroup module at apply
+  spec::Limits limits;  // as validated; "rootfs" devices resolved by the cgroup module at apply
 };
 
 CgroupPlan plan_cgroup(const spec::Lab& lab, const spec::Container& container);

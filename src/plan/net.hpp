@@ -23,8 +23,8 @@ struct BridgePlan {
 
 struct InterfacePlan {
   std::string network;
-  std::string bridge;        // host bridge the host end is attached to
-  std::string host_ifname;   // host end of the veth: derived from project, container and index
+  std::string bridge;            // host bridge the host end is attached to
+  std::string host_ifname;       // host end of the veth: derived from project, container and index
   std::string container_ifname;  // eth0, eth1, ... in lab file order
   spec::Ipv4 address;
   uint8_t prefix_length = 24;
@@ -36,8 +36,8 @@ struct ContainerNetPlan {
   std::vector<InterfacePlan> interfaces;
   std::optional<spec::Ipv4> default_gateway;  // first non-internal network's gateway
   std::vector<spec::PortMapping> ports;
-  std::string hosts_file;    // /etc/hosts content
-  std::string resolv_conf;   // /etc/resolv.conf content ("" -> copy the host's at start)
+  std::string hosts_file;   // /etc/hosts content
+  std::string resolv_conf;  // /etc/resolv.conf content ("" -> copy the host's at start)
 };
 
 struct LabNetPlan {
@@ -51,7 +51,8 @@ ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container&
 // Host names derived from the project, shared by planning and crash cleanup (pure).
 // "srcompose_<project>", any character nft does not take in a table name replaced by '_'.
 std::string nft_table_name(std::string_view project);
-// "sv-" + 12 hex digits of a hash of (project, container, index): 15 characters, the IFNAMSIZ limit.
+// "sv-" + 12 hex digits of a hash of (project, container, index): 15 characters, the IFNAMSIZ
+// limit.
 std::string host_veth_name(std::string_view project, std::string_view container, size_t index);
 // "sc-" + 12 hex digits of a hash of (project, network), for a network whose bridge is not named.
 std::string default_bridge_name(std::string_view project, std::string_view network);

@@ -19,10 +19,10 @@ struct MountStep {
   Kind kind = Kind::tmpfs;
   std::filesystem::path source;  // bind only: host path, opened in the parent before clone
   std::string target;
-  std::string data;              // filesystem options, e.g. "size=65536k,mode=755"
-  unsigned long flags = 0;       // MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY ...
-  bool readonly = false;         // applied with a remount / mount_setattr after mounting
-  bool create_file = false;      // bind of a regular file: target is created as a file
+  std::string data;          // filesystem options, e.g. "size=65536k,mode=755"
+  unsigned long flags = 0;   // MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY ...
+  bool readonly = false;     // applied with a remount / mount_setattr after mounting
+  bool create_file = false;  // bind of a regular file: target is created as a file
 };
 
 // A file the parent writes into the container's writable layer before start (/etc/hosts, ...).
@@ -39,10 +39,10 @@ struct RootfsPlan {
   std::filesystem::path image_cache_dir;  // <storage>/images
   bool read_only = false;
   bool persist = false;
-  std::vector<MountStep> mounts;           // after the root: /proc, /dev, /sys, user mounts, ...
-  std::vector<std::string> masked_paths;   // bind /dev/null (files) or empty ro tmpfs (dirs) over
-  std::vector<std::string> readonly_paths; // remounted read-only
-  std::vector<FileToWrite> files;          // /etc/hosts, /etc/resolv.conf, /etc/hostname
+  std::vector<MountStep> mounts;            // after the root: /proc, /dev, /sys, user mounts, ...
+  std::vector<std::string> masked_paths;    // bind /dev/null (files) or empty ro tmpfs (dirs) over
+  std::vector<std::string> readonly_paths;  // remounted read-only
+  std::vector<FileToWrite> files;           // /etc/hosts, /etc/resolv.conf, /etc/hostname
 };
 
 RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container);

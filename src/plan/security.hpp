@@ -19,8 +19,8 @@ struct SecurityPlan {
   std::filesystem::path seccomp_profile;
 };
 
-// Podman's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP, SETGID,
-// SETPCAP, SETUID, SYS_CHROOT.
+// Podman's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP,
+// SETGID, SETPCAP, SETUID, SYS_CHROOT.
 uint64_t default_capabilities();
 // "NET_ADMIN" -> 12; nullopt for an unknown name. Accepts an optional "CAP_" prefix, any case.
 std::optional<unsigned> capability_number(std::string_view name);

@@ -9,10 +9,11 @@
 namespace srcompose::plan {
 
 struct UsernsPlan {
-  bool enabled = true;                  // false: idmap = "host", no user namespace
-  std::vector<spec::IdRange> uid_map;   // sorted by `inside`
+  bool enabled = true;                 // false: idmap = "host", no user namespace
+  std::vector<spec::IdRange> uid_map;  // sorted by `inside`
   std::vector<spec::IdRange> gid_map;
-  // Host ids of the container's root (inside id 0); what the host sees as owner of files root creates.
+  // Host ids of the container's root (inside id 0); what the host sees as owner of files root
+  // creates.
   uint32_t root_uid_on_host = 0;
   uint32_t root_gid_on_host = 0;
 
@@ -24,7 +25,8 @@ struct UsernsPlan {
 // The automatic range of a container: 65536 ids at a base picked deterministically from the project
 // and container names in [kAutoIdBase, kAutoIdBase + kAutoIdSlots * 65536), never overlapping the
 // ranges of `taken` (other containers of the same lab).
-inline constexpr uint32_t kAutoIdBase = 0x10000000;  // far above /etc/subuid's usual 100000.. ranges
+inline constexpr uint32_t kAutoIdBase =
+    0x10000000;  // far above /etc/subuid's usual 100000.. ranges
 inline constexpr uint32_t kAutoIdSlots = 4096;
 spec::IdRange auto_id_range(std::string_view project, std::string_view container,
                             const std::vector<spec::IdRange>& taken);

@@ -136,7 +136,8 @@ Status build_busybox_image(int busybox_fd, const std::filesystem::path& destinat
     // Every applet is also reachable as /bin/NAME: lab files written for one busybox layout (the
     // issue's own example runs "/bin/httpd", which --list-full puts in usr/sbin) work on this one.
     std::string in_bin = "bin/" + entry.substr(entry.rfind('/') + 1);
-    if (in_bin != entry && ::symlinkat("busybox", root.get(), in_bin.c_str()) < 0 && errno != EEXIST) {
+    if (in_bin != entry && ::symlinkat("busybox", root.get(), in_bin.c_str()) < 0 &&
+        errno != EEXIST) {
       return Error::last_errno("symlink " + in_bin + " -> busybox");
     }
   }

@@ -15,8 +15,9 @@
 namespace srcompose::rootfs {
 namespace {
 
-// The digest of the host's busybox, remembered for as long as the file is unchanged: every container
-// start asks for it, and hashing 2 MB each time would cost `up` of 50 containers a quarter second.
+// The digest of the host's busybox, remembered for as long as the file is unchanged: every
+// container start asks for it, and hashing 2 MB each time would cost `up` of 50 containers a
+// quarter second.
 Result<std::string> busybox_digest(int fd) {
   struct Key {
     dev_t device;
@@ -36,7 +37,6 @@ Result<std::string> busybox_digest(int fd) {
   remembered.emplace(key, *digest);
   return digest;
 }
-
 
 bool is_real_directory(const std::filesystem::path& path) {
   struct stat status {};

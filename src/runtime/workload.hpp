@@ -19,7 +19,9 @@ inline void must(Step step, int error, int32_t detail = -1) {
 }
 
 // The errno of a system call's result, 0 when it succeeded.
-inline int errno_of(long result) { return result < 0 ? errno : 0; }
+inline int errno_of(long result) {
+  return result < 0 ? errno : 0;
+}
 
 // Sets every signal to its default action; the blocked mask is kept. Returns 0 or errno.
 int reset_signal_handlers();

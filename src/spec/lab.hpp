@@ -32,18 +32,18 @@ struct Ipv4 {
 };
 
 struct Cidr {
-  Ipv4 network;            // host bits zero
+  Ipv4 network;  // host bits zero
   uint8_t prefix_length = 0;
   friend bool operator==(const Cidr&, const Cidr&) = default;
 };
 
 struct Network {
-  std::string name;        // key in [networks.NAME]
+  std::string name;  // key in [networks.NAME]
   Cidr subnet;
-  Ipv4 gateway;            // default: first host address of the subnet
-  std::string bridge;      // host bridge name, <= 15 chars; default derived from project and network
-  bool nat = false;        // masquerade outbound traffic
-  bool internal = false;   // no route out at all
+  Ipv4 gateway;           // default: first host address of the subnet
+  std::string bridge;     // host bridge name, <= 15 chars; default derived from project and network
+  bool nat = false;       // masquerade outbound traffic
+  bool internal = false;  // no route out at all
   SourceLocation location;
 };
 
@@ -112,8 +112,9 @@ enum class MountType { bind, tmpfs };
 
 struct Mount {
   MountType type = MountType::bind;
-  std::filesystem::path source;  // bind: absolute host path (relative ones resolved against the lab file)
-  std::string target;            // absolute path inside the container
+  std::filesystem::path
+      source;          // bind: absolute host path (relative ones resolved against the lab file)
+  std::string target;  // absolute path inside the container
   bool readonly = false;
   std::optional<uint64_t> size;  // tmpfs: bytes
   std::optional<uint32_t> mode;  // tmpfs: octal permission bits
@@ -152,30 +153,30 @@ enum class NetworkMode { bridge, none };
 enum class SeccompMode { default_profile, unconfined, profile_file };
 
 struct Container {
-  std::string name;                  // [containers.NAME]; a valid host name
+  std::string name;  // [containers.NAME]; a valid host name
   Rootfs rootfs;
   std::vector<std::string> command;  // empty: the rootfs's /bin/sh
   std::string hostname;              // default: name
   std::string domainname;
-  std::string user = "0:0";          // "uid[:gid]" or "name[:group]", resolved in the rootfs at start
+  std::string user = "0:0";  // "uid[:gid]" or "name[:group]", resolved in the rootfs at start
   std::string workdir = "/";
   std::map<std::string, std::string> env;
   std::vector<Dependency> depends_on;
   RestartPolicy restart = RestartPolicy::no;
-  uint32_t max_restarts = 0;         // 0: unlimited
+  uint32_t max_restarts = 0;  // 0: unlimited
   Milliseconds restart_delay_max{10'000};
-  int stop_signal = 15;              // SIGTERM
+  int stop_signal = 15;  // SIGTERM
   Milliseconds stop_timeout{10'000};
   NetworkMode network_mode = NetworkMode::bridge;
   std::vector<NetworkAttachment> networks;  // file order; eth0 is the first
-  std::vector<std::string> dns;             // nameservers for /etc/resolv.conf; empty: copy the host's
+  std::vector<std::string> dns;  // nameservers for /etc/resolv.conf; empty: copy the host's
   std::vector<PortMapping> ports;
   std::vector<std::string> cap_add;   // upper case, without CAP_ prefix: "NET_ADMIN"
   std::vector<std::string> cap_drop;  // "ALL" allowed
   SeccompMode seccomp = SeccompMode::default_profile;
   std::filesystem::path seccomp_profile;  // profile_file only
-  bool read_only = false;             // rootfs mounted read-only
-  bool persist = false;               // keep the writable layer across `up`s
+  bool read_only = false;                 // rootfs mounted read-only
+  bool persist = false;                   // keep the writable layer across `up`s
   IdMap idmap;
   // Opt-in: this container's host id ranges may overlap other containers' (shared files, at the
   // price of isolation between them). Without it, overlapping outside ranges are an error.
@@ -188,17 +189,18 @@ struct Container {
 };
 
 struct Lab {
-  std::string name;                      // project name; default: the lab file's directory name
-  std::filesystem::path file;            // absolute path of the lab file
-  std::filesystem::path directory;       // its directory: relative paths resolve against it
+  std::string name;                 // project name; default: the lab file's directory name
+  std::filesystem::path file;       // absolute path of the lab file
+  std::filesystem::path directory;  // its directory: relative paths resolve against it
   std::filesystem::path storage_dir = "/var/lib/srcompose";  // images and writable layers
-  bool idmap_share = false;              // lab-wide `idmap_share`: every container may overlap
-  std::vector<Network> networks;         // file order
-  std::vector<Container> containers;     // file order
+  bool idmap_share = false;           // lab-wide `idmap_share`: every container may overlap
+  std::vector<Network> networks;      // file order
+  std::vector<Container> containers;  // file order
 
   const Container* find_container(std::string_view container_name) const;
   const Network* find_network(std::string_view network_name) const;
-  // Containers in an order where every container comes after all it depends on; ties keep file order.
+  // Containers in an order where every container comes after all it depends on; ties keep file
+  // order.
   std::vector<const Container*> start_order() const;
 };
 

@@ -25,12 +25,13 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  std::optional<Lab> lab;                // set only when `diagnostics` is empty
+  std::optional<Lab> lab;               // set only when `diagnostics` is empty
   std::vector<Diagnostic> diagnostics;  // every mistake in the file, in file order
 };
 
 LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options = {});
-// For tests and `config` from stdin: `file_name` is used in locations and to resolve relative paths.
+// For tests and `config` from stdin: `file_name` is used in locations and to resolve relative
+// paths.
 LoadResult load_lab_text(std::string_view text, const std::filesystem::path& file_name,
                          const LoadOptions& options = {});
 

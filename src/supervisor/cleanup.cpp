@@ -20,7 +20,8 @@ Status clean_up_project(const std::string& project, const std::filesystem::path&
     keep(std::move(layout).error(), "detect cgroups");
   }
   keep(net::cleanup_project(project), "network");
-  keep(rootfs::remove_project_layers(storage_dir, project, /*keep_persistent=*/true), "writable layers");
+  keep(rootfs::remove_project_layers(storage_dir, project, /*keep_persistent=*/true),
+       "writable layers");
   if (first_error) return std::move(*first_error).context("clean up project " + project);
   return {};
 }

@@ -1,6 +1,7 @@
-// Health checks of a ContainerInstance: the lab file's `healthcheck` command run inside the container
-// (its namespaces, cgroup, user, caps and seccomp) at an interval, with a timeout, a start period and
-// retries, as docker compose does. `depends_on` condition "healthy" waits for healthy().
+// Health checks of a ContainerInstance: the lab file's `healthcheck` command run inside the
+// container (its namespaces, cgroup, user, caps and seccomp) at an interval, with a timeout, a
+// start period and retries, as docker compose does. `depends_on` condition "healthy" waits for
+// healthy().
 #include <fcntl.h>
 #include <signal.h>
 
@@ -28,7 +29,8 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   runtime::ExecRequest request;
   request.argv = plan_.spec->healthcheck->command;
   request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
-  for (const auto& file : cgroup_->procs_files()) request.cgroup_procs_files.push_back(file);
+  for (const auto& file : cgroup_->procs_files())
+    request.cgroup_procs_files.push_back(file);
   auto process = runtime::exec_in_container(init_->pidfd(), plan_, *user_, *seccomp_, request);
   if (!process) co_return false;
   int watch_fd = ::fcntl(process->pidfd(), F_DUPFD_CLOEXEC, 3);
@@ -36,8 +38,9 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   asio::posix::stream_descriptor watch(lab_.io, watch_fd);
   asio::steady_timer timer(lab_.io);
   timer.expires_after(plan_.spec->healthcheck->timeout);
-  auto which = co_await (watch.async_wait(asio::posix::stream_descriptor::wait_read, asio::use_awaitable) ||
-                         timer.async_wait(asio::use_awaitable));
+  auto which =
+      co_await (watch.async_wait(asio::posix::stream_descriptor::wait_read, asio::use_awaitable) ||
+                timer.async_wait(asio::use_awaitable));
   if (which.index() == 1) {
     (void)process->signal(SIGKILL);
     (void)process->wait();
@@ -49,7 +52,9 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
 
 asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
   const auto& check = *plan_.spec->healthcheck;
-  auto still_this_run = [&] { return run_number == run_number_ && init_ && !stop_requested_->is_set(); };
+  auto still_this_run = [&] {
+    return run_number == run_number_ && init_ && !stop_requested_->is_set();
+  };
   asio::steady_timer timer(lab_.io);
   uint32_t failures = 0;
   auto started = std::chrono::steady_clock::now();
@@ -74,7 +79,8 @@ asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
     if (std::chrono::steady_clock::now() - started < check.start_period) continue;
     if (++failures >= check.retries && status_.health != "unhealthy") {
       status_.health = "unhealthy";
-      lab_.logs.progress(plan_.name, "unhealthy after " + std::to_string(failures) + " failed checks");
+      lab_.logs.progress(plan_.name,
+                         "unhealthy after " + std::to_string(failures) + " failed checks");
     }
   }
 }

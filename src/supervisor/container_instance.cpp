@@ -22,8 +22,8 @@ using std::chrono::steady_clock;
 namespace {
 
 constexpr milliseconds kFirstRestartDelay{100};
-// A run this long resets the backoff: the container was healthy for a while, so a new failure starts
-// the delays from the beginning again (docker's rule).
+// A run this long resets the backoff: the container was healthy for a while, so a new failure
+// starts the delays from the beginning again (docker's rule).
 constexpr milliseconds kBackoffResetAfter{10'000};
 constexpr size_t kMaxLogLine = 16 * 1024;
 
@@ -74,7 +74,8 @@ Status ContainerInstance::prepare_once() {
     seccomp_ = std::move(*filter);
   }
   if (!cgroup_) {
-    auto cgroup = cgroup::ContainerCgroup::create(lab_.cgroups, plan_.cgroup, plan_.rootfs.layer_dir);
+    auto cgroup =
+        cgroup::ContainerCgroup::create(lab_.cgroups, plan_.cgroup, plan_.rootfs.layer_dir);
     if (!cgroup) return std::move(cgroup).error().context("cgroup");
     cgroup_ = std::move(*cgroup);
     if (auto watching = watch_oom_events(); !watching) return watching;
@@ -117,8 +118,10 @@ Status ContainerInstance::start_run() {
   pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd);
   run_ended_ = std::make_unique<AsyncEvent>(lab_.io);
 
-  auto out = std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
-  auto err = std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
+  auto out =
+      std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
+  auto err =
+      std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
   asio::co_spawn(lab_.io, pump_output(out, Stream::out), asio::detached);
   asio::co_spawn(lab_.io, pump_output(err, Stream::err), asio::detached);
 
@@ -145,8 +148,9 @@ Status ContainerInstance::watch_oom_events() {
   return {};
 }
 
-// OOM kills reported as they happen, on the loop (also those of a process that is not the workload).
-// Whether a run ended by OOM is decided separately, from the counter read after its exit.
+// OOM kills reported as they happen, on the loop (also those of a process that is not the
+// workload). Whether a run ended by OOM is decided separately, from the counter read after its
+// exit.
 asio::awaitable<void> ContainerInstance::report_oom_events() {
   for (;;) {
     boost::system::error_code error;
@@ -157,7 +161,8 @@ asio::awaitable<void> ContainerInstance::report_oom_events() {
     auto count = cgroup_->oom_kill_count();
     if (count && *count > oom_kills_reported_) {
       oom_kills_reported_ = *count;
-      lab_.logs.progress(plan_.name, "OOM kill in the container (" + std::to_string(*count) + " so far)");
+      lab_.logs.progress(plan_.name,
+                         "OOM kill in the container (" + std::to_string(*count) + " so far)");
     }
   }
 }
@@ -224,10 +229,14 @@ bool ContainerInstance::policy_restarts(const RunEnd& end) const {
   const auto& spec = *plan_.spec;
   if (spec.max_restarts != 0 && status_.restarts.size() >= spec.max_restarts) return false;
   switch (spec.restart) {
-    case spec::RestartPolicy::no: return false;
-    case spec::RestartPolicy::on_failure: return end.exit_code != 0;
-    case spec::RestartPolicy::on_oom: return end.oom_killed;
-    case spec::RestartPolicy::always: return true;
+    case spec::RestartPolicy::no:
+      return false;
+    case spec::RestartPolicy::on_failure:
+      return end.exit_code != 0;
+    case spec::RestartPolicy::on_oom:
+      return end.oom_killed;
+    case spec::RestartPolicy::always:
+      return true;
   }
   return false;
 }
@@ -273,9 +282,9 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
     status_.restarts.push_back(end);
     state_ = ContainerState::restarting;
     auto delay = next_restart_delay();
-    lab_.logs.progress(plan_.name, "restarting in " + std::to_string(delay.count()) + " ms (restart " +
-                                       std::to_string(status_.restarts.size()) + ", after " +
-                                       end.reason() + ")");
+    lab_.logs.progress(plan_.name, "restarting in " + std::to_string(delay.count()) +
+                                       " ms (restart " + std::to_string(status_.restarts.size()) +
+                                       ", after " + end.reason() + ")");
     co_await sleep_unless_stopped(delay);
   }
   if (state_ != ContainerState::failed) state_ = ContainerState::exited;
@@ -325,14 +334,16 @@ Status ContainerInstance::send_signal(int signal_number) {
 }
 
 Status ContainerInstance::pause() {
-  if (state_ != ContainerState::running) return Error::message("container " + plan_.name + " is not running");
+  if (state_ != ContainerState::running)
+    return Error::message("container " + plan_.name + " is not running");
   if (auto status = cgroup_->freeze(); !status) return status;
   state_ = ContainerState::paused;
   return {};
 }
 
 Status ContainerInstance::unpause() {
-  if (state_ != ContainerState::paused) return Error::message("container " + plan_.name + " is not paused");
+  if (state_ != ContainerState::paused)
+    return Error::message("container " + plan_.name + " is not paused");
   if (auto status = cgroup_->thaw(); !status) return status;
   state_ = ContainerState::running;
   return {};
@@ -343,7 +354,8 @@ Status ContainerInstance::destroy() {
   auto keep = [&](Status status, const char* what) {
     if (!status && !first_error) first_error = std::move(status).error().context(what);
   };
-  for (auto& proxy : proxies_) proxy.close();
+  for (auto& proxy : proxies_)
+    proxy.close();
   proxies_.clear();
   if (links_) {
     keep(links_->remove(), "remove veths");
@@ -386,7 +398,8 @@ ContainerStatus ContainerInstance::status(bool read_usage) const {
       status.usage.memory_peak = std::max(final_usage_.memory_peak, stats->memory_peak);
       status.usage.pids_peak = std::max(final_usage_.pids_peak, stats->pids_peak);
     }
-    for (const auto& file : cgroup_->procs_files()) status.cgroup_procs_files.push_back(file.string());
+    for (const auto& file : cgroup_->procs_files())
+      status.cgroup_procs_files.push_back(file.string());
   }
   if (rootfs_) {
     status.rootfs_image = rootfs_->image.string();

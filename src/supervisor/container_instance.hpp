@@ -1,8 +1,8 @@
 // ContainerInstance: one container of the lab on the supervisor's event loop. It owns every kernel
 // resource of the container (writable layer, cgroup, host veth ends, the init process, published
 // ports) and runs its life as coroutines: start, watch the pidfd, attribute OOM kills, restart with
-// backoff as the policy says, stop with stop_signal then SIGKILL to the whole cgroup, health checks.
-// A failure here stops this container only; the lab decides what it means for the others.
+// backoff as the policy says, stop with stop_signal then SIGKILL to the whole cgroup, health
+// checks. A failure here stops this container only; the lab decides what it means for the others.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -89,8 +89,8 @@ class ContainerInstance {
   Status prepare_once();
   Status start_run();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
-  boost::asio::awaitable<void> pump_output(std::shared_ptr<boost::asio::posix::stream_descriptor> pipe,
-                                           Stream stream);
+  boost::asio::awaitable<void> pump_output(
+      std::shared_ptr<boost::asio::posix::stream_descriptor> pipe, Stream stream);
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
   boost::asio::awaitable<void> report_oom_events();

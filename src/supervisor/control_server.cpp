@@ -35,7 +35,8 @@ Result<ControlServer> ControlServer::open(asio::io_context& io, const std::files
   auto acceptor = std::make_unique<stream_protocol::acceptor>(io);
   boost::system::error_code error;
   acceptor->open(stream_protocol(), error);
-  // The umask makes the socket 0600 from the moment it exists; chmod after bind would leave a window.
+  // The umask makes the socket 0600 from the moment it exists; chmod after bind would leave a
+  // window.
   mode_t old_mask = ::umask(0177);
   if (!error) acceptor->bind(stream_protocol::endpoint(path.string()), error);
   ::umask(old_mask);
@@ -44,7 +45,9 @@ Result<ControlServer> ControlServer::open(asio::io_context& io, const std::files
   return ControlServer(std::move(acceptor), lab);
 }
 
-void ControlServer::start() { asio::co_spawn(acceptor_->get_executor(), accept_loop(), asio::detached); }
+void ControlServer::start() {
+  asio::co_spawn(acceptor_->get_executor(), accept_loop(), asio::detached);
+}
 
 void ControlServer::close() {
   boost::system::error_code ignored;
@@ -54,7 +57,8 @@ void ControlServer::close() {
 asio::awaitable<void> ControlServer::accept_loop() {
   for (;;) {
     boost::system::error_code error;
-    auto socket = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, error));
+    auto socket =
+        co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
     asio::co_spawn(acceptor_->get_executor(), serve(std::move(socket)), asio::detached);
   }
@@ -63,7 +67,8 @@ asio::awaitable<void> ControlServer::accept_loop() {
 asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
   asio::streambuf buffer(kMaxRequest);
   boost::system::error_code error;
-  co_await asio::async_read_until(socket, buffer, '\n', asio::redirect_error(asio::use_awaitable, error));
+  co_await asio::async_read_until(socket, buffer, '\n',
+                                  asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return;
   std::istream stream(&buffer);
   std::string line;
@@ -77,15 +82,18 @@ asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
     reply = co_await lab_->handle_request(request.as_object());
   }
   std::string text = json::serialize(reply) + "\n";
-  co_await asio::async_write(socket, asio::buffer(text), asio::redirect_error(asio::use_awaitable, error));
+  co_await asio::async_write(socket, asio::buffer(text),
+                             asio::redirect_error(asio::use_awaitable, error));
 }
 
-Result<json::object> send_control_request(const std::filesystem::path& path, const json::object& request) {
+Result<json::object> send_control_request(const std::filesystem::path& path,
+                                          const json::object& request) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::last_errno("socket");
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (path.string().size() >= sizeof address.sun_path) return Error::message("socket path too long: " + path.string());
+  if (path.string().size() >= sizeof address.sun_path)
+    return Error::message("socket path too long: " + path.string());
   std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
     return Error::last_errno("connect " + path.string());
@@ -113,7 +121,8 @@ Result<json::object> send_control_request(const std::filesystem::path& path, con
   }
   boost::system::error_code error;
   auto value = json::parse(reply, error);
-  if (error || !value.is_object()) return Error::message("the supervisor's reply is not JSON: " + reply);
+  if (error || !value.is_object())
+    return Error::message("the supervisor's reply is not JSON: " + reply);
   return value.as_object();
 }
 

@@ -27,7 +27,8 @@ class ControlServer {
   void close();
 
  private:
-  ControlServer(std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor, LabSupervisor& lab)
+  ControlServer(std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor,
+                LabSupervisor& lab)
       : acceptor_(std::move(acceptor)), lab_(&lab) {}
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
@@ -36,8 +37,9 @@ class ControlServer {
   LabSupervisor* lab_;
 };
 
-// Client side (the CLI): sends `request` to the supervisor listening at `path` and returns its reply.
-// Fails with ECONNREFUSED/ENOENT when no supervisor listens there.
-Result<json::object> send_control_request(const std::filesystem::path& path, const json::object& request);
+// Client side (the CLI): sends `request` to the supervisor listening at `path` and returns its
+// reply. Fails with ECONNREFUSED/ENOENT when no supervisor listens there.
+Result<json::object> send_control_request(const std::filesystem::path& path,
+                                          const json::object& request);
 
 }  // namespace srcompose::supervisor

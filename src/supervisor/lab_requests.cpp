@@ -16,19 +16,24 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-json::object failure(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+json::object failure(const std::string& message) {
+  return {{"ok", false}, {"error", message}};
+}
 
 }  // namespace
 
 asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& request) {
   auto command_value = request.if_contains("command");
-  if (!command_value || !command_value->is_string()) co_return failure("the request names no command");
+  if (!command_value || !command_value->is_string())
+    co_return failure("the request names no command");
   std::string command(command_value->as_string());
 
   if (command == "ps") {
     json::array containers;
-    for (const auto& instance : instances_) containers.emplace_back(to_json(instance->status()));
-    co_return json::object{{"ok", true}, {"project", plan_.project}, {"containers", std::move(containers)}};
+    for (const auto& instance : instances_)
+      containers.emplace_back(to_json(instance->status()));
+    co_return json::object{
+        {"ok", true}, {"project", plan_.project}, {"containers", std::move(containers)}};
   }
   if (command == "down") {
     request_shutdown("`srcompose down` was asked");
@@ -41,12 +46,15 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
     for (const auto& name : names->as_array()) {
       if (!name.is_string()) co_return failure("container names must be strings");
       ContainerInstance* instance = find(std::string_view(name.as_string()));
-      if (!instance) co_return failure("no container " + std::string(name.as_string()) + " in lab " + plan_.project);
+      if (!instance)
+        co_return failure("no container " + std::string(name.as_string()) + " in lab " +
+                          plan_.project);
       targets.push_back(instance);
     }
   }
   if (targets.empty()) {
-    for (auto& instance : instances_) targets.push_back(instance.get());
+    for (auto& instance : instances_)
+      targets.push_back(instance.get());
   }
   int signal_number = SIGKILL;
   if (auto value = request.if_contains("signal"); value && value->is_int64()) {
@@ -67,11 +75,13 @@ asio::awaitable<json::object> LabSupervisor::lifecycle_request(
   if (shutdown_requested_.is_set()) co_return failure("the lab is going down");
   std::vector<std::string> errors;
   auto note = [&](ContainerInstance& instance, const Status& status) {
-    if (!status) errors.push_back("container " + instance.name() + ": " + status.error().to_string());
+    if (!status)
+      errors.push_back("container " + instance.name() + ": " + status.error().to_string());
   };
   if (command == "stop" || command == "restart") {
     // Dependents first, as in a teardown of the whole lab.
-    for (auto it = targets.rbegin(); it != targets.rend(); ++it) co_await (*it)->stop();
+    for (auto it = targets.rbegin(); it != targets.rend(); ++it)
+      co_await (*it)->stop();
   }
   for (auto* instance : targets) {
     if (command == "start" || command == "restart") {
@@ -89,13 +99,15 @@ asio::awaitable<json::object> LabSupervisor::lifecycle_request(
   if (command == "start" || command == "restart") {
     for (auto* instance : targets) {
       co_await (instance->started().wait() || instance->finished().wait());
-      if (!instance->started().is_set()) errors.push_back("container " + instance->name() + ": " + instance->start_error());
+      if (!instance->started().is_set())
+        errors.push_back("container " + instance->name() + ": " + instance->start_error());
     }
   }
   write_state();
   if (!errors.empty()) {
     std::string text;
-    for (const auto& error : errors) text += (text.empty() ? "" : "; ") + error;
+    for (const auto& error : errors)
+      text += (text.empty() ? "" : "; ") + error;
     co_return failure(text);
   }
   co_return json::object{{"ok", true}};

@@ -29,7 +29,8 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
       down_(io_) {
   if (!options_.exit_code_from.empty()) options_.abort_on_container_exit = true;
   std::vector<std::string> names;
-  for (const auto& container : plan_.containers) names.push_back(container.name);
+  for (const auto& container : plan_.containers)
+    names.push_back(container.name);
   logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names);
 }
 
@@ -61,7 +62,8 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
-  context_ = std::make_unique<LabContext>(LabContext{io_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
+  context_ = std::make_unique<LabContext>(
+      LabContext{io_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
@@ -96,12 +98,14 @@ asio::awaitable<void> LabSupervisor::main_task() {
   co_await tear_down();
   if (options_.on_ready && !ready_reported_) {
     ready_reported_ = true;
-    options_.on_ready(failure_ ? Status(*failure_) : Status(Error::message("the lab went down while coming up")));
+    options_.on_ready(failure_ ? Status(*failure_)
+                               : Status(Error::message("the lab went down while coming up")));
   }
   down_.set();
   if (control_) control_->close();
   signals_.cancel();
-  // Let control replies in flight be written, then end whatever still waits (timers, health checks).
+  // Let control replies in flight be written, then end whatever still waits (timers, health
+  // checks).
   asio::steady_timer grace(io_);
   grace.expires_after(std::chrono::milliseconds(100));
   boost::system::error_code ignored;
@@ -111,12 +115,13 @@ asio::awaitable<void> LabSupervisor::main_task() {
 
 asio::awaitable<Status> LabSupervisor::bring_up() {
   if (auto status = create_state_dir(paths_); !status) co_return status;
-  // The storage directory holds every writable layer: its device is what `rootfs` means in io limits.
+  // The storage directory holds every writable layer: its device is what `rootfs` means in io
+  // limits.
   std::error_code created;
   std::filesystem::create_directories(lab_.storage_dir, created);
   if (created) co_return Error::from_errno("mkdir " + lab_.storage_dir.string(), created.value());
-  // Values the host cannot honour (a cpuset CPU it lacks, a device that is no block device) fail the
-  // lab before anything is created.
+  // Values the host cannot honour (a cpuset CPU it lacks, a device that is no block device) fail
+  // the lab before anything is created.
   for (const auto& container : plan_.containers) {
     auto checked = cgroup::check_limits(*cgroups_, container.cgroup, lab_.storage_dir);
     if (!checked) co_return std::move(checked).error().context("container " + container.name);
@@ -127,7 +132,7 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     network_ = std::move(*network);
     for (const auto& bridge : plan_.networks.bridges) {
       logs_->progress("network " + bridge.network, "created (bridge " + bridge.bridge + ", " +
-                                                      spec::to_string(bridge.subnet) + ")");
+                                                       spec::to_string(bridge.subnet) + ")");
     }
   }
   for (auto& instance : instances_) {
@@ -138,14 +143,16 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   for (auto& instance : instances_) {
     // A stop asked while the lab comes up (Ctrl-C, --abort-on-container-exit) ends the wait: a
     // container may be waiting for a dependency that will never be healthy.
-    co_await (instance->started().wait() || instance->finished().wait() || shutdown_requested_.wait());
+    co_await (instance->started().wait() || instance->finished().wait() ||
+              shutdown_requested_.wait());
     if (shutdown_requested_.is_set()) co_return Status{};
     if (!instance->started().is_set()) {
       // The runtime's error already names the container and the step.
       co_return Error::message(instance->start_error());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
-      co_await (instance->healthy().wait() || instance->finished().wait() || shutdown_requested_.wait());
+      co_await (instance->healthy().wait() || instance->finished().wait() ||
+                shutdown_requested_.wait());
       if (shutdown_requested_.is_set()) co_return Status{};
       if (!instance->healthy().is_set()) {
         co_return Error::message("did not become healthy").context("container " + instance->name());
@@ -163,10 +170,15 @@ asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies
       if (instance.stop_requested().is_set()) co_return "stopped before its dependencies were met";
       bool met = false;
       switch (dependency.condition) {
-        case spec::DependencyCondition::started: met = other->started().is_set(); break;
-        case spec::DependencyCondition::healthy: met = other->healthy().is_set(); break;
+        case spec::DependencyCondition::started:
+          met = other->started().is_set();
+          break;
+        case spec::DependencyCondition::healthy:
+          met = other->healthy().is_set();
+          break;
         case spec::DependencyCondition::completed_successfully:
-          met = other->finished().is_set() && other->last_end() && other->last_end()->exit_code == 0;
+          met =
+              other->finished().is_set() && other->last_end() && other->last_end()->exit_code == 0;
           break;
       }
       if (met) break;
@@ -187,9 +199,8 @@ asio::awaitable<void> LabSupervisor::container_task(ContainerInstance& instance)
     co_return;
   }
   logs_->progress(instance.name(), "starting");
-  co_await instance.supervise([this](ContainerInstance& which, const RunEnd& end) {
-    on_container_exit(which, end);
-  });
+  co_await instance.supervise(
+      [this](ContainerInstance& which, const RunEnd& end) { on_container_exit(which, end); });
   // While the lab comes up, a start failure is the lab's error, printed once by main_task.
   if (instance.start_failed() && lab_up_) {
     logs_->progress(instance.name(), "failed: " + instance.start_error());
@@ -216,7 +227,8 @@ void LabSupervisor::request_shutdown(const std::string& why) {
 asio::awaitable<void> LabSupervisor::watch_signals() {
   for (;;) {
     boost::system::error_code error;
-    int signal_number = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    int signal_number =
+        co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
     if (!shutdown_requested_.is_set()) {
       request_shutdown(signal_number == SIGINT ? "interrupted" : "terminated");
@@ -224,13 +236,17 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
     }
     // A second Ctrl-C: kill at once; the teardown still removes everything.
     logs_->progress("", "killing every container");
-    for (auto& instance : instances_) instance->kill_now();
+    for (auto& instance : instances_)
+      instance->kill_now();
   }
 }
 
-asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance, AsyncEvent& done) {
-  for (auto* dependent : dependents_of(instance)) co_await dependent->finished().wait();
-  bool was_running = instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
+asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance,
+                                                           AsyncEvent& done) {
+  for (auto* dependent : dependents_of(instance))
+    co_await dependent->finished().wait();
+  bool was_running =
+      instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
   co_await instance.stop();
   if (was_running) logs_->progress(instance.name(), "stopped");
   done.set();
@@ -245,45 +261,53 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     stopped.push_back(std::make_unique<AsyncEvent>(io_));
     asio::co_spawn(io_, stop_after_dependents(*instance, *stopped.back()), asio::detached);
   }
-  for (auto& done : stopped) co_await done->wait();
+  for (auto& done : stopped)
+    co_await done->wait();
   for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
-    if (auto status = (*it)->destroy(); !status) logs_->progress("", "warning: " + status.error().to_string());
+    if (auto status = (*it)->destroy(); !status)
+      logs_->progress("", "warning: " + status.error().to_string());
   }
   final_report_ = report();
   // The per-container owners removed their own directories; the project's parents go last.
   if (auto status = cgroup::remove_project(*cgroups_, plan_.project); !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
-  if (auto status = rootfs::remove_project_layers(lab_.storage_dir, plan_.project, /*keep_persistent=*/true);
+  if (auto status =
+          rootfs::remove_project_layers(lab_.storage_dir, plan_.project, /*keep_persistent=*/true);
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
   if (network_) {
-    if (auto status = network_->remove(); !status) logs_->progress("", "warning: " + status.error().to_string());
+    if (auto status = network_->remove(); !status)
+      logs_->progress("", "warning: " + status.error().to_string());
     network_.reset();
   }
   if (!options_.report_file.empty()) {
-    auto text = json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}});
+    auto text =
+        json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}});
     if (auto status = write_file_atomically(options_.report_file, text + "\n"); !status) {
       logs_->progress("", "warning: report: " + status.error().to_string());
     }
   }
-  if (auto status = remove_state_dir(paths_); !status) logs_->progress("", "warning: " + status.error().to_string());
+  if (auto status = remove_state_dir(paths_); !status)
+    logs_->progress("", "warning: " + status.error().to_string());
   logs_->progress("", "lab " + plan_.project + " is down");
 }
 
 json::array LabSupervisor::report() const {
   json::array records;
-  for (const auto& instance : instances_) records.emplace_back(report_record(instance->status()));
+  for (const auto& instance : instances_)
+    records.emplace_back(report_record(instance->status()));
   return records;
 }
 
 void LabSupervisor::write_state() {
   if (down_.is_set() || shutdown_requested_.is_set()) return;
-  // Rewritten at every start and exit: usage is left out (`ps` asks the supervisor for live values),
-  // or a lab of n containers would read n cgroups' files n times while it comes up.
+  // Rewritten at every start and exit: usage is left out (`ps` asks the supervisor for live
+  // values), or a lab of n containers would read n cgroups' files n times while it comes up.
   json::array containers;
-  for (const auto& instance : instances_) containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
+  for (const auto& instance : instances_)
+    containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
   json::object state{{"project", plan_.project},
                      {"supervisor_pid", ::getpid()},
                      {"lab_file", lab_.file.string()},

@@ -1,8 +1,8 @@
 // LabSupervisor: the composition root of a running lab. One thread, one io_context: it creates the
-// networks, starts every container in dependency order (each as coroutines of its ContainerInstance),
-// serves the control socket, handles SIGINT/SIGTERM, and tears everything down in reverse order,
-// leaving nothing behind. A failure while the lab comes up tears down what was made and names the
-// container and the step.
+// networks, starts every container in dependency order (each as coroutines of its
+// ContainerInstance), serves the control socket, handles SIGINT/SIGTERM, and tears everything down
+// in reverse order, leaving nothing behind. A failure while the lab comes up tears down what was
+// made and names the container and the step.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,12 +31,13 @@ namespace srcompose::supervisor {
 class ControlServer;
 
 struct UpOptions {
-  bool wait_healthy = false;            // --wait: ready also needs healthy health checks
+  bool wait_healthy = false;  // --wait: ready also needs healthy health checks
   bool abort_on_container_exit = false;
-  std::string exit_code_from;           // implies abort_on_container_exit
-  std::filesystem::path report_file;    // --report: the run report is written there at teardown
+  std::string exit_code_from;         // implies abort_on_container_exit
+  std::filesystem::path report_file;  // --report: the run report is written there at teardown
   ConsoleOptions console;
-  bool foreground = true;  // the lab ends when every container has exited (docker compose up's rule)
+  bool foreground =
+      true;  // the lab ends when every container has exited (docker compose up's rule)
   // Called once: with success when every container runs (the moment `up -d` returns), or with the
   // error that made the lab come down.
   std::function<void(const Status&)> on_ready;
@@ -54,7 +55,8 @@ class LabSupervisor {
   boost::asio::awaitable<void> main_task();
   boost::asio::awaitable<Status> bring_up();
   boost::asio::awaitable<void> container_task(ContainerInstance& instance);
-  boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(ContainerInstance& instance);
+  boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(
+      ContainerInstance& instance);
   boost::asio::awaitable<void> stop_after_dependents(ContainerInstance& instance, AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> watch_signals();
@@ -72,9 +74,8 @@ class LabSupervisor {
   boost::asio::awaitable<json::object> handle_request(const json::object& request);
 
  private:
-  boost::asio::awaitable<json::object> lifecycle_request(std::string_view command,
-                                                         const std::vector<ContainerInstance*>& targets,
-                                                         int signal_number);
+  boost::asio::awaitable<json::object> lifecycle_request(
+      std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number);
   Status start_again(ContainerInstance& instance);
 
   const spec::Lab& lab_;
@@ -94,7 +95,8 @@ class LabSupervisor {
   std::optional<Error> failure_;  // why the lab came down, when it was not asked to
   json::array final_report_;
   bool ready_reported_ = false;
-  bool lab_up_ = false;  // bring-up finished: later start failures are the container's, not the lab's
+  bool lab_up_ =
+      false;  // bring-up finished: later start failures are the container's, not the lab's
 };
 
 }  // namespace srcompose::supervisor

@@ -30,8 +30,9 @@ void write_all(int fd, std::string_view text) {
 std::string utc_timestamp_now() {
   auto now = std::chrono::system_clock::now();
   auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-                1'000'000;
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1'000'000;
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
   char text[64];
@@ -91,7 +92,8 @@ void LogSink::progress(std::string_view container, std::string_view text) {
   if (!console_.enabled) return;
   std::string line;
   if (!container.empty()) {
-    line = console_.color ? "\033[1m" + std::string(container) + "\033[0m " : std::string(container) + " ";
+    line = console_.color ? "\033[1m" + std::string(container) + "\033[0m "
+                          : std::string(container) + " ";
   }
   line += text;
   line += '\n';

@@ -1,7 +1,7 @@
 // LogSink: where container output and lab progress go. Every line of a container is appended to
-// logs/<name>.log as "<UTC timestamp> <stream> <text>" (what `srcompose logs` reads back, merged in time
-// order) and, in the foreground, printed as "name | text" with names padded and, on a terminal,
-// coloured, as docker compose does.
+// logs/<name>.log as "<UTC timestamp> <stream> <text>" (what `srcompose logs` reads back, merged in
+// time order) and, in the foreground, printed as "name | text" with names padded and, on a
+// terminal, coloured, as docker compose does.
 #pragma once
 
 #include <cstdio>

@@ -1,5 +1,5 @@
-// ProjectLock: one `up` per project. An exclusive flock on <state dir>/lock, held by the supervisor for
-// its whole life (inherited across the fork of `up -d`); the file records the supervisor's pid.
+// ProjectLock: one `up` per project. An exclusive flock on <state dir>/lock, held by the supervisor
+// for its whole life (inherited across the fork of `up -d`); the file records the supervisor's pid.
 #pragma once
 
 #include <sys/types.h>

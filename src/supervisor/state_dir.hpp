@@ -1,5 +1,6 @@
 // The state directory of a project: /run/srcompose/PROJECT (or --state-dir / SRCOMPOSE_STATE_DIR).
-// Mode 0700; holds the lock, the control socket, the recorded state, the lab file copy and the logs.
+// Mode 0700; holds the lock, the control socket, the recorded state, the lab file copy and the
+// logs.
 #pragma once
 
 #include <filesystem>

@@ -6,14 +6,22 @@ namespace srcompose::supervisor {
 
 std::string_view to_string(ContainerState state) {
   switch (state) {
-    case ContainerState::waiting: return "waiting";
-    case ContainerState::starting: return "starting";
-    case ContainerState::running: return "running";
-    case ContainerState::paused: return "paused";
-    case ContainerState::restarting: return "restarting";
-    case ContainerState::stopping: return "stopping";
-    case ContainerState::exited: return "exited";
-    case ContainerState::failed: return "failed";
+    case ContainerState::waiting:
+      return "waiting";
+    case ContainerState::starting:
+      return "starting";
+    case ContainerState::running:
+      return "running";
+    case ContainerState::paused:
+      return "paused";
+    case ContainerState::restarting:
+      return "restarting";
+    case ContainerState::stopping:
+      return "stopping";
+    case ContainerState::exited:
+      return "exited";
+    case ContainerState::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -47,12 +55,18 @@ RunEnd run_end_from_json(const json::object& object) {
 }
 
 json::object to_json(const ResourceUsage& usage) {
-  return {{"memory_current", usage.memory_current}, {"memory_peak", usage.memory_peak},
-          {"memory_limit", usage.memory_limit},     {"cpu_user_usec", usage.cpu_user_usec},
-          {"cpu_system_usec", usage.cpu_system_usec}, {"pids_current", usage.pids_current},
-          {"pids_peak", usage.pids_peak},           {"io_read_bytes", usage.io_read_bytes},
-          {"io_write_bytes", usage.io_write_bytes}, {"io_read_ops", usage.io_read_ops},
-          {"io_write_ops", usage.io_write_ops},     {"oom_kills", usage.oom_kills}};
+  return {{"memory_current", usage.memory_current},
+          {"memory_peak", usage.memory_peak},
+          {"memory_limit", usage.memory_limit},
+          {"cpu_user_usec", usage.cpu_user_usec},
+          {"cpu_system_usec", usage.cpu_system_usec},
+          {"pids_current", usage.pids_current},
+          {"pids_peak", usage.pids_peak},
+          {"io_read_bytes", usage.io_read_bytes},
+          {"io_write_bytes", usage.io_write_bytes},
+          {"io_read_ops", usage.io_read_ops},
+          {"io_write_ops", usage.io_write_ops},
+          {"oom_kills", usage.oom_kills}};
 }
 
 ResourceUsage usage_from_json(const json::object& object) {
@@ -75,7 +89,8 @@ ResourceUsage usage_from_json(const json::object& object) {
 
 json::array strings_to_json(const std::vector<std::string>& strings) {
   json::array array;
-  for (const auto& text : strings) array.emplace_back(text);
+  for (const auto& text : strings)
+    array.emplace_back(text);
   return array;
 }
 
@@ -96,7 +111,8 @@ std::string RunEnd::reason() const {
 
 json::object to_json(const ContainerStatus& status) {
   json::array restarts;
-  for (const auto& end : status.restarts) restarts.emplace_back(to_json(end));
+  for (const auto& end : status.restarts)
+    restarts.emplace_back(to_json(end));
   json::object object{{"name", status.name},
                       {"state", to_string(status.state)},
                       {"pid", status.pid},
@@ -112,7 +128,8 @@ json::object to_json(const ContainerStatus& status) {
                       {"error", status.error},
                       {"rootfs_image", status.rootfs_image},
                       {"rootfs_upper", status.rootfs_upper}};
-  object["last_end"] = status.last_end ? json::value(to_json(*status.last_end)) : json::value(nullptr);
+  object["last_end"] =
+      status.last_end ? json::value(to_json(*status.last_end)) : json::value(nullptr);
   return object;
 }
 
@@ -142,7 +159,8 @@ ContainerStatus container_status_from_json(const json::object& object) {
 
 json::object report_record(const ContainerStatus& status) {
   json::array restarts;
-  for (const auto& end : status.restarts) restarts.emplace_back(to_json(end));
+  for (const auto& end : status.restarts)
+    restarts.emplace_back(to_json(end));
   json::object record{{"name", status.name},
                       {"restarts", std::move(restarts)},
                       {"wall_time_ms", status.wall_time_ms},

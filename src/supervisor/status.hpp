@@ -1,5 +1,5 @@
-// What the supervisor knows of each container: shown by `ps`, kept in state.json, and turned into the
-// run report when the lab goes down. Plain data with JSON conversions.
+// What the supervisor knows of each container: shown by `ps`, kept in state.json, and turned into
+// the run report when the lab goes down. Plain data with JSON conversions.
 #pragma once
 
 #include <sys/types.h>
@@ -14,12 +14,21 @@
 
 namespace srcompose::supervisor {
 
-enum class ContainerState { waiting, starting, running, paused, restarting, stopping, exited, failed };
+enum class ContainerState {
+  waiting,
+  starting,
+  running,
+  paused,
+  restarting,
+  stopping,
+  exited,
+  failed
+};
 std::string_view to_string(ContainerState state);
 
 // One end of a run of the container: why it ended. Kept for every restart, never forgotten.
 struct RunEnd {
-  std::string time;  // UTC timestamp
+  std::string time;   // UTC timestamp
   int exit_code = 0;  // 128+signal when killed
   int signal = 0;
   bool oom_killed = false;
@@ -32,18 +41,18 @@ using ResourceUsage = cgroup::Stats;
 struct ContainerStatus {
   std::string name;
   ContainerState state = ContainerState::waiting;
-  pid_t pid = 0;                        // host pid of the container's init, 0 when not running
-  std::vector<std::string> addresses;   // "labnet=10.123.0.2"
-  std::string health;                   // "", "starting", "healthy", "unhealthy"
-  std::string started_at;               // of the current or last run
+  pid_t pid = 0;                       // host pid of the container's init, 0 when not running
+  std::vector<std::string> addresses;  // "labnet=10.123.0.2"
+  std::string health;                  // "", "starting", "healthy", "unhealthy"
+  std::string started_at;              // of the current or last run
   int64_t uptime_ms = 0;
-  std::vector<RunEnd> restarts;         // each run that ended and was followed by a restart
-  std::optional<RunEnd> last_end;       // how the last run ended
+  std::vector<RunEnd> restarts;    // each run that ended and was followed by a restart
+  std::optional<RunEnd> last_end;  // how the last run ended
   ResourceUsage usage;
-  int64_t wall_time_ms = 0;             // from first start to last end (or now)
+  int64_t wall_time_ms = 0;                     // from first start to last end (or now)
   std::vector<std::string> cgroup_procs_files;  // for `exec` to join
-  std::string error;                    // why it failed to start
-  std::string rootfs_image;             // for `exec`: where to resolve users
+  std::string error;                            // why it failed to start
+  std::string rootfs_image;                     // for `exec`: where to resolve users
   std::string rootfs_upper;
 };
 

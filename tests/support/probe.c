@@ -38,7 +38,8 @@ static void list_dir(const char* key, const char* dir, int pids) {
   closedir(d);
   qsort(names, (size_t)count, sizeof names[0], compare);
   printf("%s=", key);
-  for (int i = 0; i < count; ++i) printf("%s%s", i ? "," : "", names[i]);
+  for (int i = 0; i < count; ++i)
+    printf("%s%s", i ? "," : "", names[i]);
   printf("\n");
 }
 
@@ -50,8 +51,8 @@ static void status_lines(void) {
     return;
   }
   char line[512];
-  static const char* keys[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:",
-                               "NoNewPrivs:", "Seccomp:", NULL};
+  static const char* keys[] = {
+      "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:", NULL};
   while (fgets(line, sizeof line, f)) {
     for (int i = 0; keys[i]; ++i) {
       size_t n = strlen(keys[i]);
@@ -66,7 +67,9 @@ static void status_lines(void) {
 }
 
 static volatile sig_atomic_t got_signal = 0;
-static void on_signal(int signal_number) { got_signal = signal_number; }
+static void on_signal(int signal_number) {
+  got_signal = signal_number;
+}
 
 int main(int argc, char** argv) {
   /* Line by line, so a test can read what a still running probe printed. */
@@ -89,7 +92,8 @@ int main(int argc, char** argv) {
       gid_t groups[64];
       int n = getgroups(64, groups);
       printf("groups=");
-      for (int g = 0; g < n; ++g) printf("%s%d", g ? "," : "", (int)groups[g]);
+      for (int g = 0; g < n; ++g)
+        printf("%s%d", g ? "," : "", (int)groups[g]);
       printf("\n");
       status_lines();
     } else if (!strcmp(command, "pid")) {
@@ -121,7 +125,8 @@ int main(int argc, char** argv) {
       if (fd >= 0) {
         char buffer[4096];
         ssize_t n;
-        while ((n = read(fd, buffer, sizeof buffer)) > 0) total += n;
+        while ((n = read(fd, buffer, sizeof buffer)) > 0)
+          total += n;
         if (n < 0) error = errno;
         close(fd);
       }
@@ -158,7 +163,8 @@ int main(int argc, char** argv) {
       signal(SIGUSR1, on_signal);
       printf("waiting=1\n");
       fflush(stdout);
-      while (!got_signal) pause();
+      while (!got_signal)
+        pause();
       printf("signal=%d\n", (int)got_signal);
       fflush(stdout);
       return 40 + (int)got_signal;

@@ -42,10 +42,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text) {
   std::array<int, 2> in{}, out{}, err{};
@@ -53,7 +50,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   REQUIRE(::pipe2(out.data(), O_CLOEXEC) == 0);
   REQUIRE(::pipe2(err.data(), O_CLOEXEC) == 0);
   std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
@@ -115,9 +113,17 @@ void write_file(const std::filesystem::path& path, std::string_view content) {
   REQUIRE(out.good());
 }
 
-std::filesystem::path source_dir() { return SRCOMPOSE_SOURCE_DIR; }
-std::filesystem::path test_data_dir() { return SRCOMPOSE_TEST_DATA; }
-std::filesystem::path srcompose_binary() { return SRCOMPOSE_BINARY; }
-std::filesystem::path probe_binary() { return SRCOMPOSE_PROBE; }
+std::filesystem::path source_dir() {
+  return SRCOMPOSE_SOURCE_DIR;
+}
+std::filesystem::path test_data_dir() {
+  return SRCOMPOSE_TEST_DATA;
+}
+std::filesystem::path srcompose_binary() {
+  return SRCOMPOSE_BINARY;
+}
+std::filesystem::path probe_binary() {
+  return SRCOMPOSE_PROBE;
+}
 
 }  // namespace srcompose::test

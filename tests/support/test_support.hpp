@@ -11,7 +11,8 @@ namespace srcompose::test {
 // privileged test that silently skips there would hide a regression.
 void require_root();
 
-// A fresh directory under /tmp (or $SRCOMPOSE_TEST_TMP), removed with everything in it on destruction.
+// A fresh directory under /tmp (or $SRCOMPOSE_TEST_TMP), removed with everything in it on
+// destruction.
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix = "srcompose-test");
