@@ -27,6 +27,8 @@ int run(int argc, char** argv) {
   CLI::App app{"srcompose: declarative container labs on one Linux host"};
   app.set_version_flag("--version", SRCOMPOSE_VERSION);
   app.require_subcommand(1);
+  // -f, -p and --state-dir are accepted after the command too: `srcompose up -f lab.toml`.
+  app.fallthrough();
   GlobalOptions global;
   app.add_option("-f,--file", global.file, "Lab file (default: ./srcompose.toml or ./lab.toml)");
   app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)");
@@ -91,6 +93,12 @@ int run(int argc, char** argv) {
   // Everything after the container name is the command, its options included (`exec web sh -c
   // ...`): prefix_command stops CLI11 from parsing it.
   exec->prefix_command();
+  // The command's own arguments stay with exec: they must not fall through to srcompose's options,
+  // so exec declares the global ones itself (`srcompose exec -p lab web sh -c ...`).
+  exec->fallthrough(false);
+  exec->add_option("-f,--file", global.file, "Lab file");
+  exec->add_option("-p,--project-name", global.project, "Project name");
+  exec->add_option("--state-dir", global.state_dir, "State root");
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([&] {
     auto command = exec->remaining();

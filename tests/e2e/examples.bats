@@ -13,7 +13,7 @@ teardown() { teardown_lab_env; }
 @test "hostname.toml: the container renames itself; the host's hostname does not change" {
   PROJECT=hostname
   host_before=$(hostname)
-  run srcompose -f "$EXAMPLES/hostname.toml" up --no-color
+  run srcompose up -f "$EXAMPLES/hostname.toml" --no-color
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"box | before: box"* ]]
@@ -24,7 +24,7 @@ teardown() { teardown_lab_env; }
 
 @test "idmap.toml: root inside both, two different unprivileged ids on the host" {
   PROJECT=idmap
-  srcompose -f "$EXAMPLES/idmap.toml" up -d
+  srcompose up -f "$EXAMPLES/idmap.toml" -d
   wait_until "srcompose -p idmap logs alice | grep -q 'uid=0(root)'"
   wait_until "srcompose -p idmap logs bob | grep -q 'uid=0(root)'"
   alice=$(container_pid alice)
@@ -42,7 +42,7 @@ teardown() { teardown_lab_env; }
 
 @test "memory.toml: the hog is OOM-killed and restarted; ps shows the OOM kills; the neighbour is untouched" {
   PROJECT=memory
-  srcompose -f "$EXAMPLES/memory.toml" up -d
+  srcompose up -f "$EXAMPLES/memory.toml" -d
   wait_until "[ \"\$(ps_field hog 'len(c[\"restarts\"])')\" -ge 1 ]" 30
   [ "$(ps_field hog "c['restarts'][0]['reason']")" = "OOM kill" ]
   run srcompose -p memory ps
@@ -56,7 +56,7 @@ teardown() { teardown_lab_env; }
 
 @test "cpu.toml: weights 100 and 1000 on one CPU share it between 1:5 and 1:20" {
   PROJECT=cpu
-  srcompose -f "$EXAMPLES/cpu.toml" up -d
+  srcompose up -f "$EXAMPLES/cpu.toml" -d
   sleep 4
   light=$(ps_field light "c['usage']['cpu_user_usec'] + c['usage']['cpu_system_usec']")
   heavy=$(ps_field heavy "c['usage']['cpu_user_usec'] + c['usage']['cpu_system_usec']")
@@ -68,7 +68,7 @@ teardown() { teardown_lab_env; }
 
 @test "blkio.toml: direct-I/O writes and reads of 4 MiB under 1 MiB/s take about 4 s each" {
   PROJECT=blkio
-  run srcompose -f "$EXAMPLES/blkio.toml" up --no-color
+  run srcompose up -f "$EXAMPLES/blkio.toml" --no-color
   echo "$output"
   [ "$status" -eq 0 ]
   write_s=$(echo "$output" | sed -n 's/.*write: \([0-9]*\) s.*/\1/p')
@@ -80,7 +80,7 @@ teardown() { teardown_lab_env; }
 
 @test "lab.toml: the grader checks the service and both students and exits with the failures" {
   PROJECT=gradelab
-  run srcompose -f "$EXAMPLES/lab.toml" up --no-color --exit-code-from grader
+  run srcompose up -f "$EXAMPLES/lab.toml" --no-color --exit-code-from grader
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"grader  | PASS service"* ]]

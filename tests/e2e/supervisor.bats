@@ -70,6 +70,10 @@ EOF_LAB
   echo "$output"
   [ "$status" -eq 7 ]
   [[ "${lines[0]}" == "web" ]]
+  # Options after the command are the command's, even srcompose's own letters; global options may
+  # also follow `exec`.
+  run srcompose exec -p e2e-d web /bin/sh -c 'echo "$@"' zero -p -f x
+  [ "$output" = "-p -f x" ]
   # stdin is passed through
   run bash -c "echo through-stdin | '$SRCOMPOSE' -p e2e-d exec app /bin/cat"
   [ "$output" = "through-stdin" ]
