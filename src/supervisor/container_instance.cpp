@@ -109,13 +109,14 @@ Status ContainerInstance::start_run() {
   auto started = runtime::start_container(plan_, *rootfs_, *user_, *seccomp_, hooks);
   if (!started) return std::move(started).error();
 
+  // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the
+  // ChildProcess owner keeps for signalling and reaping. Duplicated before anything is committed to
+  // members: on failure the local owners kill the init and delete its veths.
+  UniqueFd watch_fd(::fcntl(started->init.pidfd(), F_DUPFD_CLOEXEC, 3));
+  if (!watch_fd) return Error::last_errno("dup pidfd").context("container " + plan_.name);
   links_ = std::move(links);
   init_ = std::move(started->init);
-  // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the
-  // ChildProcess owner keeps for signalling and reaping.
-  int watch_fd = ::fcntl(init_->pidfd(), F_DUPFD_CLOEXEC, 3);
-  if (watch_fd < 0) return Error::last_errno("dup pidfd");
-  pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd);
+  pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd.release());
   run_ended_ = std::make_unique<AsyncEvent>(lab_.io);
 
   auto out =
