@@ -61,7 +61,10 @@ assert_nothing_left() {
   local links
   links=$(ip -d -o link show 2>/dev/null | grep -F "srcompose:$project:" || true)
   [ -z "$links" ] || left+="links: $links"$'\n'
-  if nft list tables 2>/dev/null | grep -qw "srcompose_$project"; then
+  # nft must exist: a missing tool would make this check pass whatever is left.
+  local tables
+  tables=$(nft list tables) || { echo "assert_nothing_left: nft list tables failed" >&2; return 1; }
+  if grep -qw "srcompose_$project" <<<"$tables"; then
     left+="nftables table srcompose_$project"$'\n'
   fi
   local mounts
