@@ -93,6 +93,10 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
     } else if (cidr->prefix_length > 30 || cidr->prefix_length < 8) {
       reader.error(*subnet, base + ".subnet",
                    "found " + describe(*subnet) + "; expected a prefix length from 8 to 30");
+    } else if (auto block = reserved_block_overlapping(*cidr)) {
+      reader.error(*subnet, base + ".subnet",
+                   "found " + describe(*subnet) + ", which overlaps the reserved block " + *block +
+                       "; expected a private or public unicast subnet such as \"10.1.0.0/24\"");
     } else {
       network.subnet = *cidr;
       network.gateway = Ipv4{cidr->network.value + 1};
@@ -163,8 +167,7 @@ void read_networks(Reader& reader, const toml::node& node, Lab& lab) {
                          " again; expected a bridge per network");
       }
       bool overlap = network.subnet.prefix_length != 0 && other.subnet.prefix_length != 0 &&
-                     (cidr_contains(other.subnet, network.subnet.network) ||
-                      cidr_contains(network.subnet, other.subnet.network));
+                     cidrs_overlap(network.subnet, other.subnet);
       if (overlap) {
         reader.error(network.location, path + ".subnet",
                      "found subnet " + to_string(network.subnet) + " overlapping network " +

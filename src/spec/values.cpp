@@ -184,6 +184,27 @@ Result<Cidr> parse_cidr(std::string_view text) {
   return cidr;
 }
 
+std::optional<std::string> reserved_block_overlapping(const Cidr& cidr) {
+  struct Block {
+    Cidr cidr;
+    std::string_view text;
+  };
+  // On a bridge, an address of these blocks is taken by the host for what the block means: a
+  // 127.x gateway answers as the host's loopback, 169.254 is the link-local (and cloud metadata)
+  // range, 224/4 and 240/4 are not unicast at all.
+  static const Block kBlocks[] = {
+      {{Ipv4{0x00000000}, 8}, "0.0.0.0/8 (this network)"},
+      {{Ipv4{0x7f000000}, 8}, "127.0.0.0/8 (loopback)"},
+      {{Ipv4{0xa9fe0000}, 16}, "169.254.0.0/16 (link-local)"},
+      {{Ipv4{0xe0000000}, 4}, "224.0.0.0/4 (multicast)"},
+      {{Ipv4{0xf0000000}, 4}, "240.0.0.0/4 (reserved, with 255.255.255.255)"},
+  };
+  for (const auto& block : kBlocks) {
+    if (cidrs_overlap(cidr, block.cidr)) return std::string(block.text);
+  }
+  return std::nullopt;
+}
+
 Result<int> parse_signal(std::string_view text) {
   const Error expected =
       Error::message("expected a signal name such as \"SIGTERM\" or \"TERM\", or a number 1..64");

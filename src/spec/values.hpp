@@ -34,6 +34,13 @@ inline bool cidr_contains(const Cidr& cidr, Ipv4 address) {
 inline Ipv4 broadcast_address(const Cidr& cidr) {
   return Ipv4{cidr.network.value | ~netmask(cidr.prefix_length)};
 }
+inline bool cidrs_overlap(const Cidr& a, const Cidr& b) {
+  return cidr_contains(a, b.network) || cidr_contains(b, a.network);
+}
+// The first special-purpose block of RFC 6890 a bridge subnet must not touch, as "127.0.0.0/8
+// (loopback)", or nullopt: this network (0/8), loopback (127/8), link-local (169.254/16),
+// multicast (224/4), reserved and limited broadcast (240/4, which holds 255.255.255.255).
+std::optional<std::string> reserved_block_overlapping(const Cidr& cidr);
 
 // "SIGTERM", "TERM", "sigterm" or "15" -> 15. Real-time signals as "SIGRTMIN+3".
 Result<int> parse_signal(std::string_view text);

@@ -55,6 +55,30 @@ TEST_CASE("IPv4 addresses and subnets") {
   CHECK_FALSE(parse_cidr("10.0.0.0/33").ok());
 }
 
+TEST_CASE("subnets in or over the reserved blocks are named; ordinary ones are not") {
+  auto block = [](std::string_view text) {
+    return reserved_block_overlapping(*parse_cidr(text)).value_or("");
+  };
+  CHECK(block("0.0.0.0/8") == "0.0.0.0/8 (this network)");
+  CHECK(block("127.0.0.0/8") == "127.0.0.0/8 (loopback)");
+  CHECK(block("127.5.0.0/16") == "127.0.0.0/8 (loopback)");
+  CHECK(block("169.254.1.0/24") == "169.254.0.0/16 (link-local)");
+  CHECK(block("169.0.0.0/8") == "169.254.0.0/16 (link-local)");  // holds the block
+  CHECK(block("224.0.0.0/8") == "224.0.0.0/4 (multicast)");
+  CHECK(block("239.255.255.0/24") == "224.0.0.0/4 (multicast)");
+  CHECK(block("240.0.0.0/8") == "240.0.0.0/4 (reserved, with 255.255.255.255)");
+  CHECK(block("255.255.255.252/30") == "240.0.0.0/4 (reserved, with 255.255.255.255)");
+  // Neighbours of the blocks are fine.
+  CHECK(block("1.0.0.0/8") == "");
+  CHECK(block("126.255.255.0/24") == "");
+  CHECK(block("128.0.0.0/8") == "");
+  CHECK(block("169.253.0.0/16") == "");
+  CHECK(block("169.255.0.0/16") == "");
+  CHECK(block("223.255.255.0/24") == "");
+  CHECK(block("10.0.0.0/8") == "");
+  CHECK(block("192.168.1.0/24") == "");
+}
+
 TEST_CASE("signals by name, short name or number") {
   CHECK(*parse_signal("SIGTERM") == 15);
   CHECK(*parse_signal("TERM") == 15);
