@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/version.hpp"
 
 namespace srcompose::cli {
 
@@ -25,7 +26,11 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
 
 int run(int argc, char** argv) {
   CLI::App app{"srcompose: declarative container labs on one Linux host"};
-  app.set_version_flag("--version", SRCOMPOSE_VERSION);
+  app.set_version_flag("--version", [] {
+    auto text = version_text();
+    text.pop_back();  // CLI11 ends the line itself
+    return text;
+  });
   app.require_subcommand(1);
   // -f, -p and --state-dir are accepted after the command too: `srcompose up -f lab.toml`.
   app.fallthrough();
@@ -117,6 +122,12 @@ int run(int argc, char** argv) {
   add_lifecycle_command(app, global, "kill", "Send a signal to containers", done);
   add_lifecycle_command(app, global, "pause", "Freeze every process of containers", done);
   add_lifecycle_command(app, global, "unpause", "Thaw paused containers", done);
+
+  bool version_short = false;
+  auto* version =
+      app.add_subcommand("version", "Show the version, git revision and library versions");
+  version->add_flag("--short", version_short, "Only the version number");
+  version->callback([&] { status = run_version(version_short); });
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# `srcompose version` and `--version` (issue 17): the version, the git revision the binary was built
+# from, and the versions of the libraries that matter.
+
+load helpers
+
+project_version() {
+  sed -n 's/^project(srcompose VERSION \([0-9.]*\).*/\1/p' "$SRCOMPOSE_SOURCE_DIR/CMakeLists.txt"
+}
+
+@test "version prints the version, the revision built from and the library versions" {
+  run srcompose version
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "srcompose $(project_version) (git "* ]]
+  # The commit's abbreviated hash is in the revision whatever describe adds (tags, -dirty).
+  [[ "${lines[0]}" == *"$(git -C "$SRCOMPOSE_SOURCE_DIR" rev-parse --short=12 HEAD)"* ]]
+  [[ "$output" =~ libseccomp\ +$(pkg-config --modversion libseccomp)\ +\(loaded\) ]]
+  [[ "$output" =~ libnftables\ +$(pkg-config --modversion libnftables)\ +\(built\ against\) ]]
+  [[ "$output" =~ libarchive\ +$(pkg-config --modversion libarchive)\ +\(loaded\) ]]
+  [[ "$output" =~ libnl\ +$(pkg-config --modversion libnl-3.0)\ +\(loaded\) ]]
+  [[ "$output" =~ toml\+\+\ +$(pkg-config --modversion tomlplusplus)\ +\(built\ against\) ]]
+  boost=$(sed -n 's/^#define BOOST_LIB_VERSION "\([0-9]*\)_\([0-9]*\)"/\1.\2/p' /usr/include/boost/version.hpp)
+  [[ "$output" =~ Boost\ +$boost\.[0-9]+\ +\(built\ against\) ]]
+}
+
+@test "--version prints the same; version --short only the number" {
+  [ "$(srcompose --version)" = "$(srcompose version)" ]
+  [ "$(srcompose version --short)" = "$(project_version)" ]
+}
+
+@test "the revision falls back to unknown outside git, and takes an override" {
+  dir=$(mktemp -d)
+  cmake -DSOURCE_DIR="$dir" -DOUTPUT="$dir/rev.hpp" -P "$SRCOMPOSE_SOURCE_DIR/cmake/git-revision.cmake"
+  grep -qx '#define SRCOMPOSE_GIT_REVISION "unknown"' "$dir/rev.hpp"
+  cmake -DSOURCE_DIR="$dir" -DOUTPUT="$dir/rev.hpp" -DOVERRIDE=0123abcd \
+    -P "$SRCOMPOSE_SOURCE_DIR/cmake/git-revision.cmake"
+  grep -qx '#define SRCOMPOSE_GIT_REVISION "0123abcd"' "$dir/rev.hpp"
+  rm -rf "$dir"
+}
