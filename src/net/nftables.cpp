@@ -34,11 +34,16 @@ void add_forward_rules(const plan::BridgePlan& bridge, std::string& chain) {
   chain += "    iifname " + br + " drop\n";
 }
 
+// An internal network talks to nothing of the host: not the gateway address, whose services (and
+// every other lab's published ports on 0.0.0.0) would answer, nor any other address or 127.0.0.1
+// routed by hand. Only replies to what the host opened (a port proxy, the host reaching a
+// container) and their ICMP errors come in. Containers get no DNS or DHCP from the host: their
+// name files are written into the rootfs.
 void add_input_rules(const plan::BridgePlan& bridge, std::string& chain) {
   if (!bridge.internal) return;
   std::string br = quoted(bridge.bridge);
-  chain += "    iifname " + br + " ip daddr != " + ipv4_text(bridge.gateway) + " drop\n";
-  chain += "    iifname " + br + " meta nfproto ipv6 drop\n";
+  chain += "    iifname " + br + " ct state established,related accept\n";
+  chain += "    iifname " + br + " drop\n";
 }
 
 void add_nat_rules(const plan::BridgePlan& bridge, std::string& chain) {

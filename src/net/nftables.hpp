@@ -3,12 +3,11 @@
 //
 // Policy for the project's bridges (other traffic of the host is never matched):
 // - forward: same bridge accepted; into a bridge only replies (ct established/related); out of a
-// bridge
-//   only when the network is `nat` (masqueraded in postrouting); everything else dropped. Each
-//   project drops what enters its own bridges, so two projects (or two networks) never reach each
-//   other even when both are `nat`.
-// - input, `internal` networks: the host answers only on the bridge's gateway address; IPv6 to the
-//   host is dropped too (the bridge has a link-local address).
+//   bridge only when the network is `nat` (masqueraded in postrouting); everything else dropped.
+//   Each project drops what enters its own bridges, so two projects (or two networks) never reach
+//   each other even when both are `nat`.
+// - input, `internal` networks: nothing from the bridge reaches the host (no address, no port,
+//   IPv4 or IPv6) except replies to connections the host opened (ct established/related).
 #pragma once
 
 #include <string>

@@ -46,46 +46,93 @@ struct RunningLab {
 
 }  // namespace
 
-TEST_CASE("an internal network reaches its gateway but none of the host's other addresses") {
+// Writes a sysctl for the test and puts the old value back at scope exit.
+class SysctlGuard {
+ public:
+  SysctlGuard(std::string path, const std::string& value)
+      : path_(std::move(path)), saved_(test::read_file(path_)) {
+    test::write_file(path_, value);
+  }
+  SysctlGuard(const SysctlGuard&) = delete;
+  SysctlGuard& operator=(const SysctlGuard&) = delete;
+  ~SysctlGuard() { test::write_file(path_, saved_); }
+
+ private:
+  std::string path_;
+  std::string saved_;
+};
+
+TEST_CASE("an internal network reaches nothing of the host, only its own containers") {
   test::require_root();
-  // The host's "other address": on a veth pair the test creates.
-  const std::string other_link = unique_name("ot", "i");
-  ip_host({"link", "add", other_link, "type", "veth", "peer", "name", unique_name("otp", "i")});
-  HostLinkGuard other_guard(other_link);
-  const auto other_address = ip(10, second_octet(), 250, 1);
-  ip_host({"addr", "add", text(other_address) + "/24", "dev", other_link});
-  ip_host({"link", "set", other_link, "up"});
-  auto other_listener = host_socket(SOCK_STREAM);
-  bind_to(other_listener, other_address, 6000);
-
-  RunningLab internal(unique_name("nt", "i"), "i", 20, false, true);
+  const std::string project = unique_name("nt", "i");
+  ProjectGuard guard(project);
+  LabBuilder builder(project);
+  builder.network("lan", unique_name("snt", "i"), 20, false, true)
+      .container("c", {"lan"}, 2)
+      .container("d", {"lan"}, 3);
+  auto network = net::LabNetwork::create(plan::plan_lab_networks(builder.lab), project);
+  INFO(why(network));
+  REQUIRE(network.ok());
+  FakeContainer c, d;
+  auto c_links = net::ContainerLinks::attach(
+      plan::plan_container_net(builder.lab, builder.lab.containers[0]), project, "c", c.pid());
+  INFO(why(c_links));
+  REQUIRE(c_links.ok());
+  auto d_links = net::ContainerLinks::attach(
+      plan::plan_container_net(builder.lab, builder.lab.containers[1]), project, "d", d.pid());
+  INFO(why(d_links));
+  REQUIRE(d_links.ok());
   RunningLab open(unique_name("nt", "j"), "j", 21, false, false);
+  const spec::Ipv4 gateway = builder.gateway("lan");
+
+  // Host services: one on the gateway address, and one on every address as a published port of
+  // another lab is (the port proxy's socket is a listener on the host like this one).
   auto gateway_listener = host_socket(SOCK_STREAM);
-  bind_to(gateway_listener, internal.gateway(), 6001);
+  bind_to(gateway_listener, gateway, 6001);
+  auto published = host_socket(SOCK_STREAM);
+  bind_to(published, ip(0, 0, 0, 0), 6002);
+  auto loopback_listener = host_socket(SOCK_STREAM);
+  bind_to(loopback_listener, ip(127, 0, 0, 1), 6003);
 
-  // internal: no default route; give it one by hand, as a container with NET_ADMIN could.
-  CHECK(ip_in(internal.pid(), {"route", "show", "default"}).empty());
-  ip_in(internal.pid(), {"route", "add", "10." + std::to_string(second_octet()) + ".250.0/24",
-                         "via", text(internal.gateway())});
-  ip_in(open.pid(), {"route", "replace", "10." + std::to_string(second_octet()) + ".250.0/24",
-                     "via", text(open.gateway())});
+  // No default route; a container with NET_ADMIN could add routes by hand, towards the other
+  // lab's bridge and towards the host's 127.0.0.1 (dropping its own loopback route). A host
+  // with route_localnet = 1 (kube-proxy sets it) would accept 127.0.0.1 from the bridge.
+  CHECK(ip_in(c.pid(), {"route", "show", "default"}).empty());
+  ip_in(c.pid(), {"route", "add", text(open.gateway()) + "/32", "via", text(gateway)});
+  ip_in(c.pid(), {"route", "del", "local", "127.0.0.1", "dev", "lo", "table", "local"});
+  ip_in(c.pid(), {"route", "add", "127.0.0.1/32", "via", text(gateway)});
+  SysctlGuard localnet("/proc/sys/net/ipv4/conf/" + unique_name("snt", "i") + "/route_localnet",
+                       "1");
 
-  // The gateway answers.
-  auto to_gateway = socket_in(internal.pid(), SOCK_STREAM);
-  CHECK(connect_within(to_gateway, internal.gateway(), 6001, 2s));
-  CHECK(accept_within(gateway_listener, 1s).valid());
-  // The host's other address does not, from the internal network...
-  auto to_other = socket_in(internal.pid(), SOCK_STREAM);
-  CHECK_FALSE(connect_within(to_other, other_address, 6000, 700ms));
-  CHECK_FALSE(accept_within(other_listener, 100ms).valid());
-  // ...while it does from a non-internal one: the drop above is the table's doing.
+  const std::pair<spec::Ipv4, uint16_t> targets[] = {
+      {gateway, 6001}, {gateway, 6002}, {open.gateway(), 6002}, {ip(127, 0, 0, 1), 6003}};
+  for (const auto& [address, port] : targets) {
+    CAPTURE(text(address));
+    CAPTURE(port);
+    auto attempt = socket_in(c.pid(), SOCK_STREAM);
+    CHECK_FALSE(connect_within(attempt, address, port, 700ms));
+  }
+  CHECK_FALSE(accept_within(gateway_listener, 100ms).valid());
+  CHECK_FALSE(accept_within(published, 100ms).valid());
+  CHECK_FALSE(accept_within(loopback_listener, 100ms).valid());
+
+  // Containers of the network still reach each other.
+  auto d_listener = socket_in(d.pid(), SOCK_STREAM);
+  bind_to(d_listener, builder.address("d"), 7000);
+  auto neighbour = socket_in(c.pid(), SOCK_STREAM);
+  CHECK(connect_within(neighbour, builder.address("d"), 7000, 2s));
+  CHECK(accept_within(d_listener, 1s).valid());
+  // The host reaches the containers (the replies come back in): a port proxy still works.
+  auto from_host = host_socket(SOCK_STREAM);
+  CHECK(connect_within(from_host, builder.address("d"), 7000, 2s));
+  auto accepted = accept_within(d_listener, 1s);
+  REQUIRE(accepted.valid());
+  send_text(accepted, "reply");
+  CHECK(read_within(from_host, 1s) == "reply");
+  // A non-internal network still reaches the host's services: the drops above are the table's.
   auto control = socket_in(open.pid(), SOCK_STREAM);
-  CHECK(connect_within(control, other_address, 6000, 2s));
-  CHECK(accept_within(other_listener, 1s).valid());
-
-  auto table = test::run_command(
-      {"nft", "list", "table", "inet", plan::nft_table_name(unique_name("nt", "i"))});
-  CHECK(contains(table.out, "ip daddr != " + text(internal.gateway()) + " drop"));
+  CHECK(connect_within(control, open.gateway(), 6002, 2s));
+  CHECK(accept_within(published, 1s).valid());
 }
 
 TEST_CASE("two projects cannot reach each other even with forwarding on; nat masquerades") {
