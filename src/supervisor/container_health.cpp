@@ -5,17 +5,16 @@
 #include <fcntl.h>
 #include <signal.h>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "supervisor/async_process.hpp"
 #include "supervisor/container_instance.hpp"
 
 namespace srcompose::supervisor {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 
 void ContainerInstance::abandon(std::string reason) {
   state_ = ContainerState::failed;
@@ -33,21 +32,14 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
     request.cgroup_procs_files.push_back(file);
   auto process = runtime::exec_in_container(init_->pidfd(), plan_, *user_, *seccomp_, request);
   if (!process) co_return false;
-  int watch_fd = ::fcntl(process->pidfd(), F_DUPFD_CLOEXEC, 3);
-  if (watch_fd < 0) co_return false;
-  asio::posix::stream_descriptor watch(lab_.io, watch_fd);
-  asio::steady_timer timer(lab_.io);
-  timer.expires_after(plan_.spec->healthcheck->timeout);
-  auto which =
-      co_await (watch.async_wait(asio::posix::stream_descriptor::wait_read, asio::use_awaitable) ||
-                timer.async_wait(asio::use_awaitable));
-  if (which.index() == 1) {
-    (void)process->signal(SIGKILL);
-    (void)process->wait();
-    co_return false;
-  }
-  auto exit = process->wait();
-  co_return exit && exit->exit_code == 0;
+  auto deadline = std::chrono::steady_clock::now() + plan_.spec->healthcheck->timeout;
+  auto exit = co_await wait_for_exit(lab_.io, *process, deadline);
+  if (exit && *exit) co_return (*exit)->exit_code == 0;
+  // Timed out (or waitid failed): the check failed. The process is killed and reaped on the loop
+  // when it dies, never waited for here; an unreaped one would stay a zombie, and the container's
+  // pid namespace could then never end.
+  kill_and_reap_later(lab_.io, std::move(*process));
+  co_return false;
 }
 
 asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {

@@ -1,5 +1,6 @@
 #include "sys/process.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,6 +61,16 @@ Result<std::optional<ExitStatus>> ChildProcess::try_wait() {
 Result<ExitStatus> ChildProcess::wait() {
   siginfo_t info{};
   while (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) < 0) {
+    // A pidfd that an event loop watched is O_NONBLOCK (asio sets it on the open file description,
+    // which every dup shares): waitid then answers EAGAIN while the child runs instead of
+    // blocking. Wait for the pidfd to become readable (the child exited) and ask again.
+    if (errno == EAGAIN) {
+      pollfd exited{pidfd_.get(), POLLIN, 0};
+      if (::poll(&exited, 1, -1) < 0 && errno != EINTR) {
+        return Error::last_errno("poll(pidfd of " + std::to_string(pid_) + ")");
+      }
+      continue;
+    }
     if (errno != EINTR) return Error::last_errno("waitid(pidfd of " + std::to_string(pid_) + ")");
   }
   reaped_ = true;

@@ -36,7 +36,7 @@ class ChildProcess {
   Status signal(int signal_number) const;
   // Reaps without blocking (waitid P_PIDFD, WNOHANG): nullopt while it still runs.
   Result<std::optional<ExitStatus>> try_wait();
-  // Blocks until it exits, then reaps it.
+  // Blocks until it exits, then reaps it (also through a pidfd an event loop made O_NONBLOCK).
   Result<ExitStatus> wait();
   // Gives up ownership: the process is no longer killed on destruction. Returns its pidfd.
   UniqueFd release();

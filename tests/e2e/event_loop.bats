@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# The supervisor's event loop never waits on a container (issue 10 items 12 and 13, issue 16):
+# hostile or stuck processes inside a container cost a pending wait, never the loop; `ps` answers
+# and `down` finishes.
+
+load helpers
+
+setup() { setup_lab_env; }
+# A hung supervisor (the bug these tests catch) must not hang the suite: killed after 30 s.
+teardown() {
+  if [ -n "${PROJECT:-}" ] && ! timeout 30 "$SRCOMPOSE" -p "$PROJECT" down >/dev/null 2>&1; then
+    [ -z "${SUPERVISOR:-}" ] || kill -9 "$SUPERVISOR" 2>/dev/null || true
+  fi
+  teardown_lab_env
+}
+
+supervisor_pid() {
+  python3 -c "import json; print(json.load(open('$SRCOMPOSE_STATE_DIR/$PROJECT/state.json'))['supervisor_pid'])"
+}
+
+# Zombie children of process $1 (state Z), one "pid comm" per line.
+zombies_of() {
+  ps -e -o ppid=,pid=,stat=,comm= | awk -v parent="$1" '$1 == parent && $3 ~ /^Z/ { print $2, $4 }'
+}
+
+# Runs `down` and fails when it takes longer than $1 seconds.
+down_within() {
+  local limit=$1 started ended
+  started=$(date +%s%N)
+  timeout $((limit * 4)) "$SRCOMPOSE" -p "$PROJECT" down
+  ended=$(date +%s%N)
+  echo "down took $(((ended - started) / 1000000)) ms"
+  [ $(((ended - started) / 1000000)) -lt $((limit * 1000)) ]
+}
+
+@test "a health check that times out is killed and reaped: no zombie, down finishes promptly" {
+  write_lab e2e-hczombie <<'EOF_LAB'
+[containers.slowcheck]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+healthcheck = { command = ["/bin/sleep", "100"], interval = "200ms", timeout = "1s" }
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  SUPERVISOR=$(supervisor_pid)
+  # Three checks time out (1 s each, 200 ms apart).
+  wait_until "[ \"\$(ps_field slowcheck \"c['health']\")\" = unhealthy ]" 15
+  sleep 0.5
+  zombies=$(zombies_of "$SUPERVISOR")
+  echo "zombies of the supervisor: $zombies"
+  [ -z "$zombies" ]
+  down_within 5
+  assert_nothing_left e2e-hczombie
+}
