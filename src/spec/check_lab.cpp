@@ -1,5 +1,6 @@
 // Checks across containers: dependencies, network references and addresses, ports, id ranges.
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <set>
 
@@ -270,7 +271,10 @@ void check_user_mapped(Reader& reader, const Lab& lab,
     for (int i = 0; i < 2; ++i) {
       const std::string& part = parts[i];
       if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) continue;
-      uint64_t id = std::stoull(part);
+      // from_chars, not stoull: an id past 2^64 is reported by the value check of `user` and must
+      // never throw here.
+      uint64_t id = 0;
+      if (std::from_chars(part.data(), part.data() + part.size(), id).ec != std::errc{}) continue;
       const auto& ranges = i == 0 ? container.idmap.uid : container.idmap.gid;
       bool ok = container.idmap.mode == IdMapMode::automatic ? id < 65536 : mapped(ranges, id);
       if (!ok) {
