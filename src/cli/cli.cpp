@@ -69,8 +69,41 @@ int run(int argc, char** argv) {
       "Exit with this container's exit code (implies --abort-on-container-exit)");
   up_command->add_option("--report", up.report_file,
                          "Write the run report (JSON) to this file when the lab goes down");
+  up_command->add_option("--wait-timeout", up.wait_timeout,
+                         "Fail if the lab is not up (and healthy with --wait) after this long");
+  up_command->add_option("--results", up.results_dir,
+                         "At the end, write report.json and one NAME.log per container here");
   up_command->add_flag("--no-color", up.no_color, "Plain output");
   up_command->callback([&] { status = run_up(global, up); });
+
+  RunArguments run_arguments;
+  auto* run_command = app.add_subcommand(
+      "run", "Start a container's dependencies, run it in the foreground, then remove everything");
+  run_command->add_option("--report", run_arguments.report_file,
+                          "Write the run report (JSON) to this file at the end");
+  run_command->add_option("--results", run_arguments.results_dir,
+                          "At the end, write report.json and one NAME.log per container here");
+  run_command->add_flag("--no-color", run_arguments.no_color, "Plain output");
+  run_command->add_option("container", run_arguments.container, "Container")->required();
+  // As for exec: what follows the container name is its command, options included.
+  run_command->prefix_command();
+  run_command->fallthrough(false);
+  run_command->add_option("-f,--file", global.file, "Lab file");
+  run_command->add_option("-p,--project-name", global.project, "Project name");
+  run_command->add_option("--state-dir", global.state_dir, "State root");
+  run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
+  run_command->callback([&] {
+    run_arguments.command = run_command->remaining();
+    if (!run_arguments.command.empty() && run_arguments.command.front() == "--")
+      run_arguments.command.erase(run_arguments.command.begin());
+    status = run_run(global, run_arguments);
+  });
+
+  std::vector<std::string> wait_containers;
+  auto* wait_command =
+      app.add_subcommand("wait", "Block until containers have ended; exit with the first's code");
+  wait_command->add_option("containers", wait_containers, "Containers")->required();
+  wait_command->callback([&] { status = run_wait(global, wait_containers); });
 
   DownArguments down;
   auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "cli/common.hpp"
+#include "plan/lab_plan.hpp"
+#include "supervisor/project_lock.hpp"
 
 namespace srcompose::cli {
 
@@ -14,9 +16,33 @@ struct UpArguments {
   bool abort_on_container_exit = false;
   std::string exit_code_from;
   std::string report_file;
+  std::string wait_timeout;  // a duration, "" for none
+  std::string results_dir;
   bool no_color = false;
 };
 int run_up(const GlobalOptions& global, const UpArguments& arguments);
+
+// `srcompose run NAME [CMD...]`: NAME's dependencies, then NAME in the foreground; returns NAME's
+// exit code once everything it started is removed.
+struct RunArguments {
+  std::string container;
+  std::vector<std::string> command;
+  std::string report_file;
+  std::string results_dir;
+  bool no_color = false;
+};
+int run_run(const GlobalOptions& global, const RunArguments& arguments);
+
+// `srcompose wait NAME...`: blocks until they have ended; the first one's exit code.
+int run_wait(const GlobalOptions& global, const std::vector<std::string>& containers);
+
+// Shared by up and run. An empty /etc/resolv.conf in the plan means "the host's", read once here,
+// not in every start.
+void fill_in_host_resolv_conf(plan::LabPlan& plan);
+// Takes the project's lock, removes what a crashed supervisor of the project left, and keeps a copy
+// of the lab file in the state directory (for `exec`).
+Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
+                                              const supervisor::StatePaths& paths);
 
 struct DownArguments {
   std::string report_file;

@@ -9,15 +9,13 @@
 #include "cli/commands.hpp"
 #include "net/network.hpp"
 #include "plan/lab_plan.hpp"
+#include "spec/values.hpp"
 #include "supervisor/cleanup.hpp"
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
 
 namespace srcompose::cli {
 
-namespace {
-
-// An empty /etc/resolv.conf in the plan means "the host's", read once here, not in every start.
 void fill_in_host_resolv_conf(plan::LabPlan& plan) {
   std::string host = net::host_resolv_conf();
   for (auto& container : plan.containers) {
@@ -27,6 +25,8 @@ void fill_in_host_resolv_conf(plan::LabPlan& plan) {
   }
 }
 
+namespace {
+
 supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) {
   supervisor::UpOptions options;
   options.wait_healthy = arguments.wait;
@@ -34,6 +34,8 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   options.exit_code_from = arguments.exit_code_from;
   if (!arguments.report_file.empty())
     options.report_file = std::filesystem::absolute(arguments.report_file);
+  if (!arguments.results_dir.empty())
+    options.results_dir = std::filesystem::absolute(arguments.results_dir);
   options.console.enabled = foreground;
   options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
                           std::getenv("NO_COLOR") == nullptr;
@@ -80,6 +82,28 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 }  // namespace
 
+Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
+                                              const supervisor::StatePaths& paths) {
+  if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
+  auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
+  if (!lock) return std::move(lock).error();
+  // Holding the lock, nobody else runs this project: whatever a crashed supervisor left is removed
+  // before anything new is created, so its names cannot clash with ours.
+  if (std::filesystem::exists(paths.state_file())) {
+    std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n",
+                 lab.name.c_str());
+    auto cleaned = supervisor::clean_up_project(lab.name, lab.storage_dir);
+    if (!cleaned) return std::move(cleaned).error();
+    std::filesystem::remove(paths.state_file());
+  }
+  auto copied = supervisor::read_small_file(lab.file);
+  if (!copied) return std::move(copied).error();
+  if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
+    return status.error();
+  }
+  return lock;
+}
+
 int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   auto project = resolve_project(global, /*need_lab=*/true);
   if (!project) return report_error(project.error());
@@ -88,32 +112,23 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     return report_error(Error::message("--exit-code-from " + arguments.exit_code_from +
                                        ": no such container in " + lab.file.string()));
   }
+  std::optional<std::chrono::milliseconds> wait_timeout;
+  if (!arguments.wait_timeout.empty()) {
+    auto parsed = spec::parse_duration(arguments.wait_timeout);
+    if (!parsed) return report_error(std::move(parsed).error().context("--wait-timeout"));
+    wait_timeout = *parsed;
+  }
   plan::LabPlan plan = plan::plan_lab(lab);
   fill_in_host_resolv_conf(plan);
 
   const auto& paths = project->paths;
-  if (auto status = supervisor::create_state_dir(paths); !status)
-    return report_error(status.error());
-  auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
+  auto lock = claim_project(lab, paths);
   if (!lock) return report_error(lock.error());
-  // Holding the lock, nobody else runs this project: whatever a crashed supervisor left is removed
-  // before anything new is created, so its names cannot clash with ours.
-  if (std::filesystem::exists(paths.state_file())) {
-    std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n",
-                 lab.name.c_str());
-    auto cleaned = supervisor::clean_up_project(lab.name, lab.storage_dir);
-    if (!cleaned) return report_error(cleaned.error());
-    std::filesystem::remove(paths.state_file());
-  }
-  auto copied = supervisor::read_small_file(lab.file);
-  if (!copied) return report_error(copied.error());
-  if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
-    return report_error(status.error());
-  }
 
   if (!arguments.detach) {
-    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths,
-                                             up_options(arguments, true));
+    auto options = up_options(arguments, true);
+    options.wait_timeout = wait_timeout;
+    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));
     return lab_supervisor.run();
   }
 
@@ -126,6 +141,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     ready_read.reset();
     (void)lock->record_owner(::getpid());
     auto options = up_options(arguments, false);
+    options.wait_timeout = wait_timeout;
     int write_fd = ready_write.get();
     options.on_ready = [write_fd](const Status& status) {
       std::string message = status ? "ok\n" : "error: " + status.error().to_string() + "\n";

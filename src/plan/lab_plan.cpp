@@ -1,6 +1,7 @@
 #include "plan/lab_plan.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace srcompose::plan {
 namespace {
@@ -47,6 +48,28 @@ LabPlan plan_lab(const spec::Lab& lab) {
     container_plan.net = plan_container_net(lab, *container);
     add_name_files(container_plan);
     plan.containers.push_back(std::move(container_plan));
+  }
+  return plan;
+}
+
+LabPlan plan_run(const spec::Lab& lab, std::string_view name,
+                 const std::vector<std::string>& command) {
+  std::set<std::string, std::less<>> needed;
+  std::vector<std::string_view> pending{name};
+  while (!pending.empty()) {
+    std::string_view next = pending.back();
+    pending.pop_back();
+    if (!needed.emplace(next).second) continue;
+    if (const spec::Container* container = lab.find_container(next)) {
+      for (const auto& dependency : container->depends_on)
+        pending.push_back(dependency.container);
+    }
+  }
+  LabPlan plan = plan_lab(lab);
+  std::erase_if(plan.containers,
+                [&](const ContainerPlan& container) { return !needed.contains(container.name); });
+  for (auto& container : plan.containers) {
+    if (container.name == name && !command.empty()) container.process.argv = command;
   }
   return plan;
 }

@@ -37,4 +37,10 @@ struct LabPlan {
 // `lab` must outlive the plan. Pure.
 LabPlan plan_lab(const spec::Lab& lab);
 
+// The plan of `srcompose run NAME [CMD...]`: NAME and, transitively, the containers it depends on
+// (start order kept), nothing else; a non-empty `command` replaces NAME's. `name` must be a
+// container of `lab`. Pure.
+LabPlan plan_run(const spec::Lab& lab, std::string_view name,
+                 const std::vector<std::string>& command);
+
 }  // namespace srcompose::plan

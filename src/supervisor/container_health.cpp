@@ -73,6 +73,7 @@ asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
       status_.health = "unhealthy";
       lab_.logs.progress(plan_.name,
                          "unhealthy after " + std::to_string(failures) + " failed checks");
+      unhealthy_->set();
     }
   }
 }

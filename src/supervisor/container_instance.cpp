@@ -39,6 +39,7 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
       stop_requested_(std::make_unique<AsyncEvent>(lab.io)),
       started_(std::make_unique<AsyncEvent>(lab.io)),
       healthy_(std::make_unique<AsyncEvent>(lab.io)),
+      unhealthy_(std::make_unique<AsyncEvent>(lab.io)),
       finished_(std::make_unique<AsyncEvent>(lab.io)) {
   status_.name = plan.name;
   for (const auto& interface : plan.net.interfaces) {
@@ -49,7 +50,7 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
 ContainerInstance::~ContainerInstance() = default;
 
 void ContainerInstance::rearm() {
-  for (auto* event : {&stop_requested_, &started_, &healthy_, &finished_}) {
+  for (auto* event : {&stop_requested_, &started_, &healthy_, &unhealthy_, &finished_}) {
     retired_events_.push_back(std::move(*event));
     *event = std::make_unique<AsyncEvent>(lab_.io);
   }

@@ -71,6 +71,9 @@ class ContainerInstance {
 
   AsyncEvent& started() { return *started_; }
   AsyncEvent& healthy() { return *healthy_; }
+  // Set when the health check failed its retries (docker's "unhealthy"); a later pass does not
+  // clear it: what depends on the container has been told already.
+  AsyncEvent& unhealthy() { return *unhealthy_; }
   AsyncEvent& finished() { return *finished_; }
   AsyncEvent& stop_requested() { return *stop_requested_; }
   // After finished(): makes the container startable again (`srcompose start`), keeping its writable
@@ -129,6 +132,7 @@ class ContainerInstance {
 
   std::unique_ptr<AsyncEvent> started_;
   std::unique_ptr<AsyncEvent> healthy_;
+  std::unique_ptr<AsyncEvent> unhealthy_;
   std::unique_ptr<AsyncEvent> finished_;
   // Events replaced by rearm(): a coroutine may still hold a reference to one, so they live on.
   std::vector<std::unique_ptr<AsyncEvent>> retired_events_;

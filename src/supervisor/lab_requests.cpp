@@ -56,11 +56,28 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
     for (auto& instance : instances_)
       targets.push_back(instance.get());
   }
+  if (command == "wait") co_return co_await wait_request(targets);
   int signal_number = SIGKILL;
   if (auto value = request.if_contains("signal"); value && value->is_int64()) {
     signal_number = static_cast<int>(value->as_int64());
   }
   co_return co_await lifecycle_request(command, targets, signal_number);
+}
+
+// `srcompose wait NAME...`: the reply comes once every named container has ended for good (or the
+// lab went down), with each one's last exit code, null for one that never ran.
+asio::awaitable<json::object> LabSupervisor::wait_request(
+    const std::vector<ContainerInstance*>& targets) {
+  json::array exit_codes;
+  for (auto* instance : targets) {
+    co_await instance->finished().wait();
+    if (instance->last_end()) {
+      exit_codes.emplace_back(instance->last_end()->exit_code);
+    } else {
+      exit_codes.emplace_back(nullptr);
+    }
+  }
+  co_return json::object{{"ok", true}, {"exit_codes", std::move(exit_codes)}};
 }
 
 Status LabSupervisor::start_again(ContainerInstance& instance) {

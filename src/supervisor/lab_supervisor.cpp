@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "rootfs/prepare.hpp"
+#include "spec/values.hpp"
 #include "supervisor/control_server.hpp"
 
 namespace srcompose::supervisor {
@@ -26,11 +27,16 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
       options_(std::move(options)),
       signals_(io_, SIGINT, SIGTERM),
       shutdown_requested_(io_),
-      down_(io_) {
+      down_(io_),
+      wait_deadline_passed_(io_) {
   if (!options_.exit_code_from.empty()) options_.abort_on_container_exit = true;
   std::vector<std::string> names;
   for (const auto& container : plan_.containers)
     names.push_back(container.name);
+  if (!options_.run_container.empty()) {
+    options_.abort_on_container_exit = false;
+    options_.console.attached = options_.run_container;
+  }
   logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names);
 }
 
@@ -138,25 +144,49 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   for (auto& instance : instances_) {
     asio::co_spawn(io_, container_task(*instance), asio::detached);
   }
-  // Ready when every container started (its dependencies' conditions met on the way) or, with
-  // --wait, is also healthy. The first container that cannot start fails the whole `up`.
+  // `run` is ready at once: whether its container runs is its own verdict, not the lab's.
+  if (!options_.run_container.empty()) co_return Status{};
+  if (options_.wait_timeout)
+    asio::co_spawn(io_, arm_wait_deadline(*options_.wait_timeout), asio::detached);
+  co_return co_await wait_until_ready();
+}
+
+asio::awaitable<void> LabSupervisor::arm_wait_deadline(std::chrono::milliseconds timeout) {
+  asio::steady_timer timer(io_);
+  timer.expires_after(timeout);
+  co_await (timer.async_wait(asio::use_awaitable) || down_.wait() || shutdown_requested_.wait());
+  if (!lab_up_ && !shutdown_requested_.is_set()) wait_deadline_passed_.set();
+}
+
+// Ready when every container started (its dependencies' conditions met on the way) or, with --wait,
+// is also healthy. The first container that cannot start, or that turns unhealthy, fails the whole
+// `up`; so does --wait-timeout.
+asio::awaitable<Status> LabSupervisor::wait_until_ready() {
+  auto timed_out = [&](const ContainerInstance& instance, std::string_view what) {
+    return Error::message("timed out after " + spec::format_duration(*options_.wait_timeout) +
+                          " waiting for container " + instance.name() + " to " + std::string(what));
+  };
   for (auto& instance : instances_) {
     // A stop asked while the lab comes up (Ctrl-C, --abort-on-container-exit) ends the wait: a
     // container may be waiting for a dependency that will never be healthy.
     co_await (instance->started().wait() || instance->finished().wait() ||
-              shutdown_requested_.wait());
+              shutdown_requested_.wait() || wait_deadline_passed_.wait());
     if (shutdown_requested_.is_set()) co_return Status{};
     if (!instance->started().is_set()) {
+      if (wait_deadline_passed_.is_set()) co_return timed_out(*instance, "start");
       // The runtime's error already names the container and the step.
       co_return Error::message(instance->start_error());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
-      co_await (instance->healthy().wait() || instance->finished().wait() ||
-                shutdown_requested_.wait());
+      co_await (instance->healthy().wait() || instance->unhealthy().wait() ||
+                instance->finished().wait() || shutdown_requested_.wait() ||
+                wait_deadline_passed_.wait());
       if (shutdown_requested_.is_set()) co_return Status{};
-      if (!instance->healthy().is_set()) {
-        co_return Error::message("did not become healthy").context("container " + instance->name());
-      }
+      if (instance->healthy().is_set()) continue;
+      if (instance->unhealthy().is_set())
+        co_return Error::message("container " + instance->name() + " is unhealthy");
+      if (wait_deadline_passed_.is_set()) co_return timed_out(*instance, "become healthy");
+      co_return Error::message("did not become healthy").context("container " + instance->name());
     }
   }
   co_return Status{};
@@ -175,6 +205,8 @@ asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies
           break;
         case spec::DependencyCondition::healthy:
           met = other->healthy().is_set();
+          if (!met && other->unhealthy().is_set())
+            co_return "container " + other->name() + " is unhealthy";
           break;
         case spec::DependencyCondition::completed_successfully:
           met =
@@ -186,8 +218,8 @@ asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies
         co_return "dependency " + other->name() + " did not become " +
             std::string(spec::to_string(dependency.condition));
       }
-      co_await (other->started().wait() || other->healthy().wait() || other->finished().wait() ||
-                instance.stop_requested().wait());
+      co_await (other->started().wait() || other->healthy().wait() || other->unhealthy().wait() ||
+                other->finished().wait() || instance.stop_requested().wait());
     }
   }
   co_return std::nullopt;
@@ -201,9 +233,14 @@ asio::awaitable<void> LabSupervisor::container_task(ContainerInstance& instance)
   logs_->progress(instance.name(), "starting");
   co_await instance.supervise(
       [this](ContainerInstance& which, const RunEnd& end) { on_container_exit(which, end); });
-  // While the lab comes up, a start failure is the lab's error, printed once by main_task.
-  if (instance.start_failed() && lab_up_) {
+  // While `up` brings the lab up, a start failure is the lab's error, printed once by main_task;
+  // under `run` it is the container's own.
+  if (instance.start_failed() && (lab_up_ || !options_.run_container.empty())) {
     logs_->progress(instance.name(), "failed: " + instance.start_error());
+  }
+  if (instance.name() == options_.run_container) {
+    request_shutdown("container " + instance.name() + " has ended");
+    co_return;
   }
   // In the foreground, the lab ends when nothing runs any more (as docker compose up does).
   bool all_finished = std::all_of(instances_.begin(), instances_.end(),
@@ -282,16 +319,46 @@ asio::awaitable<void> LabSupervisor::tear_down() {
       logs_->progress("", "warning: " + status.error().to_string());
     network_.reset();
   }
+  auto report_text =
+      json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}}) +
+      "\n";
   if (!options_.report_file.empty()) {
-    auto text =
-        json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}});
-    if (auto status = write_file_atomically(options_.report_file, text + "\n"); !status) {
+    if (auto status = write_file_atomically(options_.report_file, report_text); !status) {
       logs_->progress("", "warning: report: " + status.error().to_string());
     }
   }
+  if (!options_.results_dir.empty()) write_results(report_text);
   if (auto status = remove_state_dir(paths_); !status)
     logs_->progress("", "warning: " + status.error().to_string());
   logs_->progress("", "lab " + plan_.project + " is down");
+}
+
+// The logs live in the state directory, which goes with the lab: copied out first. A failure is a
+// warning, never a reason to leave the lab half torn down.
+void LabSupervisor::write_results(const std::string& report_text) {
+  const auto& dir = options_.results_dir;
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    logs_->progress("", "warning: results: mkdir " + dir.string() + ": " + error.message());
+    return;
+  }
+  if (auto status = write_file_atomically(dir / "report.json", report_text); !status)
+    logs_->progress("", "warning: results: " + status.error().to_string());
+  for (const auto& container : plan_.containers) {
+    auto log = paths_.logs_dir() / (container.name + ".log");
+    auto copy = dir / (container.name + ".log");
+    std::filesystem::remove(copy, error);
+    if (!std::filesystem::exists(log)) {
+      // A container that never wrote a line still gets its (empty) file: absence means nothing.
+      (void)write_file_atomically(copy, "");
+      continue;
+    }
+    std::filesystem::copy_file(log, copy, std::filesystem::copy_options::overwrite_existing, error);
+    if (error) {
+      logs_->progress("", "warning: results: copy " + log.string() + ": " + error.message());
+    }
+  }
 }
 
 json::array LabSupervisor::report() const {
@@ -317,6 +384,13 @@ void LabSupervisor::write_state() {
 }
 
 int LabSupervisor::exit_status() const {
+  if (!options_.run_container.empty()) {
+    for (const auto& instance : instances_) {
+      if (instance->name() != options_.run_container) continue;
+      if (instance->last_end()) return instance->last_end()->exit_code;
+    }
+    return failure_ ? 1 : kRunNeverRan;
+  }
   if (!options_.exit_code_from.empty()) {
     for (const auto& instance : instances_) {
       if (instance->name() == options_.exit_code_from && instance->last_end()) {

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -30,11 +31,23 @@ namespace srcompose::supervisor {
 
 class ControlServer;
 
+// `run`'s exit status when its container never ran (failed to start, or a dependency's condition
+// could not be met), as `docker run` uses 125 for "the container could not be run".
+inline constexpr int kRunNeverRan = 125;
+
 struct UpOptions {
   bool wait_healthy = false;  // --wait: ready also needs healthy health checks
   bool abort_on_container_exit = false;
   std::string exit_code_from;         // implies abort_on_container_exit
   std::filesystem::path report_file;  // --report: the run report is written there at teardown
+  // --results: at teardown the report (report.json) and each container's log (NAME.log) are
+  // written there, so that they outlive the lab.
+  std::filesystem::path results_dir;
+  // `srcompose run NAME`: the lab ends when NAME has ended for good (restarts included), whatever
+  // the others do, and `run` returns NAME's exit code (kRunNeverRan when it never ran).
+  std::string run_container;
+  // --wait-timeout: bring-up (started, and healthy with --wait) fails after this long.
+  std::optional<std::chrono::milliseconds> wait_timeout;
   ConsoleOptions console;
   bool foreground =
       true;  // the lab ends when every container has exited (docker compose up's rule)
@@ -54,6 +67,8 @@ class LabSupervisor {
  private:
   boost::asio::awaitable<void> main_task();
   boost::asio::awaitable<Status> bring_up();
+  boost::asio::awaitable<Status> wait_until_ready();
+  boost::asio::awaitable<void> arm_wait_deadline(std::chrono::milliseconds timeout);
   boost::asio::awaitable<void> container_task(ContainerInstance& instance);
   boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(
       ContainerInstance& instance);
@@ -65,18 +80,20 @@ class LabSupervisor {
   ContainerInstance* find(std::string_view name);
   std::vector<ContainerInstance*> dependents_of(const ContainerInstance& instance);
   void write_state();
+  void write_results(const std::string& report_text);
   json::array report() const;
   int exit_status() const;
 
  public:
   // Control requests ({"command": "ps" | "down" | "stop" | "start" | "restart" | "kill" | "pause" |
-  // "unpause", "containers": [...], "signal": N}); the reply is {"ok": bool, ...}.
+  // "unpause" | "wait", "containers": [...], "signal": N}); the reply is {"ok": bool, ...}.
   boost::asio::awaitable<json::object> handle_request(const json::object& request);
 
  private:
   boost::asio::awaitable<json::object> lifecycle_request(
       std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number);
   Status start_again(ContainerInstance& instance);
+  boost::asio::awaitable<json::object> wait_request(const std::vector<ContainerInstance*>& targets);
 
   const spec::Lab& lab_;
   plan::LabPlan plan_;
@@ -92,7 +109,8 @@ class LabSupervisor {
   boost::asio::signal_set signals_;
   AsyncEvent shutdown_requested_;
   AsyncEvent down_;
-  std::optional<Error> failure_;  // why the lab came down, when it was not asked to
+  AsyncEvent wait_deadline_passed_;  // --wait-timeout ran out while the lab came up
+  std::optional<Error> failure_;     // why the lab came down, when it was not asked to
   json::array final_report_;
   bool ready_reported_ = false;
   bool lab_up_ =

@@ -80,7 +80,12 @@ void LogSink::container_line(std::string_view container, Stream stream, std::str
     record += '\n';
     write_all(fd, record);
   }
-  if (console_.enabled) {
+  if (console_.enabled && !console_.attached.empty()) {
+    if (container != console_.attached) return;
+    std::string line(text);
+    line += '\n';
+    write_all(stream == Stream::out ? STDOUT_FILENO : STDERR_FILENO, line);
+  } else if (console_.enabled) {
     std::string line = console_prefix(container);
     line += text;
     line += '\n';

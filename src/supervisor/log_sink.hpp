@@ -21,6 +21,9 @@ enum class Stream { out, err };
 struct ConsoleOptions {
   bool enabled = true;  // false when detached (-d): only files
   bool color = false;   // decided by the caller from isatty and NO_COLOR
+  // `srcompose run NAME`: only NAME's output reaches the console, as it is (stdout to stdout,
+  // stderr to stderr, no "name |" prefix); every container's still goes to its log file.
+  std::string attached;
 };
 
 class LogSink {
