@@ -159,8 +159,8 @@ asio::awaitable<void> LabSupervisor::arm_wait_deadline(std::chrono::milliseconds
 }
 
 // Ready when every container started (its dependencies' conditions met on the way) or, with --wait,
-// is also healthy. The first container that cannot start, or that turns unhealthy, fails the whole
-// `up`; so does --wait-timeout.
+// is also healthy. The first container that cannot start (a dependency that turned unhealthy
+// included) fails the whole `up`; so does --wait-timeout.
 asio::awaitable<Status> LabSupervisor::wait_until_ready() {
   auto timed_out = [&](const ContainerInstance& instance, std::string_view what) {
     return Error::message("timed out after " + spec::format_duration(*options_.wait_timeout) +
@@ -178,13 +178,12 @@ asio::awaitable<Status> LabSupervisor::wait_until_ready() {
       co_return Error::message(instance->start_error());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
-      co_await (instance->healthy().wait() || instance->unhealthy().wait() ||
-                instance->finished().wait() || shutdown_requested_.wait() ||
-                wait_deadline_passed_.wait());
+      // An unhealthy container may still pass later (docker's health checks keep running), so
+      // --wait keeps waiting; only --wait-timeout ends it.
+      co_await (instance->healthy().wait() || instance->finished().wait() ||
+                shutdown_requested_.wait() || wait_deadline_passed_.wait());
       if (shutdown_requested_.is_set()) co_return Status{};
       if (instance->healthy().is_set()) continue;
-      if (instance->unhealthy().is_set())
-        co_return Error::message("container " + instance->name() + " is unhealthy");
       if (wait_deadline_passed_.is_set()) co_return timed_out(*instance, "become healthy");
       co_return Error::message("did not become healthy").context("container " + instance->name());
     }
