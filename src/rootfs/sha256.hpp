@@ -1,8 +1,9 @@
-// SHA-256 (FIPS 180-4), small and dependency-free: names cached images after their content.
+// SHA-256 of image content: cached images are named after it. The hashing itself is nettle's (the
+// library libarchive already loads), not code of ours.
 #pragma once
 
-#include <array>
-#include <cstdint>
+#include <nettle/sha2.h>
+
 #include <string>
 #include <string_view>
 
@@ -19,11 +20,7 @@ class Sha256 {
   std::string finish_hex();
 
  private:
-  void process_block(const uint8_t* block);
-  std::array<uint32_t, 8> state_{};
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  sha256_ctx context_{};
 };
 
 // Digest of everything readable from `fd` (read from its current offset to the end).
