@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/unique_fd.hpp"
+#include "net/forwarding.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
 #include "net/nftables.hpp"
@@ -143,6 +144,23 @@ std::string read_text_file(const char* path) {
   return text;
 }
 
+// Host veth ends first: deleting a bridge first would only detach them.
+Status delete_project_links(std::string_view project) {
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error();
+  auto links = list_links(*socket);
+  if (!links) return std::move(links).error();
+  Status first;
+  for (bool bridges : {false, true}) {
+    for (const auto& link : *links) {
+      if (!is_ours(link, project) || (link.kind == "bridge") != bridges) continue;
+      auto status = delete_link(*socket, link.ifindex, link.name);
+      if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
+    }
+  }
+  return first;
+}
+
 }  // namespace
 
 std::string link_alias(std::string_view project, std::string_view owner) {
@@ -155,7 +173,8 @@ LabNetwork::LabNetwork(LabNetwork&& other) noexcept
     : project_(std::move(other.project_)),
       table_(std::move(other.table_)),
       bridges_(std::exchange(other.bridges_, {})),
-      table_created_(std::exchange(other.table_created_, false)) {}
+      table_created_(std::exchange(other.table_created_, false)),
+      forwarding_held_(std::exchange(other.forwarding_held_, false)) {}
 
 LabNetwork& LabNetwork::operator=(LabNetwork&& other) noexcept {
   if (this != &other) {
@@ -164,6 +183,7 @@ LabNetwork& LabNetwork::operator=(LabNetwork&& other) noexcept {
     table_ = std::move(other.table_);
     bridges_ = std::exchange(other.bridges_, {});
     table_created_ = std::exchange(other.table_created_, false);
+    forwarding_held_ = std::exchange(other.forwarding_held_, false);
   }
   return *this;
 }
@@ -207,7 +227,9 @@ Result<LabNetwork> LabNetwork::create(const plan::LabNetPlan& plan, std::string_
     any_nat = any_nat || (bridge.nat && !bridge.internal);
   }
   if (any_nat) {
-    if (auto status = enable_ipv4_forwarding(); !status) {
+    // Marked before: a hold that failed half-way is released like a whole one.
+    owner.forwarding_held_ = true;
+    if (auto status = hold_ipv4_forwarding(project); !status) {
       return std::move(status).error().context(where);
     }
   }
@@ -230,11 +252,19 @@ Status LabNetwork::remove() {
   }
   if (!bridges_.empty()) {
     auto socket = NetlinkSocket::open();
-    if (!socket) return std::move(socket).error().context("remove networks of " + project_);
-    for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
-      keep_first(delete_our_link(*socket, *it, project_));
+    if (!socket) {
+      keep_first(std::move(socket).error());
+    } else {
+      for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
+        keep_first(delete_our_link(*socket, *it, project_));
+      }
+      bridges_.clear();
     }
-    bridges_.clear();
+  }
+  // Last: forwarding stays on until the lab's table and bridges are gone.
+  if (forwarding_held_) {
+    keep_first(release_ipv4_forwarding(project_));
+    forwarding_held_ = false;
   }
   if (!first) return std::move(first).error().context("remove networks of " + project_);
   return first;
@@ -243,6 +273,7 @@ Status LabNetwork::remove() {
 void LabNetwork::release() {
   bridges_.clear();
   table_created_ = false;
+  forwarding_held_ = false;
 }
 
 // ---- ContainerLinks ----
@@ -344,18 +375,9 @@ void ContainerLinks::release() {
 Status cleanup_project(std::string_view project) {
   const std::string where = "clean up networks of project " + std::string(project);
   Status first = delete_table(plan::nft_table_name(project));
-  auto socket = NetlinkSocket::open();
-  if (!socket) return std::move(socket).error().context(where);
-  auto links = list_links(*socket);
-  if (!links) return std::move(links).error().context(where);
-  // Host veth ends first: deleting a bridge first would only detach them.
-  for (bool bridges : {false, true}) {
-    for (const auto& link : *links) {
-      if (!is_ours(link, project) || (link.kind == "bridge") != bridges) continue;
-      auto status = delete_link(*socket, link.ifindex, link.name);
-      if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
-    }
-  }
+  if (auto status = delete_project_links(project); !status && first) first = std::move(status);
+  // Whether or not the lab had a `nat` network: releasing what is not held changes nothing.
+  if (auto status = release_ipv4_forwarding(project); !status && first) first = std::move(status);
   if (!first) return std::move(first).error().context(where);
   return first;
 }

@@ -33,12 +33,14 @@ class LabNetwork {
   // this project and network is an error (it is neither taken over nor deleted; one left by an
   // earlier run of the same project is replaced); a subnet overlapping a route of the host is an
   // error naming the route. Then per bridge: create it with its alias, accept_ra = 0, the gateway
-  // address, up. Then, if any network is `nat`, net.ipv4.ip_forward = 1, and the project's table
-  // (see nftables.hpp). On failure, whatever was created is removed again.
+  // address, up. Then, if any network is `nat`, net.ipv4.ip_forward = 1 held for the project (see
+  // forwarding.hpp), and the project's table (see nftables.hpp). On failure, whatever was created
+  // is removed again.
   static Result<LabNetwork> create(const plan::LabNetPlan& plan, std::string_view project);
 
-  // Deletes the bridges (ports detach; containers' veths die with their namespaces) and the table.
-  // Tries everything and reports the first failure.
+  // Deletes the bridges (ports detach; containers' veths die with their namespaces) and the table,
+  // then releases ip_forward (put back when no other lab holds it). Tries everything and reports
+  // the first failure.
   Status remove();
   // Keeps everything on the host: the destructor no longer removes it.
   void release();
@@ -48,6 +50,7 @@ class LabNetwork {
   std::string table_;
   std::vector<std::string> bridges_;  // created by us, in creation order
   bool table_created_ = false;
+  bool forwarding_held_ = false;
 };
 
 // Owner of one container's host-side veth ends. The container ends die with its network namespace.
@@ -81,7 +84,8 @@ class ContainerLinks {
 };
 
 // Crash cleanup: deletes every link whose alias is "srcompose:<project>:..." (bridges, host veth
-// ends) and the project's nftables table. Root, host netns. Nothing of another project is touched.
+// ends) and the project's nftables table, and releases its hold on ip_forward. Root, host netns.
+// Nothing of another project is touched.
 Status cleanup_project(std::string_view project);
 
 // /etc/resolv.conf for containers from the host's: nameservers on loopback (127.x, ::1) cannot be

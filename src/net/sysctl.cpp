@@ -26,8 +26,4 @@ Status disable_accept_ra(const std::string& ifname) {
   return write_sysctl("net/ipv6/conf/" + ifname + "/accept_ra", "0");
 }
 
-Status enable_ipv4_forwarding() {
-  return write_sysctl("net/ipv4/ip_forward", "1");
-}
-
 }  // namespace srcompose::net

@@ -16,8 +16,4 @@ Status write_sysctl(const std::string& key, std::string_view value);
 // Succeeds without doing anything when the kernel has IPv6 disabled (no /proc/sys/net/ipv6).
 Status disable_accept_ra(const std::string& ifname);
 
-// net.ipv4.ip_forward = 1, for `nat` networks. Left on by `down`, as docker does: other software on
-// the host may rely on it since, and srcompose's own table is what decides what is forwarded.
-Status enable_ipv4_forwarding();
-
 }  // namespace srcompose::net

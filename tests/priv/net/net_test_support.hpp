@@ -91,7 +91,7 @@ class ProjectGuard {
   std::string project_;
 };
 
-// Restores net.ipv4.ip_forward as it was before the test (the product leaves it on by design).
+// Restores net.ipv4.ip_forward as it was before the test, whatever the test left behind.
 class ForwardingGuard {
  public:
   ForwardingGuard();
