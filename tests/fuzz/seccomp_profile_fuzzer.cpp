@@ -1,5 +1,5 @@
-// libFuzzer target: the Docker/OCI seccomp profile reader on arbitrary bytes. A profile file named by
-// a lab file is untrusted input; it must come back as a profile or an error, never a crash.
+// libFuzzer target: the Docker/OCI seccomp profile reader on arbitrary bytes. A profile file named
+// by a lab file is untrusted input; it must come back as a profile or an error, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
