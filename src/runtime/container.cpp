@@ -72,30 +72,11 @@ uint64_t clone_flags(const plan::ContainerPlan& plan) {
   return flags | CLONE_PIDFD;
 }
 
-// Reads the child's reports until every child-side copy of the socket is closed: by the init after
-// `ready`, by the workload when its execve succeeded.
-Status wait_until_running(int sync_fd, sys::ChildProcess& init, const ChildConfig& config) {
-  bool ready = false;
-  for (;;) {
-    auto message = receive_message(sync_fd, kSetupTimeoutMs);
-    if (!message) return std::move(message).error();
-    if (!*message) break;
-    if ((*message)->kind == SyncMessage::failed) return failure_error(**message, config.details);
-    if ((*message)->kind == SyncMessage::ready) ready = true;
-  }
-  if (ready) return {};
-  // EOF without a report: the child died before it could say why (killed, or a step before the sync
-  // socket was in place).
-  auto status = init.wait();
-  if (!status) return std::move(status).error();
-  return Error::message("the container's init ended during setup with status " +
-                        std::to_string(status->exit_code));
-}
-
-Result<StartedContainer> start(const plan::ContainerPlan& plan,
-                               const rootfs::PreparedRootfs& rootfs,
-                               const rootfs::ResolvedUser& user,
-                               const security::CompiledSeccomp& seccomp, const StartHooks& hooks) {
+Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
+                                 const rootfs::PreparedRootfs& rootfs,
+                                 const rootfs::ResolvedUser& user,
+                                 const security::CompiledSeccomp& seccomp,
+                                 const StartHooks& hooks) {
   // Before clone: everything that can fail without a process to clean up.
   auto binds = open_bind_sources(plan.rootfs);
   if (!binds) return std::move(binds).error();
@@ -154,20 +135,82 @@ Result<StartedContainer> start(const plan::ContainerPlan& plan,
   if (auto status = send_go(sync_parent.get(), passed); !status) return status.error();
   passed.clear();  // the child holds them now; ours would only keep detached mounts alive
 
-  if (auto status = wait_until_running(sync_parent.get(), init, config); !status) {
-    return status.error();
+  std::string command = config.workload.argv.size() > 1 ? config.workload.argv[0] : "";
+  return LaunchedContainer{std::move(init), std::move(sync_parent), std::move(out->read),
+                           std::move(err->read),
+                           SetupProgress(std::move(config.details), std::move(command))};
+}
+
+// Reads the child's reports until every child-side copy of the socket is closed: by the init after
+// `ready`, by the workload when its execve succeeded.
+Result<StartedContainer> wait_until_running(LaunchedContainer launched) {
+  for (;;) {
+    auto message = receive_message(launched.sync.get(), static_cast<int>(kSetupTimeout.count()));
+    if (!message) {
+      if (message.error().error_number() == ETIMEDOUT) {
+        return setup_timeout_error(launched.progress, kSetupTimeout);
+      }
+      return std::move(message).error();
+    }
+    if (!*message) break;
+    if (auto status = launched.progress.on_message(**message); !status) return status.error();
   }
-  return StartedContainer{std::move(init), std::move(out->read), std::move(err->read)};
+  if (launched.progress.ready()) {
+    return StartedContainer{std::move(launched.init), std::move(launched.stdout_read),
+                            std::move(launched.stderr_read)};
+  }
+  // EOF without a report: the child died before it could say why (killed, or a step before the sync
+  // socket was in place).
+  auto status = launched.init.wait();
+  if (!status) return std::move(status).error();
+  return init_ended_error(*status);
 }
 
 }  // namespace
+
+SetupProgress::SetupProgress(std::vector<std::string> details, std::string command)
+    : details_(std::move(details)), command_(std::move(command)) {}
+
+Status SetupProgress::on_message(const SyncMessage& message) {
+  if (message.kind == SyncMessage::failed) return failure_error(message, details_);
+  if (message.kind == SyncMessage::ready) ready_ = true;
+  return {};
+}
+
+std::string SetupProgress::waiting_for() const {
+  if (ready_) return "exec " + command_ + " (the workload had not reached its execve)";
+  return "set up the container (mounts, identity, the init)";
+}
+
+Error init_ended_error(const sys::ExitStatus& status) {
+  return Error::message("the container's init ended during setup with status " +
+                        std::to_string(status.exit_code));
+}
+
+Error setup_timeout_error(const SetupProgress& progress, std::chrono::milliseconds timeout) {
+  return Error::from_errno(progress.waiting_for() + ": no word from the container for " +
+                               std::to_string(timeout.count()) + " ms, killed",
+                           ETIMEDOUT);
+}
+
+Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
+                                           const rootfs::PreparedRootfs& rootfs,
+                                           const rootfs::ResolvedUser& user,
+                                           const security::CompiledSeccomp& seccomp,
+                                           const StartHooks& hooks) {
+  auto launched = launch(plan, rootfs, user, seccomp, hooks);
+  if (!launched) return std::move(launched).error().context("container " + plan.name);
+  return launched;
+}
 
 Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs,
                                          const rootfs::ResolvedUser& user,
                                          const security::CompiledSeccomp& seccomp,
                                          const StartHooks& hooks) {
-  auto started = start(plan, rootfs, user, seccomp, hooks);
+  auto launched = launch_container(plan, rootfs, user, seccomp, hooks);
+  if (!launched) return std::move(launched).error();
+  auto started = wait_until_running(std::move(*launched));
   if (!started) return std::move(started).error().context("container " + plan.name);
   return started;
 }

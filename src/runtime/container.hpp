@@ -23,8 +23,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,7 @@
 #include "common/unique_fd.hpp"
 #include "plan/lab_plan.hpp"
 #include "rootfs/prepare.hpp"
+#include "runtime/sync.hpp"
 #include "security/seccomp.hpp"
 #include "sys/process.hpp"
 
@@ -50,15 +53,60 @@ struct StartedContainer {
   UniqueFd stdout_read, stderr_read;  // workload's stdout/stderr pipes (O_CLOEXEC | O_NONBLOCK)
 };
 
-// Parent side, needs root; blocks for the duration of the setup (milliseconds; at most 60 s before
-// it gives up). Starts the container's built-in init in new namespaces (plan.process.clone_flags;
-// no user namespace when plan.userns is disabled) with `rootfs` as an overlay root, and returns
-// once the workload's execve succeeded. Its failure is reported like any other step:
-// "container web: exec /bin/httpd: No such file or directory". On any failure everything made so
-// far is undone (child killed and reaped, mount fds closed: every mount lived only in the child's
-// mount namespace) and the Error names the step: "mount /proc", "pivot_root", "sethostname", ...
-// Requires a kernel with clone3, openat2, the new mount API and overlayfs' "lowerdir+" by fd
-// (6.13+) and, with a user namespace, a filesystem under the image that supports idmapped mounts.
+// How long a parent waits for the child's next word during a start or an exec before it kills it.
+inline constexpr std::chrono::milliseconds kSetupTimeout{60'000};
+
+// The child's reports of its setup, read from the sync channel (runtime/sync.hpp). Bookkeeping
+// only: the caller reads the channel, blocking (start_container) or on an event loop when the
+// socket is readable (the supervisor), so that no container can make the loop wait.
+class SetupProgress {
+ public:
+  SetupProgress() = default;
+  SetupProgress(std::vector<std::string> details, std::string command);
+  // One message from the child: the error when it reports a failed step.
+  Status on_message(const SyncMessage& message);
+  // At the channel's end (every child-side copy closed): true when the init said `ready` before,
+  // i.e. the workload's execve succeeded.
+  bool ready() const { return ready_; }
+  // The step the child is in while the parent waits, for a timeout's message.
+  std::string waiting_for() const;
+
+ private:
+  std::vector<std::string> details_;
+  std::string command_;
+  bool ready_ = false;
+};
+
+// The first half of a start (below): everything up to `go`, done in the parent at once. The child
+// then sets itself up while the caller reads its reports from `sync` into `progress`; the start
+// succeeded when the channel ends with progress.ready(). Dropping it kills and reaps the init.
+struct LaunchedContainer {
+  sys::ChildProcess init;
+  UniqueFd sync;  // the parent's end of the sync channel
+  UniqueFd stdout_read, stderr_read;
+  SetupProgress progress;
+};
+Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
+                                           const rootfs::PreparedRootfs& rootfs,
+                                           const rootfs::ResolvedUser& user,
+                                           const security::CompiledSeccomp& seccomp,
+                                           const StartHooks& hooks);
+// The error of a start whose child went silent for `timeout`, naming the step it was in.
+Error setup_timeout_error(const SetupProgress& progress, std::chrono::milliseconds timeout);
+// The error of a start whose init ended before `ready` without saying why.
+Error init_ended_error(const sys::ExitStatus& status);
+
+// Parent side, needs root; blocks for the duration of the setup (milliseconds; at most
+// kSetupTimeout of silence from the child before it kills it): launch_container, then the sync
+// channel read to its end. Starts the container's built-in init in new namespaces
+// (plan.process.clone_flags; no user namespace when plan.userns is disabled) with `rootfs` as an
+// overlay root, and returns once the workload's execve succeeded. Its failure is reported like any
+// other step: "container web: exec /bin/httpd: No such file or directory". On any failure
+// everything made so far is undone (child killed and reaped, mount fds closed: every mount lived
+// only in the child's mount namespace) and the Error names the step: "mount /proc", "pivot_root",
+// "sethostname", ... Requires a kernel with clone3, openat2, the new mount API and overlayfs'
+// "lowerdir+" by fd (6.13+) and, with a user namespace, a filesystem under the image that supports
+// idmapped mounts.
 Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs,
                                          const rootfs::ResolvedUser& user,
@@ -72,13 +120,48 @@ struct ExecRequest {
   std::vector<std::filesystem::path> cgroup_procs_files;  // the container's cgroup.procs files
 };
 
+// The reports of an exec's helper and of the new process before its execve (runtime/sync.hpp), read
+// by the caller as for SetupProgress.
+class ExecProgress {
+ public:
+  ExecProgress() = default;
+  ExecProgress(std::vector<std::string> details, std::string command);
+  // One message, with the fd it carried (the new process's pidfd in `exec_pid`).
+  void on_message(const SyncMessage& message, UniqueFd passed);
+  // After the channel's end and the helper's exit: the process, or why there is none.
+  Result<sys::ChildProcess> finish(const sys::ExitStatus& helper_exit);
+  // The process announced so far (for a caller that gives up: it kills and reaps it).
+  sys::ChildProcess take_process() { return std::move(process_); }
+  std::string waiting_for() const;
+
+ private:
+  std::vector<std::string> details_;
+  std::string command_;
+  sys::ChildProcess process_;
+  std::optional<Error> failure_;
+};
+
+// The first half of exec_in_container: the helper is started and joins the container while the
+// caller reads `sync` into `progress` to its end, then reaps `helper` and calls progress.finish().
+struct LaunchedExec {
+  sys::ChildProcess helper;
+  UniqueFd sync;
+  ExecProgress progress;
+};
+Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan,
+                                 const rootfs::ResolvedUser& user,
+                                 const security::CompiledSeccomp& seccomp,
+                                 const ExecRequest& request);
+
 // Parent side, needs root. Runs argv inside the running container whose init is `init_pidfd`: joins
 // its cgroups (cgroup_procs_files), its time namespace, then all its namespaces at once via
 // setns(pidfd), forks into its pid namespace, takes `user`, the plan's workdir, capabilities,
 // no_new_privs and `seccomp`, and execs with the plan's environment plus extra_env. The request's
 // fds become 0/1/2 of the new process; nothing else is inherited. Returns the owned process (a
 // child of the caller, in the container's pid namespace) once its execve succeeded; the caller
-// waits for it. Errors name the step: "exec /bin/nope: No such file or directory".
+// waits for it. Blocks until the execve (at most kSetupTimeout of silence, then both are killed):
+// for the CLI; the supervisor reads launch_exec's channel on its loop. Errors name the step:
+// "exec /bin/nope: No such file or directory".
 Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
                                             const rootfs::ResolvedUser& user,
                                             const security::CompiledSeccomp& seccomp,

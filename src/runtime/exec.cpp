@@ -20,8 +20,6 @@ namespace srcompose::runtime {
 
 namespace {
 
-constexpr int kExecTimeoutMs = 60'000;
-
 // What the helper needs, as plain fd numbers inherited from the parent (all above stdio).
 struct ExecHelper {
   const WorkloadConfig* workload = nullptr;
@@ -88,10 +86,9 @@ Result<UniqueFd> dup_above_stdio(int fd, const std::string& what) {
   return copy;
 }
 
-Result<sys::ChildProcess> run_exec(int init_pidfd, const plan::ContainerPlan& plan,
-                                   const rootfs::ResolvedUser& user,
-                                   const security::CompiledSeccomp& seccomp,
-                                   const ExecRequest& request) {
+Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
+                            const rootfs::ResolvedUser& user,
+                            const security::CompiledSeccomp& seccomp, const ExecRequest& request) {
   if (request.argv.empty()) return Error::message("exec: empty command");
   ChildConfig config;
   fill_workload(config, plan, request.argv, request.extra_env, user, seccomp);
@@ -153,39 +150,75 @@ Result<sys::ChildProcess> run_exec(int init_pidfd, const plan::ContainerPlan& pl
   sys::ChildProcess helper_process(helper_pid, UniqueFd(helper_pidfd));
   sync_child->reset();
 
-  // Read to EOF even after a failure: the process may fail before the helper's exec_pid arrives,
-  // and only with its pidfd can it be reaped (it is our child, no one else's).
-  sys::ChildProcess process;
-  std::optional<Error> failure;
+  return LaunchedExec{std::move(helper_process), std::move(sync_parent),
+                      ExecProgress(std::move(config.details), request.argv.front())};
+}
+
+// Reads to EOF even after a failure: the process may fail before the helper's exec_pid arrives,
+// and only with its pidfd can it be reaped (it is our child, no one else's).
+Result<sys::ChildProcess> wait_until_executed(LaunchedExec launched) {
   for (;;) {
     UniqueFd passed;
-    auto message = receive_message(sync_parent.get(), kExecTimeoutMs, &passed);
-    if (!message) return std::move(message).error();
+    auto message =
+        receive_message(launched.sync.get(), static_cast<int>(kSetupTimeout.count()), &passed);
+    if (!message) {
+      if (message.error().error_number() == ETIMEDOUT) {
+        return Error::from_errno(launched.progress.waiting_for() + ": no word for " +
+                                     std::to_string(kSetupTimeout.count()) + " ms, killed",
+                                 ETIMEDOUT);
+      }
+      return std::move(message).error();
+    }
     if (!*message) break;
-    if ((*message)->kind == SyncMessage::failed && !failure) {
-      failure = failure_error(**message, config.details);
-    }
-    if ((*message)->kind == SyncMessage::exec_pid && passed) {
-      process = sys::ChildProcess((*message)->value, std::move(passed));
-    }
+    launched.progress.on_message(**message, std::move(passed));
   }
-  auto helper_status = helper_process.wait();
-  if (failure) return std::move(*failure);
+  auto helper_status = launched.helper.wait();
   if (!helper_status) return std::move(helper_status).error();
-  if (!process.running()) {
-    return Error::message("the exec helper ended with status " +
-                          std::to_string(helper_status->exit_code) + " before forking");
-  }
-  return process;
+  return launched.progress.finish(*helper_status);
 }
 
 }  // namespace
+
+ExecProgress::ExecProgress(std::vector<std::string> details, std::string command)
+    : details_(std::move(details)), command_(std::move(command)) {}
+
+void ExecProgress::on_message(const SyncMessage& message, UniqueFd passed) {
+  if (message.kind == SyncMessage::failed && !failure_) failure_ = failure_error(message, details_);
+  if (message.kind == SyncMessage::exec_pid && passed) {
+    process_ = sys::ChildProcess(message.value, std::move(passed));
+  }
+}
+
+Result<sys::ChildProcess> ExecProgress::finish(const sys::ExitStatus& helper_exit) {
+  if (failure_) return std::move(*failure_);
+  if (!process_.running()) {
+    return Error::message("the exec helper ended with status " +
+                          std::to_string(helper_exit.exit_code) + " before forking");
+  }
+  return std::move(process_);
+}
+
+std::string ExecProgress::waiting_for() const {
+  if (process_.running()) return "exec " + command_ + " (the process had not reached its execve)";
+  return "join the container (the exec helper had not forked " + command_ + ")";
+}
+
+Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan,
+                                 const rootfs::ResolvedUser& user,
+                                 const security::CompiledSeccomp& seccomp,
+                                 const ExecRequest& request) {
+  auto launched = launch(init_pidfd, plan, user, seccomp, request);
+  if (!launched) return std::move(launched).error().context("exec in container " + plan.name);
+  return launched;
+}
 
 Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
                                             const rootfs::ResolvedUser& user,
                                             const security::CompiledSeccomp& seccomp,
                                             const ExecRequest& request) {
-  auto process = run_exec(init_pidfd, plan, user, seccomp, request);
+  auto launched = launch_exec(init_pidfd, plan, user, seccomp, request);
+  if (!launched) return std::move(launched).error();
+  auto process = wait_until_executed(std::move(*launched));
   if (!process) {
     return std::move(process).error().context("exec in container " + plan.name);
   }

@@ -182,13 +182,7 @@ Status send_go(int socket_fd, const std::vector<UniqueFd>& fds) {
   return {};
 }
 
-Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms, UniqueFd* fd) {
-  pollfd wait{socket_fd, POLLIN, 0};
-  int ready = 0;
-  while ((ready = ::poll(&wait, 1, timeout_ms)) < 0) {
-    if (errno != EINTR) return Error::last_errno("poll(sync socket)");
-  }
-  if (ready == 0) return Error::from_errno("wait for the container", ETIMEDOUT);
+Result<Received> try_receive_message(int socket_fd, UniqueFd* fd) {
   SyncMessage message;
   iovec data{&message, sizeof message};
   msghdr header{};
@@ -198,7 +192,8 @@ Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms
   header.msg_control = control.data();
   header.msg_controllen = control.size();
   ssize_t received = 0;
-  while ((received = ::recvmsg(socket_fd, &header, MSG_CMSG_CLOEXEC)) < 0) {
+  while ((received = ::recvmsg(socket_fd, &header, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) < 0) {
+    if (errno == EAGAIN) return Received{};
     if (errno != EINTR) return Error::last_errno("recvmsg(sync socket)");
   }
   for (cmsghdr* item = CMSG_FIRSTHDR(&header); item; item = CMSG_NXTHDR(&header, item)) {
@@ -208,12 +203,28 @@ Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms
     UniqueFd owned(passed);  // closed here unless the caller asked for it
     if (fd) *fd = std::move(owned);
   }
-  if (received == 0) return std::optional<SyncMessage>{};
+  if (received == 0) return Received{Received::end_of_file, {}};
   if (static_cast<size_t>(received) != sizeof message) {
     return Error::message("sync socket: malformed message of " + std::to_string(received) +
                           " bytes");
   }
-  return std::optional<SyncMessage>{message};
+  return Received{Received::got_message, message};
+}
+
+Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms, UniqueFd* fd) {
+  pollfd wait{socket_fd, POLLIN, 0};
+  int ready = 0;
+  while ((ready = ::poll(&wait, 1, timeout_ms)) < 0) {
+    if (errno != EINTR) return Error::last_errno("poll(sync socket)");
+  }
+  if (ready == 0) return Error::from_errno("wait for the container", ETIMEDOUT);
+  auto received = try_receive_message(socket_fd, fd);
+  if (!received) return std::move(received).error();
+  if (received->kind == Received::end_of_file) return std::optional<SyncMessage>{};
+  if (received->kind == Received::nothing_yet) {
+    return Error::message("sync socket: readable but empty");
+  }
+  return std::optional<SyncMessage>{received->message};
 }
 
 Error failure_error(const SyncMessage& message, const std::vector<std::string>& details) {

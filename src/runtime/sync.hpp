@@ -90,8 +90,17 @@ int receive_go(int socket_fd, int* fds, size_t* count);
 // Parent side: sends `go` with `fds` (may be empty).
 Status send_go(int socket_fd, const std::vector<UniqueFd>& fds);
 
+// Parent side, never blocks: what the socket holds now. A received fd is stored in *fd when `fd` is
+// given (closed otherwise).
+struct Received {
+  enum Kind { got_message, end_of_file, nothing_yet } kind = nothing_yet;
+  SyncMessage message;  // kind == got_message
+};
+Result<Received> try_receive_message(int socket_fd, UniqueFd* fd = nullptr);
+
 // Parent side: the next message, waiting at most `timeout_ms`; nullopt at EOF (every child-side
-// copy of the socket closed). A received fd is stored in *fd when `fd` is given.
+// copy of the socket closed). A received fd is stored in *fd when `fd` is given. For callers that
+// may block (the CLI); the supervisor's loop uses try_receive_message when the socket is readable.
 Result<std::optional<SyncMessage>> receive_message(int socket_fd, int timeout_ms,
                                                    UniqueFd* fd = nullptr);
 

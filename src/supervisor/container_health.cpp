@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "supervisor/async_process.hpp"
+#include "supervisor/async_runtime.hpp"
 #include "supervisor/container_instance.hpp"
 
 namespace srcompose::supervisor {
@@ -30,9 +31,12 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
   for (const auto& file : cgroup_->procs_files())
     request.cgroup_procs_files.push_back(file);
-  auto process = runtime::exec_in_container(init_->pidfd(), plan_, *user_, *seccomp_, request);
-  if (!process) co_return false;
+  // The timeout covers joining the container too: a container that stops the new process before
+  // its execve fails the check like one that never answers, and delays nothing else.
   auto deadline = std::chrono::steady_clock::now() + plan_.spec->healthcheck->timeout;
+  auto process = co_await supervisor::exec_in_container(lab_.io, init_->pidfd(), plan_, *user_,
+                                                        *seccomp_, request, deadline);
+  if (!process) co_return false;
   auto exit = co_await wait_for_exit(lab_.io, *process, deadline);
   if (exit && *exit) co_return (*exit)->exit_code == 0;
   // Timed out (or waitid failed): the check failed. The process is killed and reaped on the loop

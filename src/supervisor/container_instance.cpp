@@ -12,6 +12,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "supervisor/async_runtime.hpp"
+
 namespace srcompose::supervisor {
 
 namespace asio = boost::asio;
@@ -91,8 +93,8 @@ Status ContainerInstance::prepare_once() {
   return {};
 }
 
-Status ContainerInstance::start_run() {
-  if (auto status = prepare_once(); !status) return status;
+asio::awaitable<Status> ContainerInstance::start_run() {
+  if (auto status = prepare_once(); !status) co_return status;
   auto oom_kills = cgroup_->oom_kill_count();
   oom_kills_before_run_ = oom_kills ? *oom_kills : 0;
 
@@ -107,14 +109,17 @@ Status ContainerInstance::start_run() {
     }
     return {};
   };
-  auto started = runtime::start_container(plan_, *rootfs_, *user_, *seccomp_, hooks);
-  if (!started) return std::move(started).error();
+  // The child's part runs while the loop serves the other containers.
+  auto deadline = steady_clock::now() + runtime::kSetupTimeout;
+  auto started = co_await supervisor::start_container(lab_.io, plan_, *rootfs_, *user_, *seccomp_,
+                                                      hooks, deadline);
+  if (!started) co_return std::move(started).error();
 
   // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the
   // ChildProcess owner keeps for signalling and reaping. Duplicated before anything is committed to
   // members: on failure the local owners kill the init and delete its veths.
   UniqueFd watch_fd(::fcntl(started->init.pidfd(), F_DUPFD_CLOEXEC, 3));
-  if (!watch_fd) return Error::last_errno("dup pidfd").context("container " + plan_.name);
+  if (!watch_fd) co_return Error::last_errno("dup pidfd").context("container " + plan_.name);
   links_ = std::move(links);
   init_ = std::move(started->init);
   pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd.release());
@@ -136,7 +141,7 @@ Status ContainerInstance::start_run() {
     status_.health = "starting";
     asio::co_spawn(lab_.io, run_healthchecks(run_number_), asio::detached);
   }
-  return {};
+  co_return Status{};
 }
 
 Status ContainerInstance::watch_oom_events() {
@@ -262,7 +267,7 @@ asio::awaitable<void> ContainerInstance::sleep_unless_stopped(milliseconds delay
 asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
   while (!stop_requested_->is_set()) {
     state_ = ContainerState::starting;
-    if (auto status = start_run(); !status) {
+    if (auto status = co_await start_run(); !status) {
       state_ = ContainerState::failed;
       status_.error = status.error().to_string();
       break;

@@ -90,7 +90,7 @@ class ContainerInstance {
 
  private:
   Status prepare_once();
-  Status start_run();
+  boost::asio::awaitable<Status> start_run();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
   boost::asio::awaitable<void> pump_output(
       std::shared_ptr<boost::asio::posix::stream_descriptor> pipe, Stream stream);

@@ -51,3 +51,74 @@ EOF_LAB
   down_within 5
   assert_nothing_left e2e-hczombie
 }
+
+# Runs `ps` $1 times, $2 seconds apart, failing when one answer takes 200 ms or more.
+ps_answers_promptly() {
+  local times=$1 pause=$2 started ended took
+  for _ in $(seq "$times"); do
+    started=$(date +%s%N)
+    timeout 5 "$SRCOMPOSE" -p "$PROJECT" ps >/dev/null
+    ended=$(date +%s%N)
+    took=$(((ended - started) / 1000000))
+    echo "ps took $took ms"
+    [ "$took" -lt 200 ]
+    sleep "$pause"
+  done
+}
+
+@test "health checks of a paused container hang in its frozen cgroup without stalling the loop" {
+  write_lab e2e-frozen <<'EOF_LAB'
+[containers.frozen]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+healthcheck = { command = ["/bin/true"], interval = "200ms", timeout = "1s" }
+
+[containers.neighbour]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  srcompose -f "$LAB" up -d --wait
+  SUPERVISOR=$(supervisor_pid)
+  # A check's helper joins the frozen cgroup and freezes before it can fork the check: the
+  # supervisor used to wait for its sync socket, for up to 60 s, with the whole loop.
+  srcompose -p e2e-frozen pause frozen
+  ps_answers_promptly 10 0.3
+  srcompose -p e2e-frozen restart neighbour
+  [ "$(ps_field neighbour "c['state']")" = running ]
+  [ "$(ps_field frozen "c['health']")" = unhealthy ]
+  down_within 5
+  [ -z "$(zombies_of "$SUPERVISOR")" ]
+  assert_nothing_left e2e-frozen
+}
+
+@test "a container that stops each new process before its execve delays only its own checks" {
+  [ -n "${SRCOMPOSE_PROBE:-}" ]
+  write_lab e2e-stopper <<EOF_LAB
+[containers.stopper]
+rootfs = "builtin:busybox"
+command = ["/probe", "stop-newcomers", "30"]
+healthcheck = { command = ["/bin/true"], interval = "100ms", timeout = "1s" }
+[[containers.stopper.mounts]]
+source = "$SRCOMPOSE_PROBE"
+target = "/probe"
+readonly = true
+
+[containers.neighbour]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  SUPERVISOR=$(supervisor_pid)
+  ps_answers_promptly 10 0.3
+  # At least one check was stopped before its execve (its comm still that of srcompose's fork),
+  # the case where the supervisor waited on the sync socket.
+  srcompose -p e2e-stopper logs stopper >"$TEST_DIR/stopper.log"
+  cat "$TEST_DIR/stopper.log"
+  grep -q 'stopped=.*comm=' "$TEST_DIR/stopper.log"
+  grep 'stopped=' "$TEST_DIR/stopper.log" | grep -vq 'comm=true$'
+  srcompose -p e2e-stopper restart neighbour
+  [ "$(ps_field neighbour "c['state']")" = running ]
+  down_within 5
+  [ -z "$(zombies_of "$SUPERVISOR")" ]
+  assert_nothing_left e2e-stopper
+}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static int compare(const void* a, const void* b) {
@@ -156,6 +157,35 @@ int main(int argc, char** argv) {
       fflush(stdout);
       kill(getpid(), atoi(arg));
       pause();
+    } else if (!strcmp(command, "stop-newcomers")) {
+      /* Hostile: SIGSTOPs every process that appears in the container (pid namespace) besides the
+       * init and itself, for <arg> seconds, and prints "stopped=PID comm=NAME" for each. A process
+       * srcompose forks in (exec, health check) is caught before its execve when its comm is still
+       * that of its parent. Busy-polls /proc: the window before an execve is microseconds. */
+      time_t end = time(NULL) + atoi(arg);
+      ++i;
+      char seen[65536] = {0};
+      while (time(NULL) < end) {
+        DIR* proc = opendir("/proc");
+        if (!proc) return 1;
+        struct dirent* entry;
+        while ((entry = readdir(proc))) {
+          int pid = atoi(entry->d_name);
+          if (pid <= 1 || pid == getpid() || pid >= (int)sizeof seen || seen[pid]) continue;
+          if (kill(pid, SIGSTOP) != 0) continue;
+          seen[pid] = 1;
+          char path[64], name[64] = {0};
+          snprintf(path, sizeof path, "/proc/%d/comm", pid);
+          int fd = open(path, O_RDONLY | O_CLOEXEC);
+          if (fd >= 0) {
+            ssize_t n = read(fd, name, sizeof name - 1);
+            if (n > 0 && name[n - 1] == '\n') name[n - 1] = 0;
+            close(fd);
+          }
+          printf("stopped=%d comm=%s\n", pid, name);
+        }
+        closedir(proc);
+      }
     } else if (!strcmp(command, "wait-signal")) {
       /* Reports the first signal it receives and exits with 40 + its number. */
       signal(SIGTERM, on_signal);

@@ -1,0 +1,132 @@
+#include "supervisor/async_runtime.hpp"
+
+#include <fcntl.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <functional>
+
+#include "supervisor/async_process.hpp"
+
+namespace srcompose::supervisor {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+enum class ChannelEnd { end_of_file, deadline };
+
+// Reads the sync channel `fd` whenever it is readable, passing each message (and the fd it carried)
+// to `on_message`, until every child-side copy is closed or `deadline` passes. An error from
+// `on_message` ends the reading.
+asio::awaitable<Result<ChannelEnd>> read_sync_channel(
+    asio::io_context& io, int fd, Clock::time_point deadline,
+    const std::function<Status(const runtime::SyncMessage&, UniqueFd)>& on_message) {
+  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (copy < 0) co_return Result<ChannelEnd>(Error::last_errno("dup sync socket"));
+  asio::posix::stream_descriptor socket(io, copy);
+  asio::steady_timer timer(io);
+  timer.expires_at(deadline);
+  for (;;) {
+    UniqueFd passed;
+    auto received = runtime::try_receive_message(fd, &passed);
+    if (!received) co_return Result<ChannelEnd>(std::move(received).error());
+    if (received->kind == runtime::Received::end_of_file) co_return ChannelEnd::end_of_file;
+    if (received->kind == runtime::Received::got_message) {
+      if (auto status = on_message(received->message, std::move(passed)); !status) {
+        co_return Result<ChannelEnd>(std::move(status).error());
+      }
+      continue;
+    }
+    if (Clock::now() >= deadline) co_return ChannelEnd::deadline;
+    boost::system::error_code ignored;
+    co_await (socket.async_wait(asio::posix::stream_descriptor::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ignored)) ||
+              timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored)));
+  }
+}
+
+std::chrono::milliseconds whole_ms(Clock::duration duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration);
+}
+
+asio::awaitable<Result<runtime::StartedContainer>> follow_start(
+    asio::io_context& io, runtime::LaunchedContainer& launched, Clock::time_point began,
+    Clock::time_point deadline) {
+  using Started = Result<runtime::StartedContainer>;
+  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline,
+                                        [&](const runtime::SyncMessage& message, UniqueFd) {
+                                          return launched.progress.on_message(message);
+                                        });
+  if (!end) co_return Started(std::move(end).error());
+  if (*end == ChannelEnd::deadline) {
+    co_return Started(runtime::setup_timeout_error(launched.progress, whole_ms(deadline - began)));
+  }
+  if (launched.progress.ready()) {
+    co_return runtime::StartedContainer{std::move(launched.init), std::move(launched.stdout_read),
+                                        std::move(launched.stderr_read)};
+  }
+  // The end without `ready`: the init died before it could say why.
+  auto exit = co_await wait_for_exit(io, launched.init, deadline);
+  if (!exit) co_return Started(std::move(exit).error());
+  if (!*exit) {
+    co_return Started(runtime::setup_timeout_error(launched.progress, whole_ms(deadline - began)));
+  }
+  co_return Started(runtime::init_ended_error(**exit));
+}
+
+asio::awaitable<Result<sys::ChildProcess>> follow_exec(asio::io_context& io,
+                                                       runtime::LaunchedExec& launched,
+                                                       Clock::time_point deadline) {
+  using Process = Result<sys::ChildProcess>;
+  auto timed_out = [&] {
+    return Error::from_errno(launched.progress.waiting_for() + ": timed out, killed", ETIMEDOUT);
+  };
+  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline,
+                                        [&](const runtime::SyncMessage& message, UniqueFd fd) {
+                                          launched.progress.on_message(message, std::move(fd));
+                                          return Status{};
+                                        });
+  if (!end) co_return Process(std::move(end).error());
+  if (*end == ChannelEnd::deadline) co_return Process(timed_out());
+  auto helper_exit = co_await wait_for_exit(io, launched.helper, deadline);
+  if (!helper_exit) co_return Process(std::move(helper_exit).error());
+  if (!*helper_exit) co_return Process(timed_out());
+  co_return launched.progress.finish(**helper_exit);
+}
+
+}  // namespace
+
+asio::awaitable<Result<runtime::StartedContainer>> start_container(
+    asio::io_context& io, const plan::ContainerPlan& plan, const rootfs::PreparedRootfs& rootfs,
+    const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
+    const runtime::StartHooks& hooks, Clock::time_point deadline) {
+  auto began = Clock::now();
+  auto launched = runtime::launch_container(plan, rootfs, user, seccomp, hooks);
+  if (!launched) co_return std::move(launched).error();
+  auto started = co_await follow_start(io, *launched, began, deadline);
+  // Whatever did not start is killed now and reaped whenever it dies: never waited for here.
+  kill_and_reap_later(io, std::move(launched->init));
+  if (!started) co_return std::move(started).error().context("container " + plan.name);
+  co_return started;
+}
+
+asio::awaitable<Result<sys::ChildProcess>> exec_in_container(
+    asio::io_context& io, int init_pidfd, const plan::ContainerPlan& plan,
+    const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
+    const runtime::ExecRequest& request, Clock::time_point deadline) {
+  auto launched = runtime::launch_exec(init_pidfd, plan, user, seccomp, request);
+  if (!launched) co_return std::move(launched).error();
+  auto process = co_await follow_exec(io, *launched, deadline);
+  kill_and_reap_later(io, std::move(launched->helper));
+  kill_and_reap_later(io, launched->progress.take_process());
+  if (!process) co_return std::move(process).error().context("exec in container " + plan.name);
+  co_return process;
+}
+
+}  // namespace srcompose::supervisor

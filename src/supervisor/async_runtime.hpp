@@ -1,0 +1,33 @@
+// Starting a container and exec'ing into one on the supervisor's event loop. The parent's part
+// (runtime::launch_container / launch_exec: clone, id maps, hooks, mount fds) runs at once; the
+// child's part is followed by reading the sync channel when it is readable, with a deadline. So a
+// container that stalls its setup, or stops a new process before its execve, delays only itself:
+// at the deadline its processes are killed (and reaped whenever they die) and the start or exec
+// fails with an error naming the container and the step. Several starts overlap on the one loop.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+
+#include "common/error.hpp"
+#include "runtime/container.hpp"
+
+namespace srcompose::supervisor {
+
+// runtime::start_container without blocking the loop; gives up at `deadline`.
+boost::asio::awaitable<Result<runtime::StartedContainer>> start_container(
+    boost::asio::io_context& io, const plan::ContainerPlan& plan,
+    const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
+    const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
+    std::chrono::steady_clock::time_point deadline);
+
+// runtime::exec_in_container without blocking the loop; gives up at `deadline`. The returned
+// process has passed its execve; the caller waits for it (wait_for_exit).
+boost::asio::awaitable<Result<sys::ChildProcess>> exec_in_container(
+    boost::asio::io_context& io, int init_pidfd, const plan::ContainerPlan& plan,
+    const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
+    const runtime::ExecRequest& request, std::chrono::steady_clock::time_point deadline);
+
+}  // namespace srcompose::supervisor
