@@ -9,6 +9,7 @@
 // the list. The price: a syscall added by a future kernel is allowed until listed here.
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <initializer_list>
@@ -32,6 +33,38 @@ SeccompRule deny_flag(const char* name, uint64_t flag) {
   SeccompRule rule = deny({name});
   rule.arguments.push_back({0, SeccompArgument::Op::masked_equal, flag, flag});
   return rule;
+}
+
+// socket/socketpair fail when their first argument (the address family) is `family`, or above it
+// with `above`.
+SeccompRule deny_family(uint64_t family, bool above = false) {
+  SeccompRule rule = deny({"socket", "socketpair"});
+  rule.arguments.push_back(
+      {0, above ? SeccompArgument::Op::greater : SeccompArgument::Op::equal, family, 0});
+  return rule;
+}
+
+// The address families a container may open sockets of: everything a lab's programs use (local,
+// IPv4, IPv6, netlink for ip(8), packet for tcpdump with CAP_NET_RAW). Each other family is a
+// protocol module the kernel loads on first use (net-pf-N) for anyone who asks: AF_VSOCK reaches
+// the hypervisor's services on a VM host (Docker blocks it since 23.0), AF_ALG is the kernel's
+// crypto API, and TIPC, RDS, CAN, LLC, X.25, AX.25, DECnet... have each had local root bugs that
+// only needed socket(2). Docker blocks AF_VSOCK alone; a lab has no use for any of these, so all of
+// them are refused, with Docker's EPERM (distinct from the kernel's EAFNOSUPPORT when a family
+// is not built). libseccomp cannot read socketcall(2)'s arguments (the i386 ABI passes them in
+// memory), so on that ABI it refuses socket/socketpair through socketcall altogether: 32-bit glibc
+// programs have no sockets under the default profile (fail closed; a profile file can allow them).
+constexpr uint64_t kAllowedFamilies[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET};
+
+void deny_other_families(std::vector<SeccompRule>& rules) {
+  static_assert(AF_PACKET == 17 && AF_NETLINK == 16 && AF_INET6 == 10);
+  for (uint64_t family = 0; family < AF_PACKET; ++family) {
+    bool allowed = false;
+    for (uint64_t ok : kAllowedFamilies)
+      allowed = allowed || ok == family;
+    if (!allowed) rules.push_back(deny_family(family));
+  }
+  rules.push_back(deny_family(AF_PACKET, /*above=*/true));
 }
 
 // Every CLONE_NEW* flag clone(2) accepts (CLONE_NEWTIME only works with unshare/clone3).
@@ -73,6 +106,7 @@ SeccompProfile default_seccomp_profile(uint64_t capabilities) {
                         "query_module",
                         "_sysctl",
                         "sysfs"}));
+  deny_other_families(rules);
   // bpf and perf stay possible only for a container given CAP_BPF / CAP_PERFMON (or SYS_ADMIN), as
   // with Docker: a student asking for them explicitly gets them.
   if (!has(CAP_SYS_ADMIN) && !has(CAP_BPF)) rules.push_back(deny({"bpf"}));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -65,6 +66,29 @@ static void status_lines(void) {
     }
   }
   fclose(f);
+}
+
+/* "socket_<name>_errno=N" for socket(family, type, 0) of a family named like the AF_ constant. */
+static void try_socket(const char* name) {
+  static const struct {
+    const char* name;
+    int family, type, protocol;
+  } families[] = {{"unix", AF_UNIX, SOCK_STREAM, 0},
+                  {"inet", AF_INET, SOCK_DGRAM, 0},
+                  {"inet6", AF_INET6, SOCK_DGRAM, 0},
+                  {"netlink", AF_NETLINK, SOCK_RAW, 0},
+                  {"vsock", AF_VSOCK, SOCK_STREAM, 0},
+                  {"alg", AF_ALG, SOCK_SEQPACKET, 0},
+                  {"key", AF_KEY, SOCK_RAW, 2 /* PF_KEY_V2 */},
+                  {"tipc", AF_TIPC, SOCK_RDM, 0}};
+  for (size_t i = 0; i < sizeof families / sizeof families[0]; ++i) {
+    if (strcmp(families[i].name, name) != 0) continue;
+    int fd = socket(families[i].family, families[i].type | SOCK_CLOEXEC, families[i].protocol);
+    printf("socket_%s_errno=%d\n", name, fd < 0 ? errno : 0);
+    if (fd >= 0) close(fd);
+    return;
+  }
+  printf("socket_%s_errno=unknown-family\n", name);
 }
 
 static volatile sig_atomic_t got_signal = 0;
@@ -146,6 +170,9 @@ int main(int argc, char** argv) {
         printf("stat_errno=0\nstat_uid=%d\nstat_gid=%d\nstat_mode=%o\n", (int)st.st_uid,
                (int)st.st_gid, (unsigned)st.st_mode);
       }
+      ++i;
+    } else if (!strcmp(command, "socket")) {
+      try_socket(arg);
       ++i;
     } else if (!strcmp(command, "sleep")) {
       sleep((unsigned)atoi(arg));
