@@ -12,6 +12,7 @@
 #include "runtime/child_config.hpp"
 #include "runtime/parent_mounts.hpp"
 #include "runtime/sync.hpp"
+#include "sys/sealed_binary.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/id_maps.hpp"
 
@@ -198,6 +199,10 @@ Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
                                            const StartHooks& hooks) {
+  // The init and the workload are forks of this process (CVE-2019-5736, sys/sealed_binary.hpp).
+  if (auto sealed = sys::check_sealed_binary(); !sealed) {
+    return std::move(sealed).error().context("container " + plan.name);
+  }
   auto launched = launch(plan, rootfs, user, seccomp, hooks);
   if (!launched) return std::move(launched).error().context("container " + plan.name);
   return launched;

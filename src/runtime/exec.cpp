@@ -14,6 +14,7 @@
 #include "runtime/container.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/workload.hpp"
+#include "sys/sealed_binary.hpp"
 #include "sys/syscalls.hpp"
 
 namespace srcompose::runtime {
@@ -207,6 +208,10 @@ Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan
                                  const rootfs::ResolvedUser& user,
                                  const security::CompiledSeccomp& seccomp,
                                  const ExecRequest& request) {
+  // The helper and the process are forks of this one (CVE-2019-5736, sys/sealed_binary.hpp).
+  if (auto sealed = sys::check_sealed_binary(); !sealed) {
+    return std::move(sealed).error().context("exec in container " + plan.name);
+  }
   auto launched = launch(init_pidfd, plan, user, seccomp, request);
   if (!launched) return std::move(launched).error().context("exec in container " + plan.name);
   return launched;

@@ -1,2 +1,11 @@
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include "sys/sealed_binary.hpp"
+
+// The privileged tests start containers from this process: it runs from a read-only copy of
+// itself, as srcompose does (CVE-2019-5736, see sys/sealed_binary.hpp).
+int main(int argc, char** argv) {
+  srcompose::sys::run_from_sealed_binary(argv);
+  return doctest::Context(argc, argv).run();
+}

