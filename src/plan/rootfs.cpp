@@ -45,6 +45,7 @@ MountStep filesystem(MountStep::Kind kind, std::string target, std::string data,
   step.data = std::move(data);
   step.flags = flags;
   step.readonly = readonly;
+  step.no_symlinks = true;
   return step;
 }
 
@@ -104,6 +105,7 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
     step.target = std::string("/dev/") + node;
     step.flags = MS_NOSUID | MS_NOEXEC;
     step.create_file = true;
+    step.no_symlinks = true;
     mounts.push_back(std::move(step));
   }
   std::string devpts = "newinstance,ptmxmode=0666,mode=0620";

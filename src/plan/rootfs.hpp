@@ -23,6 +23,9 @@ struct MountStep {
   unsigned long flags = 0;   // MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY ...
   bool readonly = false;     // applied with a remount / mount_setattr after mounting
   bool create_file = false;  // bind of a regular file: target is created as a file
+  // srcompose's own mounts: the target is reached without following any symlink of the image (a
+  // "proc -> /" is refused, not followed). The lab file's mounts follow symlinks inside the root.
+  bool no_symlinks = false;
 };
 
 // A file the parent writes into the container's writable layer before start (/etc/hosts, ...).

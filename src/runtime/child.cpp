@@ -68,11 +68,18 @@ int enter_time_namespace(const ChildConfig& config) {
 }
 
 int apply_mounts(const ChildConfig& config, int root_fd, const int* fds, size_t fd_count) {
+  int anchors[kMaxMountAnchors];
+  for (int& anchor : anchors)
+    anchor = -1;
   for (const MountOp& op : config.mounts) {
     Step step = Step::mount;
-    if (int error = apply_mount_op(config, op, root_fd, fds, fd_count, &step); error != 0) {
+    if (int error = apply_mount_op(config, op, root_fd, fds, fd_count, anchors, &step);
+        error != 0) {
       report_failure(kSyncFd, step, error, op.detail);
     }
+  }
+  for (int anchor : anchors) {
+    if (anchor >= 0) ::close(anchor);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <string_view>
 
 namespace srcompose::runtime {
@@ -88,12 +89,14 @@ void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
       op.fd_index = static_cast<int>(1 + bind_index);
       bool is_file = bind_index < bind_is_file.size() ? bind_is_file[bind_index] : step.create_file;
       if (is_file) op.create = MountOp::Create::file;
+      op.no_symlinks = step.no_symlinks;
       ++bind_index;
     } else {
       op.kind = MountOp::Kind::filesystem;
       op.fs_type = filesystem_type(step.kind);
       op.attributes = mount_attributes(step.flags, step.readonly);
       op.empty_tmpfs_fallback = step.kind == plan::MountStep::Kind::cgroup;
+      op.no_symlinks = step.no_symlinks;
       add_options(config, op, step.data);
       if (step.target == "/dev") has_dev = true;
     }
@@ -118,12 +121,44 @@ void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
   }
 }
 
+// The filesystem op whose target is the longest prefix of `path` ("proc" for "proc/kcore"), or
+// null.
+MountOp* filesystem_below(ChildConfig& config, std::string_view path) {
+  MountOp* best = nullptr;
+  for (MountOp& op : config.mounts) {
+    if (op.kind != MountOp::Kind::filesystem) continue;
+    std::string_view target = op.target;
+    if (path.size() <= target.size() || path.compare(0, target.size(), target) != 0 ||
+        path[target.size()] != '/') {
+      continue;
+    }
+    if (!best || target.size() > std::string_view(best->target).size()) best = &op;
+  }
+  return best;
+}
+
+// Masked and read-only paths are resolved beneath the kernel filesystem they belong to (proc,
+// sysfs), through the fd of the mount just made: a path of the image can never stand in for them.
 void add_path_ops(ChildConfig& config, const std::vector<std::string>& paths, MountOp::Kind kind) {
   for (const auto& path : paths) {
     MountOp op;
     op.kind = kind;
-    op.target = config.keep(relative(path));
     op.detail = config.add_detail(path);
+    std::string target = relative(path);
+    op.no_symlinks = true;
+    if (MountOp* filesystem = filesystem_below(config, target)) {
+      if (filesystem->anchor < 0) {
+        int8_t used = 0;
+        for (const MountOp& other : config.mounts)
+          used = std::max<int8_t>(used, static_cast<int8_t>(other.anchor + 1));
+        if (used < kMaxMountAnchors) filesystem->anchor = used;
+      }
+      if (filesystem->anchor >= 0) {
+        op.anchor = filesystem->anchor;
+        target = target.substr(std::string_view(filesystem->target).size() + 1);
+      }
+    }
+    op.target = config.keep(target);
     config.mounts.push_back(op);
   }
 }

@@ -40,7 +40,16 @@ struct MountOp {
   bool empty_tmpfs_fallback = false;  // filesystem: on failure mount an empty read-only tmpfs
   const char* link_target = nullptr;  // symlink
   int32_t detail = -1;                // index of the container path in ChildConfig::details
+  // srcompose's own mounts (proc, sysfs, /dev and its nodes): no symlink anywhere on the way to
+  // the target. A crafted image's "proc -> /" would otherwise put proc over the root.
+  bool no_symlinks = false;
+  // filesystem: keep the new mount's fd as anchor N (< kMaxMountAnchors) for the ops below.
+  // mask/readonly: `target` is relative to anchor N and resolved beneath it, never from the root:
+  // "/proc/kcore" is "kcore" of the proc instance just mounted, whatever the image holds.
+  int8_t anchor = -1;
 };
+
+inline constexpr int kMaxMountAnchors = 4;
 
 // One fsconfig(2) call: a flag ("newinstance") when value is null, else a string option.
 struct MountOption {

@@ -29,13 +29,17 @@ struct ScopedFd {
   }
 };
 
-int open_in_root(int root_fd, const char* path, uint64_t flags) {
-  return sys::openat2(root_fd, path, flags | O_CLOEXEC, 0, kResolve);
+// Beneath a mount srcompose just made (an anchor): nothing of the image is on the way, so any
+// symlink or mount crossing found there is refused.
+constexpr uint64_t kResolveBeneath = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+
+int open_in_root(int root_fd, const char* path, uint64_t flags, uint64_t resolve = kResolve) {
+  return sys::openat2(root_fd, path, flags | O_CLOEXEC, 0, resolve);
 }
 
 // Creates what is missing of `path` (directories, and the last component as `create`), each
 // component made with mkdirat/openat on its parent's fd so that it lands inside the root.
-int create_path(int root_fd, const char* path, MountOp::Create create) {
+int create_path(int root_fd, const char* path, MountOp::Create create, uint64_t resolve) {
   char buffer[PATH_MAX];
   size_t length = std::strlen(path);
   if (length >= sizeof buffer) return ENAMETOOLONG;
@@ -45,14 +49,15 @@ int create_path(int root_fd, const char* path, MountOp::Create create) {
     if (i == 0 || buffer[i - 1] == '/') continue;  // "a//b"
     const bool last = i == length;
     buffer[i] = '\0';
-    ScopedFd existing{open_in_root(root_fd, buffer, O_PATH)};
+    ScopedFd existing{open_in_root(root_fd, buffer, O_PATH, resolve)};
     if (existing.fd < 0) {
       if (errno != ENOENT) return errno;
       // The parent exists (made in the previous round); create this component in it.
       char* slash = std::strrchr(buffer, '/');
       const char* name = slash ? slash + 1 : buffer;
-      ScopedFd parent{slash ? (*slash = '\0', open_in_root(root_fd, buffer, O_PATH | O_DIRECTORY))
-                            : ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0)};
+      ScopedFd parent{
+          slash ? (*slash = '\0', open_in_root(root_fd, buffer, O_PATH | O_DIRECTORY, resolve))
+                : ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0)};
       if (slash) *slash = '/';
       if (parent.fd < 0) return errno;
       if (last && create == MountOp::Create::file) {
@@ -69,19 +74,32 @@ int create_path(int root_fd, const char* path, MountOp::Create create) {
   return 0;
 }
 
-// Opens the target (O_PATH) inside the root, creating it first when asked. Returns the fd, or -1
-// with errno; *step says whether resolving or creating failed.
-int open_target(int root_fd, const MountOp& op, Step* step) {
+// Opens the target (O_PATH) inside the root, or beneath its anchor, creating it first when asked.
+// Returns the fd, or -1 with errno; *step says whether resolving or creating failed. A symlink on
+// the way of srcompose's own mounts fails with ELOOP: images keep proc, sys and dev as real
+// directories, and replacing a crafted one would mean writing into the image's layer (impossible
+// with a read-only root) only to hide the attack. Refused, the start fails and names the path.
+int open_target(int root_fd, const MountOp& op, const int* anchors, Step* step) {
   *step = Step::resolve_target;
-  int fd = open_in_root(root_fd, op.target, O_PATH);
+  int base = root_fd;
+  uint64_t resolve = op.no_symlinks ? kResolve | RESOLVE_NO_SYMLINKS : kResolve;
+  if (op.anchor >= 0 && op.kind != MountOp::Kind::filesystem) {
+    base = anchors[op.anchor];
+    resolve = kResolveBeneath;
+    if (base < 0) {
+      errno = EBADF;  // the filesystem it belongs to was not mounted
+      return -1;
+    }
+  }
+  int fd = open_in_root(base, op.target, O_PATH, resolve);
   if (fd >= 0 || errno != ENOENT || op.create == MountOp::Create::none) return fd;
   *step = Step::create_target;
-  if (int error = create_path(root_fd, op.target, op.create); error != 0) {
+  if (int error = create_path(base, op.target, op.create, resolve); error != 0) {
     errno = error;
     return -1;
   }
   *step = Step::resolve_target;
-  return open_in_root(root_fd, op.target, O_PATH);
+  return open_in_root(base, op.target, O_PATH, resolve);
 }
 
 int move_onto(int mount_fd, int target_fd) {
@@ -113,7 +131,7 @@ int new_filesystem(const char* type, const MountOption* options, size_t count, u
 constexpr uint64_t kLockedDown =
     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 
-int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd) {
+int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd, int* anchors) {
   ScopedFd mounted;
   int error = new_filesystem(op.fs_type, config.options.data() + op.options_begin, op.options_count,
                              op.attributes, &mounted.fd);
@@ -124,7 +142,13 @@ int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd
     error = new_filesystem("tmpfs", kEmpty, 2, kLockedDown, &mounted.fd);
   }
   if (error != 0) return error;
-  return move_onto(mounted.fd, target_fd);
+  if (int moved = move_onto(mounted.fd, target_fd); moved != 0) return moved;
+  if (op.anchor >= 0) {
+    if (anchors[op.anchor] >= 0) ::close(anchors[op.anchor]);
+    anchors[op.anchor] = mounted.fd;
+    mounted.fd = -1;
+  }
+  return 0;
 }
 
 // /dev/null (already bound into the new root's /dev) over a file, an empty read-only tmpfs over a
@@ -202,14 +226,16 @@ int attach_root(int root_fd) {
 }
 
 int apply_mount_op(const ChildConfig& config, const MountOp& op, int root_fd, const int* fds,
-                   size_t fd_count, Step* step) {
+                   size_t fd_count, int* anchors, Step* step) {
   if (op.kind == MountOp::Kind::symlink) {
     *step = Step::symlink;
     return make_symlink(root_fd, op);
   }
-  ScopedFd target{open_target(root_fd, op, step)};
+  ScopedFd target{open_target(root_fd, op, anchors, step)};
   if (target.fd < 0) {
-    // Masked and read-only paths that this kernel or image does not have are simply absent.
+    // A masked or read-only path this kernel does not have (no /proc/kcore without
+    // CONFIG_PROC_KCORE): looked up beneath the kernel's own filesystem, ENOENT means there is
+    // nothing to hide. Any other failure fails the start.
     if (errno == ENOENT && op.create == MountOp::Create::none) return 0;
     return errno;
   }
@@ -220,7 +246,7 @@ int apply_mount_op(const ChildConfig& config, const MountOp& op, int root_fd, co
       return move_onto(fds[op.fd_index], target.fd);
     case MountOp::Kind::filesystem:
       *step = Step::mount;
-      return mount_filesystem(config, op, target.fd);
+      return mount_filesystem(config, op, target.fd, anchors);
     case MountOp::Kind::mask:
       *step = Step::mask;
       return mask(root_fd, target.fd);

@@ -12,10 +12,12 @@ namespace srcompose::runtime {
 // working directory. Returns 0 or errno.
 int attach_root(int root_fd);
 
-// Performs one operation with targets resolved inside `root_fd`. `fds` are those of `go`. On
-// failure returns errno and stores the failing step in *step.
+// Performs one operation with targets resolved inside `root_fd` (or beneath an anchor, see
+// MountOp::anchor). `fds` are those of `go`; `anchors` (kMaxMountAnchors entries, -1 when unset)
+// holds the anchor mounts' fds, set by the filesystem ops that make them. On failure returns errno
+// and stores the failing step in *step.
 int apply_mount_op(const ChildConfig& config, const MountOp& op, int root_fd, const int* fds,
-                   size_t fd_count, Step* step);
+                   size_t fd_count, int* anchors, Step* step);
 
 // pivot_root into the current directory (the new root) and detach the old root. Returns 0 or errno
 // and stores the failing step in *step.
