@@ -39,6 +39,9 @@ int run(int argc, char** argv) {
   app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)");
   app.add_option("--state-dir", global.state_dir,
                  "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)");
+  app.add_option("--env-file", global.env_files,
+                 "Variables for ${VAR} in the lab file (repeatable; later wins; replaces ./.env "
+                 "beside the lab file; the environment wins over files)");
   int status = 0;
   auto done = [&status](int code) { status = code; };
 
@@ -54,7 +57,7 @@ int run(int argc, char** argv) {
       status = report_error(Error::message("no lab file: give one with -f"));
       return;
     }
-    status = run_config(file, global.project, config_format);
+    status = run_config(file, global, config_format);
   });
 
   UpArguments up;
@@ -91,6 +94,7 @@ int run(int argc, char** argv) {
   run_command->add_option("-f,--file", global.file, "Lab file");
   run_command->add_option("-p,--project-name", global.project, "Project name");
   run_command->add_option("--state-dir", global.state_dir, "State root");
+  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)");
   run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
   run_command->callback([&] {
     run_arguments.command = run_command->remaining();
@@ -137,6 +141,7 @@ int run(int argc, char** argv) {
   exec->add_option("-f,--file", global.file, "Lab file");
   exec->add_option("-p,--project-name", global.project, "Project name");
   exec->add_option("--state-dir", global.state_dir, "State root");
+  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)");
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([&] {
     auto command = exec->remaining();

@@ -17,10 +17,9 @@ std::filesystem::path default_lab_file() {
   return {};
 }
 
-Result<spec::Lab> load(const std::filesystem::path& file, const std::string& project) {
-  spec::LoadOptions options;
-  options.project_name = project;
-  auto result = spec::load_lab_file(file, options);
+Result<spec::Lab> load(const std::filesystem::path& file, const GlobalOptions& global) {
+  auto result = spec::load_lab_file(file, load_options(global));
+  print_warnings(result.warnings);
   if (result.lab) return std::move(*result.lab);
   for (const auto& diagnostic : result.diagnostics)
     std::fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
@@ -30,12 +29,30 @@ Result<spec::Lab> load(const std::filesystem::path& file, const std::string& pro
 
 }  // namespace
 
+spec::LoadOptions load_options(const GlobalOptions& global) {
+  spec::LoadOptions options;
+  options.project_name = global.project;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    options.environment.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  options.env_files.assign(global.env_files.begin(), global.env_files.end());
+  return options;
+}
+
+void print_warnings(const std::vector<spec::Diagnostic>& warnings) {
+  for (const auto& warning : warnings)
+    std::fprintf(stderr, "srcompose: warning: %s\n", warning.to_string().c_str());
+}
+
 Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab) {
   std::filesystem::path file =
       options.file.empty() ? default_lab_file() : std::filesystem::path(options.file);
   ProjectRef ref;
   if (!file.empty() && (need_lab || options.project.empty() || !options.file.empty())) {
-    auto lab = load(file, options.project);
+    auto lab = load(file, options);
     if (!lab) return std::move(lab).error();
     ref.name = lab->name;
     ref.lab = std::move(*lab);
@@ -57,8 +74,14 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project) {
   auto text = supervisor::read_small_file(project.paths.lab_copy());
   if (!text) return std::move(text).error().context("lab " + project.name + " is not up");
   std::filesystem::path original(supervisor::json::value_to<std::string>(state->at("lab_file")));
+  // The file is read with the variables `up` resolved (saved beside the copy), never with this
+  // command's environment: `exec` must see the lab that is running.
   spec::LoadOptions options;
   options.project_name = project.name;
+  options.read_dot_env = false;
+  if (auto saved = supervisor::read_small_file(project.paths.lab_variables())) {
+    options.environment = spec::parse_env_file(*saved).variables;
+  }
   auto result = spec::load_lab_text(*text, original, options);
   if (!result.lab)
     return Error::message("the running lab's file no longer loads: " +

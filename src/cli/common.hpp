@@ -5,19 +5,28 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "spec/lab.hpp"
+#include "spec/load.hpp"
 #include "supervisor/json.hpp"
 #include "supervisor/state_dir.hpp"
 
 namespace srcompose::cli {
 
 struct GlobalOptions {
-  std::string file;       // -f: the lab file
-  std::string project;    // -p: the project name
-  std::string state_dir;  // --state-dir
+  std::string file;                    // -f: the lab file
+  std::string project;                 // -p: the project name
+  std::string state_dir;               // --state-dir
+  std::vector<std::string> env_files;  // --env-file, in order
 };
+
+// The loader's options for this invocation: -p, --env-file and the process environment.
+spec::LoadOptions load_options(const GlobalOptions& options);
+
+// Prints the loader's warnings ("srcompose: warning: FILE:LINE:COL: ...") on stderr.
+void print_warnings(const std::vector<spec::Diagnostic>& warnings);
 
 // The project a command acts on: from -p, else from the lab file (-f, or srcompose.toml / lab.toml
 // in the current directory). `lab` is loaded when a file was found or `need_lab` is set.

@@ -101,6 +101,10 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
   if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
     return status.error();
   }
+  auto variables = spec::format_env_file(lab.variables);
+  if (auto status = supervisor::write_file_atomically(paths.lab_variables(), variables); !status) {
+    return status.error();
+  }
   return lock;
 }
 

@@ -199,9 +199,8 @@ void write_container(TomlWriter& writer, const Container& container) {
   }
 }
 
-}  // namespace
-
-std::string to_toml(const Lab& lab) {
+// The lab as TOML, values as they are (variables already substituted).
+std::string to_toml_values(const Lab& lab) {
   TomlWriter writer;
   writer.string("name", lab.name);
   writer.string("storage", lab.storage_dir.string());
@@ -213,8 +212,23 @@ std::string to_toml(const Lab& lab) {
   return writer.take();
 }
 
+}  // namespace
+
+// Written back as a lab file, every `$` of a value is doubled, so that the output loads again to
+// the same lab (as compose's `config` does). Keys never hold a `$`: the loader's names exclude it.
+std::string to_toml(const Lab& lab) {
+  std::string text = to_toml_values(lab);
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (char c : text) {
+    if (c == '$') escaped += '$';
+    escaped += c;
+  }
+  return escaped;
+}
+
 std::string to_json(const Lab& lab) {
-  toml::table document = toml::parse(to_toml(lab));
+  toml::table document = toml::parse(to_toml_values(lab));
   toml::array networks;
   for (const auto& network : lab.networks) {
     toml::table entry = *document["networks"][network.name].as_table();

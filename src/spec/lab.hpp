@@ -196,6 +196,9 @@ struct Lab {
   bool idmap_share = false;           // lab-wide `idmap_share`: every container may overlap
   std::vector<Network> networks;      // file order
   std::vector<Container> containers;  // file order
+  // The variables the file used and their values (unset ones are absent): what `${VAR}` resolved
+  // to, so that a later command re-reads the file exactly as `up` did.
+  std::map<std::string, std::string, std::less<>> variables;
 
   const Container* find_container(std::string_view container_name) const;
   const Network* find_network(std::string_view network_name) const;

@@ -262,6 +262,13 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
     result.diagnostics = reader.take_sorted();
     return result;
   }
+  detail::interpolate_document(reader, document, options, lab.directory, result.warnings,
+                               lab.variables);
+  // A value whose variables did not resolve means nothing: checking it would only add noise.
+  if (reader.has_errors()) {
+    result.diagnostics = reader.take_sorted();
+    return result;
+  }
   LoadContext context{reader, lab.directory,
                       options.host_cpu_count != 0 ? options.host_cpu_count : read_host_cpu_count()};
   reader.check_keys(document, "", kTopKeys);

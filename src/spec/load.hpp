@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/interpolate.hpp"
 #include "spec/lab.hpp"
 
 namespace srcompose::spec {
@@ -20,6 +21,12 @@ struct Diagnostic {
 
 struct LoadOptions {
   std::string project_name;  // -p: overrides `name`
+  // ${VAR} interpolation, as compose does it: `environment` (the process's, filled in by the CLI)
+  // wins over the env files; of those, later files win. `env_files` (--env-file) replace the `.env`
+  // beside the lab file, which is read only when no env file is given and `read_dot_env` is set.
+  Variables environment;
+  std::vector<std::filesystem::path> env_files;
+  bool read_dot_env = true;
   // Host facts used by validation; tests substitute fakes so the checks are deterministic.
   unsigned host_cpu_count = 0;  // 0: read from the host (/sys/devices/system/cpu/online)
 };
@@ -27,6 +34,8 @@ struct LoadOptions {
 struct LoadResult {
   std::optional<Lab> lab;               // set only when `diagnostics` is empty
   std::vector<Diagnostic> diagnostics;  // every mistake in the file, in file order
+  // What loads but deserves a word: a variable used without a default that is not set.
+  std::vector<Diagnostic> warnings;
 };
 
 LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options = {});

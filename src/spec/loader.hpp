@@ -43,6 +43,13 @@ void read_limits(LoadContext& context, const toml::table& table, std::string_vie
 // [[containers.NAME.mounts]]
 void read_mounts(LoadContext& context, const toml::array& array, std::string_view path,
                  std::vector<Mount>& mounts);
+// Resolves the variables of `options` (environment over env files; `.env` in `directory` when no
+// env file is given) and substitutes them into every string value of `document`, in place. Mistakes
+// in env files and in `${...}` expressions become diagnostics; unset variables without a default
+// become `warnings`. The variables the document used are recorded in `used`.
+void interpolate_document(Reader& reader, toml::table& document, const LoadOptions& options,
+                          const std::filesystem::path& directory, std::vector<Diagnostic>& warnings,
+                          std::map<std::string, std::string, std::less<>>& used);
 // Checks that need every container: dependencies and cycles, network references, addresses
 // (static ones checked, the others picked), ports published twice, id ranges overlapping.
 void check_lab(LoadContext& context, Lab& lab, const std::vector<ContainerSource>& sources);

@@ -21,6 +21,8 @@ struct StatePaths {
   std::filesystem::path control_socket() const { return dir / "control.sock"; }
   std::filesystem::path state_file() const { return dir / "state.json"; }
   std::filesystem::path lab_copy() const { return dir / "lab.toml"; }
+  // The values of the lab file's ${VAR}s as `up` resolved them (env file format).
+  std::filesystem::path lab_variables() const { return dir / "lab.env"; }
   std::filesystem::path logs_dir() const { return dir / "logs"; }
   std::filesystem::path supervisor_log() const { return dir / "supervisor.log"; }
 };
