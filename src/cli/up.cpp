@@ -13,6 +13,7 @@
 #include "supervisor/cleanup.hpp"
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
+#include "sys/kernel_features.hpp"
 
 namespace srcompose::cli {
 
@@ -124,6 +125,8 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   }
   plan::LabPlan plan = plan::plan_lab(lab);
   fill_in_host_resolv_conf(plan);
+  // A kernel below the floor is told as one error before anything is created.
+  if (auto status = sys::check_kernel_floor(); !status) return report_error(status.error());
 
   const auto& paths = project->paths;
   auto lock = claim_project(lab, paths);

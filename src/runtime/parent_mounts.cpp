@@ -1,8 +1,15 @@
 #include "runtime/parent_mounts.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+
+#include <optional>
+#include <system_error>
+#include <thread>
+
+#include "sys/kernel_features.hpp"
 
 namespace srcompose::runtime {
 
@@ -55,45 +62,117 @@ Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan) {
   return sources;
 }
 
-Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd) {
-  const std::string image = rootfs.image.string();
+namespace {
+
+// The image, cloned (recursively) and idmapped to `userns_fd` unless that is -1.
+Result<UniqueFd> open_lower(const std::string& image, int userns_fd) {
   UniqueFd lower(
       ::open_tree(AT_FDCWD, image.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!lower) return Error::last_errno("open_tree " + image);
-  if (userns_fd >= 0) {
-    // Files the image has as uid 0 show as the container's root (its host uid), so root inside owns
-    // its system files while the image on disk stays untouched and shared between containers.
-    if (auto status = set_attributes(lower.get(), MOUNT_ATTR_IDMAP, userns_fd, image); !status) {
-      const int error = status.error().error_number();
-      if (error == EINVAL || error == EOPNOTSUPP || error == ENOSYS) {
-        return Error::from_errno(
-            "idmapped mount of " + image +
-                " (the filesystem may not support idmapped mounts; "
-                "idmap = \"host\" runs the container without a user namespace)",
-            error);
-      }
-      return status.error();
+  if (userns_fd < 0) return lower;
+  // Files the image has as uid 0 show as the container's root (its host uid), so root inside owns
+  // its system files while the image on disk stays untouched and shared between containers.
+  if (auto status = set_attributes(lower.get(), MOUNT_ATTR_IDMAP, userns_fd, image); !status) {
+    const int error = status.error().error_number();
+    if (error == EINVAL || error == EOPNOTSUPP || error == ENOSYS) {
+      return Error::from_errno("idmapped mount of " + image +
+                                   " (the filesystem may not support idmapped mounts; "
+                                   "idmap = \"host\" runs the container without a user namespace)",
+                               error);
     }
+    return status.error();
   }
+  return lower;
+}
+
+// Upper and work, then the superblock and its detached mount. nodev: device nodes shipped in an
+// image never open.
+Result<UniqueFd> finish_overlay(int context, const rootfs::PreparedRootfs& rootfs, bool idmapped) {
+  const std::string image = rootfs.image.string();
+  const std::string upper = rootfs.upper.string(), work = rootfs.work.string();
+  if (::fsconfig(context, FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) < 0) {
+    return Error::last_errno("fsconfig overlay upperdir " + upper);
+  }
+  if (::fsconfig(context, FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) < 0) {
+    return Error::last_errno("fsconfig overlay workdir " + work);
+  }
+  if (::fsconfig(context, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    const int error = errno;
+    std::string what = "mount overlay (lower " + image + ", upper " + upper + ")";
+    if (idmapped && error == EINVAL) what += " (overlayfs takes idmapped layers since Linux 5.19)";
+    return Error::from_errno(what, error);
+  }
+  UniqueFd mount(::fsmount(context, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV));
+  if (!mount) return Error::last_errno("fsmount overlay");
+  return mount;
+}
+
+Result<UniqueFd> overlay_with_lower_fd(int lower, const rootfs::PreparedRootfs& rootfs,
+                                       bool idmapped) {
   UniqueFd context(::fsopen("overlay", FSOPEN_CLOEXEC));
   if (!context) return Error::last_errno("fsopen overlay");
   // "lowerdir+" by fd (overlayfs, 6.13+): the idmapped clone has no path anyone could name.
-  if (::fsconfig(context.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, lower.get()) < 0) {
-    return Error::last_errno("fsconfig overlay lowerdir+ " + image);
+  if (::fsconfig(context.get(), FSCONFIG_SET_FD, "lowerdir+", nullptr, lower) < 0) {
+    return Error::last_errno("fsconfig overlay lowerdir+ " + rootfs.image.string());
   }
-  const std::string upper = rootfs.upper.string(), work = rootfs.work.string();
-  if (::fsconfig(context.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0) < 0) {
-    return Error::last_errno("fsconfig overlay upperdir " + upper);
+  return finish_overlay(context.get(), rootfs, idmapped);
+}
+
+// Runs in a thread of its own, whose mount namespace dies with it (see make_root_mount).
+Result<UniqueFd> overlay_in_private_namespace(int lower, const rootfs::PreparedRootfs& rootfs,
+                                              bool idmapped) {
+  const std::string image = rootfs.image.string();
+  if (::unshare(CLONE_NEWNS) < 0) return Error::last_errno("unshare(CLONE_NEWNS) for the overlay");
+  // Private first: attaching below a shared mount would propagate the clone to the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) {
+    return Error::last_errno("make the overlay's mount namespace private");
   }
-  if (::fsconfig(context.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) < 0) {
-    return Error::last_errno("fsconfig overlay workdir " + work);
+  if (::move_mount(lower, "", AT_FDCWD, image.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    return Error::last_errno("attach the image clone over " + image + " (private namespace)");
   }
-  if (::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
-    return Error::last_errno("mount overlay (lower " + image + ", upper " + upper + ")");
+  UniqueFd attached(::open(image.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!attached) return Error::last_errno("open " + image + " (private namespace)");
+  // Named through the fd: any byte of the image's path (',' ':' '\\') would need escaping in an
+  // overlay option, a /proc fd link never does.
+  const std::string lowerdir = "/proc/thread-self/fd/" + std::to_string(attached.get());
+  UniqueFd context(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!context) return Error::last_errno("fsopen overlay");
+  if (::fsconfig(context.get(), FSCONFIG_SET_STRING, "lowerdir", lowerdir.c_str(), 0) < 0) {
+    return Error::last_errno("fsconfig overlay lowerdir " + image);
   }
-  UniqueFd mount(::fsmount(context.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV));
-  if (!mount) return Error::last_errno("fsmount overlay");
-  return mount;
+  return finish_overlay(context.get(), rootfs, idmapped);
+}
+
+}  // namespace
+
+Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd,
+                                 LowerLayer how) {
+  auto lower = open_lower(rootfs.image.string(), userns_fd);
+  if (!lower) return std::move(lower).error();
+  const bool idmapped = userns_fd >= 0;
+  if (how == LowerLayer::by_fd) return overlay_with_lower_fd(lower->get(), rootfs, idmapped);
+  // Before 6.13 overlayfs names layers only by path, and takes a layer only from the caller's own
+  // mount namespace (clone_private_mount's check_mnt), so the detached clone cannot be a layer.
+  // A throwaway thread unshares a private copy of the mount namespace, attaches the clone over the
+  // image's path there and builds the overlay from it. overlayfs keeps private clones of its
+  // layers, so the overlay outlives that namespace, which dies with the thread: the attached clone
+  // is never visible in a namespace anyone else can enter, and nothing is left to clean up.
+  std::optional<Result<UniqueFd>> result;
+  try {
+    std::thread worker(
+        [&] { result.emplace(overlay_in_private_namespace(lower->get(), rootfs, idmapped)); });
+    worker.join();
+  } catch (const std::system_error& error) {  // thread creation: no exception leaves the module
+    return Error::from_errno("std::thread (for the overlay's mount namespace)",
+                             error.code().value());
+  }
+  return std::move(*result);
+}
+
+Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd) {
+  return make_root_mount(
+      rootfs, userns_fd,
+      sys::kernel_features().overlay_lower_fd ? LowerLayer::by_fd : LowerLayer::by_private_path);
 }
 
 }  // namespace srcompose::runtime

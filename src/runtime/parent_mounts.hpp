@@ -23,8 +23,16 @@ struct BindSources {
 Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan);
 
 // The container's root: overlayfs with lower = the image (a detached clone of it, idmapped to
-// `userns_fd` unless that is -1), upper and work from `rootfs`, made by host root. nodev: device
-// nodes shipped in an image never open.
+// `userns_fd` unless that is -1), upper and work from `rootfs`, made by host root, returned as a
+// detached mount. nodev: device nodes shipped in an image never open. The lower layer is passed
+// the way sys::kernel_features() allows.
 Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd);
+
+// How the idmapped image reaches overlayfs: as an fd ("lowerdir+", Linux 6.13+), or attached at a
+// path inside a throwaway private mount namespace (the fallback, any kernel from 5.19). Both give
+// the same mount; the two-argument form picks by feature probe, tests pick explicitly.
+enum class LowerLayer { by_fd, by_private_path };
+Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd,
+                                 LowerLayer how);
 
 }  // namespace srcompose::runtime

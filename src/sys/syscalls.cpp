@@ -9,6 +9,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "sys/kernel_features.hpp"
 
 // <linux/sched.h> redefines the CLONE_* macros of <sched.h>; only the argument struct is needed.
 namespace {
@@ -46,18 +51,58 @@ int pivot_root(const char* new_root, const char* put_old) {
   return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));
 }
 
-Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which) {
+namespace {
+
+const char* ioctl_name(PidfdNamespace which) {
+  return which == PidfdNamespace::user ? "ioctl(PIDFD_GET_USER_NAMESPACE)"
+                                       : "ioctl(PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE)";
+}
+
+}  // namespace
+
+Result<UniqueFd> open_namespace_by_ioctl(int pidfd, PidfdNamespace which) {
   // <linux/pidfd.h> of Debian 12 predates these requests (include/uapi/linux/pidfd.h, 6.11).
   constexpr unsigned long kPidfsMagic = 0xFF;
   const unsigned long request =
       which == PidfdNamespace::user ? _IO(kPidfsMagic, 9) : _IO(kPidfsMagic, 8);
   UniqueFd fd(::ioctl(pidfd, request, 0));
-  if (!fd) {
-    return Error::last_errno(which == PidfdNamespace::user
-                                 ? "ioctl(PIDFD_GET_USER_NAMESPACE)"
-                                 : "ioctl(PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE)");
+  if (!fd) return Error::last_errno(ioctl_name(which));
+  return fd;
+}
+
+Result<pid_t> pidfd_pid(int pidfd) {
+  const std::string path = "/proc/self/fdinfo/" + std::to_string(pidfd);
+  std::ifstream in(path);
+  if (!in) return Error::last_errno("open " + path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Pid:", 0) != 0) continue;
+    const long pid = std::strtol(line.c_str() + 4, nullptr, 10);
+    // -1: the process was reaped (0 would mean it lives in a pid namespace we cannot see).
+    if (pid <= 0) return Error::from_errno("pid of pidfd " + std::to_string(pidfd), ESRCH);
+    return static_cast<pid_t>(pid);
+  }
+  return Error::message(path + ": no Pid line (not a pidfd)");
+}
+
+Result<UniqueFd> open_namespace_by_proc(int pidfd, PidfdNamespace which) {
+  auto pid = pidfd_pid(pidfd);
+  if (!pid) return std::move(pid).error();
+  const std::string path = "/proc/" + std::to_string(*pid) + "/ns/" +
+                           (which == PidfdNamespace::user ? "user" : "time_for_children");
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + path);
+  // Signal 0 through the pidfd fails with ESRCH once its process is gone; while it succeeds the
+  // pid was never free for reuse, so the file opened above was that process's.
+  if (::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) < 0) {
+    return Error::last_errno("pidfd_send_signal(" + std::to_string(*pid) + ", 0) after open " +
+                             path);
   }
   return fd;
+}
+
+Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which) {
+  return kernel_features().pidfd_namespaces ? open_namespace_by_ioctl(pidfd, which)
+                                            : open_namespace_by_proc(pidfd, which);
 }
 
 }  // namespace srcompose::sys

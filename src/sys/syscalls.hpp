@@ -30,9 +30,19 @@ int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t
 // pivot_root(2).
 int pivot_root(const char* new_root, const char* put_old);
 
-// A namespace of the process behind a pidfd, as an owned nsfd (the pidfs ioctls of kernel 6.11+:
-// no /proc path, so no pid-reuse race).
+// A namespace of the process behind a pidfd, as an owned nsfd. Where the kernel has them
+// (kernel_features().pidfd_namespaces) the pidfs ioctls of 6.11+; else /proc/PID/ns/*.
 enum class PidfdNamespace { user, time_for_children };
 Result<UniqueFd> open_namespace(int pidfd, PidfdNamespace which);
+
+// The two ways, for open_namespace and its tests. The ioctl has no /proc path and so no pid-reuse
+// race. The /proc way reads the pid from the pidfd's fdinfo, opens /proc/PID/ns/*, then checks
+// that the pidfd's process still exists: had it been reaped in between, the pid could name another
+// process, and the nsfd is refused (ESRCH).
+Result<UniqueFd> open_namespace_by_ioctl(int pidfd, PidfdNamespace which);
+Result<UniqueFd> open_namespace_by_proc(int pidfd, PidfdNamespace which);
+
+// The pid behind a pidfd (the "Pid:" line of its fdinfo), ESRCH once the process was reaped.
+Result<pid_t> pidfd_pid(int pidfd);
 
 }  // namespace srcompose::sys
