@@ -93,6 +93,24 @@ std::optional<std::string> applet_target(std::string_view entry) {
   return std::nullopt;
 }
 
+// pread/write from `offset` of the source to the target's current position, until EOF.
+Status copy_by_hand(int source_fd, loff_t offset, int target_fd) {
+  std::array<char, 1 << 16> buffer{};
+  while (true) {
+    ssize_t n = ::pread(source_fd, buffer.data(), buffer.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::last_errno("read " + std::string(kHostBusybox));
+    if (n == 0) return {};
+    offset += n;
+    for (ssize_t written = 0; written < n;) {
+      ssize_t w = ::write(target_fd, buffer.data() + written, static_cast<size_t>(n - written));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return Error::last_errno("write bin/busybox");
+      written += w;
+    }
+  }
+}
+
 Status copy_executable(int source_fd, int bin_fd) {
   UniqueFd target(
       ::openat(bin_fd, "busybox", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755));
@@ -101,6 +119,12 @@ Status copy_executable(int source_fd, int bin_fd) {
   while (true) {
     ssize_t n = ::copy_file_range(source_fd, &offset, target.get(), nullptr, 1 << 30, 0);
     if (n < 0 && errno == EINTR) continue;
+    // Across filesystems Linux 5.19+ answers EXDEV (and some filesystems EINVAL/EOPNOTSUPP): the
+    // host's busybox and the storage dir are often on different ones, so copy by hand.
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)) {
+      if (auto status = copy_by_hand(source_fd, offset, target.get()); !status) return status;
+      break;
+    }
     if (n < 0) return Error::last_errno("copy_file_range " + std::string(kHostBusybox));
     if (n == 0) break;
   }
