@@ -55,8 +55,12 @@ export SRCOMPOSE=$build/srcompose SRCOMPOSE_PROBE=$build/tests/srcompose-probe
 export SRCOMPOSE_SOURCE_DIR=$top SRCOMPOSE_QEMU_GUEST=1
 cd "$top" || report 97
 status=0
-for file in $tests; do
-  echo "# srcompose-qemu: $file"
-  bats --tap "$file" 2>&1 || status=1
+# Each entry is a bats file, optionally with "@REGEX" selecting its tests by name ('.' for spaces).
+for entry in $tests; do
+  file=${entry%%@*}
+  filter=()
+  [[ $entry == *@* ]] && filter=(--filter "${entry#*@}")
+  echo "# srcompose-qemu: $entry"
+  bats --tap "${filter[@]}" "$file" 2>&1 || status=1
 done
 report "$status"
