@@ -60,6 +60,18 @@ std::optional<Controller> controller_named_v1(std::string_view name) {
   return std::nullopt;
 }
 
+// The super options that name the hierarchy (its controllers, name=, flags such as xattr), without
+// those of the mount (rw/ro) and release_agent, which a mount from a user namespace may not set.
+std::string v1_mount_options(std::string_view super_options) {
+  std::string options;
+  for (auto option : fields_of(super_options, ',')) {
+    if (option == "rw" || option == "ro" || option.starts_with("release_agent=")) continue;
+    if (!options.empty()) options += ',';
+    options += option;
+  }
+  return options;
+}
+
 bool contains(const std::vector<Controller>& list, Controller controller) {
   return std::find(list.begin(), list.end(), controller) != list.end();
 }
@@ -152,13 +164,14 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
     if (entry->fs_type == "cgroup2") {
       // Several cgroup2 mounts show the same hierarchy; prefer one of its root.
       if (!unified || (entry->root == "/" && !unified_is_root)) {
-        unified = Hierarchy{CgroupVersion::v2, entry->mount_point, {}};
+        unified = Hierarchy{CgroupVersion::v2, entry->mount_point, {}, {}};
         unified_is_root = entry->root == "/";
       }
       continue;
     }
     if (entry->fs_type != "cgroup") continue;
-    Hierarchy hierarchy{CgroupVersion::v1, entry->mount_point, {}};
+    Hierarchy hierarchy{
+        CgroupVersion::v1, entry->mount_point, {}, v1_mount_options(entry->super_options)};
     for (auto option : fields_of(entry->super_options, ',')) {
       auto controller = controller_named_v1(option);
       // A hierarchy mounted twice (bind mounts) is driven through its first mount only.

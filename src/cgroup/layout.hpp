@@ -37,6 +37,10 @@ struct Hierarchy {
   CgroupVersion version = CgroupVersion::v1;
   std::filesystem::path mount;          // e.g. /sys/fs/cgroup/memory or /sys/fs/cgroup
   std::vector<Controller> controllers;  // the controllers this hierarchy drives (may be empty)
+  // v1: the options that mount this same hierarchy again ("cpu,cpuacct", "memory", "blkio"): its
+  // super options without rw/ro and release_agent. Inside a cgroup namespace the kernel mounts
+  // only existing v1 hierarchies, and only when the controller list matches exactly. v2: "".
+  std::string mount_options;
 };
 
 struct HostLayout {

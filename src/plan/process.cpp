@@ -37,9 +37,8 @@ ProcessPlan plan_process(const spec::Lab& lab, const spec::Container& container)
   plan.domainname = container.domainname;
   plan.stop_signal = container.stop_signal;
   plan.time_offsets = container.time_offsets;
-  // No CLONE_NEWCGROUP: the child unshares it after the parent moved it into its cgroup, so that
-  // the namespace's root is the container's own cgroup (see ProcessPlan::clone_flags).
-  uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  uint64_t flags =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (container.idmap.mode != spec::IdMapMode::host) flags |= CLONE_NEWUSER;
   if (container.time_offsets) flags |= CLONE_NEWTIME;
   plan.clone_flags = flags;

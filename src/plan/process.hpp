@@ -19,8 +19,9 @@ struct ProcessPlan {
   std::string domainname;
   int stop_signal = 15;
   std::optional<spec::TimeOffsets> time_offsets;
-  // Namespaces created for the container (CLONE_NEW* flags). CLONE_NEWCGROUP is entered by the
-  // child only after the parent placed it in its cgroup, so that its cgroup root is its own cgroup.
+  // Namespaces created for the container (CLONE_NEW* flags), always with CLONE_NEWCGROUP. That one
+  // is entered by the child only after the parent placed it in its cgroup, so that the namespace's
+  // root is the container's own cgroup.
   uint64_t clone_flags = 0;
 };
 

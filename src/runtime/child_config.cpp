@@ -33,8 +33,7 @@ const char* filesystem_type(plan::MountStep::Kind kind) {
       return "devpts";
     case Kind::mqueue:
       return "mqueue";
-    case Kind::cgroup:
-      return "cgroup2";
+    case Kind::cgroup:  // add_cgroup_mounts
     case Kind::bind:
       break;
   }
@@ -75,11 +74,74 @@ void add_options(ChildConfig& config, MountOp& op, std::string_view data) {
   op.options_count = config.options.size() - op.options_begin;
 }
 
+MountOp filesystem_op(ChildConfig& config, std::string_view target, const char* type,
+                      std::string_view options, uint64_t attributes) {
+  MountOp op;
+  op.kind = MountOp::Kind::filesystem;
+  op.target = config.keep(relative(target));
+  op.detail = config.add_detail(std::string(target));
+  op.create = MountOp::Create::directory;
+  op.fs_type = type;
+  op.attributes = attributes;
+  add_options(config, op, options);
+  return op;
+}
+
+// The container's cgroups at `step.target`, read-only, each rooted at the container's own cgroup
+// (the child mounts them after unsharing its cgroup namespace). Pure v2: cgroup2 itself. v1 and
+// hybrid: a tmpfs holding one mount per hierarchy the container is placed in, named as on the host
+// (memory, "cpu,cpuacct", unified), with the host's links for combined hierarchies (cpu ->
+// cpu,cpuacct), then the whole tree made read-only. A mount the kernel refuses fails the start.
+void add_cgroup_mounts(ChildConfig& config, const plan::MountStep& step,
+                       const cgroup::HostLayout& host) {
+  const uint64_t readonly = mount_attributes(step.flags, true);
+  const size_t first = config.mounts.size();
+  if (host.mode() == cgroup::HostLayout::Mode::unified) {
+    config.mounts.push_back(filesystem_op(config, step.target, "cgroup2", "", readonly));
+    config.mounts.back().no_symlinks = step.no_symlinks;
+    return;
+  }
+  config.mounts.push_back(filesystem_op(config, step.target, "tmpfs", "mode=755,size=65536",
+                                        mount_attributes(step.flags, false)));
+  for (const auto& hierarchy : host.hierarchies) {
+    const std::string name = hierarchy.mount.filename().string();
+    const std::string target = step.target + "/" + name;
+    const bool v1 = hierarchy.version == cgroup::CgroupVersion::v1;
+    config.mounts.push_back(filesystem_op(config, target, v1 ? "cgroup" : "cgroup2",
+                                          hierarchy.mount_options, readonly));
+    if (name.find(',') == std::string::npos) continue;
+    std::string_view names = name;
+    while (!names.empty()) {
+      const size_t comma = names.find(',');
+      MountOp link;
+      link.kind = MountOp::Kind::symlink;
+      const std::string path = step.target + "/" + std::string(names.substr(0, comma));
+      link.target = config.keep(relative(path));
+      link.link_target = config.keep(name);
+      link.detail = config.add_detail(path);
+      config.mounts.push_back(link);
+      names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
+    }
+  }
+  MountOp seal;
+  seal.kind = MountOp::Kind::readonly;
+  seal.target = config.keep(relative(step.target));
+  seal.detail = config.add_detail(step.target);
+  config.mounts.push_back(seal);
+  // Our own targets: an image's symlink can never redirect them (as every plan mount).
+  for (size_t i = first; i < config.mounts.size(); ++i)
+    config.mounts[i].no_symlinks = step.no_symlinks;
+}
+
 void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
-                     const std::vector<bool>& bind_is_file) {
+                     const std::vector<bool>& bind_is_file, const cgroup::HostLayout& cgroups) {
   size_t bind_index = 0;
   bool has_dev = false;
   for (const auto& step : rootfs.mounts) {
+    if (step.kind == plan::MountStep::Kind::cgroup) {
+      add_cgroup_mounts(config, step, cgroups);
+      continue;
+    }
     MountOp op;
     op.target = config.keep(relative(step.target));
     op.detail = config.add_detail(step.target);
@@ -95,7 +157,6 @@ void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
       op.kind = MountOp::Kind::filesystem;
       op.fs_type = filesystem_type(step.kind);
       op.attributes = mount_attributes(step.flags, step.readonly);
-      op.empty_tmpfs_fallback = step.kind == plan::MountStep::Kind::cgroup;
       op.no_symlinks = step.no_symlinks;
       add_options(config, op, step.data);
       if (step.target == "/dev") has_dev = true;
@@ -221,7 +282,8 @@ void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
 
 ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::ResolvedUser& user,
                               const security::CompiledSeccomp& seccomp,
-                              const std::vector<bool>& bind_is_file) {
+                              const std::vector<bool>& bind_is_file,
+                              const cgroup::HostLayout& cgroups) {
   ChildConfig config;
   const uint64_t flags = plan.process.clone_flags;
   config.user_namespace = plan.userns.enabled && (flags & CLONE_NEWUSER);
@@ -240,7 +302,7 @@ ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::Res
     config.domainname = config.keep(plan.process.domainname);
     config.domainname_length = plan.process.domainname.size();
   }
-  add_plan_mounts(config, plan.rootfs, bind_is_file);
+  add_plan_mounts(config, plan.rootfs, bind_is_file, cgroups);
   add_path_ops(config, plan.rootfs.masked_paths, MountOp::Kind::mask);
   add_path_ops(config, plan.rootfs.readonly_paths, MountOp::Kind::readonly);
   fill_workload(config, plan, plan.process.argv, {}, user, seccomp);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup/layout.hpp"
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 #include "plan/lab_plan.hpp"
@@ -37,7 +38,6 @@ struct MountOp {
   size_t options_begin = 0;       // filesystem: range of ChildConfig::options
   size_t options_count = 0;
   uint64_t attributes = 0;            // MOUNT_ATTR_* given to fsmount
-  bool empty_tmpfs_fallback = false;  // filesystem: on failure mount an empty read-only tmpfs
   const char* link_target = nullptr;  // symlink
   int32_t detail = -1;                // index of the container path in ChildConfig::details
   // srcompose's own mounts (proc, sysfs, /dev and its nodes): no symlink anywhere on the way to
@@ -97,10 +97,12 @@ struct ChildConfig {
 // Parent side, pure (no kernel call): the mount operations for the plan, the identity and the
 // command. `bind_is_file[i]` tells whether the i-th bind mount of plan.rootfs.mounts has a regular
 // file as source (the target is then created as a file); bind fds are expected in the `go` message
-// at index 1 + i (index 0 is the root filesystem).
+// at index 1 + i (index 0 is the root filesystem). `cgroups` is the host's layout: it decides the
+// mounts of the plan's cgroup step (one cgroup2, or one cgroupfs per v1 hierarchy).
 ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::ResolvedUser& user,
                               const security::CompiledSeccomp& seccomp,
-                              const std::vector<bool>& bind_is_file);
+                              const std::vector<bool>& bind_is_file,
+                              const cgroup::HostLayout& cgroups);
 
 // Parent side, pure: the workload part alone (exec_in_container). `extra_env` entries replace the
 // plan's entries with the same name.

@@ -135,12 +135,6 @@ int mount_filesystem(const ChildConfig& config, const MountOp& op, int target_fd
   ScopedFd mounted;
   int error = new_filesystem(op.fs_type, config.options.data() + op.options_begin, op.options_count,
                              op.attributes, &mounted.fd);
-  // cgroup2 can be refused (no cgroup namespace, a v1-only host): an empty read-only tmpfs still
-  // gives programs the directory they expect, and shows them nothing of the host.
-  if (error != 0 && op.empty_tmpfs_fallback) {
-    static constexpr MountOption kEmpty[] = {{"mode", "0755"}, {"size", "4096"}};
-    error = new_filesystem("tmpfs", kEmpty, 2, kLockedDown, &mounted.fd);
-  }
   if (error != 0) return error;
   if (int moved = move_onto(mounted.fd, target_fd); moved != 0) return moved;
   if (op.anchor >= 0) {

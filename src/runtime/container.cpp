@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include "cgroup/layout.hpp"
 #include "runtime/child.hpp"
 #include "runtime/child_config.hpp"
 #include "runtime/parent_mounts.hpp"
@@ -81,7 +82,9 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   // Before clone: everything that can fail without a process to clean up.
   auto binds = open_bind_sources(plan.rootfs);
   if (!binds) return std::move(binds).error();
-  const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file);
+  auto cgroups = cgroup::detect_host();
+  if (!cgroups) return std::move(cgroups).error();
+  const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file, *cgroups);
 
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return Error::last_errno("open /dev/null");

@@ -14,10 +14,11 @@
 //
 // Mounts live only in the container's mount namespace, or detached while being passed: when the
 // container dies, or a start fails, nothing is left on the host's mount table.
-// /sys/fs/cgroup is cgroup2, read-only, rooted at the container's own cgroup (namespace); where
-// cgroup2 cannot be mounted it is an empty read-only tmpfs. A filesystem under the image without
-// idmapped mount support (NFS, ...) fails the start with a message pointing at idmap = "host".
-// Read-only bind mounts come from the host's root and are not locked: a container given
+// /sys/fs/cgroup shows the container's own cgroups, read-only, rooted at its own cgroup (cgroup
+// namespace): cgroup2 on a pure v2 host, one cgroupfs per hierarchy on v1 and hybrid hosts (as the
+// host lays them out); a mount the kernel refuses fails the start. A filesystem under the image
+// without idmapped mount support (NFS, ...) fails the start with a message pointing at idmap =
+// "host". Read-only bind mounts come from the host's root and are not locked: a container given
 // CAP_SYS_ADMIN (and seccomp "unconfined") could make them writable again.
 #pragma once
 
