@@ -19,7 +19,7 @@ namespace asio = boost::asio;
 
 void ContainerInstance::abandon(std::string reason) {
   state_ = ContainerState::failed;
-  status_.error = std::move(reason);
+  status_.error = Error::message(std::move(reason)).context("container " + plan_.name).to_string();
   finished_->set();
 }
 

@@ -94,7 +94,10 @@ Status ContainerInstance::prepare_once() {
 }
 
 asio::awaitable<Status> ContainerInstance::start_run() {
-  if (auto status = prepare_once(); !status) co_return status;
+  // The runtime's errors name the container already; these are named here.
+  if (auto status = prepare_once(); !status) {
+    co_return std::move(status).error().context("container " + plan_.name);
+  }
   auto oom_kills = cgroup_->oom_kill_count();
   oom_kills_before_run_ = oom_kills ? *oom_kills : 0;
 

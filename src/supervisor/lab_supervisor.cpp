@@ -171,11 +171,13 @@ asio::awaitable<Status> LabSupervisor::wait_until_ready() {
     // container may be waiting for a dependency that will never be healthy.
     co_await (instance->started().wait() || instance->finished().wait() ||
               shutdown_requested_.wait() || wait_deadline_passed_.wait());
+    // Checked before the shutdown: a lab whose only container failed is shut down at once (every
+    // container has exited), and that must still fail `up` with the error.
+    if (instance->start_failed()) co_return Error::message(instance->start_error());
     if (shutdown_requested_.is_set()) co_return Status{};
     if (!instance->started().is_set()) {
       if (wait_deadline_passed_.is_set()) co_return timed_out(*instance, "start");
-      // The runtime's error already names the container and the step.
-      co_return Error::message(instance->start_error());
+      co_return Error::message("ended before it started").context("container " + instance->name());
     }
     if (options_.wait_healthy && instance->plan().spec->healthcheck) {
       // An unhealthy container may still pass later (docker's health checks keep running), so
