@@ -1,3 +1,8 @@
+#include <signal.h>
+
+#include <cstdio>
+#include <exception>
+
 #include "cli/cli.hpp"
 #include "sys/sealed_binary.hpp"
 
@@ -5,5 +10,17 @@ int main(int argc, char** argv) {
   // First, before any fd or thread exists: no container may ever see the host's binary as its
   // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp).
   srcompose::sys::run_from_sealed_binary(argv);
-  return srcompose::cli::run(argc, argv);
+  // A write to a closed pipe (`srcompose up | head`, the pipe of an `up -d` client that was
+  // killed) must be an EPIPE error handled where it happens, never the death of a supervisor.
+  ::signal(SIGPIPE, SIG_IGN);
+  // The one catch: expected failures are Results; an exception here is a bug, reported, not an
+  // abort with a core.
+  try {
+    return srcompose::cli::run(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "srcompose: internal error: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "srcompose: internal error: unknown exception\n");
+  }
+  return 1;
 }

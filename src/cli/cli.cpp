@@ -1,6 +1,10 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
@@ -20,6 +24,63 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
   command->callback([&global, name, containers, signal, done] {
     done(run_lifecycle(global, name, *containers, *signal));
   });
+}
+
+// Levenshtein distance, for "did you mean".
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The first word that is neither an option, an option's value nor a known command, if the
+// command line has no known command at all.
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word == "-f" || word == "-p" || word == "--file" || word == "--project-name" ||
+        word == "--state-dir") {
+      ++i;  // its value
+      continue;
+    }
+    if (word.starts_with("-")) continue;
+    auto known =
+        app.get_subcommands([&](const CLI::App* each) { return each->get_name() == word; });
+    if (!known.empty()) return std::nullopt;
+    return std::string(word);
+  }
+  return std::nullopt;
+}
+
+// srcompose(1): a usage error exits 1 with one line that says what is wrong.
+int usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
+  std::string message = error.what();
+  if (auto word = unknown_command(app, argc, argv)) {
+    message = "unknown command '" + *word + "'";
+    std::string nearest;
+    size_t best = 3;  // a suggestion farther than 2 edits away helps nobody
+    for (const auto* each : app.get_subcommands([](const CLI::App*) { return true; })) {
+      size_t distance = edit_distance(*word, each->get_name());
+      if (distance < best) {
+        best = distance;
+        nearest = each->get_name();
+      }
+    }
+    if (!nearest.empty()) message += " (did you mean '" + nearest + "'?)";
+  }
+  std::fprintf(stderr, "srcompose: error: %s\nRun 'srcompose --help' for the commands.\n",
+               message.c_str());
+  return 1;
 }
 
 }  // namespace
@@ -50,9 +111,8 @@ int run(int argc, char** argv) {
   config->add_option("--format", config_format, "toml or json")
       ->check(CLI::IsMember({"toml", "json"}));
   config->callback([&] {
-    auto project = resolve_project(global, /*need_lab=*/false);
-    std::string file = global.file;
-    if (file.empty() && project && project->lab) file = project->lab->file.string();
+    // Only the file is looked for here: run_config loads it (once, printing its errors once).
+    std::string file = global.file.empty() ? default_lab_file().string() : global.file;
     if (file.empty()) {
       status = report_error(Error::message("no lab file: give one with -f"));
       return;
@@ -170,7 +230,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help and --version end parsing as "errors" that succeed.
+    if (error.get_exit_code() == 0) return app.exit(error);
+    return usage_error(app, argc, argv, error);
   }
   return status;
 }

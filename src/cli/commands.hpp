@@ -41,7 +41,7 @@ int run_wait(const GlobalOptions& global, const std::vector<std::string>& contai
 void fill_in_host_resolv_conf(plan::LabPlan& plan);
 // Takes the project's lock, removes what a crashed supervisor of the project left, and keeps a copy
 // of the lab file in the state directory (for `exec`).
-Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
+Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths);
 
 struct DownArguments {

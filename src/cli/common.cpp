@@ -5,17 +5,20 @@
 #include <cstdio>
 
 #include "spec/load.hpp"
+#include "supervisor/control_server.hpp"
+#include "supervisor/project_lock.hpp"
 
 namespace srcompose::cli {
 
-namespace {
-
 std::filesystem::path default_lab_file() {
   for (const char* name : {"srcompose.toml", "lab.toml"}) {
-    if (std::filesystem::exists(name)) return std::filesystem::absolute(name);
+    std::error_code error;
+    if (std::filesystem::exists(name, error)) return std::filesystem::absolute(name, error);
   }
   return {};
 }
+
+namespace {
 
 Result<spec::Lab> load(const std::filesystem::path& file, const GlobalOptions& global) {
   auto result = spec::load_lab_file(file, load_options(global));
@@ -97,6 +100,58 @@ Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths)
   if (error || !value.is_object())
     return Error::message("corrupt state file " + paths.state_file().string());
   return value.as_object();
+}
+
+namespace {
+
+// Alive and not stopped: a SIGSTOPped (or traced-stopped) supervisor will never answer.
+bool supervisor_serving(const supervisor::StatePaths& paths) {
+  auto pid = supervisor::ProjectLock::owner(paths);
+  if (!pid) return false;
+  auto stat = supervisor::read_small_file("/proc/" + std::to_string(*pid) + "/stat");
+  if (!stat) return false;
+  // "pid (comm) S ...": the state follows the last ')' (comm may contain anything).
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return false;
+  char state = (*stat)[close + 2];
+  return state != 'T' && state != 't' && state != 'Z' && state != 'X';
+}
+
+}  // namespace
+
+Result<supervisor::json::object> ask_supervisor(const ProjectRef& project,
+                                                const supervisor::json::object& request,
+                                                std::chrono::milliseconds timeout, NoReply* why) {
+  NoReply ignored;
+  NoReply& kind = why ? *why : ignored;
+  const auto& paths = project.paths;
+  auto reply = supervisor::send_control_request(
+      paths.control_socket(), request, [&paths] { return supervisor_serving(paths); }, timeout);
+  if (!reply) {
+    int error = reply.error().error_number();
+    if (error == ENOENT || error == ECONNREFUSED) {
+      kind = NoReply::not_up;
+      return Error::message("lab " + project.name + " is not up");
+    }
+    if (error == ETIMEDOUT) {
+      kind = NoReply::not_serving;
+      auto pid = supervisor::ProjectLock::owner(paths);
+      return Error::message("the supervisor of lab " + project.name +
+                            (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) +
+                            " does not answer (stopped, gone or stuck)");
+    }
+    kind = NoReply::failed;
+    return std::move(reply).error().context("lab " + project.name);
+  }
+  kind = NoReply::failed;
+  auto ok = reply->if_contains("ok");
+  if (!ok || !ok->is_bool()) return Error::message("the supervisor's reply has no \"ok\"");
+  if (!ok->as_bool()) {
+    auto message = reply->if_contains("error");
+    return Error::message(message && message->is_string() ? std::string(message->as_string())
+                                                          : "the supervisor refused");
+  }
+  return reply;
 }
 
 int report_error(const Error& error) {

@@ -2,6 +2,7 @@
 // an error as one line.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@
 #include "supervisor/state_dir.hpp"
 
 namespace srcompose::cli {
+
+// ./srcompose.toml or ./lab.toml (absolute) when one exists, else empty.
+std::filesystem::path default_lab_file();
 
 struct GlobalOptions {
   std::string file;                    // -f: the lab file
@@ -48,5 +52,23 @@ Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths)
 
 // "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
 int report_error(const Error& error);
+
+// How a request to a project's supervisor ended when it got no reply.
+enum class NoReply {
+  not_up,       // nobody listens on the control socket (the lab is down, or its state was lost)
+  not_serving,  // the supervisor is stopped (SIGSTOP) or died while we waited, or timed out
+  failed,       // anything else (the error says what)
+};
+// Sends one control request to the project's supervisor and returns its reply when "ok" is true.
+// Never hangs: a supervisor that is stopped or gone while we wait, or `timeout` passing, ends the
+// wait. A reply with "ok": false is a `failed` error carrying the supervisor's message.
+Result<supervisor::json::object> ask_supervisor(const ProjectRef& project,
+                                                const supervisor::json::object& request,
+                                                std::chrono::milliseconds timeout,
+                                                NoReply* why = nullptr);
+// No limit but the supervisor's liveness (down, wait, start: they last as long as the lab needs).
+inline constexpr std::chrono::milliseconds kNoTimeout = std::chrono::hours(24 * 365);
+// For requests the supervisor answers at once (ps, pause, kill).
+inline constexpr std::chrono::milliseconds kQuickTimeout = std::chrono::seconds(30);
 
 }  // namespace srcompose::cli

@@ -3,10 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
+#include "cgroup/cgroup.hpp"
 #include "cli/commands.hpp"
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
@@ -18,36 +21,78 @@ namespace json = supervisor::json;
 
 namespace {
 
+std::string text_of(const json::object& record, std::string_view key) {
+  auto value = record.if_contains(key);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string("?");
+}
+
 void print_report(const json::array& report, const DownArguments& arguments) {
   if (arguments.format == "json") {
     std::printf("%s\n", json::serialize(report).c_str());
     return;
   }
   for (const auto& value : report) {
+    if (!value.is_object()) continue;
     const auto& record = value.as_object();
-    std::string ending = record.at("exit_code").is_null()
+    auto exit_code = record.if_contains("exit_code");
+    std::string ending = !exit_code || exit_code->is_null()
                              ? "never ran"
-                             : "exit code " + json::serialize(record.at("exit_code"));
-    if (record.at("oom_killed").as_bool()) ending += ", OOM-killed";
-    auto restarts = record.at("restarts").as_array().size();
-    std::fprintf(stderr, "%s: %s, %zu restart(s)\n",
-                 json::value_to<std::string>(record.at("name")).c_str(), ending.c_str(), restarts);
+                             : "exit code " + json::serialize(*exit_code);
+    if (auto oom = record.if_contains("oom_killed"); oom && oom->is_bool() && oom->as_bool())
+      ending += ", OOM-killed";
+    auto restarts = record.if_contains("restarts");
+    size_t restart_count = restarts && restarts->is_array() ? restarts->as_array().size() : 0;
+    std::fprintf(stderr, "%s: %s, %zu restart(s)\n", text_of(record, "name").c_str(),
+                 ending.c_str(), restart_count);
   }
 }
 
-// A supervisor that holds the lock but does not answer is ended before its resources are removed,
-// so it cannot recreate what is being deleted.
-void end_unresponsive_supervisor(const supervisor::StatePaths& paths) {
-  if (!supervisor::ProjectLock::held_by_other(paths)) return;
-  auto owner = supervisor::read_small_file(paths.lock());
-  if (!owner) return;
-  pid_t pid = static_cast<pid_t>(std::atoi(owner->c_str()));
+// Ends `pid` (a supervisor that does not answer or lost its state): SIGTERM for its own teardown,
+// then SIGKILL after 10 s. SIGCONT first: a stopped process cannot act on SIGTERM.
+void end_supervisor(pid_t pid) {
   if (pid <= 1) return;
   ::kill(pid, SIGTERM);
-  for (int waited = 0; waited < 100 && supervisor::ProjectLock::held_by_other(paths); ++waited) {
+  ::kill(pid, SIGCONT);
+  for (int waited = 0; waited < 100 && ::kill(pid, 0) == 0; ++waited) {
+    auto stat = supervisor::read_small_file("/proc/" + std::to_string(pid) + "/stat");
+    if (stat && stat->find(") Z") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (supervisor::ProjectLock::held_by_other(paths)) ::kill(pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+}
+
+// The supervisors of the project's running containers, found without any state: every container's
+// init (pid 1 of its namespace) is a child of its supervisor.
+std::vector<pid_t> supervisors_from_cgroups(const std::string& project) {
+  std::vector<pid_t> found;
+  auto layout = cgroup::detect_host();
+  if (!layout) return found;
+  for (const auto& hierarchy : layout->hierarchies) {
+    std::error_code error;
+    std::filesystem::directory_iterator containers(hierarchy.mount / "srcompose" / project, error);
+    for (; !error && containers != std::filesystem::directory_iterator();
+         containers.increment(error)) {
+      auto procs = supervisor::read_small_file(containers->path() / "cgroup.procs");
+      if (!procs) continue;
+      std::istringstream pids(*procs);
+      for (pid_t pid; pids >> pid;) {
+        auto status = supervisor::read_small_file("/proc/" + std::to_string(pid) + "/status");
+        if (!status) continue;
+        auto nspid = status->find("\nNSpid:");
+        auto line_end = status->find('\n', nspid + 1);
+        if (nspid == std::string::npos) continue;
+        std::string nspid_line = status->substr(nspid + 1, line_end - nspid - 1);
+        if (!nspid_line.ends_with("\t1")) continue;  // not a container's init
+        auto ppid = status->find("\nPPid:");
+        if (ppid == std::string::npos) continue;
+        pid_t parent = static_cast<pid_t>(std::atoi(status->c_str() + ppid + 6));
+        if (parent > 1 && std::find(found.begin(), found.end(), parent) == found.end())
+          found.push_back(parent);
+      }
+    }
+    if (!found.empty()) break;
+  }
+  return found;
 }
 
 }  // namespace
@@ -57,12 +102,12 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   if (!project) return report_error(project.error());
   const auto& paths = project->paths;
 
-  auto reply = supervisor::send_control_request(paths.control_socket(), {{"command", "down"}});
+  NoReply why = NoReply::failed;
+  auto reply = ask_supervisor(*project, {{"command", "down"}}, kNoTimeout, &why);
   if (reply) {
-    if (!reply->at("ok").as_bool()) {
-      return report_error(Error::message(json::value_to<std::string>(reply->at("error"))));
-    }
-    const auto& report = reply->at("report").as_array();
+    auto report_value = reply->if_contains("report");
+    json::array report =
+        report_value && report_value->is_array() ? report_value->as_array() : json::array{};
     if (!arguments.report_file.empty()) {
       auto text =
           json::serialize(json::object{{"project", project->name}, {"containers", report}}) + "\n";
@@ -75,19 +120,41 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
     std::fprintf(stderr, "lab %s is down\n", project->name.c_str());
     return 0;
   }
+  // A supervisor that refused (the lab is already going down) is left to finish.
+  if (why == NoReply::failed) return report_error(reply.error());
+  if (why == NoReply::not_serving) {
+    std::fprintf(stderr, "srcompose: %s: ending it\n", reply.error().to_string().c_str());
+  }
 
+  // Down is the recovery command: from here on everything is found by name. A supervisor that
+  // holds the lock but does not answer, or whose state directory was deleted, is ended first, so
+  // that it cannot recreate what is being removed (nor keep a published port).
   bool had_state = std::filesystem::exists(paths.dir);
-  end_unresponsive_supervisor(paths);
+  bool ended_one = false;
+  if (auto owner = supervisor::ProjectLock::owner(paths)) {
+    end_supervisor(*owner);
+    ended_one = true;
+  }
+  for (pid_t pid : supervisors_from_cgroups(project->name)) {
+    end_supervisor(pid);
+    ended_one = true;
+  }
   std::filesystem::path storage =
       project->lab ? project->lab->storage_dir : std::filesystem::path("/var/lib/srcompose");
-  if (auto state = read_state(paths); state)
-    storage = json::value_to<std::string>(state->at("storage_dir"));
-  auto cleaned = supervisor::clean_up_project(project->name, storage);
+  auto state = read_state(paths);
+  auto targets =
+      supervisor::cleanup_targets_from_state(project->name, state ? &*state : nullptr, storage);
+  if (project->lab && targets.bridges.empty()) {
+    for (const auto& bridge : plan::plan_lab(*project->lab).networks.bridges)
+      targets.bridges.push_back(bridge.bridge);
+  }
+  auto cleaned = supervisor::clean_up_project(targets);
   if (auto removed = supervisor::remove_state_dir(paths); !removed && cleaned) cleaned = removed;
   if (!cleaned) return report_error(cleaned.error());
-  if (had_state) {
-    std::fprintf(stderr, "lab %s: its supervisor was gone; everything it left is removed\n",
-                 project->name.c_str());
+  if (had_state || ended_one) {
+    std::fprintf(
+        stderr, "lab %s: its supervisor was gone or not answering; everything it left is removed\n",
+        project->name.c_str());
   } else {
     std::fprintf(stderr, "lab %s is not up\n", project->name.c_str());
   }

@@ -30,6 +30,9 @@ int run_exec(const GlobalOptions& global, const std::string& container,
     return report_error(Error::message("no container " + container + " in lab " + project->name));
   if (status->pid <= 0)
     return report_error(Error::message("container " + container + " is not running"));
+  // Joining a frozen cgroup freezes the new process too: exec would hang until an unpause.
+  if (status->state == supervisor::ContainerState::paused)
+    return report_error(Error::message("container " + container + " is paused (unpause it first)"));
 
   auto lab = load_running_lab(*project);
   if (!lab) return report_error(lab.error());

@@ -1,6 +1,7 @@
 // stop, start, restart, kill, pause, unpause: requests to the running supervisor.
 #include <string.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 
@@ -13,10 +14,18 @@ namespace json = supervisor::json;
 
 namespace {
 
-// "KILL", "SIGKILL" or "9" -> 9.
+// "KILL", "SIGKILL" or "9" -> 9. A number must be all digits and name a real signal (1 to 64): "9x"
+// is no 9, and 0 sends nothing (kill(2)'s existence check).
 Result<int> parse_signal(const std::string& text) {
-  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0])))
-    return std::atoi(text.c_str());
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
+    int number = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc{} || end != text.data() + text.size() || number < 1 || number >= NSIG) {
+      return Error::message("invalid signal " + text + " (a name such as TERM, or 1 to " +
+                            std::to_string(NSIG - 1) + ")");
+    }
+    return number;
+  }
   std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
   for (int number = 1; number < NSIG; ++number) {
     const char* abbreviation = sigabbrev_np(number);
@@ -29,23 +38,22 @@ Result<int> parse_signal(const std::string& text) {
 
 int run_lifecycle(const GlobalOptions& global, const std::string& command,
                   const std::vector<std::string>& containers, const std::string& signal) {
-  auto project = resolve_project(global, /*need_lab=*/false);
-  if (!project) return report_error(project.error());
   json::object request{{"command", command}};
-  json::array names;
-  for (const auto& name : containers)
-    names.emplace_back(name);
-  request["containers"] = std::move(names);
   if (command == "kill") {
     auto number = parse_signal(signal);
     if (!number) return report_error(number.error());
     request["signal"] = *number;
   }
-  auto reply = supervisor::send_control_request(project->paths.control_socket(), request);
-  if (!reply) return report_error(Error::message("lab " + project->name + " is not up"));
-  if (!reply->at("ok").as_bool()) {
-    return report_error(Error::message(json::value_to<std::string>(reply->at("error"))));
-  }
+  auto project = resolve_project(global, /*need_lab=*/false);
+  if (!project) return report_error(project.error());
+  json::array names;
+  for (const auto& name : containers)
+    names.emplace_back(name);
+  request["containers"] = std::move(names);
+  // start and restart wait until the containers run, which may wait on dependencies' health.
+  auto timeout = command == "start" || command == "restart" ? kNoTimeout : kQuickTimeout;
+  auto reply = ask_supervisor(*project, request, timeout);
+  if (!reply) return report_error(reply.error());
   return 0;
 }
 

@@ -64,6 +64,13 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
     return report_error(Error::message("lab " + project->name + " is not up"));
 
   std::vector<std::string> containers = arguments.containers;
+  // Every container of the lab has a log file from the start on: one without is no container.
+  for (const auto& name : containers) {
+    std::error_code error;
+    if (!std::filesystem::exists(logs_dir / (name + ".log"), error)) {
+      return report_error(Error::message("no container " + name + " in lab " + project->name));
+    }
+  }
   if (containers.empty()) {
     for (const auto& entry : std::filesystem::directory_iterator(logs_dir)) {
       if (entry.path().extension() == ".log") containers.push_back(entry.path().stem().string());

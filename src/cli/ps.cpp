@@ -67,9 +67,10 @@ void print_table(const json::array& containers) {
 int run_ps(const GlobalOptions& global, const std::string& format) {
   auto project = resolve_project(global, /*need_lab=*/false);
   if (!project) return report_error(project.error());
-  auto reply =
-      supervisor::send_control_request(project->paths.control_socket(), {{"command", "ps"}});
-  if (!reply) {
+  NoReply why;
+  auto reply = ask_supervisor(*project, {{"command", "ps"}}, kQuickTimeout, &why);
+  if (!reply && why == NoReply::not_up) {
+    // A lab that is not up has no containers: not an error, as with docker compose ps.
     if (format == "json") {
       std::printf("[]\n");
     } else {
@@ -77,7 +78,11 @@ int run_ps(const GlobalOptions& global, const std::string& format) {
     }
     return 0;
   }
-  const auto& containers = reply->at("containers").as_array();
+  if (!reply) return report_error(reply.error());
+  auto containers_value = reply->if_contains("containers");
+  if (!containers_value || !containers_value->is_array())
+    return report_error(Error::message("the supervisor's ps reply has no containers"));
+  const auto& containers = containers_value->as_array();
   if (format == "json") {
     std::printf("%s\n", json::serialize(containers).c_str());
   } else {

@@ -21,7 +21,7 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
   }
   plan::LabPlan plan = plan::plan_run(lab, arguments.container, arguments.command);
   fill_in_host_resolv_conf(plan);
-  auto lock = claim_project(lab, project->paths);
+  auto lock = claim_project(lab, plan, project->paths);
   if (!lock) return report_error(lock.error());
 
   supervisor::UpOptions options;

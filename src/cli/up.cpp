@@ -1,6 +1,7 @@
 // `srcompose up`: validate, plan, take the project's lock, and run the supervisor in the foreground
 // or, with -d, in a detached child that tells the waiting parent when the lab is up.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,6 +50,8 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
 [[noreturn]] void run_detached_child(supervisor::LabSupervisor& lab_supervisor,
                                      const supervisor::StatePaths& paths) {
   ::setsid();
+  // No terminal is ours any more; a SIGHUP from whoever started us must not end the lab.
+  ::signal(SIGHUP, SIG_IGN);
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int log = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (null >= 0) ::dup2(null, STDIN_FILENO);
@@ -83,17 +86,21 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 }  // namespace
 
-Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
+Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths) {
   if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
   auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
   if (!lock) return std::move(lock).error();
   // Holding the lock, nobody else runs this project: whatever a crashed supervisor left is removed
-  // before anything new is created, so its names cannot clash with ours.
+  // before anything new is created, so its names cannot clash with ours. What it made is found
+  // from its own state file (its storage and bridges), not from this lab file.
   if (std::filesystem::exists(paths.state_file())) {
     std::fprintf(stderr, "lab %s: removing what a previous supervisor left behind\n",
                  lab.name.c_str());
-    auto cleaned = supervisor::clean_up_project(lab.name, lab.storage_dir);
+    auto old_state = read_state(paths);
+    auto targets = supervisor::cleanup_targets_from_state(
+        lab.name, old_state ? &*old_state : nullptr, lab.storage_dir);
+    auto cleaned = supervisor::clean_up_project(targets);
     if (!cleaned) return std::move(cleaned).error();
     std::filesystem::remove(paths.state_file());
   }
@@ -104,6 +111,14 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab,
   }
   auto variables = spec::format_env_file(lab.variables);
   if (auto status = supervisor::write_file_atomically(paths.lab_variables(), variables); !status) {
+    return status.error();
+  }
+  // Intent before action: before the supervisor makes its first host resource, the state file
+  // says where `down` must look (storage, bridge names); the supervisor rewrites it as it goes.
+  if (auto status = supervisor::write_file_atomically(
+          paths.state_file(),
+          supervisor::json::serialize(supervisor::initial_state(lab, plan)) + "\n");
+      !status) {
     return status.error();
   }
   return lock;
@@ -129,10 +144,12 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   if (auto status = sys::check_kernel_floor(); !status) return report_error(status.error());
 
   const auto& paths = project->paths;
-  auto lock = claim_project(lab, paths);
+  auto lock = claim_project(lab, plan, paths);
   if (!lock) return report_error(lock.error());
 
-  if (!arguments.detach) {
+  // As in docker compose, --wait implies --detach: a foreground up never returns while the lab
+  // runs.
+  if (!arguments.detach && !arguments.wait) {
     auto options = up_options(arguments, true);
     options.wait_timeout = wait_timeout;
     supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));

@@ -16,19 +16,20 @@ int run_wait(const GlobalOptions& global, const std::vector<std::string>& contai
   json::array names;
   for (const auto& name : containers)
     names.emplace_back(name);
-  auto reply = supervisor::send_control_request(
-      project->paths.control_socket(), {{"command", "wait"}, {"containers", std::move(names)}});
-  if (!reply) return report_error(Error::message("lab " + project->name + " is not up"));
-  if (!reply->at("ok").as_bool()) {
-    return report_error(Error::message(json::value_to<std::string>(reply->at("error"))));
-  }
-  const auto& codes = reply->at("exit_codes").as_array();
+  auto reply =
+      ask_supervisor(*project, {{"command", "wait"}, {"containers", std::move(names)}}, kNoTimeout);
+  if (!reply) return report_error(reply.error());
+  auto codes_value = reply->if_contains("exit_codes");
+  if (!codes_value || !codes_value->is_array() ||
+      codes_value->as_array().size() != containers.size())
+    return report_error(Error::message("the supervisor's wait reply has no exit codes"));
+  const auto& codes = codes_value->as_array();
   for (size_t i = 0; i < codes.size(); ++i) {
     std::printf("%s: %s\n", containers[i].c_str(),
                 codes[i].is_null() ? "never ran" : json::serialize(codes[i]).c_str());
   }
   if (codes.empty() || codes.front().is_null()) return supervisor::kRunNeverRan;
-  return static_cast<int>(codes.front().as_int64());
+  return codes.front().is_int64() ? static_cast<int>(codes.front().as_int64()) : 1;
 }
 
 }  // namespace srcompose::cli

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -145,7 +146,8 @@ std::string read_text_file(const char* path) {
 }
 
 // Host veth ends first: deleting a bridge first would only detach them.
-Status delete_project_links(std::string_view project) {
+Status delete_project_links(std::string_view project,
+                            const std::vector<std::string>& unlabelled_bridges) {
   auto socket = NetlinkSocket::open();
   if (!socket) return std::move(socket).error();
   auto links = list_links(*socket);
@@ -153,7 +155,11 @@ Status delete_project_links(std::string_view project) {
   Status first;
   for (bool bridges : {false, true}) {
     for (const auto& link : *links) {
-      if (!is_ours(link, project) || (link.kind == "bridge") != bridges) continue;
+      const bool unlabelled_ours = link.kind == "bridge" && link.alias.empty() &&
+                                   std::find(unlabelled_bridges.begin(), unlabelled_bridges.end(),
+                                             link.name) != unlabelled_bridges.end();
+      if (!(is_ours(link, project) || unlabelled_ours) || (link.kind == "bridge") != bridges)
+        continue;
       auto status = delete_link(*socket, link.ifindex, link.name);
       if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
     }
@@ -372,10 +378,12 @@ void ContainerLinks::release() {
 
 // ---- crash cleanup and names ----
 
-Status cleanup_project(std::string_view project) {
+Status cleanup_project(std::string_view project,
+                       const std::vector<std::string>& unlabelled_bridges) {
   const std::string where = "clean up networks of project " + std::string(project);
   Status first = delete_table(plan::nft_table_name(project));
-  if (auto status = delete_project_links(project); !status && first) first = std::move(status);
+  if (auto status = delete_project_links(project, unlabelled_bridges); !status && first)
+    first = std::move(status);
   // Whether or not the lab had a `nat` network: releasing what is not held changes nothing.
   if (auto status = release_ipv4_forwarding(project); !status && first) first = std::move(status);
   if (!first) return std::move(first).error().context(where);

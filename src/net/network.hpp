@@ -85,8 +85,12 @@ class ContainerLinks {
 
 // Crash cleanup: deletes every link whose alias is "srcompose:<project>:..." (bridges, host veth
 // ends) and the project's nftables table, and releases its hold on ip_forward. Root, host netns.
-// Nothing of another project is touched.
-Status cleanup_project(std::string_view project);
+// Nothing of another project is touched. Also deletes the bridges named in `unlabelled_bridges`
+// that carry no alias at all: the kernel ignores IFLA_IFALIAS on RTM_NEWLINK, so a new bridge is
+// unlabelled until a second request, and a crash in between must not leave it (up records the
+// names before it creates them).
+Status cleanup_project(std::string_view project,
+                       const std::vector<std::string>& unlabelled_bridges = {});
 
 // /etc/resolv.conf for containers from the host's: nameservers on loopback (127.x, ::1) cannot be
 // reached from a container's namespace and are dropped; when none remain, a comment saying so.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +44,18 @@ bool is_real_directory(const std::filesystem::path& path) {
   return ::lstat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
 }
 
+// The cache's build lock, an flock on the cache directory itself (no file of its own in the
+// cache): every build holds it shared for its whole life; a cleaner that gets it exclusively knows
+// that no build runs, so every ".tmp-*" left is a crashed build's.
+Result<UniqueFd> lock_builds(const std::filesystem::path& cache_directory, int operation) {
+  UniqueFd fd(::open(cache_directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + cache_directory.string());
+  while (::flock(fd.get(), operation) < 0) {
+    if (errno != EINTR) return Error::last_errno("flock " + cache_directory.string());
+  }
+  return fd;
+}
+
 // Builds `name` in `cache_directory` once: `build(temporary_directory)` fills a fresh ".tmp-XXXXXX"
 // directory, which is then renamed into place.
 template <class Build>
@@ -52,6 +65,11 @@ Result<Image> build_once(const std::filesystem::path& cache_directory, const std
   if (is_real_directory(image.directory)) return image;  // cached: same inode as before
   auto cache = fs::make_directory_path(cache_directory, 0755);
   if (!cache) return std::move(cache).error();
+  // What a crashed build left goes first; then this build is announced (shared lock) before its
+  // directory exists, so no cleaner can take it for a crashed one.
+  if (auto cleaned = remove_stale_builds(cache_directory); !cleaned) return cleaned.error();
+  auto building = lock_builds(cache_directory, LOCK_SH);
+  if (!building) return std::move(building).error();
   std::string pattern = (cache_directory / ".tmp-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) return Error::last_errno("mkdtemp " + pattern);
   std::filesystem::path temporary = pattern;
@@ -87,6 +105,23 @@ Result<UniqueFd> open_regular_file(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+Status remove_stale_builds(const std::filesystem::path& cache_directory) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(cache_directory, error)) return {};
+  auto lock = lock_builds(cache_directory, LOCK_EX | LOCK_NB);
+  if (!lock) {
+    // A build is running (here or in another lab): its directory is not stale; try next time.
+    return lock.error().error_number() == EWOULDBLOCK ? Status{} : Status(std::move(lock).error());
+  }
+  std::filesystem::directory_iterator entries(cache_directory, error);
+  for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+    if (!entries->path().filename().string().starts_with(".tmp-")) continue;
+    if (auto removed = fs::remove_tree(entries->path()); !removed) return removed;
+  }
+  if (error) return Error::from_errno("list " + cache_directory.string(), error.value());
+  return {};
+}
 
 Result<Image> ensure_image(const spec::Rootfs& source,
                            const std::filesystem::path& cache_directory) {

@@ -19,6 +19,11 @@ struct Image {
   std::vector<std::string> notes;  // what unpacking skipped (device nodes ...); empty when cached
 };
 
+// Removes the ".tmp-*" directories that crashed builds left in `cache_directory`, when no build
+// runs (every build holds an flock on the cache directory shared; this takes it exclusively or
+// does nothing). Called before every build and by `down`. A missing cache is fine.
+Status remove_stale_builds(const std::filesystem::path& cache_directory);
+
 // Parent side, needs root. Returns the image directory for `source`, building it in
 // `cache_directory` when missing (in a ".tmp-" directory renamed into place: a crash never leaves a
 // half image, and of two concurrent builders the loser just discards its copy).

@@ -1,14 +1,42 @@
 #include "supervisor/cleanup.hpp"
 
+#include <unistd.h>
+
 #include <optional>
 
 #include "cgroup/cgroup.hpp"
 #include "net/network.hpp"
+#include "rootfs/image.hpp"
 #include "rootfs/prepare.hpp"
 
 namespace srcompose::supervisor {
 
-Status clean_up_project(const std::string& project, const std::filesystem::path& storage_dir) {
+json::object initial_state(const spec::Lab& lab, const plan::LabPlan& plan) {
+  json::array bridges;
+  for (const auto& bridge : plan.networks.bridges)
+    bridges.emplace_back(bridge.bridge);
+  return json::object{{"project", plan.project},       {"supervisor_pid", ::getpid()},
+                      {"lab_file", lab.file.string()}, {"storage_dir", lab.storage_dir.string()},
+                      {"bridges", std::move(bridges)}, {"containers", json::array{}}};
+}
+
+CleanupTargets cleanup_targets_from_state(const std::string& project, const json::object* state,
+                                          const std::filesystem::path& fallback_storage) {
+  CleanupTargets targets{project, fallback_storage, {}};
+  if (!state) return targets;
+  if (auto storage = state->if_contains("storage_dir"); storage && storage->is_string())
+    targets.storage_dir = std::string(storage->as_string());
+  if (auto bridges = state->if_contains("bridges"); bridges && bridges->is_array()) {
+    for (const auto& bridge : bridges->as_array()) {
+      if (bridge.is_string()) targets.bridges.emplace_back(bridge.as_string());
+    }
+  }
+  return targets;
+}
+
+Status clean_up_project(const CleanupTargets& targets) {
+  const std::string& project = targets.project;
+  const std::filesystem::path& storage_dir = targets.storage_dir;
   std::optional<Error> first_error;
   auto keep = [&](Status status, const char* step) {
     if (!status && !first_error) first_error = std::move(status).error().context(step);
@@ -19,9 +47,10 @@ Status clean_up_project(const std::string& project, const std::filesystem::path&
   } else {
     keep(std::move(layout).error(), "detect cgroups");
   }
-  keep(net::cleanup_project(project), "network");
+  keep(net::cleanup_project(project, targets.bridges), "network");
   keep(rootfs::remove_project_layers(storage_dir, project, /*keep_persistent=*/true),
        "writable layers");
+  keep(rootfs::remove_stale_builds(storage_dir / "images"), "image cache");
   if (first_error) return std::move(*first_error).context("clean up project " + project);
   return {};
 }

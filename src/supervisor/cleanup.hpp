@@ -4,15 +4,38 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
+#include "plan/lab_plan.hpp"
+#include "spec/lab.hpp"
+#include "supervisor/json.hpp"
 
 namespace srcompose::supervisor {
 
+// What a crash cleanup must know beyond the project's name. `up` records it in state.json before
+// it makes the first host resource (intent before action), so that `down` never depends on how
+// far `up` got.
+struct CleanupTargets {
+  std::string project;
+  std::filesystem::path storage_dir;  // its writable layers and image cache
+  std::vector<std::string> bridges;   // the bridge names of the lab's networks
+};
+
 // Kills every process in the project's cgroups and removes them, deletes its veths, bridges and
-// nftables table and its writable layers (persistent ones kept). The state directory is the
+// nftables table, its writable layers (persistent ones kept) and the image builds a crash left in
+// the cache. Bridges are found by their alias, and by name among `bridges` when they carry no
+// alias yet (a crash between the bridge's creation and its labelling). The state directory is the
 // caller's (it holds the lock). Idempotent: on a project that is not up it does nothing and
 // succeeds. Errors are collected; every step is tried.
-Status clean_up_project(const std::string& project, const std::filesystem::path& storage_dir);
+Status clean_up_project(const CleanupTargets& targets);
+
+// The state file's first content, written before the first host resource is made: project,
+// supervisor pid, lab file, storage dir, bridge names and no containers yet.
+json::object initial_state(const spec::Lab& lab, const plan::LabPlan& plan);
+
+// The targets recorded in a state file (state.json), with `fallback_storage` when it has none.
+CleanupTargets cleanup_targets_from_state(const std::string& project, const json::object* state,
+                                          const std::filesystem::path& fallback_storage);
 
 }  // namespace srcompose::supervisor

@@ -204,6 +204,8 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   }
   init_.reset();
   pidfd_watch_.reset();
+  // Health describes a running container; the next run starts its checks afresh.
+  status_.health.clear();
   ended_at_ = steady_clock::now();
   status_.last_end = end;
   run_ended_->set();

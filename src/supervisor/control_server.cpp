@@ -1,5 +1,6 @@
 #include "supervisor/control_server.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -87,7 +88,9 @@ asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
 }
 
 Result<json::object> send_control_request(const std::filesystem::path& path,
-                                          const json::object& request) {
+                                          const json::object& request,
+                                          const std::function<bool()>& still_serving,
+                                          std::chrono::milliseconds timeout) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::last_errno("socket");
   sockaddr_un address{};
@@ -109,7 +112,18 @@ Result<json::object> send_control_request(const std::filesystem::path& path,
   }
   std::string reply;
   char chunk[4096];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
+    pollfd readable{fd.get(), POLLIN, 0};
+    int ready = ::poll(&readable, 1, 1000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return Error::last_errno("poll " + path.string());
+    if (ready == 0) {
+      if (std::chrono::steady_clock::now() >= deadline || (still_serving && !still_serving())) {
+        return Error::from_errno("no reply on " + path.string(), ETIMEDOUT);
+      }
+      continue;
+    }
     ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
     if (n < 0) {
       if (errno == EINTR) continue;

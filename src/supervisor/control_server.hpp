@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "common/error.hpp"
@@ -38,8 +40,12 @@ class ControlServer {
 };
 
 // Client side (the CLI): sends `request` to the supervisor listening at `path` and returns its
-// reply. Fails with ECONNREFUSED/ENOENT when no supervisor listens there.
+// reply. Fails with ECONNREFUSED/ENOENT when no supervisor listens there. Never waits forever:
+// every second without a reply `still_serving` is asked (is the supervisor alive and not stopped?),
+// and a "no", or `timeout` passing, fails the request with ETIMEDOUT.
 Result<json::object> send_control_request(const std::filesystem::path& path,
-                                          const json::object& request);
+                                          const json::object& request,
+                                          const std::function<bool()>& still_serving,
+                                          std::chrono::milliseconds timeout);
 
 }  // namespace srcompose::supervisor

@@ -116,8 +116,7 @@ asio::awaitable<json::object> LabSupervisor::lifecycle_request(
   if (command == "start" || command == "restart") {
     for (auto* instance : targets) {
       co_await (instance->started().wait() || instance->finished().wait());
-      if (!instance->started().is_set())
-        errors.push_back("container " + instance->name() + ": " + instance->start_error());
+      if (!instance->started().is_set()) errors.push_back(instance->start_error());
     }
   }
   write_state();

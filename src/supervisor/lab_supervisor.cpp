@@ -1,6 +1,7 @@
 #include "supervisor/lab_supervisor.hpp"
 
 #include <signal.h>
+#include <string.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -12,12 +13,20 @@
 
 #include "rootfs/prepare.hpp"
 #include "spec/values.hpp"
+#include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
 
 namespace srcompose::supervisor {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Signals closer together than this are one request (a person cannot press Ctrl-C twice so fast).
+constexpr std::chrono::milliseconds kSignalsAreOne{200};
+
+}  // namespace
 
 LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths,
                              UpOptions options)
@@ -30,6 +39,11 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
       down_(io_),
       wait_deadline_passed_(io_) {
   if (!options_.exit_code_from.empty()) options_.abort_on_container_exit = true;
+  // SIGQUIT and SIGUSR1 would kill the supervisor without a teardown. SIGHUP is the foreground
+  // up's terminal closing: a graceful teardown too; a detached supervisor ignores it (up.cpp).
+  signals_.add(SIGQUIT);
+  signals_.add(SIGUSR1);
+  if (options_.foreground) signals_.add(SIGHUP);
   std::vector<std::string> names;
   for (const auto& container : plan_.containers)
     names.push_back(container.name);
@@ -268,10 +282,24 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
     int signal_number =
         co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
-    if (!shutdown_requested_.is_set()) {
-      request_shutdown(signal_number == SIGINT ? "interrupted" : "terminated");
+    if (signal_number == SIGUSR1) {
+      logs_->progress("", "SIGUSR1 ignored");
       continue;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (!first_signal_at_) {
+      first_signal_at_ = now;
+      if (!shutdown_requested_.is_set()) {
+        request_shutdown(signal_number == SIGINT ? std::string("interrupted")
+                         : signal_number == SIGTERM
+                             ? std::string("terminated")
+                             : std::string("SIG") + sigabbrev_np(signal_number));
+        continue;
+      }
+    }
+    // Only a signal that comes after the first was acted on escalates: GNU timeout (and a shell
+    // killing a process group) sends one signal twice at once, which is one request, not two.
+    if (now - *first_signal_at_ < kSignalsAreOne) continue;
     // A second Ctrl-C: kill at once; the teardown still removes everything.
     logs_->progress("", "killing every container");
     for (auto& instance : instances_)
@@ -376,12 +404,12 @@ void LabSupervisor::write_state() {
   json::array containers;
   for (const auto& instance : instances_)
     containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
-  json::object state{{"project", plan_.project},
-                     {"supervisor_pid", ::getpid()},
-                     {"lab_file", lab_.file.string()},
-                     {"storage_dir", lab_.storage_dir.string()},
-                     {"containers", std::move(containers)}};
-  (void)write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
+  json::object state = initial_state(lab_, plan_);
+  state["containers"] = std::move(containers);
+  if (auto status = write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
+      !status) {
+    logs_->progress("", "warning: state file: " + status.error().to_string());
+  }
 }
 
 int LabSupervisor::exit_status() const {

@@ -107,6 +107,7 @@ class LabSupervisor {
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order
   std::unique_ptr<ControlServer> control_;
   boost::asio::signal_set signals_;
+  std::optional<std::chrono::steady_clock::time_point> first_signal_at_;
   AsyncEvent shutdown_requested_;
   AsyncEvent down_;
   AsyncEvent wait_deadline_passed_;  // --wait-timeout ran out while the lab came up

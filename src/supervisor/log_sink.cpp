@@ -94,8 +94,10 @@ void LogSink::container_line(std::string_view container, Stream stream, std::str
 }
 
 void LogSink::progress(std::string_view container, std::string_view text) {
-  if (!console_.enabled) return;
   std::string line;
+  // Detached, stderr is supervisor.log: warnings, restarts and teardown failures go there, with
+  // the time, since nobody watches them live.
+  if (!console_.enabled) line = utc_timestamp_now() + " ";
   if (!container.empty()) {
     line = console_.color ? "\033[1m" + std::string(container) + "\033[0m "
                           : std::string(container) + " ";

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <string>
 
 namespace srcompose::supervisor {
@@ -30,6 +31,16 @@ Status ProjectLock::record_owner(pid_t pid) const {
     return Error::last_errno("write lock file");
   }
   return {};
+}
+
+std::optional<pid_t> ProjectLock::owner(const StatePaths& paths) {
+  if (!held_by_other(paths)) return std::nullopt;
+  auto text = read_small_file(paths.lock());
+  if (!text) return std::nullopt;
+  pid_t pid = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), pid);
+  if (error != std::errc{} || pid <= 1) return std::nullopt;
+  return pid;
 }
 
 bool ProjectLock::held_by_other(const StatePaths& paths) {

@@ -2,6 +2,8 @@
 // for its whole life (inherited across the fork of `up -d`); the file records the supervisor's pid.
 #pragma once
 
+#include <optional>
+
 #include <sys/types.h>
 
 #include "common/error.hpp"
@@ -18,6 +20,8 @@ class ProjectLock {
   Status record_owner(pid_t pid) const;
   // True when a live supervisor holds the project's lock. Creates nothing.
   static bool held_by_other(const StatePaths& paths);
+  // The pid of the supervisor holding the lock, if one does (and recorded a valid pid).
+  static std::optional<pid_t> owner(const StatePaths& paths);
 
  private:
   explicit ProjectLock(UniqueFd fd) : fd_(std::move(fd)) {}

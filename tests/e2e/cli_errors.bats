@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# The CLI's small promises (issue 12): usage errors, signals, unknown containers, paused containers,
+# --wait, health after exit.
+
+load helpers
+
+setup() { setup_lab_env; }
+teardown() { teardown_lab_env; }
+
+sleeper_lab() {
+  write_lab "$1" <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+healthcheck = { command = ["/bin/true"], interval = "100ms" }
+EOF_LAB
+}
+
+@test "a mistyped command exits 1, names the word and suggests the nearest command" {
+  run srcompose upp
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -q "unknown command 'upp'" <<<"$output"
+  grep -q "did you mean 'up'" <<<"$output"
+  run srcompose up --bogus
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -q -- "--bogus" <<<"$output"
+  run srcompose
+  [ "$status" -eq 1 ]
+}
+
+@test "config prints each error of a bad file once" {
+  write_lab e2e-cfg1 <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+restart = "sometimes"
+EOF_LAB
+  run srcompose config -f "$LAB"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$(grep -c 'restart' <<<"$output")" -eq 1 ]
+}
+
+@test "kill refuses a signal that is not one; logs refuses an unknown container" {
+  run srcompose -p nosuchlab kill -s 9x
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -q "invalid signal 9x" <<<"$output"
+  run srcompose -p nosuchlab kill -s 0
+  [ "$status" -eq 1 ]
+  grep -q "invalid signal 0" <<<"$output"
+  sleeper_lab e2e-cli1
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  run srcompose -p e2e-cli1 logs nosuch
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -q "no container nosuch" <<<"$output"
+}
+
+@test "up --wait returns once healthy (it implies -d); exec into a paused container is refused" {
+  sleeper_lab e2e-cli2
+  run timeout 30 "$SRCOMPOSE" -f "$LAB" up --wait
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(ps_field c "c['health']")" = healthy ]
+  run srcompose -p e2e-cli2 pause c
+  [ "$status" -eq 0 ]
+  run timeout 10 "$SRCOMPOSE" -p e2e-cli2 exec c /bin/true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -q "container c is paused" <<<"$output"
+  run srcompose -p e2e-cli2 unpause c
+  [ "$status" -eq 0 ]
+  run srcompose -p e2e-cli2 exec c /bin/true
+  [ "$status" -eq 0 ]
+}
+
+@test "a container's health is cleared when it exits" {
+  write_lab e2e-cli3 <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "1.5"]
+restart = "no"
+healthcheck = { command = ["/bin/true"], interval = "100ms" }
+
+[containers.keep]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  wait_until "[ \"\$(ps_field c \"c['health']\")\" = healthy ]" 10
+  wait_until "[ \"\$(ps_field c \"c['state']\")\" = exited ]" 10
+  [ "$(ps_field c "c['health']")" = "" ]
+}

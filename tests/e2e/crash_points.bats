@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# A supervisor killed (SIGKILL, injected by strace) at any step of `up` leaves nothing that one
+# `down -p NAME` cannot remove, and the next `up` works (issue 12). The points cover every step of
+# the setup order: state dir, image build, bridge and its alias, nftables table, cgroups, clone,
+# veth, overlay, state writes.
+
+load helpers
+
+setup() { setup_lab_env; }
+teardown() { teardown_lab_env; }
+
+crash_lab() {
+  write_lab e2e-crash <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.9.0/24"
+
+[containers.a]
+rootfs = "builtin:busybox"
+command = ["/bin/true"]
+restart = "no"
+networks = ["net"]
+limits = { memory = "64M", pids = 64 }
+ports = ["127.0.0.1:18931:80"]
+EOF_LAB
+}
+
+# Kills the supervisor at the $2-th call of syscall $1 of a foreground up, then checks `down`.
+crash_at() {
+  local syscall=$1 when=$2
+  rm -rf "$STORAGE/images"  # every run builds the image again: its steps are crash points too
+  local status=0
+  timeout 30 strace -qq -o /dev/null -e trace="$syscall" -e inject="$syscall:signal=KILL:when=$when" \
+    "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 || status=$?
+  # The point must have been reached: strace ends with the supervisor's SIGKILL (137).
+  if [ "$status" -ne 137 ]; then
+    echo "crash at $syscall #$when: up was not killed (status $status):"; cat "$TEST_DIR/up.out"
+    return 1
+  fi
+  # How far up got, for the record (the points are meant to spread over the whole setup).
+  echo "$syscall #$when: $(grep -c . "$TEST_DIR/up.out") line(s) of output before the kill" >&3
+  if ! "$SRCOMPOSE" -p e2e-crash down >"$TEST_DIR/down.out" 2>&1; then
+    echo "crash at $syscall #$when: down failed:"; cat "$TEST_DIR/down.out"
+    return 1
+  fi
+  local tmp
+  tmp=$(find "$STORAGE/images" -maxdepth 1 -name '.tmp-*' 2>/dev/null || true)
+  if [ -n "$tmp" ]; then
+    echo "crash at $syscall #$when: image build left $tmp"
+    return 1
+  fi
+  if ! assert_nothing_left e2e-crash; then
+    echo "crash at $syscall #$when left the above; up said:"; cat "$TEST_DIR/up.out"
+    return 1
+  fi
+}
+
+@test "a supervisor killed at each step of up: one down removes everything, the next up works" {
+  command -v strace >/dev/null || { echo "strace is required (scripts/install-deps)"; return 1; }
+  crash_lab
+  # mkdir: state dir, storage, image .tmp dir, cgroups; copy_file_range/symlinkat: the image;
+  # rename: image into place, lab copy and state writes; sendmsg: netlink (bridge, alias, address,
+  # veth); sendto: nftables; clone3: the container; fsconfig/fsmount: the overlay root.
+  local points="mkdir:1 mkdir:2 mkdir:3 mkdir:4 mkdir:5 mkdir:7 mkdir:9 mkdir:12
+    copy_file_range:1 symlinkat:3 rename:1 rename:2 rename:3 rename:4
+    sendmsg:1 sendmsg:2 sendmsg:3 sendmsg:4 sendmsg:6 sendmsg:8 sendmsg:10 sendmsg:14
+    sendto:1 sendto:2 sendto:3 clone3:1 fsconfig:1 fsconfig:2 fsmount:1"
+  for point in $points; do
+    crash_at "${point%%:*}" "${point##*:}"
+  done
+  run timeout 60 "$SRCOMPOSE" -f "$LAB" up -d
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run "$SRCOMPOSE" -p e2e-crash down
+  [ "$status" -eq 0 ]
+  assert_nothing_left e2e-crash
+}
