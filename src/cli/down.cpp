@@ -40,9 +40,9 @@ void print_report(const json::array& report, const DownArguments& arguments) {
                              : "exit code " + json::serialize(*exit_code);
     if (auto oom = record.if_contains("oom_killed"); oom && oom->is_bool() && oom->as_bool())
       ending += ", OOM-killed";
-    auto restarts = record.if_contains("restarts");
-    size_t restart_count = restarts && restarts->is_array() ? restarts->as_array().size() : 0;
-    std::fprintf(stderr, "%s: %s, %zu restart(s)\n", text_of(record, "name").c_str(),
+    auto restarts = record.if_contains("restart_count");
+    long long restart_count = restarts && restarts->is_int64() ? restarts->as_int64() : 0;
+    std::fprintf(stderr, "%s: %s, %lld restart(s)\n", text_of(record, "name").c_str(),
                  ending.c_str(), restart_count);
   }
 }

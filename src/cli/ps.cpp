@@ -46,7 +46,7 @@ void print_table(const json::array& containers) {
     std::string addresses;
     for (const auto& address : status.addresses)
       addresses += (addresses.empty() ? "" : ",") + address;
-    std::string restarts = std::to_string(status.restarts.size());
+    std::string restarts = std::to_string(status.restart_count);
     if (!status.restarts.empty()) restarts += " (" + status.restarts.back().reason() + ")";
     std::string memory = human_bytes(status.usage.memory_current) + " / " +
                          (status.usage.memory_limit ? human_bytes(status.usage.memory_limit) : "-");

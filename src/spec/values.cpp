@@ -126,10 +126,11 @@ Result<Milliseconds> parse_duration(std::string_view text) {
     } else {
       return expected;
     }
-    constexpr uint64_t kMax = uint64_t{1}
-                              << 53;  // far beyond any sensible timeout, and exact in JSON
+    // One year: far beyond any sensible timeout, and a deadline "now + duration" then never
+    // overflows the nanosecond clocks (2^63 ns is 292 years), which would make it fire at once.
+    constexpr uint64_t kMax = 8760 * 3'600'000ULL;
     if (*number > kMax / scale || total + *number * scale > kMax) {
-      return Error::message("expected a duration below 2^53 ms (too large)");
+      return Error::message("expected a duration of at most 8760h (one year)");
     }
     total += *number * scale;
   }

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "supervisor/async_runtime.hpp"
+#include "supervisor/restart_policy.hpp"
 
 namespace srcompose::supervisor {
 
@@ -23,7 +24,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-constexpr milliseconds kFirstRestartDelay{100};
 // A run this long resets the backoff: the container was healthy for a while, so a new failure
 // starts the delays from the beginning again (docker's rule).
 constexpr milliseconds kBackoffResetAfter{10'000};
@@ -57,7 +57,7 @@ void ContainerInstance::rearm() {
     *event = std::make_unique<AsyncEvent>(lab_.io);
   }
   state_ = ContainerState::waiting;
-  restart_delay_ = std::chrono::milliseconds{0};
+  restart_delay_.reset();
 }
 
 Status ContainerInstance::prepare_once() {
@@ -237,30 +237,10 @@ asio::awaitable<void> ContainerInstance::pump_output(
   if (!pending.empty()) lab_.logs.container_line(plan_.name, stream, pending);
 }
 
-bool ContainerInstance::policy_restarts(const RunEnd& end) const {
-  const auto& spec = *plan_.spec;
-  if (spec.max_restarts != 0 && status_.restarts.size() >= spec.max_restarts) return false;
-  switch (spec.restart) {
-    case spec::RestartPolicy::no:
-      return false;
-    case spec::RestartPolicy::on_failure:
-      return end.exit_code != 0;
-    case spec::RestartPolicy::on_oom:
-      return end.oom_killed;
-    case spec::RestartPolicy::always:
-      return true;
-  }
-  return false;
-}
-
 milliseconds ContainerInstance::next_restart_delay() {
-  bool ran_long = ended_at_ - run_started_at_ >= kBackoffResetAfter;
-  if (restart_delay_.count() == 0 || ran_long) {
-    restart_delay_ = kFirstRestartDelay;
-  } else {
-    restart_delay_ = std::min(restart_delay_ * 2, plan_.spec->restart_delay_max);
-  }
-  return restart_delay_;
+  restart_delay_ = next_backoff(restart_delay_, ended_at_ - run_started_at_ >= kBackoffResetAfter,
+                                plan_.spec->restart_delay_max);
+  return *restart_delay_;
 }
 
 asio::awaitable<void> ContainerInstance::sleep_unless_stopped(milliseconds delay) {
@@ -290,12 +270,14 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
     }
     on_exit(*this, end);
     lab_.changed();
-    if (stop_requested_->is_set() || !policy_restarts(end)) break;
-    status_.restarts.push_back(end);
+    if (stop_requested_->is_set() ||
+        !should_restart(plan_.spec->restart, plan_.spec->max_restarts, status_.restart_count, end))
+      break;
+    record_restart(status_, end);
     state_ = ContainerState::restarting;
     auto delay = next_restart_delay();
     lab_.logs.progress(plan_.name, "restarting in " + std::to_string(delay.count()) +
-                                       " ms (restart " + std::to_string(status_.restarts.size()) +
+                                       " ms (restart " + std::to_string(status_.restart_count) +
                                        ", after " + end.reason() + ")");
     co_await sleep_unless_stopped(delay);
   }

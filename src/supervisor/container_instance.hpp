@@ -99,7 +99,6 @@ class ContainerInstance {
   boost::asio::awaitable<void> report_oom_events();
   boost::asio::awaitable<bool> healthcheck_once();
   boost::asio::awaitable<void> sleep_unless_stopped(std::chrono::milliseconds delay);
-  bool policy_restarts(const RunEnd& end) const;
   std::chrono::milliseconds next_restart_delay();
 
   LabContext& lab_;
@@ -127,7 +126,7 @@ class ContainerInstance {
   std::chrono::steady_clock::time_point ended_at_{};
   uint64_t oom_kills_before_run_ = 0;
   uint64_t run_number_ = 0;
-  std::chrono::milliseconds restart_delay_{0};
+  std::optional<std::chrono::milliseconds> restart_delay_;  // of the last restart in a row
   ResourceUsage final_usage_;  // last reading before the cgroup was removed
 
   std::unique_ptr<AsyncEvent> started_;

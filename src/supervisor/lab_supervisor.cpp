@@ -15,6 +15,7 @@
 #include "spec/values.hpp"
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
+#include "supervisor/restart_policy.hpp"
 
 namespace srcompose::supervisor {
 
@@ -213,23 +214,14 @@ asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies
     ContainerInstance* other = find(dependency.container);
     for (;;) {
       if (instance.stop_requested().is_set()) co_return "stopped before its dependencies were met";
-      bool met = false;
-      switch (dependency.condition) {
-        case spec::DependencyCondition::started:
-          met = other->started().is_set();
-          break;
-        case spec::DependencyCondition::healthy:
-          met = other->healthy().is_set();
-          if (!met && other->unhealthy().is_set())
-            co_return "container " + other->name() + " is unhealthy";
-          break;
-        case spec::DependencyCondition::completed_successfully:
-          met =
-              other->finished().is_set() && other->last_end() && other->last_end()->exit_code == 0;
-          break;
-      }
-      if (met) break;
-      if (other->finished().is_set()) {
+      DependencyFacts facts{other->started().is_set(), other->healthy().is_set(),
+                            other->unhealthy().is_set(), other->finished().is_set(),
+                            other->last_end()};
+      auto verdict = dependency_verdict(dependency.condition, facts);
+      if (verdict == DependencyVerdict::met) break;
+      if (verdict == DependencyVerdict::unhealthy)
+        co_return "container " + other->name() + " is unhealthy";
+      if (verdict == DependencyVerdict::never) {
         co_return "dependency " + other->name() + " did not become " +
             std::string(spec::to_string(dependency.condition));
       }

@@ -120,7 +120,7 @@ json::object to_json(const ContainerStatus& status) {
                       {"health", status.health},
                       {"started_at", status.started_at},
                       {"uptime_ms", status.uptime_ms},
-                      {"restart_count", status.restarts.size()},
+                      {"restart_count", status.restart_count},
                       {"restarts", std::move(restarts)},
                       {"usage", to_json(status.usage)},
                       {"wall_time_ms", status.wall_time_ms},
@@ -162,6 +162,7 @@ json::object report_record(const ContainerStatus& status) {
   for (const auto& end : status.restarts)
     restarts.emplace_back(to_json(end));
   json::object record{{"name", status.name},
+                      {"restart_count", status.restart_count},
                       {"restarts", std::move(restarts)},
                       {"wall_time_ms", status.wall_time_ms},
                       {"cpu_user_usec", status.usage.cpu_user_usec},

@@ -46,7 +46,8 @@ struct ContainerStatus {
   std::string health;                  // "", "starting", "healthy", "unhealthy"
   std::string started_at;              // of the current or last run
   int64_t uptime_ms = 0;
-  std::vector<RunEnd> restarts;    // each run that ended and was followed by a restart
+  uint64_t restart_count = 0;      // every restart so far
+  std::vector<RunEnd> restarts;    // the most recent of them (restart_policy.hpp: kRecentRestarts)
   std::optional<RunEnd> last_end;  // how the last run ended
   ResourceUsage usage;
   int64_t wall_time_ms = 0;                     // from first start to last end (or now)

@@ -122,3 +122,16 @@ TEST_CASE("a missing lab file is one diagnostic naming the file") {
   REQUIRE(empty.diagnostics.size() == 1);
   CHECK(empty.diagnostics[0].key_path == "containers");
 }
+
+TEST_CASE("a duration beyond one year is an error at its file:line:col") {
+  spec::LoadOptions options;
+  options.host_cpu_count = 2;
+  auto result = spec::load_lab_text("name = \"d\"\n[containers.web]\nstop_timeout = \"3000000h\"\n",
+                                    "/tmp/srcompose-spec-lab/lab.toml", options);
+  REQUIRE_FALSE(result.lab.has_value());
+  REQUIRE(result.diagnostics.size() == 1);
+  const std::string text = result.diagnostics[0].to_string();
+  CHECK(text.starts_with("/tmp/srcompose-spec-lab/lab.toml:3:"));
+  CHECK(text.find("containers.web.stop_timeout") != std::string::npos);
+  CHECK(text.find("at most 8760h") != std::string::npos);
+}

@@ -32,6 +32,11 @@ TEST_CASE("durations") {
   CHECK_FALSE(parse_duration("s").ok());
   CHECK_FALSE(parse_duration("10 s").ok());
   CHECK_FALSE(parse_duration("1d").ok());
+  // Bounded: "now + duration" must never overflow the nanosecond clock (it would fire at once).
+  CHECK(parse_duration("8760h")->count() == 8760LL * 3'600'000);
+  CHECK_FALSE(parse_duration("8761h").ok());
+  CHECK_FALSE(parse_duration("3000000h").ok());
+  CHECK_FALSE(parse_duration("99999999999999999999ms").ok());
   CHECK(format_duration(Milliseconds{90'000}) == "90s");
   CHECK(format_duration(Milliseconds{1'500}) == "1500ms");
   CHECK(format_duration(Milliseconds{7'200'000}) == "2h");

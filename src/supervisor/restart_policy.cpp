@@ -1,0 +1,64 @@
+#include "supervisor/restart_policy.hpp"
+
+#include <algorithm>
+
+namespace srcompose::supervisor {
+
+namespace {
+
+constexpr std::chrono::milliseconds kFirstRestartDelay{100};
+
+}  // namespace
+
+bool should_restart(spec::RestartPolicy policy, uint32_t max_restarts, uint64_t restarts_so_far,
+                    const RunEnd& end) {
+  if (max_restarts != 0 && restarts_so_far >= max_restarts) return false;
+  switch (policy) {
+    case spec::RestartPolicy::no:
+      return false;
+    case spec::RestartPolicy::on_failure:
+      return end.exit_code != 0;
+    case spec::RestartPolicy::on_oom:
+      return end.oom_killed;
+    case spec::RestartPolicy::always:
+      return true;
+  }
+  return false;
+}
+
+std::chrono::milliseconds next_backoff(std::optional<std::chrono::milliseconds> previous,
+                                       bool ran_long, std::chrono::milliseconds max) {
+  if (!previous || ran_long) return std::min(kFirstRestartDelay, max);
+  return std::min(*previous * 2, max);
+}
+
+void record_restart(ContainerStatus& status, const RunEnd& end) {
+  ++status.restart_count;
+  status.restarts.push_back(end);
+  if (status.restarts.size() > kRecentRestarts) {
+    status.restarts.erase(status.restarts.begin(),
+                          status.restarts.end() - static_cast<std::ptrdiff_t>(kRecentRestarts));
+  }
+}
+
+DependencyVerdict dependency_verdict(spec::DependencyCondition condition,
+                                     const DependencyFacts& facts) {
+  bool met = false;
+  switch (condition) {
+    case spec::DependencyCondition::started:
+      met = facts.started;
+      break;
+    case spec::DependencyCondition::healthy:
+      met = facts.healthy;
+      break;
+    case spec::DependencyCondition::completed_successfully:
+      met = facts.finished && facts.last_end && facts.last_end->exit_code == 0;
+      break;
+  }
+  if (met) return DependencyVerdict::met;
+  if (condition == spec::DependencyCondition::healthy && facts.unhealthy)
+    return DependencyVerdict::unhealthy;
+  return facts.finished ? DependencyVerdict::never : DependencyVerdict::waiting;
+}
+
+}  // namespace srcompose::supervisor
