@@ -76,7 +76,10 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project) {
   if (!state) return std::move(state).error();
   auto text = supervisor::read_small_file(project.paths.lab_copy());
   if (!text) return std::move(text).error().context("lab " + project.name + " is not up");
-  std::filesystem::path original(supervisor::json::value_to<std::string>(state->at("lab_file")));
+  const auto* lab_file = state->if_contains("lab_file");
+  if (!lab_file || !lab_file->is_string())
+    return Error::message("corrupt state file: no \"lab_file\"");
+  std::filesystem::path original(std::string(lab_file->as_string()));
   // The file is read with the variables `up` resolved (saved beside the copy), never with this
   // command's environment: `exec` must see the lab that is running.
   spec::LoadOptions options;

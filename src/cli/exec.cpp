@@ -22,9 +22,14 @@ int run_exec(const GlobalOptions& global, const std::string& container,
   auto state = read_state(project->paths);
   if (!state) return report_error(Error::message("lab " + project->name + " is not up"));
   std::optional<supervisor::ContainerStatus> status;
-  for (const auto& value : state->at("containers").as_array()) {
+  const auto* containers = state->if_contains("containers");
+  if (!containers || !containers->is_array())
+    return report_error(Error::message("corrupt state file: no \"containers\""));
+  for (const auto& value : containers->as_array()) {
+    if (!value.is_object()) continue;
     auto each = supervisor::container_status_from_json(value.as_object());
-    if (each.name == container) status = std::move(each);
+    if (!each) return report_error(std::move(each).error().context("state file"));
+    if (each->name == container) status = std::move(*each);
   }
   if (!status)
     return report_error(Error::message("no container " + container + " in lab " + project->name));

@@ -42,7 +42,13 @@ void print_table(const json::array& containers) {
   std::printf("%-16s %-18s %-8s %-26s %-16s %-4s %-8s %-20s %-9s\n", "NAME", "STATE", "PID",
               "ADDRESSES", "RESTARTS", "OOM", "UPTIME", "MEMORY", "CPU");
   for (const auto& value : containers) {
-    auto status = supervisor::container_status_from_json(value.as_object());
+    if (!value.is_object()) continue;
+    auto decoded = supervisor::container_status_from_json(value.as_object());
+    if (!decoded) {
+      std::fprintf(stderr, "srcompose: warning: %s\n", decoded.error().to_string().c_str());
+      continue;
+    }
+    const auto& status = *decoded;
     std::string addresses;
     for (const auto& address : status.addresses)
       addresses += (addresses.empty() ? "" : ",") + address;

@@ -163,7 +163,11 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   if (child < 0) return report_error(Error::last_errno("fork"));
   if (child == 0) {
     ready_read.reset();
-    (void)lock->record_owner(::getpid());
+    // `down` finds a supervisor that does not answer through this pid: without it, the parent's
+    // (soon gone) pid would be the lock's owner.
+    if (auto recorded = lock->record_owner(::getpid()); !recorded) {
+      std::fprintf(stderr, "srcompose: warning: %s\n", recorded.error().to_string().c_str());
+    }
     auto options = up_options(arguments, false);
     options.wait_timeout = wait_timeout;
     int write_fd = ready_write.get();

@@ -117,8 +117,13 @@ void run_init(const WorkloadConfig& workload) {
   ::close(kSyncFd);
   ::dup2(0, 1);  // fd 0 is /dev/null
   ::dup2(0, 2);
-  (void)security::apply_capabilities(uint64_t{1} << 5 /* CAP_KILL */);
-  (void)security::set_no_new_privs();
+  // An init that could not drop what it must not keep ends the container instead (fail closed):
+  // nothing is left to report to, and its exit status 127 shows as the run's end.
+  if (security::apply_capabilities(uint64_t{1} << 5 /* CAP_KILL */) != 0 ||
+      security::set_no_new_privs() != 0) {
+    ::kill(workload_pid, SIGKILL);
+    ::_exit(127);
+  }
 
   sigset_t all;
   sigfillset(&all);

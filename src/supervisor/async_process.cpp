@@ -4,13 +4,13 @@
 #include <signal.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -49,7 +49,7 @@ void kill_and_reap_later(asio::io_context& io, sys::ChildProcess process) {
   if (!process.running()) return;
   (void)process.signal(SIGKILL);
   auto owned = std::make_shared<sys::ChildProcess>(std::move(process));
-  asio::co_spawn(io, reap(io, owned), asio::detached);
+  asio::co_spawn(io, reap(io, owned), log_escaped("reap"));
 }
 
 }  // namespace srcompose::supervisor

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +13,7 @@
 
 #include "supervisor/async_runtime.hpp"
 #include "supervisor/restart_policy.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -132,8 +132,8 @@ asio::awaitable<Status> ContainerInstance::start_run() {
       std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
   auto err =
       std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
-  asio::co_spawn(lab_.io, pump_output(out, Stream::out), asio::detached);
-  asio::co_spawn(lab_.io, pump_output(err, Stream::err), asio::detached);
+  asio::co_spawn(lab_.io, pump_output(out, Stream::out), log_escaped("pump_output"));
+  asio::co_spawn(lab_.io, pump_output(err, Stream::err), log_escaped("pump_output"));
 
   ++run_number_;
   run_started_at_ = steady_clock::now();
@@ -142,7 +142,7 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   status_.error.clear();
   if (plan_.spec && plan_.spec->healthcheck) {
     status_.health = "starting";
-    asio::co_spawn(lab_.io, run_healthchecks(run_number_), asio::detached);
+    asio::co_spawn(lab_.io, run_healthchecks(run_number_), log_escaped("run_healthchecks"));
   }
   co_return Status{};
 }
@@ -154,7 +154,7 @@ Status ContainerInstance::watch_oom_events() {
   int fd = ::fcntl(oom_watch_->fd(), F_DUPFD_CLOEXEC, 3);
   if (fd < 0) return Error::last_errno("dup OOM event fd");
   oom_events_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, fd);
-  asio::co_spawn(lab_.io, report_oom_events(), asio::detached);
+  asio::co_spawn(lab_.io, report_oom_events(), log_escaped("report_oom_events"));
   return {};
 }
 
@@ -194,12 +194,18 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   // event: the event may arrive late, and a kill -9 from outside must not count as OOM.
   if (auto oom_kills = cgroup_->oom_kill_count(); oom_kills) {
     end.oom_killed = *oom_kills > oom_kills_before_run_;
+  } else {
+    lab_.logs.progress(plan_.name,
+                       "warning: OOM verdict unknown: " + oom_kills.error().to_string());
   }
   // The init's death ends the pid namespace, but processes joined by `exec` from outside a pid
   // namespace race with it: the cgroup is the only complete list.
-  (void)cgroup_->kill_all();
+  if (auto killed = cgroup_->kill_all(); !killed) {
+    lab_.logs.progress(plan_.name, "warning: " + killed.error().to_string());
+  }
   if (links_) {
-    (void)links_->remove();
+    if (auto removed = links_->remove(); !removed)
+      lab_.logs.progress(plan_.name, "warning: remove veths: " + removed.error().to_string());
     links_.reset();
   }
   init_.reset();

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -18,6 +17,7 @@
 
 #include "common/unique_fd.hpp"
 #include "supervisor/lab_supervisor.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -47,7 +47,7 @@ Result<ControlServer> ControlServer::open(asio::io_context& io, const std::files
 }
 
 void ControlServer::start() {
-  asio::co_spawn(acceptor_->get_executor(), accept_loop(), asio::detached);
+  asio::co_spawn(acceptor_->get_executor(), accept_loop(), log_escaped("accept_loop"));
 }
 
 void ControlServer::close() {
@@ -61,7 +61,7 @@ asio::awaitable<void> ControlServer::accept_loop() {
     auto socket =
         co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
-    asio::co_spawn(acceptor_->get_executor(), serve(std::move(socket)), asio::detached);
+    asio::co_spawn(acceptor_->get_executor(), serve(std::move(socket)), log_escaped("serve"));
   }
 }
 

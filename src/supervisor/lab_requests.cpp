@@ -3,11 +3,11 @@
 #include <signal.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "supervisor/lab_supervisor.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -83,7 +83,7 @@ asio::awaitable<json::object> LabSupervisor::wait_request(
 Status LabSupervisor::start_again(ContainerInstance& instance) {
   if (!instance.finished().is_set()) return {};  // already running or starting: nothing to do
   instance.rearm();
-  asio::co_spawn(io_, container_task(instance), asio::detached);
+  asio::co_spawn(io_, container_task(instance), log_escaped("container_task"));
   return {};
 }
 

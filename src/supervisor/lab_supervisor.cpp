@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +15,7 @@
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/restart_policy.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -88,7 +88,7 @@ int LabSupervisor::run() {
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
-  asio::co_spawn(io_, main_task(), asio::detached);
+  asio::co_spawn(io_, main_task(), log_escaped("main_task"));
   io_.run();
   return exit_status();
 }
@@ -101,7 +101,7 @@ asio::awaitable<void> LabSupervisor::main_task() {
     control_ = std::make_unique<ControlServer>(std::move(*control));
     control_->start();
   }
-  asio::co_spawn(io_, watch_signals(), asio::detached);
+  asio::co_spawn(io_, watch_signals(), log_escaped("watch_signals"));
   if (!failure_) {
     if (auto status = co_await bring_up(); !status) failure_ = std::move(status).error();
   }
@@ -157,12 +157,13 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     }
   }
   for (auto& instance : instances_) {
-    asio::co_spawn(io_, container_task(*instance), asio::detached);
+    asio::co_spawn(io_, container_task(*instance), log_escaped("container_task"));
   }
   // `run` is ready at once: whether its container runs is its own verdict, not the lab's.
   if (!options_.run_container.empty()) co_return Status{};
   if (options_.wait_timeout)
-    asio::co_spawn(io_, arm_wait_deadline(*options_.wait_timeout), asio::detached);
+    asio::co_spawn(io_, arm_wait_deadline(*options_.wait_timeout),
+                   log_escaped("arm_wait_deadline"));
   co_return co_await wait_until_ready();
 }
 
@@ -317,7 +318,8 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   std::vector<std::unique_ptr<AsyncEvent>> stopped;
   for (auto& instance : instances_) {
     stopped.push_back(std::make_unique<AsyncEvent>(io_));
-    asio::co_spawn(io_, stop_after_dependents(*instance, *stopped.back()), asio::detached);
+    asio::co_spawn(io_, stop_after_dependents(*instance, *stopped.back()),
+                   log_escaped("stop_after_dependents"));
   }
   for (auto& done : stopped)
     co_await done->wait();

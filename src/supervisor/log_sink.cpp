@@ -58,6 +58,9 @@ int LogSink::log_fd(std::string_view container) {
   auto path = logs_dir_ / (std::string(container) + ".log");
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   int raw = fd.get();
+  // Said once (the failed fd is remembered): the output is not kept, `logs` will not show it.
+  if (!fd)
+    progress(container, "warning: " + Error::last_errno("open " + path.string()).to_string());
   files_.emplace(std::string(container), std::move(fd));
   return raw;
 }

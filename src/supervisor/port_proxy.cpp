@@ -8,7 +8,6 @@
 #include <string>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -18,6 +17,7 @@
 #include <boost/asio/write.hpp>
 
 #include "net/netlink.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -138,7 +138,7 @@ awaitable<void> accept_tcp(std::shared_ptr<TcpService> service) {
     if (service->connections.size() >= PortProxy::kMaxSessions) continue;  // closes `client`
     service->connections.push_front(std::make_shared<TcpConnection>(std::move(client)));
     asio::co_spawn(service->acceptor.get_executor(),
-                   serve_tcp(service, service->connections.begin()), asio::detached);
+                   serve_tcp(service, service->connections.begin()), log_escaped("serve_tcp"));
   }
 }
 
@@ -219,8 +219,8 @@ std::shared_ptr<UdpSession> udp_session_for(const std::shared_ptr<UdpService>& s
   if (error) return nullptr;
   service->sessions.emplace(client, session);
   auto executor = service->socket.get_executor();
-  asio::co_spawn(executor, udp_replies(service, session), asio::detached);
-  asio::co_spawn(executor, udp_expire(service, session), asio::detached);
+  asio::co_spawn(executor, udp_replies(service, session), log_escaped("udp_replies"));
+  asio::co_spawn(executor, udp_expire(service, session), log_escaped("udp_expire"));
   return session;
 }
 
@@ -287,7 +287,7 @@ Result<PortProxy> PortProxy::open(asio::io_context& io, const spec::PortMapping&
     if (error) return socket_error("listen", error, mapping);
     proxy.host_port_ = service->acceptor.local_endpoint(error).port();
     if (error) return socket_error("getsockname", error, mapping);
-    asio::co_spawn(io, accept_tcp(service), asio::detached);
+    asio::co_spawn(io, accept_tcp(service), log_escaped("accept_tcp"));
     proxy.service_ = std::move(service);
   } else {
     auto service = std::make_shared<UdpService>(
@@ -300,7 +300,7 @@ Result<PortProxy> PortProxy::open(asio::io_context& io, const spec::PortMapping&
     if (error) return socket_error("bind", error, mapping);
     proxy.host_port_ = service->socket.local_endpoint(error).port();
     if (error) return socket_error("getsockname", error, mapping);
-    asio::co_spawn(io, receive_udp(service), asio::detached);
+    asio::co_spawn(io, receive_udp(service), log_escaped("receive_udp"));
     proxy.service_ = std::move(service);
   }
   return proxy;

@@ -45,12 +45,49 @@ json::object to_json(const RunEnd& end) {
           {"reason", end.reason()}};
 }
 
-RunEnd run_end_from_json(const json::object& object) {
+// Reads one JSON object's fields without throwing: a missing key or a wrong type is recorded (the
+// first one) and the field keeps its default. `error()` says what was wrong.
+class FieldReader {
+ public:
+  explicit FieldReader(const json::object& object) : object_(object) {}
+  template <class T>
+  void read(std::string_view key, T& out) {
+    const json::value* value = object_.if_contains(key);
+    if (!value) return fail(key, "missing");
+    auto converted = json::try_value_to<T>(*value);
+    if (!converted) return fail(key, "has the wrong type");
+    out = std::move(*converted);
+  }
+  const json::object* object(std::string_view key) {
+    const json::value* value = object_.if_contains(key);
+    if (!value || !value->is_object()) {
+      fail(key, "missing or not an object");
+      return nullptr;
+    }
+    return &value->as_object();
+  }
+  const json::value* optional(std::string_view key) const { return object_.if_contains(key); }
+  void fail(std::string_view key, const char* what) {
+    if (!error_) error_ = "\"" + std::string(key) + "\" " + what;
+  }
+  void adopt(const std::optional<std::string>& inner) {
+    if (inner && !error_) error_ = *inner;
+  }
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  const json::object& object_;
+  std::optional<std::string> error_;
+};
+
+RunEnd run_end_from_json(const json::object& object, FieldReader& outer) {
+  FieldReader reader(object);
   RunEnd end;
-  end.time = json::value_to<std::string>(object.at("time"));
-  end.exit_code = json::value_to<int>(object.at("exit_code"));
-  end.signal = json::value_to<int>(object.at("signal"));
-  end.oom_killed = object.at("oom_killed").as_bool();
+  reader.read("time", end.time);
+  reader.read("exit_code", end.exit_code);
+  reader.read("signal", end.signal);
+  reader.read("oom_killed", end.oom_killed);
+  outer.adopt(reader.error());
   return end;
 }
 
@@ -69,21 +106,22 @@ json::object to_json(const ResourceUsage& usage) {
           {"oom_kills", usage.oom_kills}};
 }
 
-ResourceUsage usage_from_json(const json::object& object) {
-  auto number = [&](const char* key) { return json::value_to<uint64_t>(object.at(key)); };
+ResourceUsage usage_from_json(const json::object& object, FieldReader& outer) {
+  FieldReader reader(object);
   ResourceUsage usage;
-  usage.memory_current = number("memory_current");
-  usage.memory_peak = number("memory_peak");
-  usage.memory_limit = number("memory_limit");
-  usage.cpu_user_usec = number("cpu_user_usec");
-  usage.cpu_system_usec = number("cpu_system_usec");
-  usage.pids_current = number("pids_current");
-  usage.pids_peak = number("pids_peak");
-  usage.io_read_bytes = number("io_read_bytes");
-  usage.io_write_bytes = number("io_write_bytes");
-  usage.io_read_ops = number("io_read_ops");
-  usage.io_write_ops = number("io_write_ops");
-  usage.oom_kills = number("oom_kills");
+  reader.read("memory_current", usage.memory_current);
+  reader.read("memory_peak", usage.memory_peak);
+  reader.read("memory_limit", usage.memory_limit);
+  reader.read("cpu_user_usec", usage.cpu_user_usec);
+  reader.read("cpu_system_usec", usage.cpu_system_usec);
+  reader.read("pids_current", usage.pids_current);
+  reader.read("pids_peak", usage.pids_peak);
+  reader.read("io_read_bytes", usage.io_read_bytes);
+  reader.read("io_write_bytes", usage.io_write_bytes);
+  reader.read("io_read_ops", usage.io_read_ops);
+  reader.read("io_write_ops", usage.io_write_ops);
+  reader.read("oom_kills", usage.oom_kills);
+  outer.adopt(reader.error());
   return usage;
 }
 
@@ -92,10 +130,6 @@ json::array strings_to_json(const std::vector<std::string>& strings) {
   for (const auto& text : strings)
     array.emplace_back(text);
   return array;
-}
-
-std::vector<std::string> strings_from_json(const json::value& value) {
-  return json::value_to<std::vector<std::string>>(value);
 }
 
 }  // namespace
@@ -133,27 +167,37 @@ json::object to_json(const ContainerStatus& status) {
   return object;
 }
 
-ContainerStatus container_status_from_json(const json::object& object) {
+Result<ContainerStatus> container_status_from_json(const json::object& object) {
+  FieldReader reader(object);
   ContainerStatus status;
-  status.name = json::value_to<std::string>(object.at("name"));
-  status.state = state_from_string(object.at("state").as_string());
-  status.pid = json::value_to<pid_t>(object.at("pid"));
-  status.addresses = strings_from_json(object.at("addresses"));
-  status.health = json::value_to<std::string>(object.at("health"));
-  status.started_at = json::value_to<std::string>(object.at("started_at"));
-  status.uptime_ms = json::value_to<int64_t>(object.at("uptime_ms"));
-  for (const auto& end : object.at("restarts").as_array()) {
-    status.restarts.push_back(run_end_from_json(end.as_object()));
+  reader.read("name", status.name);
+  std::string state;
+  reader.read("state", state);
+  status.state = state_from_string(state);
+  reader.read("pid", status.pid);
+  reader.read("addresses", status.addresses);
+  reader.read("health", status.health);
+  reader.read("started_at", status.started_at);
+  reader.read("uptime_ms", status.uptime_ms);
+  if (reader.optional("restart_count")) reader.read("restart_count", status.restart_count);
+  if (const json::value* restarts = reader.optional("restarts"); restarts && restarts->is_array()) {
+    for (const auto& end : restarts->as_array()) {
+      if (end.is_object()) status.restarts.push_back(run_end_from_json(end.as_object(), reader));
+    }
+  } else {
+    reader.fail("restarts", "missing or not an array");
   }
-  if (object.at("last_end").is_object()) {
-    status.last_end = run_end_from_json(object.at("last_end").as_object());
+  if (const json::value* last = reader.optional("last_end"); last && last->is_object()) {
+    status.last_end = run_end_from_json(last->as_object(), reader);
   }
-  status.usage = usage_from_json(object.at("usage").as_object());
-  status.wall_time_ms = json::value_to<int64_t>(object.at("wall_time_ms"));
-  status.cgroup_procs_files = strings_from_json(object.at("cgroup_procs_files"));
-  status.error = json::value_to<std::string>(object.at("error"));
-  status.rootfs_image = json::value_to<std::string>(object.at("rootfs_image"));
-  status.rootfs_upper = json::value_to<std::string>(object.at("rootfs_upper"));
+  if (const json::object* usage = reader.object("usage"))
+    status.usage = usage_from_json(*usage, reader);
+  reader.read("wall_time_ms", status.wall_time_ms);
+  reader.read("cgroup_procs_files", status.cgroup_procs_files);
+  reader.read("error", status.error);
+  reader.read("rootfs_image", status.rootfs_image);
+  reader.read("rootfs_upper", status.rootfs_upper);
+  if (reader.error()) return Error::message("container record: " + *reader.error());
   return status;
 }
 

@@ -58,7 +58,9 @@ struct ContainerStatus {
 };
 
 json::object to_json(const ContainerStatus& status);
-ContainerStatus container_status_from_json(const json::object& object);
+// Never throws: a missing key or a wrong type is an Error naming the key (a state file or reply
+// written by another version, or damaged).
+Result<ContainerStatus> container_status_from_json(const json::object& object);
 // The run report's record of one container: what a grader keeps.
 json::object report_record(const ContainerStatus& status);
 
