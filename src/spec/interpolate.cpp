@@ -49,7 +49,9 @@ class Interpolator {
     return found == variables_.end() ? nullptr : &found->second;
   }
 
-  // At a `$`.
+  // At a `$`. Only `${...}` and `$$` are special: a bare `$NAME`, `$(...)` or `$1` is kept as it
+  // is, because commands in lab files are often shell scripts (compose would substitute `$NAME` and
+  // refuse `$(`; the forms are all braced).
   bool dollar(std::string& out) {
     ++position_;
     if (position_ < text_.size() && text_[position_] == '$') {
@@ -61,11 +63,7 @@ class Interpolator {
       ++position_;
       return braced(out);
     }
-    std::string name = read_name();
-    if (name.empty()) {
-      return fail("a `$` must start a variable (`$NAME` or `${NAME}`) or be written `$$`");
-    }
-    substitute_plain(name, out);
+    out += '$';
     return true;
   }
 
