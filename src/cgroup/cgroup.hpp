@@ -70,7 +70,8 @@ class ContainerCgroup {
   ~ContainerCgroup();
 
   // Parent side, root. Creates plan.path in every hierarchy the host has (enabling controllers in
-  // the ancestors' cgroup.subtree_control on v2, filling v1 cpusets), then writes plan.limits.
+  // the ancestors' cgroup.subtree_control on v2, filling v1 cpusets), then writes plan.limits and
+  // the device allow-list (v1 devices controller, v2 BPF program; both on hybrid hosts).
   // `rootfs_device` is what the io limits' "rootfs" means: a path on the container's storage (its
   // st_dev is the block device; a partition maps to its whole disk). A leftover empty directory
   // of the same name (a crash) is replaced; a populated one is an error. On error everything
@@ -118,6 +119,8 @@ class ContainerCgroup {
   };
   ContainerCgroup() = default;
   const Placement* placement_of(Controller controller) const;
+  // The device allow-list (cgroup/devices.hpp) in every hierarchy that can enforce it.
+  Status restrict_devices() const;
   const Placement* unified_placement() const;
 
   std::string relative_path_;

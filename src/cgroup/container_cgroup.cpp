@@ -108,7 +108,29 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
                          : v2::write_limits(dir, hierarchy.controllers, resolved);
     if (!written) return std::move(written).error();
   }
+  if (auto devices = cgroup.restrict_devices(); !devices) return std::move(devices).error();
   return Result<ContainerCgroup>(std::move(cgroup));
+}
+
+// v1's devices controller where the host mounts it, and a BPF program on the unified hierarchy
+// wherever there is one: on hybrid hosts both hold (the kernel checks both), so the v2 filter is
+// exercised there too. A host with neither cannot keep a container away from its devices.
+Status ContainerCgroup::restrict_devices() const {
+  const auto& rules = default_device_rules();
+  bool restricted = false;
+  if (const Placement* devices = placement_of(Controller::devices)) {
+    if (auto s = v1::write_device_rules(devices->dir, rules); !s) return s;
+    restricted = true;
+  }
+  if (const Placement* unified = unified_placement()) {
+    if (auto s = v2::write_device_rules(unified->dir, rules); !s) return s;
+    restricted = true;
+  }
+  if (!restricted) {
+    return Error::message("no device cgroup for " + relative_path_ +
+                          ": the host has neither the v1 devices controller nor cgroup2");
+  }
+  return {};
 }
 
 const ContainerCgroup::Placement* ContainerCgroup::placement_of(Controller controller) const {

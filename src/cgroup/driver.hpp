@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cgroup/devices.hpp"
 #include "cgroup/layout.hpp"
 #include "cgroup/values.hpp"
 #include "common/error.hpp"
@@ -31,6 +32,9 @@ Status prepare_ancestors(const std::filesystem::path& mount, std::string_view pr
 // caller; its parent already prepared). cpuset.cpus/.mems are always written (given or inherited).
 Status write_limits(const std::filesystem::path& dir, const std::vector<Controller>& controllers,
                     const ResolvedLimits& limits);
+// The device allow-list: devices.deny "a", then one devices.allow line per rule. `dir` must have
+// no child cgroup yet.
+Status write_device_rules(const std::filesystem::path& dir, const std::vector<DeviceRule>& rules);
 // freezer.state FROZEN / THAWED, waiting (bounded) until the state reads FROZEN.
 Status set_frozen(const std::filesystem::path& dir, bool frozen);
 // SIGKILL to every pid in `dirs` and their descendants. With a freezer directory (covering the
@@ -51,6 +55,12 @@ Status prepare_ancestors(const std::filesystem::path& mount, std::string_view pr
                          const std::vector<Controller>& controllers);
 Status write_limits(const std::filesystem::path& dir, const std::vector<Controller>& controllers,
                     const ResolvedLimits& limits);
+// The device allow-list: v2 has no devices controller, a BPF_CGROUP_DEVICE program on the
+// directory does its job (attach_device_program).
+inline Status write_device_rules(const std::filesystem::path& dir,
+                                 const std::vector<DeviceRule>& rules) {
+  return attach_device_program(dir, rules);
+}
 // cgroup.freeze 1 / 0, then waits (bounded) until cgroup.events says "frozen 1" / "frozen 0".
 Status set_frozen(const std::filesystem::path& dir, bool frozen);
 

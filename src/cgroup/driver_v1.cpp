@@ -124,9 +124,20 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
         break;
       case Controller::cpuacct:
       case Controller::freezer:
+      case Controller::devices:  // write_device_rules / attach_device_program
         break;
     }
     if (!status) return status;
+  }
+  return {};
+}
+
+Status write_device_rules(const std::filesystem::path& dir, const std::vector<DeviceRule>& rules) {
+  // A new cgroup inherits its parent's list (the root allows everything): deny all first (allowed
+  // while the cgroup has no children), then allow each rule, one per write as the kernel wants.
+  if (auto s = write_value(dir / "devices.deny", "a"); !s) return s;
+  for (const auto& rule : rules) {
+    if (auto s = write_value(dir / "devices.allow", v1_rule_text(rule)); !s) return s;
   }
   return {};
 }

@@ -118,6 +118,7 @@ Status write_limits(const std::filesystem::path& dir, const std::vector<Controll
         break;
       case Controller::cpuacct:
       case Controller::freezer:
+      case Controller::devices:  // write_device_rules / attach_device_program
         break;
     }
     if (!status) return status;

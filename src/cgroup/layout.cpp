@@ -94,6 +94,8 @@ std::string_view v1_name(Controller controller) {
       return "blkio";
     case Controller::freezer:
       return "freezer";
+    case Controller::devices:
+      return "devices";
   }
   return "";
 }
@@ -112,6 +114,7 @@ std::string_view v2_name(Controller controller) {
       return "io";
     case Controller::cpuacct:
     case Controller::freezer:
+    case Controller::devices:
       return "";
   }
   return "";

@@ -15,17 +15,20 @@
 
 namespace srcompose::cgroup {
 
-// The controllers srcompose uses. `cpuacct` and `freezer` are v1 controllers; on the unified
-// hierarchy their job is done by core files (cpu.stat, cgroup.freeze) that every cgroup2 has.
-enum class Controller { cpu, cpuacct, cpuset, memory, pids, io, freezer };
+// The controllers srcompose uses. `cpuacct`, `freezer` and `devices` are v1 controllers; on the
+// unified hierarchy their job is done by core files (cpu.stat, cgroup.freeze) that every cgroup2
+// has, and by a BPF_CGROUP_DEVICE program.
+enum class Controller { cpu, cpuacct, cpuset, memory, pids, io, freezer, devices };
 
 inline constexpr Controller kAllControllers[] = {
-    Controller::cpu,  Controller::cpuacct, Controller::cpuset, Controller::memory,
-    Controller::pids, Controller::io,      Controller::freezer};
+    Controller::cpu,  Controller::cpuacct, Controller::cpuset,  Controller::memory,
+    Controller::pids, Controller::io,      Controller::freezer, Controller::devices};
 
-// "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "freezer": the v1 mount option names.
+// "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "freezer", "devices": the v1 mount option
+// names.
 std::string_view v1_name(Controller controller);
-// "cpu", "cpuset", "memory", "pids", "io"; "" for cpuacct and freezer (core files on cgroup2).
+// "cpu", "cpuset", "memory", "pids", "io"; "" for cpuacct, freezer and devices (not cgroup2
+// controllers).
 std::string_view v2_name(Controller controller);
 // The name used in messages ("io", "cpuacct", ...).
 std::string_view display_name(Controller controller);

@@ -96,8 +96,9 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
   auto& mounts = plan.mounts;
   // proc of the container's pid namespace; noexec: nothing under /proc is meant to be run.
   mounts.push_back(filesystem(Kind::proc, "/proc", "", kNoSuidDevExec));
-  // A small /dev: device nodes are bind mounts, so the tmpfs itself needs no more than 64 KiB.
-  mounts.push_back(filesystem(Kind::tmpfs, "/dev", "mode=755,size=65536", MS_NOSUID | MS_NOEXEC));
+  // A small /dev: device nodes are bind mounts (mounts of their own, usable), so the tmpfs itself
+  // needs no more than 64 KiB and is nodev: a node made in it with mknod opens nothing.
+  mounts.push_back(filesystem(Kind::tmpfs, "/dev", "mode=755,size=65536", kNoSuidDevExec));
   for (const char* node : kDeviceNodes) {
     MountStep step;
     step.kind = Kind::bind;

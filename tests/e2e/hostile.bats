@@ -10,20 +10,27 @@ teardown() { teardown_lab_env; }
 : "${SRCOMPOSE_PROBE:?set SRCOMPOSE_PROBE to the static probe (ctest does)}"
 : "${SRCOMPOSE_EXE_THIEF:?set SRCOMPOSE_EXE_THIEF (ctest does)}"
 
-# A crafted image for CVE-2019-5736: busybox, the probe, the thief installed as the dynamic loader
+# A plain image with busybox and the probe.
+probe_image() {
+  local image=$1
+  mkdir -p "$image"/{bin,etc,tmp,proc,sys,dev}
+  cp /bin/busybox "$image/bin/"
+  cp "$SRCOMPOSE_PROBE" "$image/bin/probe"
+  for applet in sh sleep cat; do ln -s busybox "$image/bin/$applet"; done
+  echo 'root:x:0:0:root:/:/bin/sh' >"$image/etc/passwd"
+  echo 'root:x:0:' >"$image/etc/group"
+}
+
+# A crafted image for CVE-2019-5736: the probe image, the thief installed as the dynamic loader
 # that srcompose's binary asks for, and /bin/check, a "#!/proc/self/exe" script standing where a
 # teacher's `srcompose exec ... /bin/check` will look.
 cve_2019_5736_image() {
   local image=$1
-  mkdir -p "$image"/{bin,etc,tmp,proc,sys,dev,lib64}
-  cp /bin/busybox "$SRCOMPOSE_PROBE" "$image/bin/"
-  mv "$image/bin/$(basename "$SRCOMPOSE_PROBE")" "$image/bin/probe"
-  for applet in sh sleep cat; do ln -s busybox "$image/bin/$applet"; done
+  probe_image "$image"
+  mkdir -p "$image/lib64"
   cp "$SRCOMPOSE_EXE_THIEF" "$image/lib64/ld-linux-x86-64.so.2"
   printf '#!/proc/self/exe\n' >"$image/bin/check"
   chmod 755 "$image/bin/check"
-  echo 'root:x:0:0:root:/:/bin/sh' >"$image/etc/passwd"
-  echo 'root:x:0:' >"$image/etc/group"
 }
 
 # $1: the idmap line of the container; $2: the errno the thief's reopen for writing must get.
@@ -59,4 +66,48 @@ EOF_LAB
 
 @test "CVE-2019-5736 through exec, default user namespace: the binary belongs to an unmapped root" {
   play_cve_2019_5736 '' 13
+}
+
+# $1: the idmap line; $2: the errno of mknod; $3: of opening the nodes made on the container's
+# own mounts (the overlay's /tmp and /dev: nodev); $4: of opening the node made on a tmpfs the
+# container mounted itself (CAP_SYS_ADMIN), which only the device cgroup stands in front of.
+play_host_device() {
+  local idmap=$1 mknod_errno=$2 nodev_errno=$3 cgroup_errno=$4
+  probe_image "$TEST_DIR/image"
+  # A whole disk of the host: root opens it for reading unless a device cgroup says no.
+  local disk
+  disk=$(cat "$(ls -d /sys/block/* | grep -v -e /loop -e /ram | head -1)/dev")
+  local probes="" dir
+  for dir in /tmp /dev /mnt; do
+    probes+=" mknod $dir/disk b ${disk%:*} ${disk#*:} open-read $dir/disk"
+  done
+  write_lab e2e-devices <<EOF_LAB
+[containers.box]
+rootfs = "$TEST_DIR/image"
+cap_add = ["MKNOD", "SYS_ADMIN"]
+command = ["/bin/sh", "-c", "/bin/busybox mkdir /mnt; /bin/busybox mount -t tmpfs t /mnt; exec /bin/probe $probes read /dev/null write /dev/null"]
+$idmap
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  wait_until "srcompose -p e2e-devices logs box | grep -q write_errno" 20
+  run srcompose -p e2e-devices logs box
+  echo "$output"
+  values=$(sed -n 's/^box *| //p' <<<"$output" | tr '\n' ' ')
+  local expected="mknod_errno=$mknod_errno open_read_errno=$nodev_errno"
+  expected+=" mknod_errno=$mknod_errno open_read_errno=$nodev_errno"
+  expected+=" mknod_errno=$mknod_errno open_read_errno=$cgroup_errno"
+  [ "$values" = "$expected read_errno=0 read_size=0 write_errno=0 " ]
+  srcompose -p e2e-devices down
+  assert_nothing_left e2e-devices
+}
+
+@test "idmap = host with MKNOD and SYS_ADMIN: a node of the host's disk is made but opens nothing" {
+  # nodev refuses the open on srcompose's mounts (EACCES, 13), the device cgroup on the container's
+  # own tmpfs (EPERM, 1); /dev/null still reads and writes.
+  play_host_device 'idmap = "host"' 0 13 1
+}
+
+@test "default user namespace with MKNOD: no device node can be made at all" {
+  # mknod of a device needs CAP_MKNOD in the initial user namespace; the opens find no file (2).
+  play_host_device '' 1 2 2
 }

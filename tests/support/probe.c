@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +171,18 @@ int main(int argc, char** argv) {
         close(fd);
       }
       printf("write_errno=%d\n", error);
+      ++i;
+    } else if (!strcmp(command, "mknod") && i + 4 < argc) {
+      /* mknod PATH c|b MAJOR MINOR */
+      mode_t type = argv[i + 2][0] == 'b' ? S_IFBLK : S_IFCHR;
+      dev_t device = makedev((unsigned)atoi(argv[i + 3]), (unsigned)atoi(argv[i + 4]));
+      printf("mknod_errno=%d\n", mknod(arg, type | 0600, device) < 0 ? errno : 0);
+      i += 4;
+    } else if (!strcmp(command, "open-read")) {
+      /* Opens for reading and reads nothing (a disk would take long). */
+      int fd = open(arg, O_RDONLY | O_CLOEXEC);
+      printf("open_read_errno=%d\n", fd < 0 ? errno : 0);
+      if (fd >= 0) close(fd);
       ++i;
     } else if (!strcmp(command, "open-write")) {
       /* Opens for writing and writes nothing: safe on a host file should the test fail. */
