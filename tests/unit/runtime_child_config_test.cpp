@@ -84,8 +84,8 @@ TEST_CASE("make_child_config: one cgroupfs per driven hierarchy on a hybrid host
   auto ops = cgroup_ops(config);
   using Kind = runtime::MountOp::Kind;
   // The hierarchies srcompose places containers in, mounted with exactly the host's controller
-  // list (the kernel refuses any other in a cgroup namespace); not devices or name=systemd, where
-  // the container has no cgroup of its own.
+  // list (the kernel refuses any other in a cgroup namespace); not name=systemd, where the
+  // container has no cgroup of its own.
   std::vector<std::string> seen;
   for (const auto& op : ops)
     seen.push_back(op.target + " " + op.type + " " + op.options + " " + op.link);
@@ -95,6 +95,7 @@ TEST_CASE("make_child_config: one cgroupfs per driven hierarchy on a hybrid host
                     "sys/fs/cgroup/cpu   cpu,cpuacct",
                     "sys/fs/cgroup/cpuacct   cpu,cpuacct",
                     "sys/fs/cgroup/memory cgroup memory ",
+                    "sys/fs/cgroup/devices cgroup devices ",
                     "sys/fs/cgroup/pids cgroup xattr,pids ",
                     "sys/fs/cgroup/unified cgroup2  ",
                     "sys/fs/cgroup   ",
