@@ -63,11 +63,19 @@ Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab) 
     return Error::message(
         "no lab file: give one with -f (or put srcompose.toml in this directory)");
   } else if (!options.project.empty()) {
+    // The name becomes a path under the state root and the storage dir, and a cgroup and nftables
+    // name: checked exactly like the lab file's `name`, or `down -p ..` would remove the state
+    // root's parent.
+    if (!spec::is_project_name(options.project))
+      return Error::message("project name \"" + options.project +
+                            "\" (from -p): " + spec::project_name_rule());
     ref.name = options.project;
   } else {
     return Error::message("no lab file and no project: give -f FILE or -p NAME");
   }
   ref.paths = supervisor::state_paths(supervisor::state_root(options.state_dir), ref.name);
+  // Before any command trusts a file in it (exec writes into the cgroup files state.json lists).
+  if (auto status = supervisor::check_state_dir(ref.paths); !status) return status.error();
   return ref;
 }
 

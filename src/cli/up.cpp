@@ -53,7 +53,8 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   // No terminal is ours any more; a SIGHUP from whoever started us must not end the lab.
   ::signal(SIGHUP, SIG_IGN);
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int log = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int log = ::open(paths.supervisor_log().c_str(),
+                   O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (null >= 0) ::dup2(null, STDIN_FILENO);
   if (log >= 0) {
     ::dup2(log, STDOUT_FILENO);
@@ -104,7 +105,7 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::
     if (!cleaned) return std::move(cleaned).error();
     std::filesystem::remove(paths.state_file());
   }
-  auto copied = supervisor::read_small_file(lab.file);
+  auto copied = supervisor::read_small_file(lab.file, supervisor::Symlinks::follow);
   if (!copied) return std::move(copied).error();
   if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
     return status.error();

@@ -12,17 +12,7 @@
 #include "spec/values.hpp"
 
 namespace srcompose::spec {
-namespace {
 
-using detail::describe;
-using detail::join_key;
-using detail::LoadContext;
-using detail::Reader;
-
-constexpr std::array<std::string_view, 5> kTopKeys{"name", "storage", "idmap_share", "networks",
-                                                   "containers"};
-constexpr std::array<std::string_view, 5> kNetworkKeys{"subnet", "gateway", "bridge", "nat",
-                                                       "internal"};
 constexpr size_t kMaxProjectName = 63;
 
 bool is_project_name(std::string_view name) {
@@ -34,9 +24,23 @@ bool is_project_name(std::string_view name) {
          std::all_of(name.begin(), name.end(), allowed);
 }
 
-const std::string kProjectExpected =
-    "expected lowercase letters, digits, '_' and '-', starting with a letter or digit, at most 63 "
-    "characters (it is part of host names)";
+std::string project_name_rule() {
+  return "expected lowercase letters, digits, '_' and '-', starting with a letter or digit, at "
+         "most "
+         "63 characters (it is part of host names)";
+}
+
+namespace {
+
+using detail::describe;
+using detail::join_key;
+using detail::LoadContext;
+using detail::Reader;
+
+constexpr std::array<std::string_view, 5> kTopKeys{"name", "storage", "idmap_share", "networks",
+                                                   "containers"};
+constexpr std::array<std::string_view, 5> kNetworkKeys{"subnet", "gateway", "bridge", "nat",
+                                                       "internal"};
 
 // The directory's name, lowercased, with what host names cannot hold dropped.
 std::string project_from_directory(const std::filesystem::path& directory) {
@@ -211,7 +215,7 @@ void read_project(Reader& reader, const toml::table& document, const LoadOptions
   if (const toml::node* name = document.get("name")) {
     if (auto text = reader.string(*name, "name")) {
       if (!is_project_name(*text))
-        reader.error(*name, "name", "found " + describe(*name) + "; " + kProjectExpected);
+        reader.error(*name, "name", "found " + describe(*name) + "; " + project_name_rule());
       lab.name = *text;
     }
   }
@@ -219,7 +223,7 @@ void read_project(Reader& reader, const toml::table& document, const LoadOptions
     if (!is_project_name(options.project_name)) {
       reader.error(
           SourceLocation{reader.file(), 0, 0}, "name",
-          "found project name \"" + options.project_name + "\" (from -p); " + kProjectExpected);
+          "found project name \"" + options.project_name + "\" (from -p); " + project_name_rule());
     }
     lab.name = options.project_name;
   }

@@ -38,6 +38,13 @@ struct LoadResult {
   std::vector<Diagnostic> warnings;
 };
 
+// The rule for a project name (the lab file's `name`, or -p): it names host paths, cgroups and
+// interfaces, so it can never be "..", "." or hold a '/'. Every command checks -p with it, with or
+// without a lab file.
+bool is_project_name(std::string_view name);
+// "expected lowercase letters, ..." for error messages.
+std::string project_name_rule();
+
 LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options = {});
 // For tests and `config` from stdin: `file_name` is used in locations and to resolve relative
 // paths.

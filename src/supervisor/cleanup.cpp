@@ -8,6 +8,7 @@
 #include "net/network.hpp"
 #include "rootfs/image.hpp"
 #include "rootfs/prepare.hpp"
+#include "spec/load.hpp"
 
 namespace srcompose::supervisor {
 
@@ -37,6 +38,10 @@ CleanupTargets cleanup_targets_from_state(const std::string& project, const json
 Status clean_up_project(const CleanupTargets& targets) {
   const std::string& project = targets.project;
   const std::filesystem::path& storage_dir = targets.storage_dir;
+  // The name is joined into cgroup paths, storage paths and nftables names: ".." must never get
+  // that far, whoever the caller is.
+  if (!spec::is_project_name(project))
+    return Error::message("clean up project \"" + project + "\": " + spec::project_name_rule());
   std::optional<Error> first_error;
   auto keep = [&](Status status, const char* step) {
     if (!status && !first_error) first_error = std::move(status).error().context(step);

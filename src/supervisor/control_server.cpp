@@ -98,6 +98,10 @@ Result<json::object> send_control_request(const std::filesystem::path& path,
   if (path.string().size() >= sizeof address.sun_path)
     return Error::message("socket path too long: " + path.string());
   std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  // connect(2) follows a symlink: only a real socket in the (checked) state dir is ours.
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) == 0 && !S_ISSOCK(status.st_mode))
+    return Error::message(path.string() + " is not a socket: refused");
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
     return Error::last_errno("connect " + path.string());
   }

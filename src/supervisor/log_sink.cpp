@@ -56,7 +56,7 @@ int LogSink::log_fd(std::string_view container) {
   auto found = files_.find(container);
   if (found != files_.end()) return found->second.get();
   auto path = logs_dir_ / (std::string(container) + ".log");
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
   int raw = fd.get();
   // Said once (the failed fd is remembered): the output is not kept, `logs` will not show it.
   if (!fd)

@@ -10,7 +10,7 @@
 namespace srcompose::supervisor {
 
 Result<ProjectLock> ProjectLock::acquire(const StatePaths& paths, const std::string& project) {
-  UniqueFd fd(::open(paths.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(paths.lock().c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return Error::last_errno("open " + paths.lock().string());
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
     if (errno != EWOULDBLOCK) return Error::last_errno("flock " + paths.lock().string());
@@ -44,7 +44,7 @@ std::optional<pid_t> ProjectLock::owner(const StatePaths& paths) {
 }
 
 bool ProjectLock::held_by_other(const StatePaths& paths) {
-  UniqueFd fd(::open(paths.lock().c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(paths.lock().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return false;
   if (::flock(fd.get(), LOCK_SH | LOCK_NB) < 0) return errno == EWOULDBLOCK;
   ::flock(fd.get(), LOCK_UN);

@@ -1,6 +1,12 @@
 // The state directory of a project: /run/srcompose/PROJECT (or --state-dir / SRCOMPOSE_STATE_DIR).
 // Mode 0700; holds the lock, the control socket, the recorded state, the lab file copy and the
 // logs.
+//
+// Trust: the state root must belong to root or to us and be writable by nobody else; the project
+// directory is reached beneath an fd of the root (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS),
+// never through a symlink, and must be ours. The files in it are opened O_NOFOLLOW. So a path
+// under a checked state directory names what srcompose made, and `down -p` removes nothing but
+// <root>/<valid project name>.
 #pragma once
 
 #include <filesystem>
@@ -16,7 +22,9 @@ inline constexpr const char* kDefaultStateRoot = "/run/srcompose";
 std::filesystem::path state_root(const std::string& override_root);
 
 struct StatePaths {
-  std::filesystem::path dir;  // <root>/<project>
+  std::filesystem::path root;  // the state root
+  std::string project;         // a valid project name (spec::is_project_name)
+  std::filesystem::path dir;   // <root>/<project>
   std::filesystem::path lock() const { return dir / "lock"; }
   std::filesystem::path control_socket() const { return dir / "control.sock"; }
   std::filesystem::path state_file() const { return dir / "state.json"; }
@@ -29,16 +37,28 @@ struct StatePaths {
 
 StatePaths state_paths(const std::filesystem::path& root, const std::string& project);
 
-// Creates <root> (0755) and <root>/<project> and its logs/ (0700). Idempotent.
+// Creates <root> (0755) when missing, then <root>/<project> and its logs/ beneath the root's fd,
+// each exactly 0700 and ours whatever existed before. Idempotent. Refuses a root that is not ours
+// or writable by others, a symlink at either directory, and an invalid project name.
 Status create_state_dir(const StatePaths& paths);
 
-// Removes the project's state directory and everything in it. Idempotent.
+// Checks an existing state directory the way create_state_dir does, without creating anything:
+// succeeds when it is absent. Commands that read a lab's state call it before trusting its files.
+Status check_state_dir(const StatePaths& paths);
+
+// Removes <root>/<project> and everything in it, opened beneath the root's fd and walked by fd,
+// never following a symlink. Idempotent. Refuses an invalid name and a symlink at the directory.
 Status remove_state_dir(const StatePaths& paths);
 
-// Writes `content` to `path` atomically (temporary file, fsync-free rename), mode 0600.
+// Writes `content` to `path` atomically (temporary file created O_EXCL|O_NOFOLLOW, fsync-free
+// rename), mode 0600: a symlink at `path` or at the temporary name is replaced, never written
+// through.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-// Reads a whole small file.
-Result<std::string> read_small_file(const std::filesystem::path& path);
+// Reads a whole small file. Files in a state directory are read with Symlinks::refuse (O_NOFOLLOW);
+// a file the user names (the lab file) with Symlinks::follow.
+enum class Symlinks { refuse, follow };
+Result<std::string> read_small_file(const std::filesystem::path& path,
+                                    Symlinks symlinks = Symlinks::refuse);
 
 }  // namespace srcompose::supervisor
