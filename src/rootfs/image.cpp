@@ -61,10 +61,11 @@ Result<UniqueFd> lock_builds(const std::filesystem::path& cache_directory, int o
 template <class Build>
 Result<Image> build_once(const std::filesystem::path& cache_directory, const std::string& name,
                          Build build) {
+  // Before the cache is used: an images/ left readable by an older version is closed now.
+  auto cache = make_private_storage_dir(cache_directory);
+  if (!cache) return std::move(cache).error();
   Image image{cache_directory / name, {}};
   if (is_real_directory(image.directory)) return image;  // cached: same inode as before
-  auto cache = fs::make_directory_path(cache_directory, 0755);
-  if (!cache) return std::move(cache).error();
   // What a crashed build left goes first; then this build is announced (shared lock) before its
   // directory exists, so no cleaner can take it for a crashed one.
   if (auto cleaned = remove_stale_builds(cache_directory); !cleaned) return cleaned.error();

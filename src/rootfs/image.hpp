@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "spec/lab.hpp"
 
 namespace srcompose::rootfs {
@@ -29,6 +30,11 @@ Status remove_stale_builds(const std::filesystem::path& cache_directory);
 // half image, and of two concurrent builders the loser just discards its copy).
 Result<Image> ensure_image(const spec::Rootfs& source,
                            const std::filesystem::path& cache_directory);
+
+// Creates or opens <storage>/images or <storage>/containers (`directory`) and the storage root,
+// both exactly 0700 and root's (see storage.cpp for why). Refuses either when it belongs to another
+// user or is writable by others; a looser mode that only lets others read is tightened.
+Result<UniqueFd> make_private_storage_dir(const std::filesystem::path& directory);
 
 // Unpacks the tarball read from `tar_fd` into the empty directory `destination` in a forked child
 // (so the working directory change never touches the supervisor), with libarchive's

@@ -92,8 +92,9 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
 
   std::string name = plan.layer_dir.filename().string();
   if (!is_plain_name(name)) return fail(Error::message("bad layer directory name"));
-  // 0711: the container's root (an unprivileged uid on the host) must traverse to upper/ and work/
-  // when it mounts the overlay, and must not list the other containers.
+  auto containers = make_private_storage_dir(plan.layer_dir.parent_path().parent_path());
+  if (!containers) return fail(std::move(containers).error());
+  // 0711 below the private containers/ (storage.cpp): nobody but root reaches this far anyway.
   auto parent = fs::make_directory_path(plan.layer_dir.parent_path(), 0711);
   if (!parent) return fail(std::move(parent).error());
   if (!plan.persist) {
