@@ -39,8 +39,8 @@ int run_wait(const GlobalOptions& global, const std::vector<std::string>& contai
 // Shared by up and run. An empty /etc/resolv.conf in the plan means "the host's", read once here,
 // not in every start.
 void fill_in_host_resolv_conf(plan::LabPlan& plan);
-// Takes the project's lock, removes what a crashed supervisor of the project left, and keeps a copy
-// of the lab file in the state directory (for `exec`).
+// Warns about privileged requests, takes the project's lock, removes what a crashed supervisor of
+// the project left, and keeps a copy of the lab file in the state directory (for `exec`).
 Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths);
 

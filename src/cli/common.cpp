@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "plan/privileges.hpp"
 #include "spec/load.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/project_lock.hpp"
@@ -163,6 +164,12 @@ Result<supervisor::json::object> ask_supervisor(const ProjectRef& project,
                                                           : "the supervisor refused");
   }
   return reply;
+}
+
+void warn_privileged_requests(const spec::Lab& lab) {
+  for (const auto& warning : plan::privilege_warnings(lab))
+    std::fprintf(stderr, "srcompose: warning: %s (see SECURITY in srcompose(1))\n",
+                 warning.c_str());
 }
 
 int report_error(const Error& error) {

@@ -50,6 +50,10 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project);
 // Reads the supervisor's state file (containers, pids, storage dir) of a running or crashed lab.
 Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths);
 
+// "srcompose: warning: container NAME gets host power: ..." on stderr, one line per container that
+// asks for more than the default confinement (plan::privilege_warnings).
+void warn_privileged_requests(const spec::Lab& lab);
+
 // "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
 int report_error(const Error& error);
 

@@ -21,6 +21,7 @@ int run_config(const std::filesystem::path& file, const GlobalOptions& global,
       std::cerr << diagnostic.to_string() << '\n';
     return 1;
   }
+  warn_privileged_requests(*result.lab);
   std::cout << (format == "json" ? spec::to_json(*result.lab) : spec::to_toml(*result.lab));
   std::cout.flush();
   return 0;

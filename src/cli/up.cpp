@@ -89,6 +89,7 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths) {
+  warn_privileged_requests(lab);
   if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
   auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
   if (!lock) return std::move(lock).error();
