@@ -12,6 +12,7 @@
 #include "plan/lab_plan.hpp"
 #include "spec/values.hpp"
 #include "supervisor/cleanup.hpp"
+#include "supervisor/id_registry.hpp"
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
 #include "sys/kernel_features.hpp"
@@ -87,7 +88,7 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 }  // namespace
 
-Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::LabPlan& plan,
+Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths) {
   warn_privileged_requests(lab);
   if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
@@ -106,6 +107,8 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, const plan::
     if (!cleaned) return std::move(cleaned).error();
     std::filesystem::remove(paths.state_file());
   }
+  // Other labs on the host may hold this lab's hashed id ranges: settled before anything starts.
+  if (auto status = supervisor::reserve_id_ranges(paths, lab, plan); !status) return status.error();
   auto copied = supervisor::read_small_file(lab.file, supervisor::Symlinks::follow);
   if (!copied) return std::move(copied).error();
   if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {

@@ -74,4 +74,23 @@ LabPlan plan_run(const spec::Lab& lab, std::string_view name,
   return plan;
 }
 
+void avoid_id_ranges(LabPlan& plan, const spec::Lab& lab,
+                     const std::vector<spec::IdRange>& taken_elsewhere) {
+  for (const auto& [name, range] : auto_id_ranges(lab, taken_elsewhere)) {
+    for (auto& container : plan.containers) {
+      if (container.name == name) use_auto_id_range(container.userns, range);
+    }
+  }
+}
+
+std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan) {
+  std::vector<spec::IdRange> ranges;
+  for (const auto& container : plan.containers) {
+    if (!container.userns.enabled) continue;
+    ranges.insert(ranges.end(), container.userns.uid_map.begin(), container.userns.uid_map.end());
+    ranges.insert(ranges.end(), container.userns.gid_map.begin(), container.userns.gid_map.end());
+  }
+  return ranges;
+}
+
 }  // namespace srcompose::plan

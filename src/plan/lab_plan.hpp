@@ -43,4 +43,13 @@ LabPlan plan_lab(const spec::Lab& lab);
 LabPlan plan_run(const spec::Lab& lab, std::string_view name,
                  const std::vector<std::string>& command);
 
+// Moves the automatic id ranges of `plan` (made from `lab`) off `taken_elsewhere`, the ranges other
+// labs on the host hold (issue 10 item 9: the hash has 4096 slots, two labs can meet). A container
+// whose range is free keeps it. Pure; the caller keeps the host-wide registry.
+void avoid_id_ranges(LabPlan& plan, const spec::Lab& lab,
+                     const std::vector<spec::IdRange>& taken_elsewhere);
+
+// The host uid and gid ranges the plan's containers map (none for idmap = "host").
+std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan);
+
 }  // namespace srcompose::plan

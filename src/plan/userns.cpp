@@ -25,22 +25,14 @@ bool overlaps(const spec::IdRange& a, const spec::IdRange& b) {
          uint64_t{b.outside} < uint64_t{a.outside} + a.count;
 }
 
-// Host ranges already spoken for when `container` gets its automatic range: every explicit range
-// of the lab, and the automatic ranges of the containers before it in file order.
-std::vector<spec::IdRange> taken_before(const spec::Lab& lab, const spec::Container& container) {
-  std::vector<spec::IdRange> taken;
-  for (const auto& other : lab.containers) {
-    if (&other == &container || other.idmap.mode != spec::IdMapMode::explicit_ranges) continue;
-    taken.insert(taken.end(), other.idmap.uid.begin(), other.idmap.uid.end());
-    taken.insert(taken.end(), other.idmap.gid.begin(), other.idmap.gid.end());
-  }
-  for (const auto& other : lab.containers) {
-    if (&other == &container) break;
-    if (other.idmap.mode == spec::IdMapMode::automatic) {
-      taken.push_back(auto_id_range(lab.name, other.name, taken));
-    }
-  }
-  return taken;
+void sort_maps(UsernsPlan& plan) {
+  auto by_inside = [](const spec::IdRange& a, const spec::IdRange& b) {
+    return a.inside < b.inside;
+  };
+  std::sort(plan.uid_map.begin(), plan.uid_map.end(), by_inside);
+  std::sort(plan.gid_map.begin(), plan.gid_map.end(), by_inside);
+  plan.root_uid_on_host = plan.uid_to_host(0).value_or(kOverflowId);
+  plan.root_gid_on_host = plan.gid_to_host(0).value_or(kOverflowId);
 }
 
 }  // namespace
@@ -73,30 +65,48 @@ spec::IdRange auto_id_range(std::string_view project, std::string_view container
   return spec::IdRange{0, kAutoIdBase + home * kAutoIdCount, kAutoIdCount};
 }
 
+// Every explicit range of the lab first, then the automatic ones in file order: adding a container
+// at the end of the file moves nobody.
+std::vector<std::pair<std::string, spec::IdRange>> auto_id_ranges(
+    const spec::Lab& lab, const std::vector<spec::IdRange>& taken_elsewhere) {
+  std::vector<spec::IdRange> taken = taken_elsewhere;
+  for (const auto& container : lab.containers) {
+    if (container.idmap.mode != spec::IdMapMode::explicit_ranges) continue;
+    taken.insert(taken.end(), container.idmap.uid.begin(), container.idmap.uid.end());
+    taken.insert(taken.end(), container.idmap.gid.begin(), container.idmap.gid.end());
+  }
+  std::vector<std::pair<std::string, spec::IdRange>> ranges;
+  for (const auto& container : lab.containers) {
+    if (container.idmap.mode != spec::IdMapMode::automatic) continue;
+    ranges.emplace_back(container.name, auto_id_range(lab.name, container.name, taken));
+    taken.push_back(ranges.back().second);
+  }
+  return ranges;
+}
+
+void use_auto_id_range(UsernsPlan& plan, const spec::IdRange& range) {
+  plan.uid_map = {range};
+  plan.gid_map = {range};
+  sort_maps(plan);
+}
+
 UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container) {
   UsernsPlan plan;
   switch (container.idmap.mode) {
     case spec::IdMapMode::host:
       plan.enabled = false;
       return plan;
-    case spec::IdMapMode::automatic: {
-      spec::IdRange range = auto_id_range(lab.name, container.name, taken_before(lab, container));
-      plan.uid_map = {range};
-      plan.gid_map = {range};
-      break;
-    }
+    case spec::IdMapMode::automatic:
+      for (const auto& [name, range] : auto_id_ranges(lab, {})) {
+        if (name == container.name) use_auto_id_range(plan, range);
+      }
+      return plan;
     case spec::IdMapMode::explicit_ranges:
       plan.uid_map = container.idmap.uid;
       plan.gid_map = container.idmap.gid;
       break;
   }
-  auto by_inside = [](const spec::IdRange& a, const spec::IdRange& b) {
-    return a.inside < b.inside;
-  };
-  std::sort(plan.uid_map.begin(), plan.uid_map.end(), by_inside);
-  std::sort(plan.gid_map.begin(), plan.gid_map.end(), by_inside);
-  plan.root_uid_on_host = plan.uid_to_host(0).value_or(kOverflowId);
-  plan.root_gid_on_host = plan.gid_to_host(0).value_or(kOverflowId);
+  sort_maps(plan);
   return plan;
 }
 

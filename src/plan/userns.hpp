@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "spec/lab.hpp"
@@ -30,6 +32,15 @@ inline constexpr uint32_t kAutoIdBase =
 inline constexpr uint32_t kAutoIdSlots = 4096;
 spec::IdRange auto_id_range(std::string_view project, std::string_view container,
                             const std::vector<spec::IdRange>& taken);
+
+// The automatic range of each container of `lab` with idmap = "auto" (by name, in file order):
+// none overlaps `taken_elsewhere` (what other labs on the host hold), the lab's explicit ranges or
+// another of them. With nothing taken elsewhere each container gets the same range run after run.
+std::vector<std::pair<std::string, spec::IdRange>> auto_id_ranges(
+    const spec::Lab& lab, const std::vector<spec::IdRange>& taken_elsewhere);
+
+// Maps inside ids 0.. to `range` for uids and gids alike.
+void use_auto_id_range(UsernsPlan& plan, const spec::IdRange& range);
 
 UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container);
 

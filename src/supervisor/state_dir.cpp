@@ -12,6 +12,7 @@
 #include "common/unique_fd.hpp"
 #include "rootfs/fs.hpp"
 #include "spec/load.hpp"
+#include "supervisor/id_registry.hpp"
 #include "sys/syscalls.hpp"
 
 namespace srcompose::supervisor {
@@ -51,8 +52,8 @@ Status check_private(int fd, const std::string& what) {
   return {};
 }
 
-// The state root, opened and checked. `create`: made 0755 when missing (its parents as the umask
-// says: they are the administrator's). Absent and not `create`: an empty fd.
+}  // namespace
+
 Result<UniqueFd> open_state_root(const std::filesystem::path& root, bool create) {
   if (create) {
     std::error_code error;
@@ -71,6 +72,8 @@ Result<UniqueFd> open_state_root(const std::filesystem::path& root, bool create)
     return status.error();
   return fd;
 }
+
+namespace {
 
 // `name` in `dir_fd`, never through a symlink and never outside `dir_fd`. Absent: an empty fd.
 Result<UniqueFd> open_beneath(int dir_fd, const std::string& name, const std::string& what) {
@@ -149,11 +152,13 @@ Status check_state_dir(const StatePaths& paths) {
 Status remove_state_dir(const StatePaths& paths) {
   auto opened = open_existing_state_dir(paths);
   if (!opened) return std::move(opened).error();
-  if (!opened->dir) return {};
-  // Walked by fd from the root's fd: a symlink inside is unlinked, never followed.
-  if (auto status = rootfs::fs::remove_tree_at(opened->root.get(), paths.project); !status)
-    return std::move(status).error().context("remove " + paths.dir.string());
-  return {};
+  if (opened->dir) {
+    // Walked by fd from the root's fd: a symlink inside is unlinked, never followed.
+    if (auto status = rootfs::fs::remove_tree_at(opened->root.get(), paths.project); !status)
+      return std::move(status).error().context("remove " + paths.dir.string());
+  }
+  // The lab's id ranges are part of its state: once it is gone, other labs may take them.
+  return release_id_ranges(paths);
 }
 
 Status write_file_atomically(const std::filesystem::path& path, std::string_view content) {

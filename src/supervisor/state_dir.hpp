@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 
 namespace srcompose::supervisor {
 
@@ -37,6 +38,11 @@ struct StatePaths {
 
 StatePaths state_paths(const std::filesystem::path& root, const std::string& project);
 
+// The state root, opened and checked (root's or ours, writable by nobody else). `create`: made 0755
+// when missing (its parents as the umask says: they are the administrator's). Absent and not
+// `create`: an empty fd.
+Result<UniqueFd> open_state_root(const std::filesystem::path& root, bool create);
+
 // Creates <root> (0755) when missing, then <root>/<project> and its logs/ beneath the root's fd,
 // each exactly 0700 and ours whatever existed before. Idempotent. Refuses a root that is not ours
 // or writable by others, a symlink at either directory, and an invalid project name.
@@ -47,7 +53,8 @@ Status create_state_dir(const StatePaths& paths);
 Status check_state_dir(const StatePaths& paths);
 
 // Removes <root>/<project> and everything in it, opened beneath the root's fd and walked by fd,
-// never following a symlink. Idempotent. Refuses an invalid name and a symlink at the directory.
+// never following a symlink, and releases the project's id ranges (id_registry.hpp). Idempotent.
+// Refuses an invalid name and a symlink at the directory.
 Status remove_state_dir(const StatePaths& paths);
 
 // Writes `content` to `path` atomically (temporary file created O_EXCL|O_NOFOLLOW, fsync-free

@@ -95,3 +95,12 @@ ps_field() {
 process_gone() {
   ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
 }
+
+# A lab $1 of one container, c, that sleeps (busybox).
+sleeping_lab() {
+  write_lab "$1" <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["sleep", "600"]
+EOF_LAB
+}

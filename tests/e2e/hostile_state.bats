@@ -21,14 +21,6 @@ teardown() {
   teardown_lab_env
 }
 
-sleeping_lab() {
-  write_lab "$1" <<'EOF_LAB'
-[containers.c]
-rootfs = "builtin:busybox"
-command = ["sleep", "60"]
-EOF_LAB
-}
-
 assert_untouched() {
   [ "$(cat "$TEST_DIR/canary/file")" = keep ]
   [ "$(cat "$TEST_DIR/x/file")" = keep ]
