@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "common/terminal_text.hpp"
 
 namespace srcompose::cli {
 
@@ -41,16 +42,24 @@ std::vector<LogLine> read_new_lines(const std::filesystem::path& path, const std
   return lines;
 }
 
-void print(const std::vector<LogLine>& lines, size_t width, bool timestamps) {
+// To a terminal, the containers' text has its control characters made visible (a container must
+// not drive the reader's terminal); to a pipe or file it is written as it was logged.
+void print(const std::vector<LogLine>& lines, size_t width, bool timestamps, bool terminal) {
+  std::string out;
   for (const auto& line : lines) {
-    std::string name = line.container;
+    std::string name = terminal ? for_terminal(line.container) : line.container;
     name.resize(std::max(width, name.size()), ' ');
-    if (timestamps) {
-      std::printf("%s | %s %s\n", name.c_str(), line.timestamp.c_str(), line.text.c_str());
+    out += name;
+    out += " | ";
+    if (timestamps) out += line.timestamp + " ";
+    if (terminal) {
+      append_for_terminal(out, line.text);
     } else {
-      std::printf("%s | %s\n", name.c_str(), line.text.c_str());
+      out += line.text;
     }
+    out += '\n';
   }
+  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
 }
 
@@ -81,6 +90,7 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
   for (const auto& name : containers)
     width = std::max(width, name.size());
   std::map<std::string, std::streamoff> offsets;
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
 
   for (;;) {
     std::vector<LogLine> lines;
@@ -91,7 +101,7 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
     // Timestamps are fixed-width UTC: text order is time order.
     std::stable_sort(lines.begin(), lines.end(),
                      [](const LogLine& a, const LogLine& b) { return a.timestamp < b.timestamp; });
-    print(lines, width, arguments.timestamps);
+    print(lines, width, arguments.timestamps, terminal);
     if (!arguments.follow || !std::filesystem::exists(logs_dir)) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/terminal_text.hpp"
+
 namespace srcompose::supervisor {
 
 namespace {
@@ -22,6 +24,14 @@ void write_all(int fd, std::string_view text) {
       return;  // a full disk or closed terminal must not stop the supervisor
     }
     text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void append_console_text(std::string& line, std::string_view text, bool terminal) {
+  if (terminal) {
+    append_for_terminal(line, text);
+  } else {
+    line += text;
   }
 }
 
@@ -42,9 +52,13 @@ std::string utc_timestamp_now() {
   return text;
 }
 
+TerminalOutputs TerminalOutputs::detect() {
+  return TerminalOutputs{.out = ::isatty(STDOUT_FILENO) == 1, .err = ::isatty(STDERR_FILENO) == 1};
+}
+
 LogSink::LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
-                 const std::vector<std::string>& container_names)
-    : logs_dir_(std::move(logs_dir)), console_(console) {
+                 const std::vector<std::string>& container_names, TerminalOutputs terminals)
+    : logs_dir_(std::move(logs_dir)), console_(console), terminals_(terminals) {
   int index = 0;
   for (const auto& name : container_names) {
     name_width_ = std::max(name_width_, name.size());
@@ -85,12 +99,14 @@ void LogSink::container_line(std::string_view container, Stream stream, std::str
   }
   if (console_.enabled && !console_.attached.empty()) {
     if (container != console_.attached) return;
-    std::string line(text);
+    bool to_stdout = stream == Stream::out;
+    std::string line;
+    append_console_text(line, text, to_stdout ? terminals_.out : terminals_.err);
     line += '\n';
-    write_all(stream == Stream::out ? STDOUT_FILENO : STDERR_FILENO, line);
+    write_all(to_stdout ? STDOUT_FILENO : STDERR_FILENO, line);
   } else if (console_.enabled) {
     std::string line = console_prefix(container);
-    line += text;
+    append_console_text(line, text, terminals_.out);
     line += '\n';
     write_all(STDOUT_FILENO, line);
   }
@@ -105,7 +121,7 @@ void LogSink::progress(std::string_view container, std::string_view text) {
     line = console_.color ? "\033[1m" + std::string(container) + "\033[0m "
                           : std::string(container) + " ";
   }
-  line += text;
+  append_console_text(line, text, terminals_.err);
   line += '\n';
   write_all(STDERR_FILENO, line);
 }

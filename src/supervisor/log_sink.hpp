@@ -1,7 +1,7 @@
 // LogSink: where container output and lab progress go. Every line of a container is appended to
 // logs/<name>.log as "<UTC timestamp> <stream> <text>" (what `srcompose logs` reads back, merged in
 // time order) and, in the foreground, printed as "name | text" with names padded and, on a
-// terminal, coloured, as docker compose does.
+// terminal, coloured, as docker compose does, and with control characters made visible.
 #pragma once
 
 #include <cstdio>
@@ -26,10 +26,20 @@ struct ConsoleOptions {
   std::string attached;
 };
 
+// Whether text bound for stdout and stderr goes to a terminal: then container output (and the text
+// of progress lines, which may quote it) is passed through for_terminal (common/terminal_text.hpp);
+// to a pipe or file it stays raw.
+struct TerminalOutputs {
+  bool out = false;
+  bool err = false;
+  static TerminalOutputs detect();
+};
+
 class LogSink {
  public:
   LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
-          const std::vector<std::string>& container_names);
+          const std::vector<std::string>& container_names,
+          TerminalOutputs terminals = TerminalOutputs::detect());
 
   // One complete line of a container's stdout or stderr (without its newline).
   void container_line(std::string_view container, Stream stream, std::string_view text);
@@ -43,6 +53,7 @@ class LogSink {
 
   std::filesystem::path logs_dir_;
   ConsoleOptions console_;
+  TerminalOutputs terminals_;
   size_t name_width_ = 0;
   std::map<std::string, UniqueFd, std::less<>> files_;
   std::map<std::string, int, std::less<>> colors_;
