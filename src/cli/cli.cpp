@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/completion.hpp"
 #include "cli/config.hpp"
 #include "cli/version.hpp"
 
@@ -20,7 +21,9 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
   auto containers = std::make_shared<std::vector<std::string>>();
   auto signal = std::make_shared<std::string>("KILL");
   command->add_option("containers", *containers, "Containers (default: all)");
-  if (name == "kill") command->add_option("-s,--signal", *signal, "Signal to send (default KILL)");
+  if (name == "kill")
+    command->add_option("-s,--signal", *signal, "Signal to send (default KILL)")
+        ->type_name("SIGNAL");
   command->callback([&global, name, containers, signal, done] {
     done(run_lifecycle(global, name, *containers, *signal));
   });
@@ -96,13 +99,19 @@ int run(int argc, char** argv) {
   // -f, -p and --state-dir are accepted after the command too: `srcompose up -f lab.toml`.
   app.fallthrough();
   GlobalOptions global;
-  app.add_option("-f,--file", global.file, "Lab file (default: ./srcompose.toml or ./lab.toml)");
-  app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)");
+  // The type names FILE, DIR, PROJECT, CONTAINER and SIGNAL (and IsMember checks) also tell shell
+  // completion what to offer (completion.cpp).
+  app.add_option("-f,--file", global.file, "Lab file (default: ./srcompose.toml or ./lab.toml)")
+      ->type_name("FILE");
+  app.add_option("-p,--project-name", global.project, "Project name (default: the lab's `name`)")
+      ->type_name("PROJECT");
   app.add_option("--state-dir", global.state_dir,
-                 "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)");
+                 "State root (default: $SRCOMPOSE_STATE_DIR or /run/srcompose)")
+      ->type_name("DIR");
   app.add_option("--env-file", global.env_files,
                  "Variables for ${VAR} in the lab file (repeatable; later wins; replaces ./.env "
-                 "beside the lab file; the environment wins over files)");
+                 "beside the lab file; the environment wins over files)")
+      ->type_name("FILE");
   int status = 0;
   auto done = [&status](int code) { status = code; };
 
@@ -110,6 +119,8 @@ int run(int argc, char** argv) {
   std::string config_format = "toml";
   config->add_option("--format", config_format, "toml or json")
       ->check(CLI::IsMember({"toml", "json"}));
+  bool config_services = false;
+  config->add_flag("--services", config_services, "Print only the container names, one a line");
   config->callback([&] {
     // Only the file is looked for here: run_config loads it (once, printing its errors once).
     std::string file = global.file.empty() ? default_lab_file().string() : global.file;
@@ -117,7 +128,8 @@ int run(int argc, char** argv) {
       status = report_error(Error::message("no lab file: give one with -f"));
       return;
     }
-    status = run_config(file, global, config_format);
+    status = config_services ? run_config_services(file, global)
+                             : run_config(file, global, config_format);
   });
 
   UpArguments up;
@@ -127,34 +139,45 @@ int run(int argc, char** argv) {
   up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
   up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit,
                        "Stop the lab when any container exits");
-  up_command->add_option(
-      "--exit-code-from", up.exit_code_from,
-      "Exit with this container's exit code (implies --abort-on-container-exit)");
-  up_command->add_option("--report", up.report_file,
-                         "Write the run report (JSON) to this file when the lab goes down");
+  up_command
+      ->add_option("--exit-code-from", up.exit_code_from,
+                   "Exit with this container's exit code (implies --abort-on-container-exit)")
+      ->type_name("CONTAINER");
+  up_command
+      ->add_option("--report", up.report_file,
+                   "Write the run report (JSON) to this file when the lab goes down")
+      ->type_name("FILE");
   up_command->add_option("--wait-timeout", up.wait_timeout,
                          "Fail if the lab is not up (and healthy with --wait) after this long");
-  up_command->add_option("--results", up.results_dir,
-                         "At the end, write report.json and one NAME.log per container here");
+  up_command
+      ->add_option("--results", up.results_dir,
+                   "At the end, write report.json and one NAME.log per container here")
+      ->type_name("DIR");
   up_command->add_flag("--no-color", up.no_color, "Plain output");
   up_command->callback([&] { status = run_up(global, up); });
 
   RunArguments run_arguments;
   auto* run_command = app.add_subcommand(
       "run", "Start a container's dependencies, run it in the foreground, then remove everything");
-  run_command->add_option("--report", run_arguments.report_file,
-                          "Write the run report (JSON) to this file at the end");
-  run_command->add_option("--results", run_arguments.results_dir,
-                          "At the end, write report.json and one NAME.log per container here");
+  run_command
+      ->add_option("--report", run_arguments.report_file,
+                   "Write the run report (JSON) to this file at the end")
+      ->type_name("FILE");
+  run_command
+      ->add_option("--results", run_arguments.results_dir,
+                   "At the end, write report.json and one NAME.log per container here")
+      ->type_name("DIR");
   run_command->add_flag("--no-color", run_arguments.no_color, "Plain output");
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();
   run_command->fallthrough(false);
-  run_command->add_option("-f,--file", global.file, "Lab file");
-  run_command->add_option("-p,--project-name", global.project, "Project name");
-  run_command->add_option("--state-dir", global.state_dir, "State root");
-  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)");
+  run_command->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
+  run_command->add_option("-p,--project-name", global.project, "Project name")
+      ->type_name("PROJECT");
+  run_command->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
+  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
+      ->type_name("FILE");
   run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
   run_command->callback([&] {
     run_arguments.command = run_command->remaining();
@@ -171,8 +194,8 @@ int run(int argc, char** argv) {
 
   DownArguments down;
   auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");
-  down_command->add_option("--report", down.report_file,
-                           "Write the run report (JSON) to this file");
+  down_command->add_option("--report", down.report_file, "Write the run report (JSON) to this file")
+      ->type_name("FILE");
   down_command->add_option("--format", down.format, "text or json (the report)")
       ->check(CLI::IsMember({"text", "json"}));
   down_command->callback([&] { status = run_down(global, down); });
@@ -198,10 +221,11 @@ int run(int argc, char** argv) {
   // The command's own arguments stay with exec: they must not fall through to srcompose's options,
   // so exec declares the global ones itself (`srcompose exec -p lab web sh -c ...`).
   exec->fallthrough(false);
-  exec->add_option("-f,--file", global.file, "Lab file");
-  exec->add_option("-p,--project-name", global.project, "Project name");
-  exec->add_option("--state-dir", global.state_dir, "State root");
-  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)");
+  exec->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
+  exec->add_option("-p,--project-name", global.project, "Project name")->type_name("PROJECT");
+  exec->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
+  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
+      ->type_name("FILE");
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([&] {
     auto command = exec->remaining();
@@ -226,6 +250,19 @@ int run(int argc, char** argv) {
       app.add_subcommand("version", "Show the version, git revision and library versions");
   version->add_flag("--short", version_short, "Only the version number");
   version->callback([&] { status = run_version(version_short); });
+
+  std::string shell;
+  auto* completion = app.add_subcommand("completion", "Print the shell completion script");
+  completion->add_option("shell", shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->footer("Example: source <(srcompose completion bash)");
+  completion->callback([&] { status = run_completion(shell); });
+
+  // The completion scripts' question, answered from the app built above (never parsed by CLI11:
+  // the words are a partial command line).
+  if (argc > 1 && std::string_view(argv[1]) == kCompleteCommand)
+    return run_complete(app, std::vector<std::string>(argv + 2, argv + argc));
 
   try {
     app.parse(argc, argv);

@@ -40,6 +40,9 @@ struct ProjectRef {
   supervisor::StatePaths paths;
 };
 
+// ./srcompose.toml or else ./lab.toml (absolute), or empty when neither exists.
+std::filesystem::path default_lab_file();
+
 // Prints the lab file's diagnostics (one line each) and fails when it does not load.
 Result<ProjectRef> resolve_project(const GlobalOptions& options, bool need_lab);
 

@@ -15,4 +15,8 @@ namespace srcompose::cli {
 int run_config(const std::filesystem::path& file, const GlobalOptions& global,
                const std::string& format);
 
+// `config --services`: as run_config, but prints only the container names, one a line, in file
+// order (for scripts, and as `docker compose config --services` does).
+int run_config_services(const std::filesystem::path& file, const GlobalOptions& global);
+
 }  // namespace srcompose::cli
