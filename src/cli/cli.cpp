@@ -10,6 +10,7 @@
 #include "cli/completion.hpp"
 #include "cli/config.hpp"
 #include "cli/version.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::cli {
 
@@ -27,23 +28,6 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
   command->callback([&global, name, containers, signal, done] {
     done(run_lifecycle(global, name, *containers, *signal));
   });
-}
-
-// Levenshtein distance, for "did you mean".
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // The first word that is neither an option, an option's value nor a known command, if the
@@ -73,7 +57,7 @@ int usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& err
     std::string nearest;
     size_t best = 3;  // a suggestion farther than 2 edits away helps nobody
     for (const auto* each : app.get_subcommands([](const CLI::App*) { return true; })) {
-      size_t distance = edit_distance(*word, each->get_name());
+      size_t distance = spec::edit_distance(*word, each->get_name());
       if (distance < best) {
         best = distance;
         nearest = each->get_name();

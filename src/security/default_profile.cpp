@@ -116,6 +116,8 @@ SeccompProfile default_seccomp_profile(uint64_t capabilities) {
   // namespaces, the entry point of most container-to-kernel exploits. clone3 passes its flags in a
   // struct seccomp cannot read, so it reports ENOSYS and libc falls back to clone (Docker, runc).
   rules.push_back(deny({"clone3"}, ENOSYS));
+  // The strings below ("unshare", "mount", ...) are syscall names for libseccomp, not programs:
+  // srcompose runs no system tool.
   if (has(CAP_SYS_ADMIN)) {
     rules.push_back(deny_flag("clone", CLONE_NEWUSER));
     rules.push_back(deny_flag("unshare", CLONE_NEWUSER));
