@@ -54,6 +54,22 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/r
 export SRCOMPOSE=$build/srcompose SRCOMPOSE_PROBE=$build/tests/srcompose-probe
 export SRCOMPOSE_SOURCE_DIR=$top SRCOMPOSE_QEMU_GUEST=1
 cd "$top" || report 97
+# A guest that hangs is killed by run.sh's timeout: shortly before that, say what every process is
+# waiting on, so that the console of a CI run tells which test hung and where.
+watchdog=$(sed -n 's/.*srcompose\.watchdog=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [[ -n $watchdog ]]; then
+  (
+    sleep "$watchdog"
+    echo "srcompose-qemu: watchdog: still running after ${watchdog}s; processes:"
+    ps -eo pid,ppid,stat,etimes,wchan:28,args --sort=pid | grep -v ' \[.*\]$'
+    for stack in /proc/[0-9]*/stack; do
+      pid=${stack#/proc/}; pid=${pid%/stack}
+      case $(cat "/proc/$pid/comm" 2>/dev/null) in
+        srcompose | bats* | timeout | sleep | sh) echo "-- $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"; cat "$stack" ;;
+      esac
+    done 2>/dev/null
+  ) &
+fi
 status=0
 # Each entry is a bats file, optionally with "@REGEX" selecting its tests by name ('.' for spaces).
 for entry in $tests; do

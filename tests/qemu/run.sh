@@ -109,7 +109,7 @@ run_kernel() {
   timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -m 2G -smp 2 \
     -nographic -no-reboot -nic none \
     -kernel "$root/boot/vmlinuz-$version" -initrd "$work/initramfs.cpio" \
-    -append "console=ttyS0 panic=-1 cgroup_no_v1=all quiet srcompose.top=$top srcompose.build=$build srcompose.modroot=$root srcompose.tests=${tests// /,}" \
+    -append "console=ttyS0 panic=-1 cgroup_no_v1=all quiet srcompose.top=$top srcompose.build=$build srcompose.modroot=$root srcompose.tests=${tests// /,} srcompose.watchdog=$((limit - 45))" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
     -drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe" \
     </dev/null >"$log" 2>&1 || status=$?
@@ -120,6 +120,9 @@ run_kernel() {
   if [[ $status == 124 ]]; then
     echo "qemu: $package: timed out after ${limit}s; last console lines:" >&2
     tail -n 40 "$log" >&2
+    if grep -a -q 'srcompose-qemu: watchdog' "$log"; then
+      sed -n '/srcompose-qemu: watchdog/,$p' "$log" | head -n 300 >&2
+    fi
     return 1
   fi
   if [[ -z $verdict ]]; then
