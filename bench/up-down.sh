@@ -1,36 +1,121 @@
 #!/usr/bin/env bash
-# Benchmark of `srcompose up -d` and `down` for N = 1, 10, 50 containers, each with a network, cgroup
-# limits, a user namespace and an overlay rootfs; side by side with crun (OCI bundles: create + start,
-# then delete) and podman (run -d, then rm -f) when they are installed. Prints one `name: value` line
-# per figure. Not part of the tests; nothing here is asserted.
+# Benchmark of srcompose against crun and podman, measured in the same run (issue 16). Each
+# container has the same shape in every tool: its own user namespace mapping 65536 ids, a cgroup
+# namespace, a network namespace with a veth on a bridge made beforehand, memory and pids limits, a
+# busybox root, `sleep 3600` as workload.
 #
-#   sudo bench/up-down.sh [path/to/srcompose] [N...]
+#   srcompose  `up -d` of a lab of N containers (one network), then `down`
+#   crun       create + start of N containers, each followed by its veth (ip -batch on the host,
+#              then inside its netns), then kill + delete
+#   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
+#
+# Plus `run` of one container running /bin/true, start to exit, against `crun run`.
+# Every figure is the median over REPS repetitions (default 5) in milliseconds; the tools take turns
+# within each repetition, so that a burst of load elsewhere hits all of them. Ratios are
+# peer/srcompose (how many times faster srcompose is). Not part of the tests; nothing here is
+# asserted. Run as root, alone on the machine (it remounts the hugetlb controller, see below; on a
+# machine shared with privileged tests, under their lock: flock /tmp/srcompose-privileged-tests.lock):
+#
+#   sudo bench/up-down.sh [path/to/srcompose]      env: REPS=5 COUNTS="10 50 200" PODMAN_MAX=50
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcompose=${1:-$top/build/srcompose}
-shift || true
-counts=("$@")
-[ ${#counts[@]} -gt 0 ] || counts=(1 10 50)
+reps=${REPS:-5}
+read -r -a counts <<<"${COUNTS:-10 50 200}"
+podman_max=${PODMAN_MAX:-50}  # podman takes ~0.3 s a container: 200 x 5 would take many minutes
 
 work=$(mktemp -d /tmp/srcompose-bench.XXXXXX)
 export SRCOMPOSE_STATE_DIR=$work/state
+bridge=srbench0
+# The tools' own chatter ("lab bench is up", podman's image import) goes here; shown on a failure.
+log=$work/log
+
+# ---- the hugetlb remount -------------------------------------------------------------------------
+# crun refuses "hybrid" hosts whose cgroup2 mount lists a controller; on this kind of host it lists
+# only hugetlb. Mounting hugetlb as a v1 hierarchy for the benchmark's duration empties that list.
+# A marker records the change, so a run that crashed is undone by the next one.
+hugetlb_marker=/run/srcompose-bench-hugetlb
+hugetlb_dir=/sys/fs/cgroup/hugetlb
+unified=/sys/fs/cgroup/unified
+
+hugetlb_undo() {
+  [ -e "$hugetlb_marker" ] || return 0
+  if mountpoint -q "$hugetlb_dir"; then
+    find "$hugetlb_dir" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
+    # The hierarchy's cgroups die asynchronously: wait until only its root is left.
+    for _ in $(seq 100); do
+      [ "$(awk '$1 == "hugetlb" {print $3}' /proc/cgroups)" -le 1 ] && break
+      sleep 0.05
+    done
+    umount "$hugetlb_dir"
+  fi
+  rmdir "$hugetlb_dir" 2>/dev/null || true
+  # The controller goes back to cgroup2 only once the v1 hierarchy is really destroyed, which the
+  # kernel does asynchronously: wait for it, and if it does not come back, a mount and an unmount
+  # more give the kernel that chance again.
+  local attempt
+  for attempt in 1 2 3; do
+    for _ in $(seq 40); do
+      grep -qw hugetlb "$unified/cgroup.controllers" && break 2
+      sleep 0.05
+    done
+    mkdir -p "$hugetlb_dir"
+    mount -t cgroup -o hugetlb cgroup "$hugetlb_dir" 2>/dev/null && umount "$hugetlb_dir"
+    rmdir "$hugetlb_dir" 2>/dev/null || true
+  done
+  if ! grep -qw hugetlb "$unified/cgroup.controllers"; then
+    echo "bench: hugetlb did not come back to $unified (the marker $hugetlb_marker stays)" >&2
+    return 1
+  fi
+  rm -f "$hugetlb_marker"
+}
+
+hugetlb_remount() {
+  hugetlb_undo  # a crashed run's change first
+  if [ -e "$unified/cgroup.controllers" ] && grep -qw hugetlb "$unified/cgroup.controllers"; then
+    : >"$hugetlb_marker"
+    mkdir -p "$hugetlb_dir"
+    mount -t cgroup -o hugetlb cgroup "$hugetlb_dir"
+  fi
+}
+
 cleanup() {
   "$srcompose" -p bench down >/dev/null 2>&1 || true
-  if command -v crun >/dev/null; then
-    for id in $(crun list -q 2>/dev/null | grep '^srbench-' || true); do crun delete -f "$id" >/dev/null 2>&1 || true; done
-  fi
+  "$srcompose" -p benchrun down >/dev/null 2>&1 || true
+  for id in $(crun list -q 2>/dev/null | grep '^srbench-' || true); do
+    crun delete -f "$id" >/dev/null 2>&1 || true
+  done
   if command -v podman >/dev/null; then
     podman ps -aq --filter name=srbench- 2>/dev/null | xargs -r podman rm -f >/dev/null 2>&1 || true
   fi
+  ip link del "$bridge" 2>/dev/null || true
+  hugetlb_undo
   rm -rf "$work"
 }
-trap cleanup EXIT
+on_exit() {
+  local status=$?
+  if [ "$status" -ne 0 ] && [ -s "$log" ]; then tail -n 20 "$log" >&2; fi
+  cleanup
+}
+trap on_exit EXIT
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
-ratio() { python3 -c "print(f'{$1 / $2:.2f}' if $2 > 0 else 'n/a')"; }
+now() { date +%s%N; }
+ms_since() { echo $((($(now) - $1) / 1000000)); }
+# Median of the numbers in the file $1 (milliseconds), as an integer.
+median() { python3 -c "import statistics,sys; print(round(statistics.median(float(l) for l in open(sys.argv[1]))))" "$1"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+ratio() { python3 -c "print(f'{$1 / $2:.1f}' if $2 > 0 else 'n/a')"; }
+record() { echo "$2" >>"$work/$1"; }
 
+make_busybox_rootfs() {
+  local root=$1
+  mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sleep sh true; do ln -sf busybox "$root/bin/$applet"; done
+}
+
+# ---- srcompose ----------------------------------------------------------------------------------
 write_lab() {
   local n=$1
   {
@@ -43,138 +128,174 @@ write_lab() {
       echo 'rootfs = "builtin:busybox"'
       echo 'command = ["/bin/sleep", "3600"]'
       echo 'networks = ["benchnet"]'
-      echo 'limits = { memory = "32M", pids = 32, cpu_weight = 100 }'
+      echo 'limits = { memory = "32M", pids = 32 }'
     done
   } >"$work/lab-$n.toml"
 }
 
 bench_srcompose() {
-  local n=$1
+  local n=$1 t
   write_lab "$n"
-  local t0 t1 t2
-  t0=$(now)
-  "$srcompose" -f "$work/lab-$n.toml" up -d >/dev/null 2>&1
-  t1=$(now)
+  t=$(now)
+  "$srcompose" -f "$work/lab-$n.toml" up -d >>"$log" 2>&1
+  record "srcompose-up-$n" "$(ms_since "$t")"
   local supervisor
   supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/bench/lock")
-  local rss processes
-  rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")
-  processes=$(cat /sys/fs/cgroup/pids/srcompose/bench/*/cgroup.procs 2>/dev/null | wc -l)
-  t2=$(now)
-  "$srcompose" -p bench down >/dev/null 2>&1
-  local t3
-  t3=$(now)
-  echo "srcompose_up_n$n: $(elapsed "$t0" "$t1") s"
-  echo "srcompose_down_n$n: $(elapsed "$t2" "$t3") s"
-  echo "srcompose_supervisor_peak_rss_n$n: ${rss} kB"
-  echo "srcompose_host_processes_per_container_n$n: $(python3 -c "print(f'{$processes / $n:.1f}')")"
-  SR_UP=$(elapsed "$t0" "$t1")
-  SR_DOWN=$(elapsed "$t2" "$t3")
+  record "srcompose-rss-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
+  t=$(now)
+  "$srcompose" -p bench down >>"$log" 2>&1
+  record "srcompose-down-$n" "$(ms_since "$t")"
 }
 
-make_busybox_rootfs() {
-  local root=$1
-  mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
-  cp /bin/busybox "$root/bin/busybox"
-  ln -sf busybox "$root/bin/sleep"
-  ln -sf busybox "$root/bin/sh"
+bench_srcompose_run() {
+  {
+    echo 'name = "benchrun"'
+    echo "storage = \"$work/storage\""
+    echo '[containers.once]'
+    echo 'rootfs = "builtin:busybox"'
+    echo 'command = ["/bin/true"]'
+  } >"$work/run.toml"
+  local t
+  t=$(now)
+  "$srcompose" -f "$work/run.toml" run once >/dev/null 2>&1
+  record srcompose-run "$(ms_since "$t")"
 }
 
-bench_crun() {
-  local n=$1
-  command -v crun >/dev/null || { echo "crun_up_n$n: not installed"; return; }
-  local bundle=$work/crun-bundle
-  if [ ! -d "$bundle" ]; then
-    make_busybox_rootfs "$bundle/rootfs"
-    (cd "$bundle" && crun spec)
-    # Same shape as srcompose's containers: a user namespace mapping a 65536-id range, a network
-    # namespace, memory and pids limits, sleep as the workload.
-    python3 - "$bundle/config.json" <<'PY'
+# ---- crun ---------------------------------------------------------------------------------------
+make_crun_bundle() {
+  local bundle=$1 command=$2
+  make_busybox_rootfs "$bundle/rootfs"
+  (cd "$bundle" && crun spec)
+  python3 - "$bundle/config.json" "$command" <<'PY'
 import json, sys
-path = sys.argv[1]
+path, command = sys.argv[1], sys.argv[2]
 config = json.load(open(path))
-config["process"]["args"] = ["/bin/sleep", "3600"]
+config["process"]["args"] = command.split()
 config["process"]["terminal"] = False
 config["root"]["readonly"] = False
 linux = config["linux"]
-namespaces = [ns for ns in linux["namespaces"] if ns["type"] != "user"]
-namespaces.append({"type": "user"})
-linux["namespaces"] = namespaces
+# The same namespaces as a srcompose container: user (65536 ids), cgroup, network, mount, pid, uts,
+# ipc.
+kinds = {ns["type"] for ns in linux["namespaces"]} | {"user", "cgroup", "network"}
+linux["namespaces"] = [{"type": kind} for kind in sorted(kinds)]
 linux["uidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
 linux["gidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
 linux["resources"] = {"memory": {"limit": 33554432}, "pids": {"limit": 32}}
 json.dump(config, open(path, "w"))
 PY
-    chown -R 400000:400000 "$bundle/rootfs"
-  fi
-  # crun may refuse this host altogether (it rejects hybrid cgroup hosts whose cgroup2 mount holds
-  # any controller): then say so rather than print a figure.
-  local probe
-  if ! probe=$(crun create --bundle "$bundle" srbench-probe </dev/null 2>&1); then
-    echo "crun_up_n$n: unavailable on this host ($(echo "$probe" | head -1))"
-    return
-  fi
-  crun delete -f srbench-probe >/dev/null 2>&1
-  local t0 t1 t2 t3
-  t0=$(now)
+  chown -R 400000:400000 "$bundle/rootfs"
+}
+
+# The veth of crun container $1 (its pid $2, number $3): made on the host into its netns, then
+# configured inside, each by one `ip -batch`.
+crun_network() {
+  local pid=$2 i=$3
+  printf 'link add sb%d type veth peer name eth0 netns %d\nlink set sb%d master %s up\n' \
+    "$i" "$pid" "$i" "$bridge" | ip -batch -
+  printf 'addr add 10.251.%d.%d/16 dev eth0\nlink set eth0 up\nlink set lo up\n' \
+    $((i / 250)) $((i % 250 + 2)) | nsenter -t "$pid" -n ip -batch -
+}
+
+bench_crun() {
+  local n=$1 t
+  t=$(now)
   for i in $(seq 1 "$n"); do
-    crun create --bundle "$bundle" "srbench-$i" </dev/null >/dev/null 2>&1
+    crun create --bundle "$work/crun-sleep" "srbench-$i" </dev/null >/dev/null
+    crun_network "srbench-$i" "$(crun state "srbench-$i" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')" "$i"
     crun start "srbench-$i"
   done
-  t1=$(now)
-  t2=$(now)
-  for i in $(seq 1 "$n"); do crun delete -f "srbench-$i" >/dev/null 2>&1; done
-  t3=$(now)
-  local up down
-  up=$(elapsed "$t0" "$t1")
-  down=$(elapsed "$t2" "$t3")
-  echo "crun_up_n$n: $up s"
-  echo "crun_down_n$n: $down s"
-  echo "ratio_srcompose_crun_up_n$n: $(ratio "$SR_UP" "$up")"
-  echo "ratio_srcompose_crun_down_n$n: $(ratio "$SR_DOWN" "$down")"
+  record "crun-up-$n" "$(ms_since "$t")"
+  t=$(now)
+  for i in $(seq 1 "$n"); do crun kill "srbench-$i" KILL; done
+  for i in $(seq 1 "$n"); do crun delete -f "srbench-$i" >/dev/null; done
+  record "crun-down-$n" "$(ms_since "$t")"
+}
+
+bench_crun_run() {
+  local t
+  t=$(now)
+  crun run --bundle "$work/crun-true" srbench-run </dev/null >/dev/null
+  record crun-run "$(ms_since "$t")"
+}
+
+# ---- podman -------------------------------------------------------------------------------------
+# Root here lacks CAP_SYS_RESOURCE, so podman's default RLIMIT_NOFILE cannot be set: a private
+# containers.conf with limits within the hard limit, cgroupfs (no systemd), events in a file, and a
+# private storage.conf so that nothing of the host's podman is touched.
+setup_podman() {
+  mkdir -p "$work/podman"/{graph,run}
+  cat >"$work/podman/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$work/podman/events.log"
+EOF
+  cat >"$work/podman/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$work/podman/graph"
+runroot = "$work/podman/run"
+EOF
+  export CONTAINERS_CONF=$work/podman/containers.conf
+  export CONTAINERS_STORAGE_CONF=$work/podman/storage.conf
+  make_busybox_rootfs "$work/podman-rootfs"
+  tar -C "$work/podman-rootfs" -cf "$work/busybox.tar" .
+  podman import "$work/busybox.tar" localhost/srbench-busybox >>"$log" 2>&1
 }
 
 bench_podman() {
-  local n=$1
-  command -v podman >/dev/null || { echo "podman_up_n$n: not installed"; return; }
-  if ! podman image exists localhost/srbench-busybox 2>/dev/null; then
-    make_busybox_rootfs "$work/podman-rootfs"
-    tar -C "$work/podman-rootfs" -cf "$work/busybox.tar" .
-    podman import "$work/busybox.tar" localhost/srbench-busybox >/dev/null
-  fi
-  local probe
-  if ! probe=$(podman run -d --name srbench-probe --uidmap 0:500000:65536 --gidmap 0:500000:65536 \
-    localhost/srbench-busybox /bin/sleep 1 2>&1); then
-    podman rm -f srbench-probe >/dev/null 2>&1 || true
-    echo "podman_up_n$n: unavailable on this host ($(echo "$probe" | tail -1))"
-    return
-  fi
-  podman rm -f srbench-probe >/dev/null 2>&1
-  local t0 t1 t2 t3
-  t0=$(now)
+  local n=$1 t
+  t=$(now)
   for i in $(seq 1 "$n"); do
-    # Each container its own 65536-id range, as srcompose gives them.
-    podman run -d --name "srbench-$i" --memory 32m --pids-limit 32 \
+    podman run -d --name "srbench-$i" --memory 32m --pids-limit 32 --cgroupns private \
       --uidmap "0:$((500000 + i * 65536)):65536" --gidmap "0:$((500000 + i * 65536)):65536" \
       localhost/srbench-busybox /bin/sleep 3600 >/dev/null
   done
-  t1=$(now)
-  t2=$(now)
-  podman rm -f $(seq -f 'srbench-%g' 1 "$n") >/dev/null 2>&1
-  t3=$(now)
-  local up down
-  up=$(elapsed "$t0" "$t1")
-  down=$(elapsed "$t2" "$t3")
-  echo "podman_up_n$n: $up s"
-  echo "podman_down_n$n: $down s"
-  echo "ratio_srcompose_podman_up_n$n: $(ratio "$SR_UP" "$up")"
-  echo "ratio_srcompose_podman_down_n$n: $(ratio "$SR_DOWN" "$down")"
+  record "podman-up-$n" "$(ms_since "$t")"
+  t=$(now)
+  podman rm -f -t 0 $(seq -f 'srbench-%g' 1 "$n") >/dev/null
+  record "podman-down-$n" "$(ms_since "$t")"
 }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-echo "date: $(date -u +%Y-%m-%d)"
-for n in "${counts[@]}"; do
-  bench_srcompose "$n"
-  bench_crun "$n"
-  bench_podman "$n"
+# ---- the run ------------------------------------------------------------------------------------
+hugetlb_remount
+ip link add "$bridge" type bridge
+ip addr add 10.251.0.1/16 dev "$bridge"
+ip link set "$bridge" up
+make_crun_bundle "$work/crun-sleep" "/bin/sleep 3600"
+make_crun_bundle "$work/crun-true" "/bin/true"
+setup_podman
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "versions: $("$srcompose" version 2>/dev/null | head -1); $(crun --version | head -1); $(podman --version)"
+echo "repetitions: $reps (medians, ms); load average before: $(load)"
+for _ in $(seq "$reps"); do
+  for n in "${counts[@]}"; do
+    bench_srcompose "$n"
+    bench_crun "$n"
+    if [ "$n" -le "$podman_max" ]; then bench_podman "$n"; fi
+  done
+  bench_srcompose_run
+  bench_crun_run
 done
+
+for n in "${counts[@]}"; do
+  for figure in up down; do
+    sr=$(median "$work/srcompose-$figure-$n")
+    cr=$(median "$work/crun-$figure-$n")
+    line="${figure}_n$n: srcompose $sr ms, crun $cr ms (crun/srcompose $(ratio "$cr" "$sr")x)"
+    if [ -e "$work/podman-$figure-$n" ]; then
+      pm=$(median "$work/podman-$figure-$n")
+      line+=", podman $pm ms (podman/srcompose $(ratio "$pm" "$sr")x)"
+    fi
+    echo "$line"
+  done
+  echo "supervisor_peak_rss_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-rss-$n\")) / 1024:.1f}')") MiB"
+done
+sr=$(median "$work/srcompose-run")
+cr=$(median "$work/crun-run")
+echo "run_true: srcompose run $sr ms, crun run $cr ms (crun/srcompose $(ratio "$cr" "$sr")x)"
+echo "load average after: $(load)"
