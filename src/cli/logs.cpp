@@ -1,5 +1,6 @@
 // `srcompose logs`: the containers' output from the log files of the state directory, merged in
 // time order; -f follows them until the lab goes down.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
 
 namespace srcompose::cli {
@@ -22,24 +24,58 @@ struct LogLine {
   std::string text;
 };
 
-// Reads the complete lines of `path` from `offset` on, advancing it.
-std::vector<LogLine> read_new_lines(const std::filesystem::path& path, const std::string& container,
-                                    std::streamoff& offset) {
-  std::vector<LogLine> lines;
+// Where `logs` is in one container's current log file.
+struct FileCursor {
+  std::streamoff offset = 0;
+  ino_t inode = 0;
+};
+
+ino_t inode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
+}
+
+// Reads the complete lines of `path` from `offset` on, advancing it. Every record starts with its
+// header (common/log_format.hpp), so reading from a record boundary needs no earlier state.
+void read_new_lines(const std::filesystem::path& path, const std::string& container,
+                    std::streamoff& offset, std::vector<LogLine>& lines) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return lines;
+  if (!in) return;
   in.seekg(offset);
+  logfmt::Reader reader;
   std::string line;
   while (std::getline(in, line)) {
     if (in.eof()) break;  // an incomplete last line: read it next time
     offset += static_cast<std::streamoff>(line.size() + 1);
-    // "<timestamp> <stdout|stderr> <text>"
-    auto first = line.find(' ');
-    auto second = first == std::string::npos ? std::string::npos : line.find(' ', first + 1);
-    if (second == std::string::npos) continue;
-    lines.push_back({line.substr(0, first), container, line.substr(second + 1)});
+    if (reader.feed(line))
+      lines.push_back({reader.timestamp(), container, std::string(reader.text())});
   }
-  return lines;
+}
+
+// The rotated files of `base` (base.1, base.2, ...), oldest first.
+std::vector<std::filesystem::path> rotated_files(const std::filesystem::path& base) {
+  std::vector<std::filesystem::path> files;
+  for (int index = 1;; ++index) {
+    std::filesystem::path rotated = base.string() + "." + std::to_string(index);
+    if (!std::filesystem::exists(rotated)) break;
+    files.insert(files.begin(), rotated);
+  }
+  return files;
+}
+
+// New lines of one container. A rotation since the last call (the file has another inode) is
+// followed: the rest of the old file, now base.1, then the new one from its start.
+void read_container(const std::filesystem::path& base, const std::string& container,
+                    FileCursor& cursor, std::vector<LogLine>& lines) {
+  ino_t inode = inode_of(base);
+  if (cursor.inode != 0 && inode != cursor.inode) {
+    std::filesystem::path previous = base.string() + ".1";
+    if (inode_of(previous) == cursor.inode)
+      read_new_lines(previous, container, cursor.offset, lines);
+    cursor.offset = 0;
+  }
+  cursor.inode = inode;
+  read_new_lines(base, container, cursor.offset, lines);
 }
 
 // To a terminal, the containers' text has its control characters made visible (a container must
@@ -89,19 +125,25 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
   size_t width = 0;
   for (const auto& name : containers)
     width = std::max(width, name.size());
-  std::map<std::string, std::streamoff> offsets;
+  std::map<std::string, FileCursor> cursors;
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
 
+  std::vector<LogLine> lines;
+  for (const auto& name : containers) {
+    for (const auto& rotated : rotated_files(logs_dir / (name + ".log"))) {
+      std::streamoff from_start = 0;
+      read_new_lines(rotated, name, from_start, lines);
+    }
+  }
   for (;;) {
-    std::vector<LogLine> lines;
     for (const auto& name : containers) {
-      auto more = read_new_lines(logs_dir / (name + ".log"), name, offsets[name]);
-      lines.insert(lines.end(), more.begin(), more.end());
+      read_container(logs_dir / (name + ".log"), name, cursors[name], lines);
     }
     // Timestamps are fixed-width UTC: text order is time order.
     std::stable_sort(lines.begin(), lines.end(),
                      [](const LogLine& a, const LogLine& b) { return a.timestamp < b.timestamp; });
     print(lines, width, arguments.timestamps, terminal);
+    lines.clear();
     if (!arguments.follow || !std::filesystem::exists(logs_dir)) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -174,6 +174,11 @@ void write_container(TomlWriter& writer, const Container& container) {
     offsets.is_inline(true);
     writer.node("time_offsets", offsets);
   }
+  toml::table logging{{"max_size", format_size(container.logging.max_size)},
+                      {"max_file", static_cast<int64_t>(container.logging.max_file)},
+                      {"rate", format_size(container.logging.rate)}};
+  logging.is_inline(true);
+  writer.node("logging", logging);
   write_idmap(writer, base, container);
   write_limits(writer, base, container.limits);
   if (container.healthcheck) {

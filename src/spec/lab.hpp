@@ -148,6 +148,16 @@ struct TimeOffsets {
   int64_t boottime = 0;
 };
 
+// A container's output log (logs/<name>.log in the state directory, RAM on most hosts): rotated
+// at max_size, at most max_file files kept, as compose's json-file max-size and max-file. Output
+// past `rate` bytes per second on average (bursts up to max_size) is dropped and counted, so a
+// flooding container costs neither memory nor the supervisor's CPU (issue 10 item 14).
+struct Logging {
+  uint64_t max_size = 10 * 1024 * 1024;
+  uint32_t max_file = 2;
+  uint64_t rate = 1024 * 1024;
+};
+
 enum class NetworkMode { bridge, none };
 
 enum class SeccompMode { default_profile, unconfined, profile_file };
@@ -185,6 +195,7 @@ struct Container {
   std::vector<Mount> mounts;
   std::optional<Healthcheck> healthcheck;
   std::optional<TimeOffsets> time_offsets;
+  Logging logging;
   SourceLocation location;
 };
 

@@ -10,7 +10,7 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 28> kContainerKeys{"rootfs",
+constexpr std::array<std::string_view, 29> kContainerKeys{"rootfs",
                                                           "command",
                                                           "hostname",
                                                           "domainname",
@@ -37,7 +37,8 @@ constexpr std::array<std::string_view, 28> kContainerKeys{"rootfs",
                                                           "limits",
                                                           "mounts",
                                                           "healthcheck",
-                                                          "time_offsets"};
+                                                          "time_offsets",
+                                                          "logging"};
 constexpr std::array<std::string_view, 5> kHealthcheckKeys{"command", "interval", "timeout",
                                                            "start_period", "retries"};
 constexpr std::array<std::string_view, 2> kTimeOffsetKeys{"monotonic", "boottime"};
@@ -650,6 +651,8 @@ void read_container(LoadContext& context, const toml::table& table, Container& c
       read_healthcheck(context, node, path, container);
     } else if (key == "time_offsets") {
       read_time_offsets(context, node, path, container);
+    } else if (key == "logging") {
+      read_logging(context, node, path, container.logging);
     }
   }
   if (const toml::node* user = table.get("user")) source.user = reader.at(*user);

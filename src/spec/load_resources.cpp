@@ -12,6 +12,11 @@ namespace {
 constexpr std::array<std::string_view, 11> kLimitKeys{
     "memory", "memory_swap", "cpu_weight",   "cpus",         "cpuset",       "cpuset_mems",
     "pids",   "io_read_bps", "io_write_bps", "io_read_iops", "io_write_iops"};
+constexpr std::array<std::string_view, 3> kLoggingKeys{"max_size", "max_file", "rate"};
+// A file must hold one record (a 64 KiB read, escaped, and its header); a budget below a few KiB
+// per second would drop a shell's prompt.
+constexpr uint64_t kMinLogSize = 256 * 1024;
+constexpr uint64_t kMinLogRate = 4 * 1024;
 constexpr std::array<std::string_view, 6> kMountKeys{"type",     "source", "target",
                                                      "readonly", "size",   "mode"};
 
@@ -264,6 +269,34 @@ void read_mounts(LoadContext& context, const toml::array& array, std::string_vie
     std::string key_path = join_index(path, i);
     if (const auto* table = context.reader.table(array[i], key_path)) {
       read_mount(context, *table, key_path, mounts);
+    }
+  }
+}
+
+void read_logging(LoadContext& context, const toml::node& node, std::string_view path,
+                  Logging& logging) {
+  Reader& reader = context.reader;
+  const auto* table = reader.table(node, path);
+  if (table == nullptr) return;
+  reader.check_keys(*table, path, kLoggingKeys);
+  auto size_at_least = [&](std::string_view key, uint64_t minimum, uint64_t& out) {
+    const toml::node* value = table->get(key);
+    if (value == nullptr) return;
+    std::string key_path = join_key(path, key);
+    auto size = read_size(reader, *value, key_path);
+    if (!size) return;
+    if (*size < minimum) {
+      reader.error(*value, key_path,
+                   "found " + describe(*value) + "; expected at least " + format_size(minimum));
+      return;
+    }
+    out = *size;
+  };
+  size_at_least("max_size", kMinLogSize, logging.max_size);
+  size_at_least("rate", kMinLogRate, logging.rate);
+  if (const toml::node* files = table->get("max_file")) {
+    if (auto value = reader.integer_in(*files, join_key(path, "max_file"), 1, 100)) {
+      logging.max_file = static_cast<uint32_t>(*value);
     }
   }
 }

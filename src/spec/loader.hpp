@@ -40,6 +40,9 @@ void read_container(LoadContext& context, const toml::table& table, Container& c
 // [containers.NAME.limits]
 void read_limits(LoadContext& context, const toml::table& table, std::string_view path,
                  Limits& limits);
+// containers.NAME.logging
+void read_logging(LoadContext& context, const toml::node& node, std::string_view path,
+                  Logging& logging);
 // [[containers.NAME.mounts]]
 void read_mounts(LoadContext& context, const toml::array& array, std::string_view path,
                  std::vector<Mount>& mounts);

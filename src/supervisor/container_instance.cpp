@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "supervisor/async_runtime.hpp"
+#include "supervisor/output_pump.hpp"
 #include "supervisor/restart_policy.hpp"
 #include "supervisor/spawn.hpp"
 
@@ -27,7 +28,6 @@ namespace {
 // A run this long resets the backoff: the container was healthy for a while, so a new failure
 // starts the delays from the beginning again (docker's rule).
 constexpr milliseconds kBackoffResetAfter{10'000};
-constexpr size_t kMaxLogLine = 16 * 1024;
 
 int64_t elapsed_ms(steady_clock::time_point since, steady_clock::time_point until) {
   return std::chrono::duration_cast<milliseconds>(until - since).count();
@@ -42,7 +42,8 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
       started_(std::make_unique<AsyncEvent>(lab.io)),
       healthy_(std::make_unique<AsyncEvent>(lab.io)),
       unhealthy_(std::make_unique<AsyncEvent>(lab.io)),
-      finished_(std::make_unique<AsyncEvent>(lab.io)) {
+      finished_(std::make_unique<AsyncEvent>(lab.io)),
+      output_(std::make_shared<OutputBudget>(plan.spec ? plan.spec->logging : spec::Logging{})) {
   status_.name = plan.name;
   for (const auto& interface : plan.net.interfaces) {
     status_.addresses.push_back(interface.network + "=" + spec::to_string(interface.address));
@@ -132,8 +133,10 @@ asio::awaitable<Status> ContainerInstance::start_run() {
       std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
   auto err =
       std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
-  asio::co_spawn(lab_.io, pump_output(out, Stream::out), log_escaped("pump_output"));
-  asio::co_spawn(lab_.io, pump_output(err, Stream::err), log_escaped("pump_output"));
+  asio::co_spawn(lab_.io, pump_output(lab_.io, out, Stream::out, lab_.logs, plan_.name, output_),
+                 log_escaped("pump_output"));
+  asio::co_spawn(lab_.io, pump_output(lab_.io, err, Stream::err, lab_.logs, plan_.name, output_),
+                 log_escaped("pump_output"));
 
   ++run_number_;
   run_started_at_ = steady_clock::now();
@@ -216,31 +219,6 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   status_.last_end = end;
   run_ended_->set();
   co_return end;
-}
-
-asio::awaitable<void> ContainerInstance::pump_output(
-    std::shared_ptr<asio::posix::stream_descriptor> pipe, Stream stream) {
-  std::array<char, 8192> buffer{};
-  std::string pending;
-  for (;;) {
-    boost::system::error_code error;
-    size_t n = co_await pipe->async_read_some(asio::buffer(buffer),
-                                              asio::redirect_error(asio::use_awaitable, error));
-    if (error) break;
-    pending.append(buffer.data(), n);
-    size_t start = 0;
-    for (size_t newline; (newline = pending.find('\n', start)) != std::string::npos;) {
-      lab_.logs.container_line(plan_.name, stream,
-                               std::string_view(pending).substr(start, newline - start));
-      start = newline + 1;
-    }
-    pending.erase(0, start);
-    if (pending.size() > kMaxLogLine) {
-      lab_.logs.container_line(plan_.name, stream, pending);
-      pending.clear();
-    }
-  }
-  if (!pending.empty()) lab_.logs.container_line(plan_.name, stream, pending);
 }
 
 milliseconds ContainerInstance::next_restart_delay() {
@@ -383,6 +361,7 @@ Status ContainerInstance::destroy() {
 ContainerStatus ContainerInstance::status(bool read_usage) const {
   ContainerStatus status = status_;
   status.state = state_;
+  status.log_bytes_dropped = output_->bytes_dropped;
   auto now = steady_clock::now();
   if (init_) {
     status.pid = init_->pid();

@@ -30,6 +30,8 @@
 
 namespace srcompose::supervisor {
 
+struct OutputBudget;  // output_pump.hpp
+
 // Services shared by all containers of a lab; owned by the LabSupervisor.
 struct LabContext {
   boost::asio::io_context& io;
@@ -92,8 +94,6 @@ class ContainerInstance {
   Status prepare_once();
   boost::asio::awaitable<Status> start_run();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
-  boost::asio::awaitable<void> pump_output(
-      std::shared_ptr<boost::asio::posix::stream_descriptor> pipe, Stream stream);
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
   boost::asio::awaitable<void> report_oom_events();
@@ -133,6 +133,8 @@ class ContainerInstance {
   std::unique_ptr<AsyncEvent> healthy_;
   std::unique_ptr<AsyncEvent> unhealthy_;
   std::unique_ptr<AsyncEvent> finished_;
+  // Shared with the output pumps, which may outlive a run.
+  std::shared_ptr<OutputBudget> output_;
   // Events replaced by rearm(): a coroutine may still hold a reference to one, so they live on.
   std::vector<std::unique_ptr<AsyncEvent>> retired_events_;
 };

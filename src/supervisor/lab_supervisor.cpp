@@ -46,13 +46,16 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
   signals_.add(SIGUSR1);
   if (options_.foreground) signals_.add(SIGHUP);
   std::vector<std::string> names;
-  for (const auto& container : plan_.containers)
+  std::map<std::string, spec::Logging, std::less<>> logging;
+  for (const auto& container : plan_.containers) {
     names.push_back(container.name);
+    if (container.spec) logging[container.name] = container.spec->logging;
+  }
   if (!options_.run_container.empty()) {
     options_.abort_on_container_exit = false;
     options_.console.attached = options_.run_container;
   }
-  logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names);
+  logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names, logging);
 }
 
 LabSupervisor::~LabSupervisor() = default;

@@ -1,12 +1,14 @@
 #include "supervisor/log_sink.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <ctime>
 
+#include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
 
 namespace srcompose::supervisor {
@@ -57,8 +59,13 @@ TerminalOutputs TerminalOutputs::detect() {
 }
 
 LogSink::LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
-                 const std::vector<std::string>& container_names, TerminalOutputs terminals)
-    : logs_dir_(std::move(logs_dir)), console_(console), terminals_(terminals) {
+                 const std::vector<std::string>& container_names,
+                 std::map<std::string, spec::Logging, std::less<>> logging,
+                 TerminalOutputs terminals)
+    : logs_dir_(std::move(logs_dir)),
+      console_(console),
+      terminals_(terminals),
+      logging_(std::move(logging)) {
   int index = 0;
   for (const auto& name : container_names) {
     name_width_ = std::max(name_width_, name.size());
@@ -66,17 +73,58 @@ LogSink::LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
   }
 }
 
-int LogSink::log_fd(std::string_view container) {
+LogSink::LogFile& LogSink::log_file(std::string_view container) {
   auto found = files_.find(container);
-  if (found != files_.end()) return found->second.get();
+  if (found != files_.end()) return found->second;
+  LogFile file;
+  if (auto limits = logging_.find(container); limits != logging_.end())
+    file.limits = limits->second;
   auto path = logs_dir_ / (std::string(container) + ".log");
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
-  int raw = fd.get();
-  // Said once (the failed fd is remembered): the output is not kept, `logs` will not show it.
+  file.fd = open_log(container, path, 0);
+  struct stat info {};
+  if (file.fd && ::fstat(file.fd.get(), &info) == 0)
+    file.size = static_cast<uint64_t>(info.st_size);
+  return files_.emplace(std::string(container), std::move(file)).first->second;
+}
+
+// O_NOFOLLOW: the logs directory is the supervisor's, but a symlink planted there must not turn
+// appends into writes elsewhere. A failure is said once per opening (the failed fd is remembered
+// until the next rotation): the output is not kept, `logs` will not show it.
+UniqueFd LogSink::open_log(std::string_view container, const std::filesystem::path& path,
+                           int extra_flags) {
+  UniqueFd fd(::open(path.c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0600));
   if (!fd)
     progress(container, "warning: " + Error::last_errno("open " + path.string()).to_string());
-  files_.emplace(std::string(container), std::move(fd));
-  return raw;
+  return fd;
+}
+
+// name.log -> name.log.1 -> ... -> name.log.<max_file - 1>, the oldest dropped by the rename over
+// it; with max_file = 1 the file starts again empty. A failure leaves the file growing no further
+// than the next attempt: the fd is closed and reopened either way.
+void LogSink::rotate(std::string_view container, LogFile& file) {
+  const std::string base = (logs_dir_ / std::string(container)).string() + ".log";
+  file.fd.reset();
+  file.size = 0;
+  int extra_flags = 0;
+  if (file.limits.max_file <= 1) {
+    extra_flags = O_TRUNC;
+  } else {
+    for (uint32_t index = file.limits.max_file - 1; index >= 1; --index) {
+      std::string from = index == 1 ? base : base + "." + std::to_string(index - 1);
+      std::string to = base + "." + std::to_string(index);
+      (void)::rename(from.c_str(), to.c_str());  // ENOENT: fewer files so far
+    }
+  }
+  file.fd = open_log(container, base, extra_flags);
+}
+
+void LogSink::write_record(std::string_view container, std::string_view record) {
+  LogFile& file = log_file(container);
+  if (file.size > 0 && file.size + record.size() > file.limits.max_size) rotate(container, file);
+  if (!file.fd) return;
+  write_all(file.fd.get(), record);
+  file.size += record.size();
 }
 
 std::string LogSink::console_prefix(std::string_view container) const {
@@ -88,28 +136,40 @@ std::string LogSink::console_prefix(std::string_view container) const {
   return "\033[" + std::to_string(code) + "m" + name + " |\033[0m ";
 }
 
+void LogSink::container_output(std::string_view container, Stream stream, std::string_view lines) {
+  if (lines.empty()) return;
+  std::string record;
+  record.reserve(lines.size() + 64);
+  logfmt::append_record(record, utc_timestamp_now(), stream == Stream::out ? "stdout" : "stderr",
+                        lines);
+  write_record(container, record);
+  print_lines(container, stream, lines);
+}
+
 void LogSink::container_line(std::string_view container, Stream stream, std::string_view text) {
-  int fd = log_fd(container);
-  if (fd >= 0) {
-    std::string record = utc_timestamp_now();
-    record += stream == Stream::out ? " stdout " : " stderr ";
-    record += text;
-    record += '\n';
-    write_all(fd, record);
+  std::string line(text);
+  line += '\n';
+  container_output(container, stream, line);
+}
+
+void LogSink::print_lines(std::string_view container, Stream stream, std::string_view lines) {
+  if (!console_.enabled) return;
+  const bool attached = !console_.attached.empty();
+  if (attached && container != console_.attached) return;
+  const bool to_stdout = !attached || stream == Stream::out;
+  const bool terminal = to_stdout ? terminals_.out : terminals_.err;
+  const std::string prefix = attached ? "" : console_prefix(container);
+  std::string out;
+  out.reserve(lines.size() + 16);
+  while (!lines.empty()) {
+    size_t newline = lines.find('\n');
+    std::string_view text = lines.substr(0, newline);
+    lines.remove_prefix(newline == std::string_view::npos ? lines.size() : newline + 1);
+    out += prefix;
+    append_console_text(out, text, terminal);
+    out += '\n';
   }
-  if (console_.enabled && !console_.attached.empty()) {
-    if (container != console_.attached) return;
-    bool to_stdout = stream == Stream::out;
-    std::string line;
-    append_console_text(line, text, to_stdout ? terminals_.out : terminals_.err);
-    line += '\n';
-    write_all(to_stdout ? STDOUT_FILENO : STDERR_FILENO, line);
-  } else if (console_.enabled) {
-    std::string line = console_prefix(container);
-    append_console_text(line, text, terminals_.out);
-    line += '\n';
-    write_all(STDOUT_FILENO, line);
-  }
+  write_all(to_stdout ? STDOUT_FILENO : STDERR_FILENO, out);
 }
 
 void LogSink::progress(std::string_view container, std::string_view text) {

@@ -1,7 +1,8 @@
-// LogSink: where container output and lab progress go. Every line of a container is appended to
-// logs/<name>.log as "<UTC timestamp> <stream> <text>" (what `srcompose logs` reads back, merged in
-// time order) and, in the foreground, printed as "name | text" with names padded and, on a
-// terminal, coloured, as docker compose does, and with control characters made visible.
+// LogSink: where container output and lab progress go. A container's output is appended to
+// logs/<name>.log in records of common/log_format.hpp (what `srcompose logs` reads back, merged in
+// time order), rotated at the container's logging.max_size into at most logging.max_file files,
+// and, in the foreground, printed as "name | text" with names padded and, on a terminal, coloured,
+// as docker compose does, and with control characters made visible.
 #pragma once
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
+#include "spec/lab.hpp"
 
 namespace srcompose::supervisor {
 
@@ -37,25 +39,40 @@ struct TerminalOutputs {
 
 class LogSink {
  public:
+  // `logging`: each container's log limits; a container not in it gets the defaults.
   LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
           const std::vector<std::string>& container_names,
+          std::map<std::string, spec::Logging, std::less<>> logging = {},
           TerminalOutputs terminals = TerminalOutputs::detect());
 
-  // One complete line of a container's stdout or stderr (without its newline).
+  // Complete lines of a container's stdout or stderr, each ending in '\n' (a last one without is
+  // ended here): one record in its log file, one console line each.
+  void container_output(std::string_view container, Stream stream, std::string_view lines);
+  // One line (without its newline).
   void container_line(std::string_view container, Stream stream, std::string_view text);
   // A progress or status line about the lab, printed on the console (stderr keeps stdout for the
   // containers' own output when it's piped); `container` may be empty for lab-wide lines.
   void progress(std::string_view container, std::string_view text);
 
  private:
-  int log_fd(std::string_view container);
+  struct LogFile {
+    UniqueFd fd;
+    uint64_t size = 0;
+    spec::Logging limits;
+  };
+  void write_record(std::string_view container, std::string_view record);
+  LogFile& log_file(std::string_view container);
+  UniqueFd open_log(std::string_view container, const std::filesystem::path& path, int extra_flags);
+  void rotate(std::string_view container, LogFile& file);
+  void print_lines(std::string_view container, Stream stream, std::string_view lines);
   std::string console_prefix(std::string_view container) const;
 
   std::filesystem::path logs_dir_;
   ConsoleOptions console_;
   TerminalOutputs terminals_;
   size_t name_width_ = 0;
-  std::map<std::string, UniqueFd, std::less<>> files_;
+  std::map<std::string, spec::Logging, std::less<>> logging_;
+  std::map<std::string, LogFile, std::less<>> files_;
   std::map<std::string, int, std::less<>> colors_;
 };
 

@@ -161,7 +161,8 @@ json::object to_json(const ContainerStatus& status) {
                       {"cgroup_procs_files", strings_to_json(status.cgroup_procs_files)},
                       {"error", status.error},
                       {"rootfs_image", status.rootfs_image},
-                      {"rootfs_upper", status.rootfs_upper}};
+                      {"rootfs_upper", status.rootfs_upper},
+                      {"log_bytes_dropped", status.log_bytes_dropped}};
   object["last_end"] =
       status.last_end ? json::value(to_json(*status.last_end)) : json::value(nullptr);
   return object;
@@ -197,6 +198,8 @@ Result<ContainerStatus> container_status_from_json(const json::object& object) {
   reader.read("error", status.error);
   reader.read("rootfs_image", status.rootfs_image);
   reader.read("rootfs_upper", status.rootfs_upper);
+  if (reader.optional("log_bytes_dropped"))
+    reader.read("log_bytes_dropped", status.log_bytes_dropped);
   if (reader.error()) return Error::message("container record: " + *reader.error());
   return status;
 }

@@ -55,6 +55,7 @@ struct ContainerStatus {
   std::string error;                            // why it failed to start
   std::string rootfs_image;                     // for `exec`: where to resolve users
   std::string rootfs_upper;
+  uint64_t log_bytes_dropped = 0;  // output over the log budget, over the container's life
 };
 
 json::object to_json(const ContainerStatus& status);

@@ -51,3 +51,39 @@ ESC=$'\033'
   grep -qF "before ${ESC}]0;pwned"$'\a'"${ESC}[2J fake"$'\r'"after" "$TEST_DIR/up.pipe"
   assert_nothing_left e2e-pipe
 }
+
+@test "a megabyte of empty lines stays a megabyte; a flood of yes is capped, dropped with a marker, counted" {
+  write_lab e2e-flood <<'EOF_LAB'
+[containers.empty]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "yes '' | head -c 1048576; echo empty-done; exec sleep 3600"]
+
+[containers.flood]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "timeout 3 yes; sleep 2; echo flood-done; exec sleep 3600"]
+logging = { max_size = "256K", max_file = 2, rate = "64K" }
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  logs=$SRCOMPOSE_STATE_DIR/e2e-flood/logs
+  wait_until "grep -q empty-done '$logs/empty.log'" 20
+  wait_until "srcompose -p e2e-flood logs flood | grep -q flood-done" 20
+  ls -l "$logs"
+  # Every empty line is there, with a header per read, not a timestamp per line (it was 36 MB).
+  [ "$(grep -c '^$' "$logs/empty.log")" -eq 1048576 ]
+  [ "$(stat -c %s "$logs/empty.log")" -lt $((1048576 + 64 * 1024)) ]
+  # The flood: two files of at most 256 KiB each, no third.
+  for file in flood.log flood.log.1; do [ "$(stat -c %s "$logs/$file")" -le $((256 * 1024)) ]; done
+  [ ! -e "$logs/flood.log.2" ]
+  run srcompose -p e2e-flood logs flood
+  [ "$status" -eq 0 ]
+  markers=$(grep -c '^flood *| \[srcompose\] dropped [0-9]* bytes of output over the log budget (64K per second)$' <<<"$output")
+  echo "markers: $markers"
+  [ "$markers" -ge 1 ]
+  # The drop is counted on the container, and is most of what yes wrote.
+  dropped=$(ps_field flood "c['log_bytes_dropped']")
+  echo "dropped: $dropped"
+  [ "$dropped" -gt $((4 * 1024 * 1024)) ]
+  [ "$(ps_field empty "c['log_bytes_dropped']")" -eq 0 ]
+  srcompose -p e2e-flood down
+  assert_nothing_left e2e-flood
+}
