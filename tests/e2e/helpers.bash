@@ -38,15 +38,16 @@ write_lab() {
 }
 
 # Waits up to $2 seconds (default 10) for the command $1 to succeed.
+# Waits up to $2 seconds (10) of wall time, however long each try of the command takes.
 wait_until() {
-  local command=$1 timeout=${2:-10} waited=0
+  local command=$1 timeout=${2:-10}
+  local deadline=$((SECONDS + timeout))
   until eval "$command"; do
-    sleep 0.1
-    waited=$((waited + 1))
-    if [ "$waited" -ge $((timeout * 10)) ]; then
+    if ((SECONDS >= deadline)); then
       echo "timed out after ${timeout}s waiting for: $command" >&2
       return 1
     fi
+    sleep 0.1
   done
 }
 

@@ -68,6 +68,13 @@ if [[ -n $watchdog ]]; then
         srcompose | bats* | timeout | sleep | sh) echo "-- $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"; cat "$stack" ;;
       esac
     done 2>/dev/null
+    # Where in srcompose itself: the user-space stacks (gdb is on the host's root the guest runs).
+    if command -v gdb >/dev/null; then
+      for pid in $(pgrep -x srcompose); do
+        echo "-- gdb $pid: $(cat "/proc/$pid/syscall" 2>/dev/null)"
+        timeout 60 gdb -p "$pid" -batch -nx -ex 'thread apply all bt 30' 2>&1 | grep -E '^(#|Thread)'
+      done
+    fi
   ) &
 fi
 status=0
