@@ -64,10 +64,11 @@ class OomWatch {
 class ContainerCgroup {
  public:
   ContainerCgroup(ContainerCgroup&& other) noexcept;
+  // NOLINTNEXTLINE(bugprone-exception-escape): see the definition
   ContainerCgroup& operator=(ContainerCgroup&& other) noexcept;
   ContainerCgroup(const ContainerCgroup&) = delete;
   ContainerCgroup& operator=(const ContainerCgroup&) = delete;
-  ~ContainerCgroup();
+  ~ContainerCgroup();  // NOLINT(bugprone-exception-escape): see the definition
 
   // Parent side, root. Creates plan.path in every hierarchy the host has (enabling controllers in
   // the ancestors' cgroup.subtree_control on v2, filling v1 cpusets), then writes plan.limits and

@@ -65,6 +65,8 @@ ContainerCgroup::ContainerCgroup(ContainerCgroup&& other) noexcept
       placements_(std::move(other.placements_)),
       owns_(std::exchange(other.owns_, false)) {}
 
+// Only bad_alloc can escape remove(), and terminating is right then.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 ContainerCgroup& ContainerCgroup::operator=(ContainerCgroup&& other) noexcept {
   if (this != &other) {
     if (owns_) (void)remove();
@@ -75,6 +77,8 @@ ContainerCgroup& ContainerCgroup::operator=(ContainerCgroup&& other) noexcept {
   return *this;
 }
 
+// Only bad_alloc can escape remove(), and terminating is right then.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 ContainerCgroup::~ContainerCgroup() {
   if (owns_) (void)remove();
 }

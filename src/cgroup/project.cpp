@@ -39,8 +39,8 @@ Status kill_project(const HostLayout& host, const std::filesystem::path& relativ
     if (hierarchy.version == CgroupVersion::v2) {
       // cgroup.kill kills the whole subtree; ENOENT on kernels < 5.14 leaves it to the v1 way.
       auto killed = write_value(dir / "cgroup.kill", "1");
-      if (!killed && killed.error().error_number() != ENOENT) status = std::move(killed);
       if (killed) continue;
+      if (killed.error().error_number() != ENOENT) status = std::move(killed);
     }
     v1_dirs.push_back(dir);
     if (hierarchy.version == CgroupVersion::v1 &&

@@ -17,7 +17,7 @@ namespace srcompose::cli {
 namespace {
 
 void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::string& name,
-                           const std::string& description, std::function<void(int)> done) {
+                           const std::string& description, const std::function<void(int)>& done) {
   auto* command = app.add_subcommand(name, description);
   auto containers = std::make_shared<std::vector<std::string>>();
   auto signal = std::make_shared<std::string>("KILL");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -85,7 +86,11 @@ std::vector<pid_t> supervisors_from_cgroups(const std::string& project) {
         if (!nspid_line.ends_with("\t1")) continue;  // not a container's init
         auto ppid = status->find("\nPPid:");
         if (ppid == std::string::npos) continue;
-        pid_t parent = static_cast<pid_t>(std::atoi(status->c_str() + ppid + 6));
+        pid_t parent = 0;
+        const char* digits = status->c_str() + ppid + 6;
+        while (*digits == '\t' || *digits == ' ')
+          ++digits;
+        std::from_chars(digits, status->c_str() + status->size(), parent);
         if (parent > 1 && std::find(found.begin(), found.end(), parent) == found.end())
           found.push_back(parent);
       }

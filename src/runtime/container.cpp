@@ -21,8 +21,6 @@ namespace srcompose::runtime {
 
 namespace {
 
-constexpr int kSetupTimeoutMs = 60'000;
-
 // The fds a child inherits must not sit on 0-2, which the child overwrites with its stdio.
 Result<UniqueFd> above_stdio(UniqueFd fd, const char* what) {
   if (fd.get() > 2) return fd;
@@ -142,7 +140,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   std::string command = config.workload.argv.size() > 1 ? config.workload.argv[0] : "";
   return LaunchedContainer{std::move(init), std::move(sync_parent), std::move(out->read),
                            std::move(err->read),
-                           SetupProgress(std::move(config.details), std::move(command))};
+                           SetupProgress(config.details, std::move(command))};
 }
 
 // Reads the child's reports until every child-side copy of the socket is closed: by the init after

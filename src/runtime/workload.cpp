@@ -34,6 +34,7 @@ int exec_searching(const WorkloadConfig& workload) {
     char path[PATH_MAX];
     const size_t dir_length = std::strlen(dir);
     if (dir_length + 1 + command_length >= sizeof path) continue;
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): the command's copy below ends it
     std::memcpy(path, dir, dir_length);
     path[dir_length] = '/';
     std::memcpy(path + dir_length + 1, command, command_length + 1);

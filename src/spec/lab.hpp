@@ -153,9 +153,9 @@ struct TimeOffsets {
 // past `rate` bytes per second on average (bursts up to max_size) is dropped and counted, so a
 // flooding container costs neither memory nor the supervisor's CPU (issue 10 item 14).
 struct Logging {
-  uint64_t max_size = 10 * 1024 * 1024;
+  uint64_t max_size = uint64_t{10} * 1024 * 1024;
   uint32_t max_file = 2;
-  uint64_t rate = 1024 * 1024;
+  uint64_t rate = uint64_t{1024} * 1024;
 };
 
 enum class NetworkMode { bridge, none };

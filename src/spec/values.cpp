@@ -341,8 +341,8 @@ Result<unsigned> parse_cpu_list_max(std::string_view text) {
 
 uint64_t fnv1a(std::string_view text, uint64_t seed) {
   uint64_t hash = seed;
-  for (unsigned char c : text) {
-    hash ^= c;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
     hash *= 0x100000001b3ULL;
   }
   return hash;

@@ -26,7 +26,7 @@ using asio::local::stream_protocol;
 
 namespace {
 
-constexpr size_t kMaxRequest = 64 * 1024;
+constexpr size_t kMaxRequest = size_t{64} * 1024;
 
 }  // namespace
 

@@ -63,7 +63,7 @@ LogSink::LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
                  std::map<std::string, spec::Logging, std::less<>> logging,
                  TerminalOutputs terminals)
     : logs_dir_(std::move(logs_dir)),
-      console_(console),
+      console_(std::move(console)),
       terminals_(terminals),
       logging_(std::move(logging)) {
   int index = 0;

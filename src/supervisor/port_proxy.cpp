@@ -72,7 +72,7 @@ struct TcpConnection {
 };
 
 struct TcpService final : PortProxy::Service {
-  TcpService(asio::io_context& io, tcp::endpoint target_endpoint)
+  TcpService(asio::io_context& io, const tcp::endpoint& target_endpoint)
       : acceptor(io), target(target_endpoint) {}
   void close() override {
     closed = true;
@@ -91,7 +91,7 @@ struct TcpService final : PortProxy::Service {
 // On an error both sockets are closed, which also ends the opposite direction.
 awaitable<void> pump(std::shared_ptr<TcpConnection> connection, tcp::socket& from,
                      tcp::socket& to) {
-  std::array<char, 16 * 1024> buffer{};
+  std::array<char, size_t{16} * 1024> buffer{};
   for (;;) {
     error_code error;
     size_t n = co_await from.async_read_some(asio::buffer(buffer), with_error(error));
@@ -145,7 +145,7 @@ awaitable<void> accept_tcp(std::shared_ptr<TcpService> service) {
 // ---- UDP ----
 
 struct UdpSession {
-  UdpSession(asio::any_io_executor executor, udp::endpoint client_endpoint)
+  UdpSession(const asio::any_io_executor& executor, const udp::endpoint& client_endpoint)
       : upstream(executor), idle(executor), client(client_endpoint) {}
   udp::socket upstream;
   asio::steady_timer idle;
@@ -154,7 +154,8 @@ struct UdpSession {
 };
 
 struct UdpService final : PortProxy::Service {
-  UdpService(asio::io_context& io, udp::endpoint target_endpoint, std::chrono::milliseconds idle)
+  UdpService(asio::io_context& io, const udp::endpoint& target_endpoint,
+             std::chrono::milliseconds idle)
       : socket(io), target(target_endpoint), idle_timeout(idle) {}
   void close() override {
     closed = true;

@@ -11,7 +11,7 @@ namespace srcompose::supervisor {
 
 struct LogEscapedException {
   const char* task;
-  void operator()(std::exception_ptr escaped) const {
+  void operator()(const std::exception_ptr& escaped) const {
     if (!escaped) return;
     try {
       std::rethrow_exception(escaped);

@@ -56,7 +56,7 @@ ProcessFeatures probe_process_features() {
   // has the fast paths, so the fallbacks are proven without booting an old kernel.
   const char* value = std::getenv("SRCOMPOSE_FORCE_FALLBACK");
   auto forced = parse_forced_fallbacks(value ? value : "");
-  if (!forced) result.forced_status = std::move(forced).error();
+  if (!forced) result.forced_status = forced.error();
   FeatureProbes probes;
   probes.overlay_lower_fd = probe_overlay_lower_fd();
   probes.pidfd_namespaces = probe_pidfd_namespaces();
@@ -160,6 +160,7 @@ Status check_kernel_floor() {
   static const Status status = []() -> Status {
     const auto& calls = floor_syscalls();
     std::vector<int> errors;
+    errors.reserve(calls.size());
     for (const auto& call : calls)
       errors.push_back(probe_syscall(call.number));
     auto missing = missing_syscalls(calls, errors);
