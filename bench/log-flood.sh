@@ -31,7 +31,7 @@ ticks=$(getconf CLK_TCK)
 # utime + stime of a process, in seconds.
 cpu_of() { awk -v t="$ticks" '{ print ($14 + $15) / t }' "/proc/$1/stat"; }
 container_cpu() {
-  "$srcompose" -p logflood ps --format json |
+  "$srcompose" -p logflood ps -a --format json |
     python3 -c "import json,sys; c=json.load(sys.stdin)[0]['usage']; print((c['cpu_user_usec']+c['cpu_system_usec'])/1e6)"
 }
 before_supervisor=$(cpu_of "$supervisor")
@@ -49,4 +49,4 @@ print(f"container cpu: {c:.3f} s")
 print(f"supervisor/container: {100 * s / c:.1f} %" if c > 0 else "supervisor/container: n/a")
 EOF_PY
 echo "log bytes on disk: $(du -cb "$SRCOMPOSE_STATE_DIR/logflood/logs/" | tail -1 | cut -f1)"
-echo "log bytes dropped: $("$srcompose" -p logflood ps --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['log_bytes_dropped'])")"
+echo "log bytes dropped: $("$srcompose" -p logflood ps -a --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['log_bytes_dropped'])")"

@@ -105,6 +105,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"toml", "json"}));
   bool config_services = false;
   config->add_flag("--services", config_services, "Print only the container names, one a line");
+  bool config_quiet = false;
+  config->add_flag("-q,--quiet", config_quiet,
+                   "Only validate: print nothing, say it by exit status");
   config->callback([&] {
     // Only the file is looked for here: run_config loads it (once, printing its errors once).
     std::string file = global.file.empty() ? default_lab_file().string() : global.file;
@@ -112,8 +115,9 @@ int run(int argc, char** argv) {
       status = report_error(Error::message("no lab file: give one with -f"));
       return;
     }
-    status = config_services ? run_config_services(file, global)
-                             : run_config(file, global, config_format);
+    status = config_quiet      ? run_config_quiet(file, global)
+             : config_services ? run_config_services(file, global)
+                               : run_config(file, global, config_format);
   });
 
   UpArguments up;
@@ -184,17 +188,47 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   down_command->callback([&] { status = run_down(global, down); });
 
-  std::string ps_format = "table";
+  PsArguments ps_arguments;
   auto* ps = app.add_subcommand("ps", "List the containers of a running lab");
-  ps->add_option("--format", ps_format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  ps->callback([&] { status = run_ps(global, ps_format); });
+  ps->add_option("--format", ps_arguments.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  ps->add_flag("-a,--all", ps_arguments.all, "Also exited and failed containers");
+  ps->add_flag("-q,--quiet", ps_arguments.quiet, "Only the names");
+  ps->add_flag("--services", ps_arguments.services, "Only the names (a container is its service)");
+  ps->add_option("--status", ps_arguments.states, "Only containers in this state (repeatable)")
+      ->check(CLI::IsMember({"waiting", "starting", "running", "paused", "restarting", "stopping",
+                             "exited", "failed"}));
+  ps->callback([&] { status = run_ps(global, ps_arguments); });
 
   LogsArguments logs;
   auto* logs_command = app.add_subcommand("logs", "Show the containers' output");
   logs_command->add_flag("-f,--follow", logs.follow, "Follow until the lab goes down");
   logs_command->add_flag("-t,--timestamps", logs.timestamps, "Show timestamps");
+  logs_command->add_option("-n,--tail", logs.tail,
+                           "Only the last N lines of each container (default: all)");
+  logs_command->add_option(
+      "--since", logs.since,
+      "Only lines since a time (2026-11-28T19:00:00Z) or a duration ago (10m)");
+  logs_command->add_flag("--no-log-prefix", logs.no_log_prefix, "No \"name | \" before each line");
   logs_command->add_option("containers", logs.containers, "Containers (default: all)");
   logs_command->callback([&] { status = run_logs(global, logs); });
+
+  LsArguments ls_arguments;
+  auto* ls = app.add_subcommand("ls", "List the labs that are up on this host");
+  ls->add_option("--format", ls_arguments.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  ls->add_flag("-a,--all", ls_arguments.all, "Also labs whose supervisor is gone");
+  ls->add_flag("-q,--quiet", ls_arguments.quiet, "Only the names");
+  ls->callback([&] { status = run_ls(global, ls_arguments); });
+
+  PortArguments port_arguments;
+  auto* port = app.add_subcommand("port", "Print the host address of a published port");
+  port->add_option("container", port_arguments.container, "Container")->required();
+  port->add_option("port", port_arguments.port, "Its port (80, or 80/udp)")->required();
+  port->add_option("--protocol", port_arguments.protocol, "tcp or udp")
+      ->check(CLI::IsMember({"tcp", "udp"}));
+  port->footer("Example: srcompose port web 80   prints 127.0.0.1:8080");
+  port->callback([&] { status = run_port(global, port_arguments); });
 
   std::string exec_container;
   auto* exec = app.add_subcommand("exec", "Run a command inside a running container");

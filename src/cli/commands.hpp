@@ -52,14 +52,40 @@ struct DownArguments {
 };
 int run_down(const GlobalOptions& global, const DownArguments& arguments);
 
-int run_ps(const GlobalOptions& global, const std::string& format);
+struct PsArguments {
+  std::string format = "table";
+  bool all = false;                 // -a: exited and failed containers too
+  bool quiet = false;               // -q: names only
+  bool services = false;            // --services: names only
+  std::vector<std::string> states;  // --status: only these states (whatever -a says)
+};
+int run_ps(const GlobalOptions& global, const PsArguments& arguments);
 
 struct LogsArguments {
   bool follow = false;
   bool timestamps = false;
+  bool no_log_prefix = false;
+  std::string tail = "all";  // per container: "all" or a number of lines
+  std::string since;         // a duration before now or an RFC 3339 time; "" for all
   std::vector<std::string> containers;
 };
 int run_logs(const GlobalOptions& global, const LogsArguments& arguments);
+
+// `srcompose ls`: the labs whose state directory is in the state root.
+struct LsArguments {
+  std::string format = "table";
+  bool all = false;    // -a: also labs left behind by a supervisor that is gone
+  bool quiet = false;  // -q: names only
+};
+int run_ls(const GlobalOptions& global, const LsArguments& arguments);
+
+// `srcompose port NAME PORT`: prints HOST_IP:HOST_PORT of NAME's published PORT.
+struct PortArguments {
+  std::string container;
+  std::string port;  // "80" or "80/udp"
+  std::string protocol = "tcp";
+};
+int run_port(const GlobalOptions& global, const PortArguments& arguments);
 
 int run_exec(const GlobalOptions& global, const std::string& container,
              const std::vector<std::string>& argv);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <set>
 
 #include "plan/privileges.hpp"
 #include "spec/load.hpp"
@@ -164,6 +165,18 @@ Result<supervisor::json::object> ask_supervisor(const ProjectRef& project,
                                                           : "the supervisor refused");
   }
   return reply;
+}
+
+std::vector<std::string> state_dir_projects(const GlobalOptions& global) {
+  std::set<std::string> names;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(supervisor::state_root(global.state_dir), error)) {
+    if (std::filesystem::exists(entry.path() / "lock", error) &&
+        spec::is_project_name(entry.path().filename().string()))
+      names.insert(entry.path().filename().string());
+  }
+  return {names.begin(), names.end()};
 }
 
 void warn_privileged_requests(const spec::Lab& lab) {

@@ -53,6 +53,10 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project);
 // Reads the supervisor's state file (containers, pids, storage dir) of a running or crashed lab.
 Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths);
 
+// The projects with a state directory under the state root (up, or crashed and not brought down),
+// sorted.
+std::vector<std::string> state_dir_projects(const GlobalOptions& global);
+
 // "srcompose: warning: container NAME gets host power: ..." on stderr, one line per container that
 // asks for more than the default confinement (plan::privilege_warnings).
 void warn_privileged_requests(const spec::Lab& lab);

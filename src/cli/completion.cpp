@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <string_view>
 
 #include "cli/common.hpp"
@@ -154,18 +153,6 @@ std::vector<std::string> container_names(const GlobalOptions& global) {
   return names;
 }
 
-// The projects with a state directory (up, or crashed and not brought down).
-std::vector<std::string> project_names(const GlobalOptions& global) {
-  std::set<std::string> names;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(supervisor::state_root(global.state_dir), error)) {
-    if (std::filesystem::exists(entry.path() / "lock", error))
-      names.insert(entry.path().filename().string());
-  }
-  return {names.begin(), names.end()};
-}
-
 std::vector<std::string> signal_names() {
   std::vector<std::string> names;
   for (int number = 1; number < SIGRTMIN; ++number) {
@@ -197,7 +184,7 @@ void print_values(const CLI::Option& option, const Position& position, const std
       values = container_names(position.global);
       break;
     case ValueKind::kProject:
-      values = project_names(position.global);
+      values = state_dir_projects(position.global);
       break;
     case ValueKind::kSignal:
       values = signal_names();

@@ -39,6 +39,13 @@ int run_config(const std::filesystem::path& file, const GlobalOptions& global,
   return 0;
 }
 
+int run_config_quiet(const std::filesystem::path& file, const GlobalOptions& global) {
+  auto lab = load_or_report(file, global);
+  if (!lab) return 1;
+  warn_privileged_requests(*lab);
+  return 0;
+}
+
 int run_config_services(const std::filesystem::path& file, const GlobalOptions& global) {
   auto lab = load_or_report(file, global);
   if (!lab) return 1;

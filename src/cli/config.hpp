@@ -15,6 +15,10 @@ namespace srcompose::cli {
 int run_config(const std::filesystem::path& file, const GlobalOptions& global,
                const std::string& format);
 
+// `config -q`: as run_config, but prints nothing on stdout: only the exit status (and, on stderr,
+// the diagnostics and warnings) say whether the file is valid.
+int run_config_quiet(const std::filesystem::path& file, const GlobalOptions& global);
+
 // `config --services`: as run_config, but prints only the container names, one a line, in file
 // order (for scripts, and as `docker compose config --services` does).
 int run_config_services(const std::filesystem::path& file, const GlobalOptions& global);

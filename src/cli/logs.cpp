@@ -1,9 +1,10 @@
 // `srcompose logs`: the containers' output from the log files of the state directory, merged in
-// time order; -f follows them until the lab goes down.
+// time order; --since and --tail choose what of it, -f follows them until the lab goes down.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::cli {
 
@@ -80,14 +82,17 @@ void read_container(const std::filesystem::path& base, const std::string& contai
 
 // To a terminal, the containers' text has its control characters made visible (a container must
 // not drive the reader's terminal); to a pipe or file it is written as it was logged.
-void print(const std::vector<LogLine>& lines, size_t width, bool timestamps, bool terminal) {
+void print(const std::vector<LogLine>& lines, size_t width, const LogsArguments& arguments,
+           bool terminal) {
   std::string out;
   for (const auto& line : lines) {
-    std::string name = terminal ? for_terminal(line.container) : line.container;
-    name.resize(std::max(width, name.size()), ' ');
-    out += name;
-    out += " | ";
-    if (timestamps) out += line.timestamp + " ";
+    if (!arguments.no_log_prefix) {
+      std::string name = terminal ? for_terminal(line.container) : line.container;
+      name.resize(std::max(width, name.size()), ' ');
+      out += name;
+      out += " | ";
+    }
+    if (arguments.timestamps) out += line.timestamp + " ";
     if (terminal) {
       append_for_terminal(out, line.text);
     } else {
@@ -99,6 +104,48 @@ void print(const std::vector<LogLine>& lines, size_t width, bool timestamps, boo
   std::fflush(stdout);
 }
 
+// --since: a duration before now ("10m") or an RFC 3339 time, as the log timestamp to compare with.
+Result<std::string> since_timestamp(const std::string& since) {
+  auto now = std::chrono::system_clock::now();
+  if (auto duration = spec::parse_duration(since)) return logfmt::timestamp(now - *duration);
+  auto time = spec::parse_rfc3339(since);
+  if (!time) {
+    return Error::message("--since " + since +
+                          ": expected a duration such as \"10m\" or an RFC 3339 time such as "
+                          "\"2026-11-28T19:00:00Z\"");
+  }
+  return logfmt::timestamp(*time);
+}
+
+// --tail: "all" or a number of lines.
+Result<std::optional<size_t>> parse_tail(const std::string& tail) {
+  if (tail == "all") return std::optional<size_t>();
+  size_t lines = 0;
+  auto [end, error] = std::from_chars(tail.data(), tail.data() + tail.size(), lines);
+  if (tail.empty() || error != std::errc{} || end != tail.data() + tail.size())
+    return Error::message("--tail " + tail + ": expected a number of lines or \"all\"");
+  return std::optional<size_t>(lines);
+}
+
+// What is logged so far of one container (its rotated files, then the current one, leaving
+// `cursor` at its end), from `since` on and only the last `tail` lines.
+std::vector<LogLine> read_backlog(const std::filesystem::path& base, const std::string& container,
+                                  FileCursor& cursor, const std::string& since,
+                                  std::optional<size_t> tail) {
+  std::vector<LogLine> lines;
+  for (const auto& rotated : rotated_files(base)) {
+    std::streamoff from_start = 0;
+    read_new_lines(rotated, container, from_start, lines);
+  }
+  read_container(base, container, cursor, lines);
+  // Timestamps are fixed-width UTC: text order is time order, and a container's lines are in it.
+  auto first = std::lower_bound(
+      lines.begin(), lines.end(), since,
+      [](const LogLine& line, const std::string& time) { return line.timestamp < time; });
+  if (tail && static_cast<size_t>(lines.end() - first) > *tail) first = lines.end() - *tail;
+  lines.erase(lines.begin(), first);
+  return lines;
+}
 }  // namespace
 
 int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
@@ -122,6 +169,11 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
     }
     std::sort(containers.begin(), containers.end());
   }
+  auto since = arguments.since.empty() ? Result<std::string>(std::string())
+                                       : since_timestamp(arguments.since);
+  if (!since) return report_error(since.error());
+  auto tail = parse_tail(arguments.tail);
+  if (!tail) return report_error(tail.error());
   size_t width = 0;
   for (const auto& name : containers)
     width = std::max(width, name.size());
@@ -130,22 +182,20 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
 
   std::vector<LogLine> lines;
   for (const auto& name : containers) {
-    for (const auto& rotated : rotated_files(logs_dir / (name + ".log"))) {
-      std::streamoff from_start = 0;
-      read_new_lines(rotated, name, from_start, lines);
-    }
+    auto backlog = read_backlog(logs_dir / (name + ".log"), name, cursors[name], *since, *tail);
+    lines.insert(lines.end(), std::make_move_iterator(backlog.begin()),
+                 std::make_move_iterator(backlog.end()));
   }
   for (;;) {
-    for (const auto& name : containers) {
-      read_container(logs_dir / (name + ".log"), name, cursors[name], lines);
-    }
-    // Timestamps are fixed-width UTC: text order is time order.
     std::stable_sort(lines.begin(), lines.end(),
                      [](const LogLine& a, const LogLine& b) { return a.timestamp < b.timestamp; });
-    print(lines, width, arguments.timestamps, terminal);
+    print(lines, width, arguments, terminal);
     lines.clear();
     if (!arguments.follow || !std::filesystem::exists(logs_dir)) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (const auto& name : containers) {
+      read_container(logs_dir / (name + ".log"), name, cursors[name], lines);
+    }
   }
 }
 

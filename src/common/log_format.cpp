@@ -1,8 +1,23 @@
 #include "common/log_format.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 
 namespace srcompose::logfmt {
+
+std::string timestamp(std::chrono::system_clock::time_point time) {
+  auto since_epoch = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
+  auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  std::time_t whole = static_cast<std::time_t>(seconds.count());
+  std::tm utc{};
+  ::gmtime_r(&whole, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<long long>((since_epoch - seconds).count()));
+  return text;
+}
 
 void append_record(std::string& out, std::string_view timestamp, std::string_view stream,
                    std::string_view lines) {

@@ -7,10 +7,15 @@
 // line carried its own 35-byte timestamp: a megabyte of empty lines made 36 MB of log).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
 namespace srcompose::logfmt {
+
+// "2026-11-23T15:46:00.123456Z": a header's timestamp, UTC, fixed width, so text order is time
+// order (`logs` merges and filters --since by comparing the text).
+std::string timestamp(std::chrono::system_clock::time_point time);
 
 // Appends a record to `out`: the header, then `lines` (complete lines, each ending in '\n').
 void append_record(std::string& out, std::string_view timestamp, std::string_view stream,

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <limits>
 #include <vector>
 
@@ -135,6 +136,72 @@ Result<Milliseconds> parse_duration(std::string_view text) {
     total += *number * scale;
   }
   return Milliseconds{static_cast<Milliseconds::rep>(total)};
+}
+
+Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  const Error expected = Error::message(
+      "expected an RFC 3339 time such as \"2026-11-28T19:00:00Z\" or "
+      "\"2026-11-28T20:00:00+01:00\"");
+  std::string_view rest = text;
+  // Exactly `width` digits, then `separator` (none when 0; 'T' also as 't' or ' ').
+  auto field = [&](size_t width, char separator) -> std::optional<int> {
+    std::string_view digits = take_digits(rest);
+    if (digits.size() != width) return std::nullopt;
+    if (separator != 0) {
+      if (rest.empty()) return std::nullopt;
+      char found = rest[0];
+      if (found != separator && !(separator == 'T' && (found == 't' || found == ' ')))
+        return std::nullopt;
+      rest.remove_prefix(1);
+    }
+    return parse_decimal<int>(digits);
+  };
+  auto year = field(4, '-'), month = field(2, '-'), day = field(2, 'T');
+  auto hour = field(2, ':'), minute = field(2, ':'), second = field(2, 0);
+  if (!year || !month || !day || !hour || !minute || !second) return expected;
+  // The system clock counts nanoseconds in 64 bits: it ends in 2262.
+  if (*year > 2200) return Error::message("expected an RFC 3339 time before the year 2200");
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 59) {
+    return expected;
+  }
+  std::chrono::nanoseconds fraction{0};
+  if (!rest.empty() && rest[0] == '.') {
+    rest.remove_prefix(1);
+    std::string_view digits = take_digits(rest);
+    if (digits.empty()) return expected;
+    int64_t scale = 100'000'000;
+    for (char digit : digits.substr(0, 9)) {
+      fraction += std::chrono::nanoseconds((digit - '0') * scale);
+      scale /= 10;
+    }
+  }
+  std::chrono::minutes offset{0};
+  if (rest.size() == 1 && (rest[0] == 'Z' || rest[0] == 'z')) {
+    rest.remove_prefix(1);
+  } else if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+    int sign = rest[0] == '+' ? 1 : -1;
+    rest.remove_prefix(1);
+    auto offset_hours = field(2, ':'), offset_minutes = field(2, 0);
+    if (!offset_hours || !offset_minutes || *offset_hours > 23 || *offset_minutes > 59)
+      return expected;
+    offset = std::chrono::minutes(sign * (*offset_hours * 60 + *offset_minutes));
+  } else {
+    return expected;
+  }
+  if (!rest.empty()) return expected;
+  std::tm utc{};
+  utc.tm_year = *year - 1900;
+  utc.tm_mon = *month - 1;
+  utc.tm_mday = *day;
+  utc.tm_hour = *hour;
+  utc.tm_min = *minute;
+  utc.tm_sec = *second;
+  std::time_t seconds = ::timegm(&utc);
+  // timegm normalises 2026-02-31 into March: a day past its month's end is no date.
+  if (utc.tm_mday != *day) return expected;
+  return std::chrono::system_clock::from_time_t(seconds) - offset +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
 }
 
 std::string format_duration(Milliseconds duration) {

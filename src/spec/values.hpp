@@ -3,6 +3,7 @@
 // expected, ready to follow "found X: " in a diagnostic.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ std::string format_size(uint64_t bytes);
 Result<Milliseconds> parse_duration(std::string_view text);
 // The shortest exact form: 10000 ms -> "10s", 90000 -> "90s", 1500 -> "1500ms".
 std::string format_duration(Milliseconds duration);
+
+// RFC 3339: "2026-11-28T19:00:00Z", "2026-11-28T20:00:00.5+01:00" (a fraction of any length, Z or a
+// numeric offset; 't', 'z' and a space for 'T' as RFC 3339 allows).
+Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 // Dotted quad, each part 0..255, no leading zeros (which some parsers read as octal).
 Result<Ipv4> parse_ipv4(std::string_view text);

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <chrono>
-#include <ctime>
 
 #include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
@@ -40,18 +39,7 @@ void append_console_text(std::string& line, std::string_view text, bool terminal
 }  // namespace
 
 std::string utc_timestamp_now() {
-  auto now = std::chrono::system_clock::now();
-  auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-      1'000'000;
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<long long>(micros));
-  return text;
+  return logfmt::timestamp(std::chrono::system_clock::now());
 }
 
 TerminalOutputs TerminalOutputs::detect() {

@@ -82,13 +82,13 @@ assert_nothing_left() {
 
 # The host pid of a container's init, from `ps --format json`.
 container_pid() {
-  srcompose -p "$PROJECT" ps --format json |
+  srcompose -p "$PROJECT" ps -a --format json |
     python3 -c "import json,sys; print(next(c['pid'] for c in json.load(sys.stdin) if c['name']=='$1'))"
 }
 
 # A field of a container in `ps --format json` (a Python expression over `c`).
 ps_field() {
-  srcompose -p "$PROJECT" ps --format json |
+  srcompose -p "$PROJECT" ps -a --format json |
     python3 -c "import json,sys; c=next(c for c in json.load(sys.stdin) if c['name']=='$1'); print($2)"
 }
 

@@ -1,8 +1,10 @@
 // The value parsers of the lab file.
 #include <doctest/doctest.h>
 
+#include "common/log_format.hpp"
 #include "spec/values.hpp"
 
+using namespace srcompose;
 using namespace srcompose::spec;
 
 TEST_CASE("sizes use binary multiples and reject garbage and overflow") {
@@ -131,4 +133,31 @@ TEST_CASE("cpu lists and edit distance") {
   CHECK_FALSE(parse_cpu_list_max("0,").ok());
   CHECK(edit_distance("limts", "limits") == 1);
   CHECK(edit_distance("", "abc") == 3);
+}
+
+TEST_CASE("RFC 3339 times: Z, offsets, fractions; anything else is refused") {
+  using std::chrono::system_clock;
+  auto at = [](std::string_view text) {
+    auto time = parse_rfc3339(text);
+    REQUIRE(time);
+    return logfmt::timestamp(*time);
+  };
+  CHECK(at("2026-11-28T19:00:00Z") == "2026-11-28T19:00:00.000000Z");
+  CHECK(at("2026-11-28t19:00:00z") == "2026-11-28T19:00:00.000000Z");
+  CHECK(at("2026-11-28 19:00:00Z") == "2026-11-28T19:00:00.000000Z");
+  CHECK(at("2026-11-28T20:30:00+01:30") == "2026-11-28T19:00:00.000000Z");
+  CHECK(at("2026-11-28T18:00:00.25-01:00") == "2026-11-28T19:00:00.250000Z");
+  CHECK(at("2026-01-01T00:00:00.1234567891Z") == "2026-01-01T00:00:00.123456Z");
+  CHECK(at("1970-01-01T00:00:00Z") == "1970-01-01T00:00:00.000000Z");
+  CHECK(parse_rfc3339("2999-01-01T00:00:00Z").error().to_string().find("2200") !=
+        std::string::npos);
+  for (std::string_view bad :
+       {"", "2026-11-28", "2026-11-28T19:00:00", "2026-11-28T19:00Z", "2026-13-01T00:00:00Z",
+        "2026-02-30T00:00:00Z", "2026-11-28T24:00:00Z", "2026-11-28T19:00:00.Z",
+        "2026-11-28T19:00:00+1:00", "2026-11-28T19:00:00Zjunk", "10m", "26-11-28T19:00:00Z"}) {
+    CAPTURE(bad);
+    auto time = parse_rfc3339(bad);
+    REQUIRE_FALSE(time);
+    CHECK(time.error().to_string().find("RFC 3339") != std::string::npos);
+  }
 }
