@@ -16,17 +16,29 @@ namespace srcompose::cli {
 
 namespace {
 
+// -t, --timeout SECONDS of up, down, stop and restart, as compose spells it.
+void add_stop_timeout_option(CLI::App& command, int& seconds) {
+  command
+      .add_option(
+          "-t,--timeout", seconds,
+          "Seconds from the stop signal to SIGKILL (default: each container's stop_timeout)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("SECONDS");
+}
+
 void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::string& name,
                            const std::string& description, const std::function<void(int)>& done) {
   auto* command = app.add_subcommand(name, description);
   auto containers = std::make_shared<std::vector<std::string>>();
   auto signal = std::make_shared<std::string>("KILL");
+  auto timeout = std::make_shared<int>(-1);
   command->add_option("containers", *containers, "Containers (default: all)");
   if (name == "kill")
     command->add_option("-s,--signal", *signal, "Signal to send (default KILL)")
         ->type_name("SIGNAL");
-  command->callback([&global, name, containers, signal, done] {
-    done(run_lifecycle(global, name, *containers, *signal));
+  if (name == "stop" || name == "restart") add_stop_timeout_option(*command, *timeout);
+  command->callback([&global, name, containers, signal, timeout, done] {
+    done(run_lifecycle(global, name, *containers, *signal, *timeout));
   });
 }
 
@@ -122,6 +134,11 @@ int run(int argc, char** argv) {
 
   UpArguments up;
   auto* up_command = app.add_subcommand("up", "Create and start the lab");
+  up_command->add_option("containers", up.containers,
+                         "Only these containers and what they depend on (default: all)");
+  up_command->add_flag("--no-start", up.no_start,
+                       "Create everything, start nothing (then `srcompose start`); implies -d");
+  add_stop_timeout_option(*up_command, up.stop_timeout);
   up_command->add_flag("-d,--detach", up.detach,
                        "Run in the background; return once every container runs");
   up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
@@ -186,6 +203,9 @@ int run(int argc, char** argv) {
       ->type_name("FILE");
   down_command->add_option("--format", down.format, "text or json (the report)")
       ->check(CLI::IsMember({"text", "json"}));
+  add_stop_timeout_option(*down_command, down.stop_timeout);
+  down_command->add_flag("-v,--volumes", down.volumes,
+                         "Also remove the writable layers kept by `persist = true`");
   down_command->callback([&] { status = run_down(global, down); });
 
   PsArguments ps_arguments;
@@ -196,8 +216,8 @@ int run(int argc, char** argv) {
   ps->add_flag("-q,--quiet", ps_arguments.quiet, "Only the names");
   ps->add_flag("--services", ps_arguments.services, "Only the names (a container is its service)");
   ps->add_option("--status", ps_arguments.states, "Only containers in this state (repeatable)")
-      ->check(CLI::IsMember({"waiting", "starting", "running", "paused", "restarting", "stopping",
-                             "exited", "failed"}));
+      ->check(CLI::IsMember({"waiting", "created", "starting", "running", "paused", "restarting",
+                             "stopping", "exited", "failed"}));
   ps->callback([&] { status = run_ps(global, ps_arguments); });
 
   LogsArguments logs;

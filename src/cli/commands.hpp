@@ -11,6 +11,9 @@
 namespace srcompose::cli {
 
 struct UpArguments {
+  std::vector<std::string> containers;  // only these and their dependencies; empty: all
+  bool no_start = false;                // create everything, start nothing (implies detach)
+  int stop_timeout = -1;                // -t: seconds, for every container at teardown; -1: none
   bool detach = false;
   bool wait = false;
   bool abort_on_container_exit = false;
@@ -49,6 +52,8 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPla
 struct DownArguments {
   std::string report_file;
   std::string format = "text";
+  int stop_timeout = -1;  // -t: seconds, instead of each container's stop_timeout; -1: none
+  bool volumes = false;   // -v: the persist layers too
 };
 int run_down(const GlobalOptions& global, const DownArguments& arguments);
 
@@ -91,7 +96,9 @@ int run_exec(const GlobalOptions& global, const std::string& container,
              const std::vector<std::string>& argv);
 
 // stop, start, restart, kill, pause, unpause: sent to the running supervisor.
+// `stop_timeout`: seconds (stop, restart -t), -1 for each container's stop_timeout.
 int run_lifecycle(const GlobalOptions& global, const std::string& command,
-                  const std::vector<std::string>& containers, const std::string& signal);
+                  const std::vector<std::string>& containers, const std::string& signal,
+                  int stop_timeout);
 
 }  // namespace srcompose::cli

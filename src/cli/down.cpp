@@ -107,8 +107,10 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   if (!project) return report_error(project.error());
   const auto& paths = project->paths;
 
+  json::object request{{"command", "down"}, {"volumes", arguments.volumes}};
+  if (arguments.stop_timeout >= 0) request["timeout_ms"] = int64_t{arguments.stop_timeout} * 1000;
   NoReply why = NoReply::failed;
-  auto reply = ask_supervisor(*project, {{"command", "down"}}, kNoTimeout, &why);
+  auto reply = ask_supervisor(*project, request, kNoTimeout, &why);
   if (reply) {
     auto report_value = reply->if_contains("report");
     json::array report =
@@ -149,6 +151,7 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   auto state = read_state(paths);
   auto targets =
       supervisor::cleanup_targets_from_state(project->name, state ? &*state : nullptr, storage);
+  targets.keep_persistent = !arguments.volumes;
   if (project->lab && targets.bridges.empty()) {
     for (const auto& bridge : plan::plan_lab(*project->lab).networks.bridges)
       targets.bridges.push_back(bridge.bridge);

@@ -37,8 +37,10 @@ Result<int> parse_signal(const std::string& text) {
 }  // namespace
 
 int run_lifecycle(const GlobalOptions& global, const std::string& command,
-                  const std::vector<std::string>& containers, const std::string& signal) {
+                  const std::vector<std::string>& containers, const std::string& signal,
+                  int stop_timeout) {
   json::object request{{"command", command}};
+  if (stop_timeout >= 0) request["timeout_ms"] = int64_t{stop_timeout} * 1000;
   if (command == "kill") {
     auto number = parse_signal(signal);
     if (!number) return report_error(number.error());

@@ -39,6 +39,9 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
     options.report_file = std::filesystem::absolute(arguments.report_file);
   if (!arguments.results_dir.empty())
     options.results_dir = std::filesystem::absolute(arguments.results_dir);
+  if (arguments.stop_timeout >= 0)
+    options.stop_timeout = std::chrono::seconds(arguments.stop_timeout);
+  options.no_start = arguments.no_start;
   options.console.enabled = foreground;
   options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
                           std::getenv("NO_COLOR") == nullptr;
@@ -143,7 +146,13 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     if (!parsed) return report_error(std::move(parsed).error().context("--wait-timeout"));
     wait_timeout = *parsed;
   }
-  plan::LabPlan plan = plan::plan_lab(lab);
+  for (const auto& name : arguments.containers) {
+    if (!lab.find_container(name))
+      return report_error(
+          Error::message("up " + name + ": no such container in " + lab.file.string()));
+  }
+  plan::LabPlan plan = arguments.containers.empty() ? plan::plan_lab(lab)
+                                                    : plan::plan_subset(lab, arguments.containers);
   fill_in_host_resolv_conf(plan);
   // A kernel below the floor is told as one error before anything is created.
   if (auto status = sys::check_kernel_floor(); !status) return report_error(status.error());
@@ -154,7 +163,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
 
   // As in docker compose, --wait implies --detach: a foreground up never returns while the lab
   // runs.
-  if (!arguments.detach && !arguments.wait) {
+  if (!arguments.detach && !arguments.wait && !arguments.no_start) {
     auto options = up_options(arguments, true);
     options.wait_timeout = wait_timeout;
     supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));

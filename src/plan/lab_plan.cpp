@@ -52,10 +52,9 @@ LabPlan plan_lab(const spec::Lab& lab) {
   return plan;
 }
 
-LabPlan plan_run(const spec::Lab& lab, std::string_view name,
-                 const std::vector<std::string>& command) {
+LabPlan plan_subset(const spec::Lab& lab, const std::vector<std::string>& names) {
   std::set<std::string, std::less<>> needed;
-  std::vector<std::string_view> pending{name};
+  std::vector<std::string_view> pending(names.begin(), names.end());
   while (!pending.empty()) {
     std::string_view next = pending.back();
     pending.pop_back();
@@ -68,6 +67,12 @@ LabPlan plan_run(const spec::Lab& lab, std::string_view name,
   LabPlan plan = plan_lab(lab);
   std::erase_if(plan.containers,
                 [&](const ContainerPlan& container) { return !needed.contains(container.name); });
+  return plan;
+}
+
+LabPlan plan_run(const spec::Lab& lab, std::string_view name,
+                 const std::vector<std::string>& command) {
+  LabPlan plan = plan_subset(lab, {std::string(name)});
   for (auto& container : plan.containers) {
     if (container.name == name && !command.empty()) container.process.argv = command;
   }

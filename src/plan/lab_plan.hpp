@@ -37,9 +37,12 @@ struct LabPlan {
 // `lab` must outlive the plan. Pure.
 LabPlan plan_lab(const spec::Lab& lab);
 
-// The plan of `srcompose run NAME [CMD...]`: NAME and, transitively, the containers it depends on
-// (start order kept), nothing else; a non-empty `command` replaces NAME's. `name` must be a
-// container of `lab`. Pure.
+// The plan of `srcompose up NAME...`: the named containers and, transitively, the containers they
+// depend on (start order kept), nothing else. Each name must be a container of `lab`. Pure.
+LabPlan plan_subset(const spec::Lab& lab, const std::vector<std::string>& names);
+
+// The plan of `srcompose run NAME [CMD...]`: plan_subset of NAME; a non-empty `command` replaces
+// NAME's. Pure.
 LabPlan plan_run(const spec::Lab& lab, std::string_view name,
                  const std::vector<std::string>& command);
 

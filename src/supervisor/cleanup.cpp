@@ -53,7 +53,7 @@ Status clean_up_project(const CleanupTargets& targets) {
     keep(std::move(layout).error(), "detect cgroups");
   }
   keep(net::cleanup_project(project, targets.bridges), "network");
-  keep(rootfs::remove_project_layers(storage_dir, project, /*keep_persistent=*/true),
+  keep(rootfs::remove_project_layers(storage_dir, project, targets.keep_persistent),
        "writable layers");
   keep(rootfs::remove_stale_builds(storage_dir / "images"), "image cache");
   if (first_error) return std::move(*first_error).context("clean up project " + project);

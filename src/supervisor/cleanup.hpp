@@ -20,13 +20,14 @@ struct CleanupTargets {
   std::string project;
   std::filesystem::path storage_dir;  // its writable layers and image cache
   std::vector<std::string> bridges;   // the bridge names of the lab's networks
+  bool keep_persistent = true;        // false for `down -v`: the persist layers go too
 };
 
 // Kills every process in the project's cgroups and removes them, deletes its veths, bridges and
-// nftables table, its writable layers (persistent ones kept) and the image builds a crash left in
-// the cache. Bridges are found by their alias, and by name among `bridges` when they carry no
-// alias yet (a crash between the bridge's creation and its labelling). The state directory is the
-// caller's (it holds the lock). Idempotent: on a project that is not up it does nothing and
+// nftables table, its writable layers (persistent ones kept unless told) and the image builds a
+// crash left in the cache. Bridges are found by their alias, and by name among `bridges` when they
+// carry no alias yet (a crash between the bridge's creation and its labelling). The state directory
+// is the caller's (it holds the lock). Idempotent: on a project that is not up it does nothing and
 // succeeds. Errors are collected; every step is tried.
 Status clean_up_project(const CleanupTargets& targets);
 

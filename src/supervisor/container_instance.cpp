@@ -94,6 +94,13 @@ Status ContainerInstance::prepare_once() {
   return {};
 }
 
+Status ContainerInstance::create() {
+  if (auto status = prepare_once(); !status)
+    return std::move(status).error().context("container " + plan_.name);
+  state_ = ContainerState::created;
+  return {};
+}
+
 asio::awaitable<Status> ContainerInstance::start_run() {
   // The runtime's errors name the container already; these are named here.
   if (auto status = prepare_once(); !status) {
@@ -269,7 +276,7 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
   finished_->set();
 }
 
-asio::awaitable<void> ContainerInstance::stop() {
+asio::awaitable<void> ContainerInstance::stop(std::optional<milliseconds> timeout) {
   stop_requested_->set();
   if (init_ && (state_ == ContainerState::running || state_ == ContainerState::paused ||
                 state_ == ContainerState::starting)) {
@@ -278,13 +285,15 @@ asio::awaitable<void> ContainerInstance::stop() {
     state_ = ContainerState::stopping;
     (void)init_->signal(plan_.process.stop_signal);
     asio::steady_timer timer(lab_.io);
-    timer.expires_after(plan_.spec->stop_timeout);
+    timer.expires_after(timeout ? *timeout : plan_.spec->stop_timeout);
     auto ended = run_ended_.get();
     auto which = co_await (ended->wait() || timer.async_wait(asio::use_awaitable));
     if (which.index() == 1 && !ended->is_set()) kill_now();
   }
-  if (!finished_->is_set() && state_ == ContainerState::waiting) {
-    // Never started (still waiting for its dependencies): nothing runs, it just ends.
+  if (!finished_->is_set() &&
+      (state_ == ContainerState::waiting || state_ == ContainerState::created)) {
+    // Never started (still waiting for its dependencies, or created only): nothing runs, it just
+    // ends.
     state_ = ContainerState::exited;
     finished_->set();
   }

@@ -59,9 +59,14 @@ class ContainerInstance {
   // Sets started() after the first successful start and finished() at the end. `on_exit` is called
   // at the end of every run.
   boost::asio::awaitable<void> supervise(ExitCallback on_exit);
-  // Asks for a stop: stop_signal to the init, SIGKILL to the whole cgroup after stop_timeout.
-  // Returns when the container is no longer running. Safe in any state.
-  boost::asio::awaitable<void> stop();
+  // `up --no-start`: makes what a start needs (writable layer, cgroup, published ports) without
+  // starting; the state is `created` until supervise() is called.
+  Status create();
+  // Asks for a stop: stop_signal to the init, SIGKILL to the whole cgroup after stop_timeout (or
+  // `timeout`: `stop -t`, `down -t`). Returns when the container is no longer running. Safe in any
+  // state.
+  boost::asio::awaitable<void> stop(
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Kills everything in the container's cgroup at once (second Ctrl-C, kill -s KILL).
   void kill_now();
   Status send_signal(int signal_number);

@@ -20,6 +20,13 @@ json::object failure(const std::string& message) {
   return {{"ok", false}, {"error", message}};
 }
 
+// "timeout_ms" (`-t` of down, stop and restart), when given.
+std::optional<std::chrono::milliseconds> request_timeout(const json::object& request) {
+  auto value = request.if_contains("timeout_ms");
+  if (!value || !value->is_int64() || value->as_int64() < 0) return std::nullopt;
+  return std::chrono::milliseconds(value->as_int64());
+}
+
 }  // namespace
 
 asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& request) {
@@ -36,6 +43,9 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
         {"ok", true}, {"project", plan_.project}, {"containers", std::move(containers)}};
   }
   if (command == "down") {
+    if (auto timeout = request_timeout(request)) options_.stop_timeout = timeout;
+    if (auto volumes = request.if_contains("volumes"); volumes && volumes->is_bool())
+      remove_persistent_ = remove_persistent_ || volumes->as_bool();
     request_shutdown("`srcompose down` was asked");
     co_await down_.wait();
     co_return json::object{{"ok", true}, {"report", final_report_}};
@@ -61,7 +71,7 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
   if (auto value = request.if_contains("signal"); value && value->is_int64()) {
     signal_number = static_cast<int>(value->as_int64());
   }
-  co_return co_await lifecycle_request(command, targets, signal_number);
+  co_return co_await lifecycle_request(command, targets, signal_number, request_timeout(request));
 }
 
 // `srcompose wait NAME...`: the reply comes once every named container has ended for good (or the
@@ -81,6 +91,18 @@ asio::awaitable<json::object> LabSupervisor::wait_request(
 }
 
 Status LabSupervisor::start_again(ContainerInstance& instance) {
+  if (created_only_.erase(&instance) > 0) {
+    // Made by `up --no-start`: the created containers it depends on start with it (their
+    // conditions are then waited for as in `up`).
+    for (const auto& dependency : instance.plan().spec->depends_on) {
+      ContainerInstance* other = find(dependency.container);
+      if (other && created_only_.contains(other)) (void)start_again(*other);
+    }
+    if (!instance.finished().is_set()) {
+      asio::co_spawn(io_, container_task(instance), log_escaped("container_task"));
+      return {};
+    }
+  }
   if (!instance.finished().is_set()) return {};  // already running or starting: nothing to do
   instance.rearm();
   asio::co_spawn(io_, container_task(instance), log_escaped("container_task"));
@@ -88,7 +110,8 @@ Status LabSupervisor::start_again(ContainerInstance& instance) {
 }
 
 asio::awaitable<json::object> LabSupervisor::lifecycle_request(
-    std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number) {
+    std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number,
+    std::optional<std::chrono::milliseconds> stop_timeout) {
   if (shutdown_requested_.is_set()) co_return failure("the lab is going down");
   std::vector<std::string> errors;
   auto note = [&](ContainerInstance& instance, const Status& status) {
@@ -98,7 +121,7 @@ asio::awaitable<json::object> LabSupervisor::lifecycle_request(
   if (command == "stop" || command == "restart") {
     // Dependents first, as in a teardown of the whole lab.
     for (auto it = targets.rbegin(); it != targets.rend(); ++it)
-      co_await (*it)->stop();
+      co_await (*it)->stop(stop_timeout);
   }
   for (auto* instance : targets) {
     if (command == "start" || command == "restart") {

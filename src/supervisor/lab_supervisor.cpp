@@ -159,6 +159,13 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
                                                        spec::to_string(bridge.subnet) + ")");
     }
   }
+  if (options_.no_start) {
+    for (auto& instance : instances_) {
+      if (auto status = instance->create(); !status) co_return status;
+      created_only_.insert(instance.get());
+    }
+    co_return Status{};
+  }
   for (auto& instance : instances_) {
     asio::co_spawn(io_, container_task(*instance), log_escaped("container_task"));
   }
@@ -309,7 +316,7 @@ asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& in
     co_await dependent->finished().wait();
   bool was_running =
       instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
-  co_await instance.stop();
+  co_await instance.stop(options_.stop_timeout);
   if (was_running) logs_->progress(instance.name(), "stopped");
   done.set();
 }
@@ -336,7 +343,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     logs_->progress("", "warning: " + status.error().to_string());
   }
   if (auto status =
-          rootfs::remove_project_layers(lab_.storage_dir, plan_.project, /*keep_persistent=*/true);
+          rootfs::remove_project_layers(lab_.storage_dir, plan_.project, !remove_persistent_);
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct UpOptions {
   std::string run_container;
   // --wait-timeout: bring-up (started, and healthy with --wait) fails after this long.
   std::optional<std::chrono::milliseconds> wait_timeout;
+  // `up -t`: the stop timeout of every container when the lab goes down (unless `down -t` says
+  // otherwise), instead of each one's stop_timeout.
+  std::optional<std::chrono::milliseconds> stop_timeout;
+  // `up --no-start`: networks and containers are made (state created), none is started until
+  // `srcompose start`.
+  bool no_start = false;
   ConsoleOptions console;
   bool foreground =
       true;  // the lab ends when every container has exited (docker compose up's rule)
@@ -86,12 +93,14 @@ class LabSupervisor {
 
  public:
   // Control requests ({"command": "ps" | "down" | "stop" | "start" | "restart" | "kill" | "pause" |
-  // "unpause" | "wait", "containers": [...], "signal": N}); the reply is {"ok": bool, ...}.
+  // "unpause" | "wait", "containers": [...], "signal": N, "timeout_ms": N (down, stop, restart),
+  // "volumes": bool (down: persist layers too)}); the reply is {"ok": bool, ...}.
   boost::asio::awaitable<json::object> handle_request(const json::object& request);
 
  private:
   boost::asio::awaitable<json::object> lifecycle_request(
-      std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number);
+      std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number,
+      std::optional<std::chrono::milliseconds> stop_timeout);
   Status start_again(ContainerInstance& instance);
   boost::asio::awaitable<json::object> wait_request(const std::vector<ContainerInstance*>& targets);
 
@@ -114,6 +123,10 @@ class LabSupervisor {
   std::optional<Error> failure_;     // why the lab came down, when it was not asked to
   json::array final_report_;
   bool ready_reported_ = false;
+  // Created by `up --no-start` and not started yet: `start` starts them (and their dependencies).
+  std::set<ContainerInstance*> created_only_;
+  // `down -v`: the teardown removes the persist layers too.
+  bool remove_persistent_ = false;
   bool lab_up_ =
       false;  // bring-up finished: later start failures are the container's, not the lab's
 };

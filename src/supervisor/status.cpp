@@ -8,6 +8,8 @@ std::string_view to_string(ContainerState state) {
   switch (state) {
     case ContainerState::waiting:
       return "waiting";
+    case ContainerState::created:
+      return "created";
     case ContainerState::starting:
       return "starting";
     case ContainerState::running:
@@ -29,9 +31,9 @@ std::string_view to_string(ContainerState state) {
 namespace {
 
 ContainerState state_from_string(std::string_view text) {
-  for (auto state : {ContainerState::waiting, ContainerState::starting, ContainerState::running,
-                     ContainerState::paused, ContainerState::restarting, ContainerState::stopping,
-                     ContainerState::exited, ContainerState::failed}) {
+  for (auto state : {ContainerState::waiting, ContainerState::created, ContainerState::starting,
+                     ContainerState::running, ContainerState::paused, ContainerState::restarting,
+                     ContainerState::stopping, ContainerState::exited, ContainerState::failed}) {
     if (to_string(state) == text) return state;
   }
   return ContainerState::failed;

@@ -16,6 +16,7 @@ namespace srcompose::supervisor {
 
 enum class ContainerState {
   waiting,
+  created,  // `up --no-start`: made, not started until `start`
   starting,
   running,
   paused,

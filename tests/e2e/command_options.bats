@@ -176,3 +176,97 @@ assert labs['e2e-lsb']['Status'] == 'running(1)', labs"
   assert_nothing_left e2e-lsa
   assert_nothing_left e2e-lsb
 }
+
+# A lab of three: web depends on db, other is on its own.
+three_lab() {
+  write_lab "$1" <<'EOF_LAB'
+[containers.db]
+rootfs = "builtin:busybox"
+command = ["sleep", "600"]
+
+[containers.web]
+rootfs = "builtin:busybox"
+command = ["sleep", "600"]
+depends_on = ["db"]
+
+[containers.other]
+rootfs = "builtin:busybox"
+command = ["sleep", "600"]
+EOF_LAB
+}
+
+@test "up NAME... starts those and their dependencies only; up --no-start creates, start starts" {
+  three_lab e2e-upsub
+  run srcompose -f "$LAB" up -d nosuch
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"up nosuch: no such container"* ]]
+  [ ! -e "$SRCOMPOSE_STATE_DIR/e2e-upsub" ]
+
+  srcompose -f "$LAB" up -d web
+  [ "$(srcompose -p e2e-upsub ps -a -q | sort | tr '\n' ' ')" = "db web " ]
+  srcompose -p e2e-upsub down
+  assert_nothing_left e2e-upsub
+
+  # --no-start: made (cgroups, layers, the state), nothing runs; up returns at once.
+  srcompose -f "$LAB" up --no-start
+  [ "$(srcompose -p e2e-upsub ps --status created -q | sort | tr '\n' ' ')" = "db other web " ]
+  [ "$(ps_field web "c['pid']")" = 0 ]
+  [ -d "$STORAGE/containers/e2e-upsub/web" ]
+  # start web: its dependency db starts with it, other stays created.
+  srcompose -p e2e-upsub start web
+  [ "$(srcompose -p e2e-upsub ps --status running -q | sort | tr '\n' ' ')" = "db web " ]
+  [ "$(ps_field other "c['state']")" = created ]
+  [ "$(srcompose -p e2e-upsub ps -q | sort | tr '\n' ' ')" = "db other web " ]
+  srcompose -p e2e-upsub start
+  [ "$(srcompose -p e2e-upsub ps --status running -q | sort | tr '\n' ' ')" = "db other web " ]
+  srcompose -p e2e-upsub down
+  assert_nothing_left e2e-upsub
+}
+
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
+@test "-t of up, down, stop and restart overrides stop_timeout; down -v removes persist layers" {
+  # The workload ignores SIGTERM: only the SIGKILL after the timeout ends it.
+  write_lab e2e-timeout <<'EOF_LAB'
+[containers.deaf]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "trap '' TERM; exec sleep 600"]
+stop_timeout = "60s"
+persist = true
+EOF_LAB
+  srcompose -f "$LAB" up -d -t 1
+  start=$(now_ms)
+  srcompose -p e2e-timeout stop -t 1 deaf
+  took=$(( $(now_ms) - start )); echo "stop -t 1: ${took} ms"
+  [ "$took" -ge 900 ] && [ "$took" -lt 10000 ]
+  [ "$(ps_field deaf "c['state']")" = exited ]
+  start=$(now_ms)
+  srcompose -p e2e-timeout restart -t 0 deaf
+  took=$(( $(now_ms) - start )); echo "restart -t 0: ${took} ms"
+  [ "$took" -lt 10000 ]
+  [ "$(ps_field deaf "c['state']")" = running ]
+  run srcompose -p e2e-timeout stop -t soon deaf
+  [ "$status" -eq 1 ]
+  # up -t 1: the lab's own teardown uses it when down gives none.
+  start=$(now_ms)
+  srcompose -p e2e-timeout down
+  took=$(( $(now_ms) - start )); echo "down after up -t 1: ${took} ms"
+  [ "$took" -ge 900 ] && [ "$took" -lt 10000 ]
+  # persist: the layer outlives down...
+  [ -d "$STORAGE/containers/e2e-timeout/deaf" ]
+  srcompose -f "$LAB" up -d
+  start=$(now_ms)
+  srcompose -p e2e-timeout down -t 1 -v
+  took=$(( $(now_ms) - start )); echo "down -t 1 -v: ${took} ms"
+  [ "$took" -ge 900 ] && [ "$took" -lt 10000 ]
+  # ...but not down -v, of a running lab or of one that is down already.
+  [ ! -e "$STORAGE/containers/e2e-timeout" ]
+  assert_nothing_left e2e-timeout
+  srcompose -f "$LAB" up -d
+  srcompose -p e2e-timeout down -t 0
+  [ -d "$STORAGE/containers/e2e-timeout/deaf" ]
+  srcompose -f "$LAB" down -v
+  [ ! -e "$STORAGE/containers/e2e-timeout" ]
+  assert_nothing_left e2e-timeout
+}

@@ -35,4 +35,10 @@ TEST_CASE("plan_run keeps the container and its transitive dependencies, in star
   plan::LabPlan alone = plan::plan_run(lab, "s2", {});
   REQUIRE(alone.containers.size() == 1);
   CHECK(alone.containers[0].name == "s2");
+
+  // `up s1 unrelated`: both, with s1's dependency, in the lab's start order.
+  std::vector<std::string> subset;
+  for (const auto& container : plan::plan_subset(lab, {"unrelated", "s1"}).containers)
+    subset.push_back(container.name);
+  CHECK(subset == std::vector<std::string>{"ref", "s1", "unrelated"});
 }
