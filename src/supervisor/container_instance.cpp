@@ -187,13 +187,26 @@ asio::awaitable<void> ContainerInstance::report_oom_events() {
   }
 }
 
+// The pidfd's readiness is only a hint: epoll may report it when the init still runs (asio closes
+// its own sockets without EPOLL_CTL_DEL, so a socket that a just-cloned child still holds stays in
+// the epoll set and its event arrives under a registration that asio has since reused, such as this
+// pidfd's). Blocking in waitid then would stall the whole loop: ask without blocking, wait again.
+asio::awaitable<Result<sys::ExitStatus>> ContainerInstance::reap_init() {
+  for (;;) {
+    boost::system::error_code ignored;
+    co_await pidfd_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                      asio::redirect_error(asio::use_awaitable, ignored));
+    auto exited = init_->try_wait();
+    if (!exited) co_return std::move(exited).error();
+    if (*exited) co_return **exited;
+  }
+}
+
 asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
-  boost::system::error_code ignored;
-  co_await pidfd_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
-                                    asio::redirect_error(asio::use_awaitable, ignored));
+  auto exit = co_await reap_init();
   RunEnd end;
   end.time = utc_timestamp_now();
-  if (auto exit = init_->wait(); exit) {
+  if (exit) {
     end.exit_code = exit->exit_code;
     end.signal = exit->signal;
   } else {

@@ -98,6 +98,8 @@ class ContainerInstance {
  private:
   Status prepare_once();
   boost::asio::awaitable<Status> start_run();
+  // Waits on the loop until the init has exited, and reaps it.
+  boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
