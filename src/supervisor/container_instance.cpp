@@ -191,14 +191,20 @@ asio::awaitable<void> ContainerInstance::report_oom_events() {
 // its own sockets without EPOLL_CTL_DEL, so a socket that a just-cloned child still holds stays in
 // the epoll set and its event arrives under a registration that asio has since reused, such as this
 // pidfd's). Blocking in waitid then would stall the whole loop: ask without blocking, wait again.
+// If the wait itself fails (the descriptor is unusable), the loop asks every 100 ms instead of
+// spinning.
 asio::awaitable<Result<sys::ExitStatus>> ContainerInstance::reap_init() {
   for (;;) {
-    boost::system::error_code ignored;
+    boost::system::error_code error;
     co_await pidfd_watch_->async_wait(asio::posix::stream_descriptor::wait_read,
-                                      asio::redirect_error(asio::use_awaitable, ignored));
+                                      asio::redirect_error(asio::use_awaitable, error));
     auto exited = init_->try_wait();
     if (!exited) co_return std::move(exited).error();
     if (*exited) co_return **exited;
+    if (error) {
+      asio::steady_timer pause(lab_.io, milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    }
   }
 }
 
