@@ -19,13 +19,13 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-enum class ChannelEnd { end_of_file, deadline };
+enum class ChannelEnd { end_of_file, deadline, cancelled };
 
 // Reads the sync channel `fd` whenever it is readable, passing each message (and the fd it carried)
-// to `on_message`, until every child-side copy is closed or `deadline` passes. An error from
-// `on_message` ends the reading.
+// to `on_message`, until every child-side copy is closed, `deadline` passes or `cancel` (optional)
+// is set. An error from `on_message` ends the reading.
 asio::awaitable<Result<ChannelEnd>> read_sync_channel(
-    asio::io_context& io, int fd, Clock::time_point deadline,
+    asio::io_context& io, int fd, Clock::time_point deadline, AsyncEvent* cancel,
     const std::function<Status(const runtime::SyncMessage&, UniqueFd)>& on_message) {
   int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (copy < 0) co_return Result<ChannelEnd>(Error::last_errno("dup sync socket"));
@@ -44,10 +44,16 @@ asio::awaitable<Result<ChannelEnd>> read_sync_channel(
       continue;
     }
     if (Clock::now() >= deadline) co_return ChannelEnd::deadline;
+    if (cancel && cancel->is_set()) co_return ChannelEnd::cancelled;
     boost::system::error_code ignored;
-    co_await (socket.async_wait(asio::posix::stream_descriptor::wait_read,
-                                asio::redirect_error(asio::use_awaitable, ignored)) ||
-              timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored)));
+    auto readable = socket.async_wait(asio::posix::stream_descriptor::wait_read,
+                                      asio::redirect_error(asio::use_awaitable, ignored));
+    auto expired = timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (cancel) {
+      co_await (std::move(readable) || std::move(expired) || cancel->wait());
+    } else {
+      co_await (std::move(readable) || std::move(expired));
+    }
   }
 }
 
@@ -57,13 +63,14 @@ std::chrono::milliseconds whole_ms(Clock::duration duration) {
 
 asio::awaitable<Result<runtime::StartedContainer>> follow_start(
     asio::io_context& io, runtime::LaunchedContainer& launched, Clock::time_point began,
-    Clock::time_point deadline) {
+    Clock::time_point deadline, AsyncEvent& cancel) {
   using Started = Result<runtime::StartedContainer>;
-  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline,
+  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline, &cancel,
                                         [&](const runtime::SyncMessage& message, UniqueFd) {
                                           return launched.progress.on_message(message);
                                         });
   if (!end) co_return Started(std::move(end).error());
+  if (*end == ChannelEnd::cancelled) co_return Started(Error::message("stopped while starting"));
   if (*end == ChannelEnd::deadline) {
     co_return Started(runtime::setup_timeout_error(launched.progress, whole_ms(deadline - began)));
   }
@@ -87,7 +94,7 @@ asio::awaitable<Result<sys::ChildProcess>> follow_exec(asio::io_context& io,
   auto timed_out = [&] {
     return Error::from_errno(launched.progress.waiting_for() + ": timed out, killed", ETIMEDOUT);
   };
-  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline,
+  auto end = co_await read_sync_channel(io, launched.sync.get(), deadline, nullptr,
                                         [&](const runtime::SyncMessage& message, UniqueFd fd) {
                                           launched.progress.on_message(message, std::move(fd));
                                           return Status{};
@@ -105,11 +112,11 @@ asio::awaitable<Result<sys::ChildProcess>> follow_exec(asio::io_context& io,
 asio::awaitable<Result<runtime::StartedContainer>> start_container(
     asio::io_context& io, const plan::ContainerPlan& plan, const rootfs::PreparedRootfs& rootfs,
     const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
-    const runtime::StartHooks& hooks, Clock::time_point deadline) {
+    const runtime::StartHooks& hooks, Clock::time_point deadline, AsyncEvent& cancel) {
   auto began = Clock::now();
   auto launched = runtime::launch_container(plan, rootfs, user, seccomp, hooks);
   if (!launched) co_return std::move(launched).error();
-  auto started = co_await follow_start(io, *launched, began, deadline);
+  auto started = co_await follow_start(io, *launched, began, deadline, cancel);
   // Whatever did not start is killed now and reaped whenever it dies: never waited for here.
   kill_and_reap_later(io, std::move(launched->init));
   if (!started) co_return std::move(started).error().context("container " + plan.name);

@@ -13,15 +13,17 @@
 
 #include "common/error.hpp"
 #include "runtime/container.hpp"
+#include "supervisor/async_event.hpp"
 
 namespace srcompose::supervisor {
 
-// runtime::start_container without blocking the loop; gives up at `deadline`.
+// runtime::start_container without blocking the loop; gives up at `deadline`, or at once when
+// `cancel` is set (a stop asked while the container starts).
 boost::asio::awaitable<Result<runtime::StartedContainer>> start_container(
     boost::asio::io_context& io, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
-    std::chrono::steady_clock::time_point deadline);
+    std::chrono::steady_clock::time_point deadline, AsyncEvent& cancel);
 
 // runtime::exec_in_container without blocking the loop; gives up at `deadline`. The returned
 // process has passed its execve; the caller waits for it (wait_for_exit).

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "supervisor/async_runtime.hpp"
+#include "supervisor/blocking_pool.hpp"
 #include "supervisor/output_pump.hpp"
 #include "supervisor/restart_policy.hpp"
 #include "supervisor/spawn.hpp"
@@ -123,7 +124,7 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   // The child's part runs while the loop serves the other containers.
   auto deadline = steady_clock::now() + runtime::kSetupTimeout;
   auto started = co_await supervisor::start_container(lab_.io, plan_, *rootfs_, *user_, *seccomp_,
-                                                      hooks, deadline);
+                                                      hooks, deadline, *stop_requested_);
   if (!started) co_return std::move(started).error();
 
   // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the
@@ -263,6 +264,8 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
   while (!stop_requested_->is_set()) {
     state_ = ContainerState::starting;
     if (auto status = co_await start_run(); !status) {
+      // A stop asked while it started is no failure: it was given up on purpose.
+      if (stop_requested_->is_set()) break;
       state_ = ContainerState::failed;
       status_.error = status.error().to_string();
       break;
@@ -355,35 +358,52 @@ Status ContainerInstance::unpause() {
   return {};
 }
 
-Status ContainerInstance::destroy() {
-  std::optional<Error> first_error;
-  auto keep = [&](Status status, const char* what) {
-    if (!status && !first_error) first_error = std::move(status).error().context(what);
-  };
+asio::awaitable<Status> ContainerInstance::destroy() {
   for (auto& proxy : proxies_)
     proxy.close();
   proxies_.clear();
-  if (links_) {
-    keep(links_->remove(), "remove veths");
-    links_.reset();
-  }
   if (oom_events_) {
     boost::system::error_code ignored;
     oom_events_->close(ignored);
   }
-  if (cgroup_) {
-    // Usage is read one last time for the report before the cgroup goes.
-    final_usage_ = status().usage;
-    keep(cgroup_->remove(), "remove cgroup");
-    cgroup_.reset();
-    oom_watch_.reset();
+  std::optional<Error> first_error;
+  auto keep = [&](Status status, const char* what) {
+    if (!status && !first_error) first_error = std::move(status).error().context(what);
+  };
+  if (links_) {
+    keep(links_->remove(), "remove veths");
+    links_.reset();
   }
-  if (rootfs_) {
-    keep(rootfs::remove_layer(plan_.rootfs), "remove writable layer");
-    rootfs_.reset();
-  }
-  if (first_error) return std::move(*first_error).context("container " + plan_.name);
-  return {};
+  // Usage is read one last time for the report before the cgroup goes.
+  if (cgroup_) final_usage_ = status().usage;
+  oom_watch_.reset();
+  // The cgroup (rmdir retried while killed tasks leave) and the writable layer (a recursive
+  // removal) go on the blocking pool; the owners move into the job, which removes them there.
+  struct Removal {
+    std::optional<cgroup::ContainerCgroup> cgroup;
+    const plan::RootfsPlan* layer = nullptr;
+  };
+  auto removal = std::make_shared<Removal>(Removal{std::move(cgroup_), nullptr});
+  if (rootfs_) removal->layer = &plan_.rootfs;
+  cgroup_.reset();
+  rootfs_.reset();
+  BlockingPool::Job job = [removal]() -> Status {
+    Status first;
+    if (removal->cgroup) {
+      if (auto status = removal->cgroup->remove(); !status)
+        first = std::move(status).error().context("remove cgroup");
+    }
+    if (removal->layer) {
+      if (auto status = rootfs::remove_layer(*removal->layer); !status && first)
+        first = std::move(status).error().context("remove writable layer");
+    }
+    return first;
+  };
+  removal.reset();
+  auto removed = co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable);
+  if (!removed && !first_error) first_error = std::move(removed).error();
+  if (first_error) co_return std::move(*first_error).context("container " + plan_.name);
+  co_return Status{};
 }
 
 ContainerStatus ContainerInstance::status(bool read_usage) const {

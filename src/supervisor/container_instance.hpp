@@ -30,11 +30,13 @@
 
 namespace srcompose::supervisor {
 
+class BlockingPool;   // blocking_pool.hpp
 struct OutputBudget;  // output_pump.hpp
 
 // Services shared by all containers of a lab; owned by the LabSupervisor.
 struct LabContext {
   boost::asio::io_context& io;
+  BlockingPool& blocking;  // the teardown's removals (blocking_pool.hpp)
   const cgroup::HostLayout& cgroups;
   LogSink& logs;
   std::string project;
@@ -72,9 +74,10 @@ class ContainerInstance {
   Status send_signal(int signal_number);
   Status pause();
   Status unpause();
-  // Releases every resource: host veths, cgroup, writable layer (unless persist), proxies.
+  // Releases every resource: host veths, cgroup, writable layer (unless persist), proxies; the
+  // cgroup and the layer are removed on the blocking pool, so several containers' go at once.
   // Call after finished(). Errors are collected, the rest is still released.
-  Status destroy();
+  boost::asio::awaitable<Status> destroy();
 
   AsyncEvent& started() { return *started_; }
   AsyncEvent& healthy() { return *healthy_; }

@@ -87,7 +87,7 @@ int LabSupervisor::run() {
   }
   cgroups_ = std::move(*layout);
   context_ = std::make_unique<LabContext>(
-      LabContext{io_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
+      LabContext{io_, blocking_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
@@ -310,33 +310,32 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
   }
 }
 
-asio::awaitable<void> LabSupervisor::stop_after_dependents(ContainerInstance& instance,
-                                                           AsyncEvent& done) {
+asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstance& instance,
+                                                                AsyncEvent& done) {
   for (auto* dependent : dependents_of(instance))
     co_await dependent->finished().wait();
   bool was_running =
       instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
   co_await instance.stop(options_.stop_timeout);
   if (was_running) logs_->progress(instance.name(), "stopped");
+  // Stopped, it holds nothing its dependencies need: its removal overlaps with their stops.
+  if (auto status = co_await instance.destroy(); !status)
+    logs_->progress("", "warning: " + status.error().to_string());
   done.set();
 }
 
 asio::awaitable<void> LabSupervisor::tear_down() {
   shutdown_requested_.set();
   // Every container stops once all containers depending on it have stopped: reverse dependency
-  // order, with independent containers stopping in parallel.
-  std::vector<std::unique_ptr<AsyncEvent>> stopped;
+  // order, with independent containers stopping (and being removed) together.
+  std::vector<std::unique_ptr<AsyncEvent>> removed;
   for (auto& instance : instances_) {
-    stopped.push_back(std::make_unique<AsyncEvent>(io_));
-    asio::co_spawn(io_, stop_after_dependents(*instance, *stopped.back()),
-                   log_escaped("stop_after_dependents"));
+    removed.push_back(std::make_unique<AsyncEvent>(io_));
+    asio::co_spawn(io_, take_down_after_dependents(*instance, *removed.back()),
+                   log_escaped("take_down_after_dependents"));
   }
-  for (auto& done : stopped)
+  for (auto& done : removed)
     co_await done->wait();
-  for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
-    if (auto status = (*it)->destroy(); !status)
-      logs_->progress("", "warning: " + status.error().to_string());
-  }
   final_report_ = report();
   // The per-container owners removed their own directories; the project's parents go last.
   if (auto status = cgroup::remove_project(*cgroups_, plan_.project); !status) {

@@ -23,6 +23,7 @@
 #include "plan/lab_plan.hpp"
 #include "spec/lab.hpp"
 #include "supervisor/async_event.hpp"
+#include "supervisor/blocking_pool.hpp"
 #include "supervisor/container_instance.hpp"
 #include "supervisor/json.hpp"
 #include "supervisor/log_sink.hpp"
@@ -79,7 +80,8 @@ class LabSupervisor {
   boost::asio::awaitable<void> container_task(ContainerInstance& instance);
   boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(
       ContainerInstance& instance);
-  boost::asio::awaitable<void> stop_after_dependents(ContainerInstance& instance, AsyncEvent& done);
+  boost::asio::awaitable<void> take_down_after_dependents(ContainerInstance& instance,
+                                                          AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> watch_signals();
   void on_container_exit(ContainerInstance& instance, const RunEnd& end);
@@ -109,6 +111,9 @@ class LabSupervisor {
   StatePaths paths_;
   UpOptions options_;
   boost::asio::io_context io_;
+  // Two threads: the removals of a teardown overlap on a 2-core machine without a thread per
+  // container (memory stays flat at 200 containers). Declared after io_: joined before it goes.
+  BlockingPool blocking_{io_, 2};
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<LabContext> context_;

@@ -123,3 +123,49 @@ EOF_LAB
   [ -z "$(zombies_of "$SUPERVISOR")" ]
   assert_nothing_left e2e-stopper
 }
+
+# Freezes (1) or thaws (0) the cgroup of container $1 of the current project, v1 freezer or v2.
+freeze_cgroup() {
+  local v1=/sys/fs/cgroup/freezer/srcompose/$PROJECT/$1/freezer.state
+  local v2=/sys/fs/cgroup/srcompose/$PROJECT/$1/cgroup.freeze
+  if [ -e "$v1" ]; then
+    if [ "$2" = 1 ]; then echo FROZEN >"$v1"; else echo THAWED >"$v1"; fi
+  else
+    echo "$2" >"$v2"
+  fi
+}
+
+@test "a container whose setup stalls delays neither its neighbours nor the loop, and down gives up on it" {
+  write_lab e2e-stall <<'EOF_LAB'
+[containers.stall]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+
+[containers.neighbour]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  SUPERVISOR=$(supervisor_pid)
+  srcompose -p e2e-stall stop stall
+  # Its (empty) cgroup frozen: the next init freezes as it joins it, before it sets itself up, and
+  # never reports; the supervisor would give up only after 60 s.
+  freeze_cgroup stall 1
+  "$SRCOMPOSE" -p e2e-stall start stall >"$TEST_DIR/start.out" 2>&1 &
+  start_pid=$!
+  wait_until "[ \"\$(ps_field stall \"c['state']\")\" = starting ]" 5
+  ps_answers_promptly 5 0.2
+  # A neighbour restarts meanwhile: its setup does not queue behind the stalled one.
+  started=$(date +%s%N)
+  srcompose -p e2e-stall restart neighbour
+  took=$((($(date +%s%N) - started) / 1000000))
+  echo "restart of the neighbour took $took ms"
+  [ "$took" -lt 2000 ]
+  [ "$(ps_field neighbour "c['state']")" = running ]
+  [ "$(ps_field stall "c['state']")" = starting ]
+  # down stops the stalled start at once instead of waiting for its deadline.
+  down_within 5
+  wait "$start_pid" || true
+  [ -z "$(zombies_of "$SUPERVISOR")" ]
+  assert_nothing_left e2e-stall
+}

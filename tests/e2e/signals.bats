@@ -36,6 +36,12 @@ EOF_LAB
   wait_until "process_gone $up_pid" 20
   cat "$TEST_DIR/up.out"
   grep -q 'c  *| got TERM' "$TEST_DIR/up.out"
+  # The foreground teardown ran to its end (a crash in it shows here; after `up -d`, down's own
+  # cleanup would cover it up).
+  up_status=0
+  wait "$up_pid" || up_status=$?
+  [ "$up_status" -eq 0 ]
+  grep -q 'lab e2e-sig2 is down' "$TEST_DIR/up.out"
   assert_nothing_left e2e-sig2
 
   run srcompose -f "$LAB" up -d
