@@ -372,6 +372,18 @@ Status ContainerLinks::remove() {
   return first;
 }
 
+Result<bool> ContainerLinks::vanished() const {
+  if (host_ends_.empty()) return true;
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error();
+  for (const auto& name : host_ends_) {
+    auto link = find_link(*socket, name);
+    if (!link) return std::move(link).error();
+    if (link->has_value() && (*link)->alias == alias_) return false;
+  }
+  return true;
+}
+
 void ContainerLinks::release() {
   host_ends_.clear();
 }

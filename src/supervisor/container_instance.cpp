@@ -74,7 +74,7 @@ Status ContainerInstance::prepare_once() {
     user_ = std::move(*user);
   }
   if (!seccomp_) {
-    auto filter = security::compile_seccomp(plan_.security);
+    auto filter = lab_.seccomp.get(plan_.security);
     if (!filter) return std::move(filter).error().context("seccomp");
     seccomp_ = std::move(*filter);
   }
@@ -109,6 +109,13 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   }
   auto oom_kills = cgroup_->oom_kill_count();
   oom_kills_before_run_ = oom_kills ? *oom_kills : 0;
+  // The last run's host ends carry the names this run takes: forgotten here, not deleted later by
+  // their owner (which would find the new ones under those names). attach() replaces one that is
+  // still there.
+  if (links_) {
+    links_->release();
+    links_.reset();
+  }
 
   std::optional<net::ContainerLinks> links;
   runtime::StartHooks hooks;
@@ -233,11 +240,9 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   if (auto killed = cgroup_->kill_all(); !killed) {
     lab_.logs.progress(plan_.name, "warning: " + killed.error().to_string());
   }
-  if (links_) {
-    if (auto removed = links_->remove(); !removed)
-      lab_.logs.progress(plan_.name, "warning: remove veths: " + removed.error().to_string());
-    links_.reset();
-  }
+  // The host veth ends go with the container's network namespace, which the kernel destroys in
+  // the background: links_ keeps them until the next start (claim_host_end replaces one still
+  // there) or destroy() (which waits for them).
   init_.reset();
   pidfd_watch_.reset();
   // Health describes a running container; the next run starts its checks afresh.
@@ -358,6 +363,23 @@ Status ContainerInstance::unpause() {
   return {};
 }
 
+// Polled: a few GETLINKs every few milliseconds cost far less than a deletion. A namespace kept
+// alive (a process that joined it from outside and survived) is given kVethsVanishTimeout, then
+// remove() deletes its ends.
+asio::awaitable<void> ContainerInstance::wait_for_veths_to_vanish() {
+  constexpr milliseconds kPollInterval{5};
+  constexpr milliseconds kVethsVanishTimeout{2'000};
+  const auto deadline = steady_clock::now() + kVethsVanishTimeout;
+  asio::steady_timer timer(lab_.io);
+  while (steady_clock::now() < deadline) {
+    auto vanished = links_->vanished();
+    if (!vanished || *vanished) co_return;
+    timer.expires_after(kPollInterval);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
 asio::awaitable<Status> ContainerInstance::destroy() {
   for (auto& proxy : proxies_)
     proxy.close();
@@ -371,7 +393,8 @@ asio::awaitable<Status> ContainerInstance::destroy() {
     if (!status && !first_error) first_error = std::move(status).error().context(what);
   };
   if (links_) {
-    keep(links_->remove(), "remove veths");
+    co_await wait_for_veths_to_vanish();
+    keep(links_->remove(), "remove veths");  // what is left after the wait
     links_.reset();
   }
   // Usage is read one last time for the report before the cgroup goes.

@@ -26,6 +26,7 @@
 #include "supervisor/async_event.hpp"
 #include "supervisor/log_sink.hpp"
 #include "supervisor/port_proxy.hpp"
+#include "supervisor/seccomp_cache.hpp"
 #include "supervisor/status.hpp"
 
 namespace srcompose::supervisor {
@@ -37,6 +38,7 @@ struct OutputBudget;  // output_pump.hpp
 struct LabContext {
   boost::asio::io_context& io;
   BlockingPool& blocking;  // the teardown's removals (blocking_pool.hpp)
+  SeccompCache& seccomp;
   const cgroup::HostLayout& cgroups;
   LogSink& logs;
   std::string project;
@@ -104,6 +106,7 @@ class ContainerInstance {
   // Waits on the loop until the init has exited, and reaps it.
   boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
+  boost::asio::awaitable<void> wait_for_veths_to_vanish();
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
   boost::asio::awaitable<void> report_oom_events();
@@ -119,7 +122,7 @@ class ContainerInstance {
   // Owned kernel resources.
   std::optional<rootfs::PreparedRootfs> rootfs_;
   std::optional<rootfs::ResolvedUser> user_;
-  std::optional<security::CompiledSeccomp> seccomp_;
+  std::shared_ptr<const security::CompiledSeccomp> seccomp_;  // shared with like containers
   std::optional<cgroup::ContainerCgroup> cgroup_;
   std::optional<net::ContainerLinks> links_;
   std::optional<sys::ChildProcess> init_;

@@ -66,6 +66,13 @@ asio::awaitable<void> ControlServer::accept_loop() {
 }
 
 asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
+  struct Serving {
+    int& count;
+    explicit Serving(int& counter) : count(++counter) {}
+    ~Serving() { --count; }
+    Serving(const Serving&) = delete;
+    Serving& operator=(const Serving&) = delete;
+  } serving(serving_);
   asio::streambuf buffer(kMaxRequest);
   boost::system::error_code error;
   co_await asio::async_read_until(socket, buffer, '\n',

@@ -27,6 +27,8 @@ class ControlServer {
   // Starts accepting on the loop.
   void start();
   void close();
+  // No connection is being served (read, answered or written).
+  bool idle() const { return serving_ == 0; }
 
  private:
   ControlServer(std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor,
@@ -37,6 +39,7 @@ class ControlServer {
 
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
   LabSupervisor* lab_;
+  int serving_ = 0;
 };
 
 // Client side (the CLI): sends `request` to the supervisor listening at `path` and returns its

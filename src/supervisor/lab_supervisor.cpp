@@ -27,6 +27,12 @@ namespace {
 // Signals closer together than this are one request (a person cannot press Ctrl-C twice so fast).
 constexpr std::chrono::milliseconds kSignalsAreOne{200};
 
+// How long the end of the lab waits for control replies still being written.
+constexpr std::chrono::milliseconds kReplyGrace{100};
+
+// How stale the state file may be while the lab comes up (see state_changed).
+constexpr std::chrono::milliseconds kStateWriteDelay{50};
+
 }  // namespace
 
 LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths,
@@ -86,8 +92,8 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
-  context_ = std::make_unique<LabContext>(
-      LabContext{io_, blocking_, *cgroups_, *logs_, plan_.project, [this] { write_state(); }});
+  context_ = std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_,
+                                                     plan_.project, [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
@@ -128,12 +134,16 @@ asio::awaitable<void> LabSupervisor::main_task() {
   down_.set();
   if (control_) control_->close();
   signals_.cancel();
-  // Let control replies in flight be written, then end whatever still waits (timers, health
-  // checks).
+  // Let control replies in flight (down's) be written, for at most kReplyGrace, then end whatever
+  // still waits (timers, health checks). A fixed grace made every foreground up and run 100 ms
+  // longer.
+  const auto grace_end = std::chrono::steady_clock::now() + kReplyGrace;
   asio::steady_timer grace(io_);
-  grace.expires_after(std::chrono::milliseconds(100));
-  boost::system::error_code ignored;
-  co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  while (control_ && !control_->idle() && std::chrono::steady_clock::now() < grace_end) {
+    grace.expires_after(std::chrono::milliseconds(1));
+    boost::system::error_code ignored;
+    co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
   io_.stop();
 }
 
@@ -400,7 +410,26 @@ json::array LabSupervisor::report() const {
   return records;
 }
 
+// While the lab comes up, every container's start would rewrite the whole file (n containers,
+// n rewrites of n entries: 40,000 entries serialized for a lab of 200): the writes are gathered,
+// at most one per kStateWriteDelay, and the last one made when the lab is up. Afterwards each
+// change is written at once (exec reads the init's pid from the file).
+void LabSupervisor::state_changed() {
+  if (lab_up_) {
+    write_state();
+    return;
+  }
+  if (state_write_pending_) return;
+  state_write_pending_ = true;
+  auto timer = std::make_shared<asio::steady_timer>(io_, kStateWriteDelay);
+  timer->async_wait([this, timer](const boost::system::error_code&) {
+    if (!state_write_pending_) return;
+    write_state();
+  });
+}
+
 void LabSupervisor::write_state() {
+  state_write_pending_ = false;
   if (down_.is_set() || shutdown_requested_.is_set()) return;
   // Rewritten at every start and exit: usage is left out (`ps` asks the supervisor for live
   // values), or a lab of n containers would read n cgroups' files n times while it comes up.

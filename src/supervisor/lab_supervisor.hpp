@@ -88,6 +88,7 @@ class LabSupervisor {
   void request_shutdown(const std::string& why);
   ContainerInstance* find(std::string_view name);
   std::vector<ContainerInstance*> dependents_of(const ContainerInstance& instance);
+  void state_changed();
   void write_state();
   void write_results(const std::string& report_text);
   json::array report() const;
@@ -114,6 +115,7 @@ class LabSupervisor {
   // Two threads: the removals of a teardown overlap on a 2-core machine without a thread per
   // container (memory stays flat at 200 containers). Declared after io_: joined before it goes.
   BlockingPool blocking_{io_, 2};
+  SeccompCache seccomp_;
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<LabContext> context_;
@@ -132,6 +134,7 @@ class LabSupervisor {
   std::set<ContainerInstance*> created_only_;
   // `down -v`: the teardown removes the persist layers too.
   bool remove_persistent_ = false;
+  bool state_write_pending_ = false;  // a gathered write_state is due (state_changed)
   bool lab_up_ =
       false;  // bring-up finished: later start failures are the container's, not the lab's
 };
