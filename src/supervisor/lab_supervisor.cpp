@@ -344,6 +344,15 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     asio::co_spawn(io_, take_down_after_dependents(*instance, *removed.back()),
                    log_escaped("take_down_after_dependents"));
   }
+  // Once nothing runs any more, the bridges and the table go (a bridge's deletion waits for RCU
+  // grace periods: ~20 ms) while the containers' removals go on.
+  for (auto& instance : instances_)
+    co_await instance->finished().wait();
+  if (network_) {
+    if (auto status = network_->remove(); !status)
+      logs_->progress("", "warning: " + status.error().to_string());
+    network_.reset();
+  }
   for (auto& done : removed)
     co_await done->wait();
   final_report_ = report();
@@ -355,11 +364,6 @@ asio::awaitable<void> LabSupervisor::tear_down() {
           rootfs::remove_project_layers(lab_.storage_dir, plan_.project, !remove_persistent_);
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
-  }
-  if (network_) {
-    if (auto status = network_->remove(); !status)
-      logs_->progress("", "warning: " + status.error().to_string());
-    network_.reset();
   }
   auto report_text =
       json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}}) +
