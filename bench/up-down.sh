@@ -245,19 +245,25 @@ EOF
   podman import "$work/busybox.tar" localhost/srbench-busybox >>"$log" 2>&1
 }
 
+# Names carry the repetition: a container podman failed to remove (below) cannot block the next.
 bench_podman() {
-  local n=$1 t
+  local n=$1 t names=()
+  for i in $(seq 1 "$n"); do names+=("srbench-$rep-$i"); done
   t=$(now)
   for i in $(seq 1 "$n"); do
-    podman run -d --name "srbench-$i" --memory 32m --pids-limit 32 --cgroupns private \
+    if ! podman run -d --name "srbench-$rep-$i" --memory 32m --pids-limit 32 --cgroupns private \
       --uidmap "0:$((500000 + i * 65536)):65536" --gidmap "0:$((500000 + i * 65536)):65536" \
-      localhost/srbench-busybox /bin/sleep 3600 >/dev/null
+      localhost/srbench-busybox /bin/sleep 3600 >>"$log" 2>&1; then
+      echo "bench: podman run failed ($(tail -n 1 "$log")); this repetition of podman is left out" >&2
+      podman rm -f -t 0 "${names[@]}" >>"$log" 2>&1 || true
+      return 0
+    fi
   done
   record "podman-up-$n" "$(ms_since "$t")"
   t=$(now)
   # podman rm sometimes fails to unmount a container's shm (EBUSY): the time is kept, the failure
-  # said, and the leftovers removed untimed, so that the next repetition can reuse the names.
-  if ! podman rm -f -t 0 $(seq -f 'srbench-%g' 1 "$n") >>"$log" 2>&1; then
+  # said, and the leftovers removed untimed.
+  if ! podman rm -f -t 0 "${names[@]}" >>"$log" 2>&1; then
     echo "bench: podman rm of $n containers failed ($(tail -n 1 "$log")); its time is kept" >&2
   fi
   record "podman-down-$n" "$(ms_since "$t")"
@@ -277,7 +283,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "versions: $("$srcompose" version 2>/dev/null | head -1); $(crun --version | head -1); $(podman --version)"
 echo "repetitions: $reps (medians, ms); load average before: $(load)"
-for _ in $(seq "$reps"); do
+for rep in $(seq "$reps"); do
   for n in "${counts[@]}"; do
     bench_srcompose "$n"
     bench_crun "$n"
