@@ -166,8 +166,8 @@ void LogSink::progress(std::string_view container, std::string_view text) {
   // the time, since nobody watches them live.
   if (!console_.enabled) line = utc_timestamp_now() + " ";
   if (!container.empty()) {
-    line = console_.color ? "\033[1m" + std::string(container) + "\033[0m "
-                          : std::string(container) + " ";
+    line += console_.color ? "\033[1m" + std::string(container) + "\033[0m "
+                           : std::string(container) + " ";
   }
   append_console_text(line, text, terminals_.err);
   line += '\n';

@@ -87,3 +87,16 @@ EOF_LAB
   srcompose -p e2e-flood down
   assert_nothing_left e2e-flood
 }
+
+@test "detached, every line of supervisor.log carries the time, a container's lines too" {
+  sleeping_lab e2e-suplog
+  srcompose -f "$LAB" up -d
+  log=$SRCOMPOSE_STATE_DIR/e2e-suplog/supervisor.log
+  cat "$log"
+  time='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z'
+  grep -Eq "^$time c started \(pid [0-9]+\)$" "$log"
+  grep -Eq "^$time c starting$" "$log"
+  [ -z "$(grep -Ev "^$time " "$log")" ]
+  srcompose -p e2e-suplog down
+  assert_nothing_left e2e-suplog
+}

@@ -36,6 +36,8 @@ EOF_LAB
   "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 &
   up_pid=$!
   wait_until "srcompose -p e2e-fg ps --format json 2>/dev/null | grep -q '\"name\":\"web\".*\"state\":\"running\"'" 20
+  # app prints its line once its nc has the db's answer, which may come after web runs.
+  wait_until "grep -q '^app  *| app sees db-answer' '$TEST_DIR/up.out'" 20
   run srcompose -p e2e-fg down
   [ "$status" -eq 0 ]
   wait "$up_pid"
