@@ -118,28 +118,6 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx context) {
   return program;
 }
 
-Result<std::string> read_profile_file(const std::filesystem::path& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (!fd) return Error::last_errno("open " + path.string());
-  struct stat status {};
-  if (::fstat(fd.get(), &status) < 0) return Error::last_errno("fstat " + path.string());
-  constexpr off_t kMaxProfileSize = 4 << 20;
-  if (!S_ISREG(status.st_mode)) return Error::message(path.string() + ": not a regular file");
-  if (status.st_size > kMaxProfileSize)
-    return Error::message(path.string() + ": larger than 4 MiB");
-  std::string text(static_cast<size_t>(status.st_size), '\0');
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::last_errno("read " + path.string());
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  text.resize(done);
-  return text;
-}
-
 }  // namespace
 
 Result<CompiledSeccomp> compile_profile(const SeccompProfile& profile) {
@@ -179,9 +157,7 @@ Result<CompiledSeccomp> compile_seccomp(const plan::SecurityPlan& plan) {
       break;
   }
   auto context = "seccomp profile " + plan.seccomp_profile.string();
-  auto text = read_profile_file(plan.seccomp_profile);
-  if (!text) return std::move(text).error().context(context);
-  auto profile = parse_seccomp_profile(*text, plan.capabilities);
+  auto profile = load_seccomp_profile_file(plan.seccomp_profile, plan.capabilities);
   if (!profile) return std::move(profile).error().context(context);
   auto compiled = compile_profile(*profile);
   if (!compiled) return std::move(compiled).error().context(context);

@@ -1,10 +1,15 @@
 #include "security/seccomp_profile.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <optional>
 
+#include "common/unique_fd.hpp"
 #include "plan/security.hpp"
 
 namespace srcompose::security {
@@ -230,6 +235,49 @@ Result<SeccompProfile> parse_seccomp_profile(std::string_view text, uint64_t cap
     profile.rules.push_back(std::move(*rule));
   }
   return profile;
+}
+
+namespace {
+
+Result<std::string> read_profile_file(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd) return Error::last_errno("open " + path.string());
+  struct stat status {};
+  if (::fstat(fd.get(), &status) < 0) return Error::last_errno("fstat " + path.string());
+  constexpr off_t kMaxProfileSize = 4 << 20;
+  if (!S_ISREG(status.st_mode)) return Error::message(path.string() + ": not a regular file");
+  if (status.st_size > kMaxProfileSize)
+    return Error::message(path.string() + ": larger than 4 MiB");
+  std::string text(static_cast<size_t>(status.st_size), '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::last_errno("read " + path.string());
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  text.resize(done);
+  return text;
+}
+
+}  // namespace
+
+Result<SeccompProfile> load_seccomp_profile_file(const std::filesystem::path& path,
+                                                 uint64_t capabilities) {
+  auto text = read_profile_file(path);
+  if (!text) return std::move(text).error();
+  return parse_seccomp_profile(*text, capabilities);
+}
+
+Status check_seccomp_profile_file(const std::filesystem::path& path) {
+  // Entries are selected by capabilities before they are read: with none and with all, every
+  // entry is read once.
+  for (uint64_t capabilities : {uint64_t{0}, ~uint64_t{0}}) {
+    auto profile = load_seccomp_profile_file(path, capabilities);
+    if (!profile) return std::move(profile).error();
+  }
+  return {};
 }
 
 }  // namespace srcompose::security

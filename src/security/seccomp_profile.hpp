@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,5 +50,13 @@ SeccompProfile default_seccomp_profile(uint64_t capabilities);
 // "architectures"/"archMap" are ignored because srcompose always covers x86-64, x32 and i386.
 // Errors name the JSON position or the entry.
 Result<SeccompProfile> parse_seccomp_profile(std::string_view json, uint64_t capabilities);
+
+// Reads (a regular file of at most 4 MiB, never a FIFO or device) and parses a profile file.
+Result<SeccompProfile> load_seccomp_profile_file(const std::filesystem::path& path,
+                                                 uint64_t capabilities);
+
+// What `up` would say of the profile file, for whatever capabilities the container ends up with:
+// so that `config` refuses the lab exactly when `up` would.
+Status check_seccomp_profile_file(const std::filesystem::path& path);
 
 }  // namespace srcompose::security
