@@ -45,7 +45,7 @@ teardown() { teardown_lab_env; }
   srcompose up -f "$EXAMPLES/memory.toml" -d
   wait_until "[ \"\$(ps_field hog 'len(c[\"restarts\"])')\" -ge 1 ]" 30
   [ "$(ps_field hog "c['restarts'][0]['reason']")" = "OOM kill" ]
-  run srcompose -p memory ps
+  run srcompose -p memory ps -a
   echo "$output"
   [[ "$output" =~ hog\ .*(OOM\ kill) ]]
   [ "$(ps_field neighbour "c['state']")" = "running" ]
