@@ -43,10 +43,11 @@ int run_wait(const GlobalOptions& global, const std::vector<std::string>& contai
 // not in every start.
 void fill_in_host_resolv_conf(plan::LabPlan& plan);
 // Warns about privileged requests, takes the project's lock, removes what a crashed supervisor of
-// the project left, settles `plan`'s automatic id ranges against the other labs on the host
-// (supervisor/id_registry.hpp), and keeps a copy of the lab file in the state directory (for
-// `exec`).
-Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPlan& plan,
+// the project left, gives `lab`'s `subnet = "auto"` networks their subnets (and `plan` its new
+// addresses: supervisor/subnet_registry.hpp), settles `plan`'s automatic id ranges against the
+// other labs on the host (supervisor/id_registry.hpp), and keeps a copy of the lab file in the
+// state directory (for `exec`).
+Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths);
 
 struct DownArguments {

@@ -10,6 +10,7 @@
 #include "spec/load.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/project_lock.hpp"
+#include "supervisor/subnet_registry.hpp"
 
 namespace srcompose::cli {
 
@@ -116,6 +117,9 @@ Result<spec::Lab> load_running_lab(const ProjectRef& project) {
   if (auto saved = supervisor::read_small_file(project.paths.lab_variables())) {
     options.environment = spec::parse_env_file(*saved).variables;
   }
+  auto subnets = supervisor::recorded_subnets(project.paths);
+  if (!subnets) return std::move(subnets).error();
+  options.auto_subnets = std::move(*subnets);
   auto result = spec::load_lab_text(*text, original, options);
   if (!result.lab)
     return Error::message("the running lab's file no longer loads: " +

@@ -14,7 +14,7 @@ namespace srcompose::cli {
 int run_run(const GlobalOptions& global, const RunArguments& arguments) {
   auto project = resolve_project(global, /*need_lab=*/true);
   if (!project) return report_error(project.error());
-  const spec::Lab& lab = *project->lab;
+  spec::Lab& lab = *project->lab;
   if (!lab.find_container(arguments.container)) {
     return report_error(Error::message("run " + arguments.container + ": no such container in " +
                                        lab.file.string()));

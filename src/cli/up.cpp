@@ -15,6 +15,7 @@
 #include "supervisor/id_registry.hpp"
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
+#include "supervisor/subnet_registry.hpp"
 #include "sys/kernel_features.hpp"
 
 namespace srcompose::cli {
@@ -91,7 +92,7 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 }  // namespace
 
-Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPlan& plan,
+Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& plan,
                                               const supervisor::StatePaths& paths) {
   warn_privileged_requests(lab);
   if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
@@ -110,8 +111,27 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPla
     if (!cleaned) return std::move(cleaned).error();
     std::filesystem::remove(paths.state_file());
   }
+  // Nothing of the lab exists yet: a lab that cannot get its subnets or id ranges leaves no state
+  // directory, which would otherwise count as a lab that is up and hold what it registered.
+  auto abandon = [&](Error error) {
+    if (auto removed = supervisor::remove_state_dir(paths); !removed)
+      std::fprintf(stderr, "srcompose: warning: %s\n", removed.error().to_string().c_str());
+    return error;
+  };
+  // `subnet = "auto"` networks get theirs now, clear of the host's routes and the other labs.
+  auto subnets = supervisor::reserve_subnets(paths, lab);
+  if (!subnets) return abandon(std::move(subnets).error());
+  if (!subnets->empty()) {
+    spec::assign_auto_subnets(lab, *subnets);
+    plan::refresh_networks(plan, lab);
+    for (const auto& [network, subnet] : *subnets) {
+      std::fprintf(stderr, "lab %s: network %s: subnet %s (auto)\n", lab.name.c_str(),
+                   network.c_str(), spec::to_string(subnet).c_str());
+    }
+  }
   // Other labs on the host may hold this lab's hashed id ranges: settled before anything starts.
-  if (auto status = supervisor::reserve_id_ranges(paths, lab, plan); !status) return status.error();
+  if (auto status = supervisor::reserve_id_ranges(paths, lab, plan); !status)
+    return abandon(status.error());
   auto copied = supervisor::read_small_file(lab.file, supervisor::Symlinks::follow);
   if (!copied) return std::move(copied).error();
   if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
@@ -135,7 +155,7 @@ Result<supervisor::ProjectLock> claim_project(const spec::Lab& lab, plan::LabPla
 int run_up(const GlobalOptions& global, const UpArguments& arguments) {
   auto project = resolve_project(global, /*need_lab=*/true);
   if (!project) return report_error(project.error());
-  const spec::Lab& lab = *project->lab;
+  spec::Lab& lab = *project->lab;
   if (!arguments.exit_code_from.empty() && !lab.find_container(arguments.exit_code_from)) {
     return report_error(Error::message("--exit-code-from " + arguments.exit_code_from +
                                        ": no such container in " + lab.file.string()));

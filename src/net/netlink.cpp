@@ -342,6 +342,32 @@ Result<std::vector<RouteInfo>> list_ipv4_routes(const NetlinkSocket& socket) {
   return routes;
 }
 
+Result<std::vector<spec::Cidr>> list_ipv4_address_blocks(const NetlinkSocket& socket) {
+  nl_cache* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_addr_alloc_cache(socket.get(), &raw);
+  if (code < 0) return socket.error("RTM_GETADDR dump", code);
+  CachePtr cache(raw);
+  std::vector<spec::Cidr> blocks;
+  for (nl_object* object = nl_cache_get_first(cache.get()); object != nullptr;
+       object = nl_cache_get_next(object)) {
+    auto* address = reinterpret_cast<rtnl_addr*>(object);
+    nl_addr* local = rtnl_addr_get_local(address);
+    uint32_t network_order = 0;
+    if (rtnl_addr_get_family(address) != AF_INET || local == nullptr ||
+        nl_addr_get_len(local) != sizeof network_order) {
+      continue;
+    }
+    std::memcpy(&network_order, nl_addr_get_binary_addr(local), sizeof network_order);
+    uint32_t value = ntohl(network_order);
+    auto prefix = static_cast<uint8_t>(rtnl_addr_get_prefixlen(address));
+    uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+    blocks.push_back(spec::Cidr{spec::Ipv4{value}, 32});
+    if (prefix > 0 && prefix < 32) blocks.push_back(spec::Cidr{spec::Ipv4{value & mask}, prefix});
+  }
+  return blocks;
+}
+
 bool overlaps(const spec::Cidr& a, const spec::Cidr& b) {
   uint8_t shorter = a.prefix_length < b.prefix_length ? a.prefix_length : b.prefix_length;
   uint32_t mask = shorter == 0 ? 0 : ~uint32_t{0} << (32 - shorter);

@@ -79,6 +79,9 @@ Status add_default_route(const NetlinkSocket& socket, spec::Ipv4 gateway, int if
 // IPv4 unicast/blackhole/unreachable/prohibit routes of every table but `local`, default routes
 // left out: the routes a new subnet must not overlap.
 Result<std::vector<RouteInfo>> list_ipv4_routes(const NetlinkSocket& socket);
+// The IPv4 addresses of every link, each as its subnet (address/prefix, host bits cleared) and as
+// itself (/32): what a new subnet must not hold even where no route says so (noprefixroute, /32).
+Result<std::vector<spec::Cidr>> list_ipv4_address_blocks(const NetlinkSocket& socket);
 
 // True when the two subnets share an address.
 bool overlaps(const spec::Cidr& a, const spec::Cidr& b);

@@ -79,6 +79,18 @@ LabPlan plan_run(const spec::Lab& lab, std::string_view name,
   return plan;
 }
 
+void refresh_networks(LabPlan& plan, const spec::Lab& lab) {
+  plan.networks = plan_lab_networks(lab);
+  for (auto& container : plan.containers) {
+    ContainerNetPlan net = plan_container_net(lab, *container.spec);
+    net.resolv_conf = std::move(container.net.resolv_conf);  // the host's may be filled in already
+    container.net = std::move(net);
+    for (auto& file : container.rootfs.files) {
+      if (file.path == "/etc/hosts") file.content = container.net.hosts_file;
+    }
+  }
+}
+
 void avoid_id_ranges(LabPlan& plan, const spec::Lab& lab,
                      const std::vector<spec::IdRange>& taken_elsewhere) {
   for (const auto& [name, range] : auto_id_ranges(lab, taken_elsewhere)) {

@@ -46,6 +46,10 @@ LabPlan plan_subset(const spec::Lab& lab, const std::vector<std::string>& names)
 LabPlan plan_run(const spec::Lab& lab, std::string_view name,
                  const std::vector<std::string>& command);
 
+// After spec::assign_auto_subnets changed `lab` (which `plan` was made from): the bridges, each
+// container's interfaces and its /etc/hosts follow the new addresses. Pure.
+void refresh_networks(LabPlan& plan, const spec::Lab& lab);
+
 // Moves the automatic id ranges of `plan` (made from `lab`) off `taken_elsewhere`, the ranges other
 // labs on the host hold (issue 10 item 9: the hash has 4096 slots, two labs can meet). A container
 // whose range is free keeps it. Pure; the caller keeps the host-wide registry.

@@ -148,7 +148,12 @@ void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource
         Ipv4 broadcast = broadcast_address(network.subnet);
         if (!picking && attachment.ipv4_static) {
           std::string found = "found " + to_string(attachment.ipv4);
-          if (!cidr_contains(network.subnet, attachment.ipv4)) {
+          if (network.subnet_auto) {
+            reader.error(where, path,
+                         found + " on network " + network.name +
+                             ", whose subnet is \"auto\"; expected no ipv4 (addresses are "
+                             "picked), or a fixed subnet");
+          } else if (!cidr_contains(network.subnet, attachment.ipv4)) {
             reader.error(where, path,
                          found + "; expected an address inside " + to_string(network.subnet));
           } else if (attachment.ipv4 == network.subnet.network || attachment.ipv4 == broadcast) {

@@ -63,8 +63,13 @@ std::string ordered_inline_table(const std::vector<std::pair<std::string, std::s
 
 void write_network(TomlWriter& writer, const Network& network) {
   writer.header(join_key("networks", network.name));
-  writer.string("subnet", to_string(network.subnet));
-  writer.string("gateway", to_string(network.gateway));
+  // Picked when the lab comes up, maybe another one next time: the file's word, not a subnet.
+  if (network.subnet_auto) {
+    writer.string("subnet", "auto");
+  } else {
+    writer.string("subnet", to_string(network.subnet));
+    writer.string("gateway", to_string(network.gateway));
+  }
   writer.string("bridge", network.bridge);
   writer.boolean("nat", network.nat);
   writer.boolean("internal", network.internal);
@@ -143,14 +148,17 @@ void write_process_keys(TomlWriter& writer, const Container& container) {
   writer.string("stop_timeout", format_duration(container.stop_timeout));
 }
 
-void write_container(TomlWriter& writer, const Container& container) {
+void write_container(TomlWriter& writer, const Lab& lab, const Container& container) {
   const std::string base = join_key("containers", container.name);
   writer.header(base);
   write_process_keys(writer, container);
   writer.string("network_mode", std::string(to_string(container.network_mode)));
   std::vector<std::pair<std::string, std::string>> networks;
   for (const auto& attachment : container.networks) {
-    toml::table address{{"ipv4", to_string(attachment.ipv4)}};
+    const Network* network = lab.find_network(attachment.network);
+    toml::table address;
+    if (network == nullptr || !network->subnet_auto)
+      address.insert("ipv4", to_string(attachment.ipv4));
     address.is_inline(true);
     networks.emplace_back(attachment.network, format(address));
   }
@@ -210,10 +218,11 @@ std::string to_toml_values(const Lab& lab) {
   writer.string("name", lab.name);
   writer.string("storage", lab.storage_dir.string());
   writer.boolean("idmap_share", lab.idmap_share);
+  writer.string("subnet_pool", to_string(lab.subnet_pool));
   for (const auto& network : lab.networks)
     write_network(writer, network);
   for (const auto& container : lab.containers)
-    write_container(writer, container);
+    write_container(writer, lab, container);
   return writer.take();
 }
 
@@ -246,9 +255,12 @@ std::string to_json(const Lab& lab) {
     entry.insert_or_assign("name", container.name);
     toml::array attachments;
     for (const auto& attachment : container.networks) {
-      attachments.push_back(toml::table{{"network", attachment.network},
-                                        {"ipv4", to_string(attachment.ipv4)},
-                                        {"ipv4_static", attachment.ipv4_static}});
+      toml::table entry_attachment{{"network", attachment.network},
+                                   {"ipv4_static", attachment.ipv4_static}};
+      const Network* network = lab.find_network(attachment.network);
+      if (network == nullptr || !network->subnet_auto)
+        entry_attachment.insert("ipv4", to_string(attachment.ipv4));
+      attachments.push_back(std::move(entry_attachment));
     }
     entry.insert_or_assign("networks", std::move(attachments));
     toml::array dependencies;

@@ -54,6 +54,30 @@ std::vector<const Container*> Lab::start_order() const {
   return order;
 }
 
+bool Lab::has_unassigned_subnets() const {
+  return std::any_of(networks.begin(), networks.end(), [](const Network& network) {
+    return network.subnet_auto && network.subnet.network.value == 0;
+  });
+}
+
+void assign_auto_subnets(Lab& lab, const std::map<std::string, Cidr, std::less<>>& chosen) {
+  for (auto& network : lab.networks) {
+    auto choice = chosen.find(network.name);
+    if (!network.subnet_auto || choice == chosen.end()) continue;
+    auto rebase = [&](Ipv4 address) {
+      uint32_t offset = address.value - network.subnet.network.value;
+      return Ipv4{choice->second.network.value + offset};
+    };
+    network.gateway = rebase(network.gateway);
+    for (auto& container : lab.containers) {
+      for (auto& attachment : container.networks) {
+        if (attachment.network == network.name) attachment.ipv4 = rebase(attachment.ipv4);
+      }
+    }
+    network.subnet = choice->second;
+  }
+}
+
 std::string to_string(Ipv4 address) {
   uint32_t v = address.value;
   return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 0xff) + "." +

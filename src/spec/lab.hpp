@@ -40,6 +40,10 @@ struct Cidr {
 struct Network {
   std::string name;  // key in [networks.NAME]
   Cidr subnet;
+  // `subnet = "auto"`: until assign_auto_subnets gives it a /24 of the lab's pool, `subnet` is the
+  // placeholder 0.0.0.0/24 and the gateway and addresses (all picked: none may be written) are
+  // offsets in it.
+  bool subnet_auto = false;
   Ipv4 gateway;           // default: first host address of the subnet
   std::string bridge;     // host bridge name, <= 15 chars; default derived from project and network
   bool nat = false;       // masquerade outbound traffic
@@ -204,9 +208,10 @@ struct Lab {
   std::filesystem::path file;       // absolute path of the lab file
   std::filesystem::path directory;  // its directory: relative paths resolve against it
   std::filesystem::path storage_dir = "/var/lib/srcompose";  // images and writable layers
-  bool idmap_share = false;           // lab-wide `idmap_share`: every container may overlap
-  std::vector<Network> networks;      // file order
-  std::vector<Container> containers;  // file order
+  bool idmap_share = false;              // lab-wide `idmap_share`: every container may overlap
+  Cidr subnet_pool{Ipv4{10u << 24}, 8};  // where `subnet = "auto"` networks take their /24s
+  std::vector<Network> networks;         // file order
+  std::vector<Container> containers;     // file order
   // The variables the file used and their values (unset ones are absent): what `${VAR}` resolved
   // to, so that a later command re-reads the file exactly as `up` did.
   std::map<std::string, std::string, std::less<>> variables;
@@ -216,7 +221,16 @@ struct Lab {
   // Containers in an order where every container comes after all it depends on; ties keep file
   // order.
   std::vector<const Container*> start_order() const;
+  // True while a `subnet = "auto"` network still has its placeholder.
+  bool has_unassigned_subnets() const;
 };
+
+// The prefix length of an automatic subnet.
+inline constexpr uint8_t kAutoSubnetPrefix = 24;
+
+// Gives each `subnet = "auto"` network named in `chosen` its /24 (kAutoSubnetPrefix): the gateway
+// and the containers' addresses on it keep their offsets. Networks not named keep what they have.
+void assign_auto_subnets(Lab& lab, const std::map<std::string, Cidr, std::less<>>& chosen);
 
 // Text forms shared by the loader, the emitters and the messages.
 std::string to_string(Ipv4 address);

@@ -37,8 +37,8 @@ using detail::join_key;
 using detail::LoadContext;
 using detail::Reader;
 
-constexpr std::array<std::string_view, 5> kTopKeys{"name", "storage", "idmap_share", "networks",
-                                                   "containers"};
+constexpr std::array<std::string_view, 7> kTopKeys{
+    "name", "storage", "idmap_share", "subnet_pool", "networks", "templates", "containers"};
 constexpr std::array<std::string_view, 5> kNetworkKeys{"subnet", "gateway", "bridge", "nat",
                                                        "internal"};
 
@@ -86,7 +86,17 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
   reader.check_keys(table, base, kNetworkKeys);
   const toml::node* subnet = table.get("subnet");
   bool subnet_ok = false;
-  if (subnet == nullptr) {
+  if (subnet != nullptr && subnet->value<std::string>() == "auto") {
+    // Addresses are offsets in a placeholder /24 until `up` picks the real one (lab.hpp).
+    network.subnet_auto = true;
+    network.subnet = Cidr{Ipv4{0}, kAutoSubnetPrefix};
+    network.gateway = Ipv4{1};
+    if (const toml::node* gateway = table.get("gateway")) {
+      reader.error(*gateway, base + ".gateway",
+                   "found a gateway with subnet = \"auto\"; expected none (the gateway is the "
+                   "first address of the subnet picked), or a fixed subnet");
+    }
+  } else if (subnet == nullptr) {
     reader.error(network.location, base,
                  "found no `subnet`; expected a subnet such as \"10.1.0.0/24\"");
   } else if (auto text = reader.string(*subnet, base + ".subnet")) {
@@ -107,7 +117,7 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
       subnet_ok = true;
     }
   }
-  if (const toml::node* gateway = table.get("gateway")) {
+  if (const toml::node* gateway = table.get("gateway"); gateway && !network.subnet_auto) {
     if (auto text = reader.string(*gateway, base + ".gateway")) {
       auto address = parse_ipv4(*text);
       if (!address) {
@@ -170,7 +180,9 @@ void read_networks(Reader& reader, const toml::node& node, Lab& lab) {
                      "found bridge \"" + network.bridge + "\" of network " + other.name +
                          " again; expected a bridge per network");
       }
+      // Automatic subnets are picked apart from each other and from the fixed ones.
       bool overlap = network.subnet.prefix_length != 0 && other.subnet.prefix_length != 0 &&
+                     !network.subnet_auto && !other.subnet_auto &&
                      cidrs_overlap(network.subnet, other.subnet);
       if (overlap) {
         reader.error(network.location, path + ".subnet",
@@ -229,6 +241,28 @@ void read_project(Reader& reader, const toml::table& document, const LoadOptions
   }
 }
 
+// `subnet_pool`: where automatic subnets come from; a block of at least one /24, clear of the
+// reserved blocks (a /24 picked from it must be usable as a bridge's subnet).
+void read_subnet_pool(Reader& reader, const toml::node& node, Lab& lab) {
+  auto text = reader.string(node, "subnet_pool");
+  if (!text) return;
+  auto cidr = parse_cidr(*text);
+  if (!cidr) {
+    reader.error(node, "subnet_pool", "found " + describe(node) + "; " + cidr.error().to_string());
+  } else if (cidr->prefix_length > kAutoSubnetPrefix || cidr->prefix_length < 8) {
+    reader.error(node, "subnet_pool",
+                 "found " + describe(node) + "; expected a prefix length from 8 to " +
+                     std::to_string(kAutoSubnetPrefix) + " (subnets are picked as /" +
+                     std::to_string(kAutoSubnetPrefix) + "s inside it)");
+  } else if (auto block = reserved_block_overlapping(*cidr)) {
+    reader.error(node, "subnet_pool",
+                 "found " + describe(node) + ", which overlaps the reserved block " + *block +
+                     "; expected a private block such as \"10.0.0.0/8\" or \"172.16.0.0/12\"");
+  } else {
+    lab.subnet_pool = *cidr;
+  }
+}
+
 unsigned read_host_cpu_count() {
   std::ifstream online("/sys/devices/system/cpu/online");
   std::string text;
@@ -276,6 +310,7 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
   LoadContext context{reader, lab.directory,
                       options.host_cpu_count != 0 ? options.host_cpu_count : read_host_cpu_count()};
   reader.check_keys(document, "", kTopKeys);
+  detail::resolve_extends(reader, document);
   read_project(reader, document, options, lab);
   if (const toml::node* storage = document.get("storage")) {
     if (auto path = reader.string(*storage, "storage")) {
@@ -289,6 +324,7 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
   if (const toml::node* share = document.get("idmap_share")) {
     if (auto on = reader.boolean(*share, "idmap_share")) lab.idmap_share = *on;
   }
+  if (const toml::node* pool = document.get("subnet_pool")) read_subnet_pool(reader, *pool, lab);
   if (const toml::node* networks = document.get("networks")) read_networks(reader, *networks, lab);
   std::vector<detail::ContainerSource> sources;
   if (const toml::node* containers = document.get("containers")) {
@@ -303,7 +339,10 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
   }
   detail::check_lab(context, lab, sources);
   result.diagnostics = reader.take_sorted();
-  if (result.diagnostics.empty()) result.lab = std::move(lab);
+  if (result.diagnostics.empty()) {
+    assign_auto_subnets(lab, options.auto_subnets);
+    result.lab = std::move(lab);
+  }
   return result;
 }
 

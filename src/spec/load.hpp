@@ -27,6 +27,9 @@ struct LoadOptions {
   Variables environment;
   std::vector<std::filesystem::path> env_files;
   bool read_dot_env = true;
+  // The subnets a running lab's `subnet = "auto"` networks hold (the host-wide registry's record),
+  // given to them once the file has loaded (assign_auto_subnets). Empty for a lab not yet up.
+  std::map<std::string, Cidr, std::less<>> auto_subnets;
   // Host facts used by validation; tests substitute fakes so the checks are deterministic.
   unsigned host_cpu_count = 0;  // 0: read from the host (/sys/devices/system/cpu/online)
 };

@@ -10,35 +10,15 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 29> kContainerKeys{"rootfs",
-                                                          "command",
-                                                          "hostname",
-                                                          "domainname",
-                                                          "user",
-                                                          "workdir",
-                                                          "env",
-                                                          "depends_on",
-                                                          "restart",
-                                                          "max_restarts",
-                                                          "restart_delay_max",
-                                                          "stop_signal",
-                                                          "stop_timeout",
-                                                          "network_mode",
-                                                          "networks",
-                                                          "dns",
-                                                          "ports",
-                                                          "cap_add",
-                                                          "cap_drop",
-                                                          "seccomp",
-                                                          "read_only",
-                                                          "persist",
-                                                          "idmap",
-                                                          "idmap_share",
-                                                          "limits",
-                                                          "mounts",
-                                                          "healthcheck",
-                                                          "time_offsets",
-                                                          "logging"};
+constexpr std::array<std::string_view, 30> kContainerKeys{
+    "extends",      "rootfs",       "command",      "hostname",
+    "domainname",   "user",         "workdir",      "env",
+    "depends_on",   "restart",      "max_restarts", "restart_delay_max",
+    "stop_signal",  "stop_timeout", "network_mode", "networks",
+    "dns",          "ports",        "cap_add",      "cap_drop",
+    "seccomp",      "read_only",    "persist",      "idmap",
+    "idmap_share",  "limits",       "mounts",       "healthcheck",
+    "time_offsets", "logging"};
 constexpr std::array<std::string_view, 5> kHealthcheckKeys{"command", "interval", "timeout",
                                                            "start_period", "retries"};
 constexpr std::array<std::string_view, 2> kTimeOffsetKeys{"monotonic", "boottime"};
@@ -420,24 +400,52 @@ void read_time_offsets(LoadContext& context, const toml::node& node, std::string
   container.time_offsets = offsets;
 }
 
+// One variable of `env`, with where its name and its value are written.
+void add_env(Reader& reader, const SourceLocation& name_at, const SourceLocation& value_at,
+             const std::string& key_path, std::string name, const std::string& value,
+             Container& container) {
+  if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+    reader.error(name_at, key_path,
+                 "found a variable name with '=' or empty; expected a name such as GREETING");
+  } else if (value.find('\0') != std::string::npos) {
+    reader.error(value_at, key_path, "found a NUL character; expected text without NUL");
+  } else {
+    container.env[std::move(name)] = value;
+  }
+}
+
+// A table NAME = "value", or compose's list form ["NAME=value", ...].
 void read_env(Reader& reader, const toml::node& node, std::string_view path, Container& container) {
-  const auto* table = reader.table(node, path);
-  if (table == nullptr) return;
+  if (const auto* list = node.as_array()) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      std::string key_path = join_index(path, i);
+      auto text = reader.string((*list)[i], key_path);
+      if (!text) continue;
+      size_t equals = text->find('=');
+      if (equals == std::string::npos) {
+        reader.error((*list)[i], key_path,
+                     "found " + describe((*list)[i]) + "; expected \"NAME=value\"");
+        continue;
+      }
+      SourceLocation where = reader.at((*list)[i]);
+      add_env(reader, where, where, key_path, text->substr(0, equals), text->substr(equals + 1),
+              container);
+    }
+    return;
+  }
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    reader.error(node, std::string(path),
+                 "found " + describe(node) +
+                     "; expected a table NAME = \"value\" or an array of \"NAME=value\"");
+    return;
+  }
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string name(entry.key->str());
     std::string key_path = join_key(path, name);
-    if (name.empty() || name.find('=') != std::string::npos ||
-        name.find('\0') != std::string::npos) {
-      reader.error(reader.at(*entry.key), key_path,
-                   "found a variable name with '=' or empty; expected a name such as GREETING");
-      continue;
-    }
     if (auto value = reader.string(*entry.node, key_path)) {
-      if (value->find('\0') != std::string::npos) {
-        reader.error(*entry.node, key_path, "found a NUL character; expected text without NUL");
-        continue;
-      }
-      container.env[name] = *value;
+      add_env(reader, reader.at(*entry.key), reader.at(*entry.node), key_path, name, *value,
+              container);
     }
   }
 }
@@ -518,6 +526,12 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     container.workdir = *text;
   } else if (key == "restart") {
     constexpr std::array<std::string_view, 4> kChoices{"no", "on-failure", "on-oom", "always"};
+    if (node.value<std::string>() == "unless-stopped") {
+      reader.error(node, std::string(path),
+                   "found \"unless-stopped\", docker compose's policy; srcompose's is \"always\" "
+                   "(a container stopped by `srcompose stop` stays stopped either way)");
+      return true;
+    }
     if (auto index = read_choice(reader, node, path, kChoices)) {
       container.restart = static_cast<RestartPolicy>(*index);
     }

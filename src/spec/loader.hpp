@@ -53,6 +53,10 @@ void read_mounts(LoadContext& context, const toml::array& array, std::string_vie
 void interpolate_document(Reader& reader, toml::table& document, const LoadOptions& options,
                           const std::filesystem::path& directory, std::vector<Diagnostic>& warnings,
                           std::map<std::string, std::string, std::less<>>& used);
+// `extends = "NAME"` of [containers.*] and [templates.*] tables, applied in place: each takes what
+// it lacks of its base, tables merged key by key (extends.cpp). Unknown bases and cycles become
+// diagnostics at the `extends` value.
+void resolve_extends(Reader& reader, toml::table& document);
 // Checks that need every container: dependencies and cycles, network references, addresses
 // (static ones checked, the others picked), ports published twice, id ranges overlapping.
 void check_lab(LoadContext& context, Lab& lab, const std::vector<ContainerSource>& sources);

@@ -1,6 +1,7 @@
 #include "spec/reader.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "spec/values.hpp"
@@ -48,6 +49,43 @@ std::string format_value(const T& value) {
   return out.str();
 }
 
+// Docker compose's names for what srcompose spells otherwise: a compose user's first reflex gets
+// the srcompose key named. `in` is the srcompose key that must be allowed where the compose key
+// was found (so `test` is hinted only in a healthcheck, not beside a container's `command`).
+struct ComposeName {
+  std::string_view compose;
+  std::string_view in;
+  std::string_view table_suffix;  // "" or the end of the table's key path
+  std::string_view hint;
+};
+constexpr ComposeName kComposeNames[] = {
+    {"services", "containers", "", "`containers` ([containers.NAME] tables)"},
+    {"environment", "env", "", "`env` (a table, or an array of \"KEY=VALUE\")"},
+    {"working_dir", "workdir", "", "`workdir`"},
+    {"volumes", "mounts", "", "`mounts` ([[containers.NAME.mounts]] tables)"},
+    {"image", "rootfs", "", "`rootfs` (a directory, a tarball or builtin:busybox)"},
+    {"mem_limit", "limits", "", "`limits.memory`"},
+    {"memswap_limit", "limits", "", "`limits.memory_swap`"},
+    {"cpus", "limits", "", "`limits.cpus`"},
+    {"cpu_shares", "limits", "", "`limits.cpu_weight`"},
+    {"cpuset", "limits", "", "`limits.cpuset`"},
+    {"pids_limit", "limits", "", "`limits.pids`"},
+    {"stop_grace_period", "stop_timeout", "", "`stop_timeout`"},
+    {"container_name", "hostname", "", "the [containers.NAME] key (and `hostname`)"},
+    {"test", "command", "healthcheck", "`command`"},
+};
+
+std::optional<std::string> compose_hint(std::string_view key, std::string_view path,
+                                        std::span<const std::string_view> allowed) {
+  for (const auto& name : kComposeNames) {
+    if (name.compose != key || !path.ends_with(name.table_suffix)) continue;
+    if (std::find(allowed.begin(), allowed.end(), name.in) == allowed.end()) continue;
+    return "unknown key: `" + std::string(key) + "` is docker compose's name; srcompose's is " +
+           std::string(name.hint);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string describe(const toml::node& node) {
@@ -92,6 +130,23 @@ SourceLocation Reader::at(const toml::source_region& region) const {
   return SourceLocation{file_, region.begin.line, region.begin.column};
 }
 
+SourceLocation Reader::at(const toml::node& node) const {
+  if (auto copy = copied_from_.find(&node); copy != copied_from_.end()) return copy->second;
+  return at(node.source());
+}
+
+void Reader::copied(const toml::node& copy, const toml::node& original) {
+  copied_from_[&copy] = at(original);
+  if (const auto* table = copy.as_table()) {
+    for (const auto& [key, node] : *table) {
+      if (const toml::node* source = original.as_table()->get(key.str())) copied(node, *source);
+    }
+  } else if (const auto* array = copy.as_array()) {
+    for (size_t i = 0; i < array->size(); ++i)
+      copied((*array)[i], (*original.as_array())[i]);
+  }
+}
+
 void Reader::error(SourceLocation where, std::string key_path, std::string message) {
   diagnostics_.push_back(Diagnostic{std::move(where), std::move(key_path), std::move(message)});
 }
@@ -113,6 +168,10 @@ void Reader::check_keys(const toml::table& table, std::string_view path,
   for (const auto& entry : in_file_order(table)) {
     std::string_view key = entry.key->str();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    if (auto hint = compose_hint(key, path, allowed)) {
+      error(at(*entry.key), join_key(path, key), std::move(*hint));
+      continue;
+    }
     std::string_view best;
     size_t best_distance = 0;
     for (std::string_view candidate : allowed) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -33,13 +34,18 @@ class Reader {
 
   const std::string& file() const { return file_; }
   SourceLocation at(const toml::source_region& region) const;
-  SourceLocation at(const toml::node& node) const { return at(node.source()); }
+  SourceLocation at(const toml::node& node) const;
   SourceLocation at(const toml::key& key) const { return at(key.source()); }
 
   void error(SourceLocation where, std::string key_path, std::string message);
   void error(const toml::node& node, std::string key_path, std::string message) {
     error(at(node), std::move(key_path), std::move(message));
   }
+
+  // `copy` (with everything in it) was copied from `original` (extends): toml++ copies values
+  // without their source positions, so the reader keeps them and reports the copy where the
+  // original is written.
+  void copied(const toml::node& copy, const toml::node& original);
 
   // The entries of `table` ordered by where their keys first appear in the file.
   static std::vector<Entry> in_file_order(const toml::table& table);
@@ -67,6 +73,7 @@ class Reader {
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::unordered_map<const toml::node*, SourceLocation> copied_from_;
 };
 
 }  // namespace srcompose::spec::detail
