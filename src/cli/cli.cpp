@@ -250,30 +250,9 @@ int run(int argc, char** argv) {
   port->footer("Example: srcompose port web 80   prints 127.0.0.1:8080");
   port->callback([&] { status = run_port(global, port_arguments); });
 
-  std::string exec_container;
-  auto* exec = app.add_subcommand("exec", "Run a command inside a running container");
-  exec->add_option("container", exec_container, "Container")->required();
-  // Everything after the container name is the command, its options included (`exec web sh -c
-  // ...`): prefix_command stops CLI11 from parsing it.
-  exec->prefix_command();
-  // The command's own arguments stay with exec: they must not fall through to srcompose's options,
-  // so exec declares the global ones itself (`srcompose exec -p lab web sh -c ...`).
-  exec->fallthrough(false);
-  exec->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
-  exec->add_option("-p,--project-name", global.project, "Project name")->type_name("PROJECT");
-  exec->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
-  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
-      ->type_name("FILE");
-  exec->footer("COMMAND [ARG...] follows the container name.");
-  exec->callback([&] {
-    auto command = exec->remaining();
-    if (!command.empty() && command.front() == "--") command.erase(command.begin());
-    if (command.empty()) {
-      status = report_error(Error::message("exec: no command given after the container name"));
-      return;
-    }
-    status = run_exec(global, exec_container, command);
-  });
+  add_exec_command(app, global, status);
+  add_top_command(app, global, status);
+  add_stats_command(app, global, status);
 
   add_lifecycle_command(app, global, "stop",
                         "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);

@@ -8,6 +8,10 @@
 #include "plan/lab_plan.hpp"
 #include "supervisor/project_lock.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace srcompose::cli {
 
 struct UpArguments {
@@ -93,8 +97,23 @@ struct PortArguments {
 };
 int run_port(const GlobalOptions& global, const PortArguments& arguments);
 
-int run_exec(const GlobalOptions& global, const std::string& container,
-             const std::vector<std::string>& argv);
+
+struct ExecArguments {
+  std::string container;
+  std::vector<std::string> command;
+  bool detach = false;       // -d: in the background, stdio on /dev/null
+  bool interactive = false;  // -i: accepted (stdin is always attached)
+  bool tty = false;          // -t: a pty of the container's devpts even when ours is no terminal
+  bool no_tty = false;       // -T: never a pty
+  std::vector<std::string> env;  // -e KEY=VALUE or KEY
+  std::string user;              // -u: as the lab file's `user`
+  std::string workdir;           // -w: absolute
+};
+int run_exec(const GlobalOptions& global, const ExecArguments& arguments);
+// Register `exec`, `top` and `stats` and their options on `app`; the exit status goes to `status`.
+void add_exec_command(CLI::App& app, GlobalOptions& global, int& status);
+void add_top_command(CLI::App& app, GlobalOptions& global, int& status);
+void add_stats_command(CLI::App& app, GlobalOptions& global, int& status);
 
 // stop, start, restart, kill, pause, unpause: sent to the running supervisor.
 // `stop_timeout`: seconds (stop, restart -t), -1 for each container's stop_timeout.

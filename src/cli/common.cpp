@@ -137,6 +137,21 @@ Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths)
   return value.as_object();
 }
 
+Result<std::vector<supervisor::ContainerStatus>> decode_containers(
+    const supervisor::json::object& object, const std::string& where) {
+  const auto* containers = object.if_contains("containers");
+  if (!containers || !containers->is_array())
+    return Error::message(where + " has no \"containers\"");
+  std::vector<supervisor::ContainerStatus> statuses;
+  for (const auto& value : containers->as_array()) {
+    if (!value.is_object()) continue;
+    auto status = supervisor::container_status_from_json(value.as_object());
+    if (!status) return std::move(status).error().context(where);
+    statuses.push_back(std::move(*status));
+  }
+  return statuses;
+}
+
 namespace {
 
 // Alive and not stopped: a SIGSTOPped (or traced-stopped) supervisor will never answer.
@@ -205,6 +220,19 @@ void warn_privileged_requests(const spec::Lab& lab) {
   for (const auto& warning : plan::privilege_warnings(lab))
     std::fprintf(stderr, "srcompose: warning: %s (see SECURITY in srcompose(1))\n",
                  warning.c_str());
+}
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
+  return text;
 }
 
 int report_error(const Error& error) {

@@ -13,6 +13,7 @@
 #include "spec/load.hpp"
 #include "supervisor/json.hpp"
 #include "supervisor/state_dir.hpp"
+#include "supervisor/status.hpp"
 
 namespace srcompose::cli {
 
@@ -62,9 +63,16 @@ Result<supervisor::json::object> read_state(const supervisor::StatePaths& paths)
 // sorted.
 std::vector<std::string> state_dir_projects(const GlobalOptions& global);
 
+// The "containers" array of a state file or of a `ps` reply, decoded ("where" names it in errors).
+Result<std::vector<supervisor::ContainerStatus>> decode_containers(
+    const supervisor::json::object& object, const std::string& where);
+
 // "srcompose: warning: container NAME gets host power: ..." on stderr, one line per container that
 // asks for more than the default confinement (plan::privilege_warnings).
 void warn_privileged_requests(const spec::Lab& lab);
+
+// "512B", "1.5KiB", "64.0MiB": for tables.
+std::string human_bytes(uint64_t bytes);
 
 // "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
 int report_error(const Error& error);

@@ -1,13 +1,20 @@
-// `srcompose exec NAME CMD...`: runs a command inside a running container (its namespaces, cgroup,
-// user, capabilities and seccomp filter), stdio passed through, its exit code returned.
+// `srcompose exec [-d] [-i] [-t|-T] [-e KEY=VALUE] [-u USER] [-w DIR] NAME CMD...`: runs a command
+// inside a running container (its namespaces, cgroup, user, capabilities and seccomp filter), stdio
+// passed through or on a pseudo-terminal of the container's own devpts, its exit code returned.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.hpp"
+#include "cli/terminal_relay.hpp"
 #include "plan/lab_plan.hpp"
 #include "rootfs/prepare.hpp"
 #include "runtime/container.hpp"
+#include "runtime/pty.hpp"
 #include "security/seccomp.hpp"
 #include "supervisor/status.hpp"
 
@@ -15,61 +22,182 @@ namespace srcompose::cli {
 
 namespace json = supervisor::json;
 
-int run_exec(const GlobalOptions& global, const std::string& container,
-             const std::vector<std::string>& argv) {
-  auto project = resolve_project(global, /*need_lab=*/false);
-  if (!project) return report_error(project.error());
-  auto state = read_state(project->paths);
-  if (!state) return report_error(Error::message("lab " + project->name + " is not up"));
+namespace {
+
+// The state file's record of a running, unpaused container.
+Result<supervisor::ContainerStatus> running_container(const ProjectRef& project,
+                                                      const std::string& container) {
+  auto state = read_state(project.paths);
+  if (!state) return Error::message("lab " + project.name + " is not up");
+  auto statuses = decode_containers(*state, "state file");
+  if (!statuses) return std::move(statuses).error();
   std::optional<supervisor::ContainerStatus> status;
-  const auto* containers = state->if_contains("containers");
-  if (!containers || !containers->is_array())
-    return report_error(Error::message("corrupt state file: no \"containers\""));
-  for (const auto& value : containers->as_array()) {
-    if (!value.is_object()) continue;
-    auto each = supervisor::container_status_from_json(value.as_object());
-    if (!each) return report_error(std::move(each).error().context("state file"));
-    if (each->name == container) status = std::move(*each);
+  for (auto& each : *statuses) {
+    if (each.name == container) status = std::move(each);
   }
-  if (!status)
-    return report_error(Error::message("no container " + container + " in lab " + project->name));
-  if (status->pid <= 0)
-    return report_error(Error::message("container " + container + " is not running"));
+  if (!status) return Error::message("no container " + container + " in lab " + project.name);
+  if (status->pid <= 0) return Error::message("container " + container + " is not running");
   // Joining a frozen cgroup freezes the new process too: exec would hang until an unpause.
   if (status->state == supervisor::ContainerState::paused)
-    return report_error(Error::message("container " + container + " is paused (unpause it first)"));
+    return Error::message("container " + container + " is paused (unpause it first)");
+  return std::move(*status);
+}
+
+// -e KEY=VALUE as given; -e KEY takes this process's value, as compose does, and is left out when
+// it has none.
+Result<std::vector<std::string>> exec_environment(const std::vector<std::string>& entries) {
+  std::vector<std::string> env;
+  for (const auto& entry : entries) {
+    size_t equals = entry.find('=');
+    if (equals == 0 || entry.empty())
+      return Error::message("-e " + entry + ": expected KEY=VALUE or KEY");
+    if (equals != std::string::npos) {
+      env.push_back(entry);
+    } else if (const char* value = std::getenv(entry.c_str())) {
+      env.push_back(entry + "=" + value);
+    }
+  }
+  return env;
+}
+
+bool has_variable(const std::vector<std::string>& env, std::string_view name) {
+  for (const auto& entry : env) {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=')
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
+  const std::string& container = arguments.container;
+  auto project = resolve_project(global, /*need_lab=*/false);
+  if (!project) return report_error(project.error());
+  auto status = running_container(*project, container);
+  if (!status) return report_error(status.error());
+  if (!arguments.workdir.empty() && !arguments.workdir.starts_with('/'))
+    return report_error(Error::message("-w " + arguments.workdir + ": expected an absolute path"));
+  auto extra_env = exec_environment(arguments.env);
+  if (!extra_env) return report_error(extra_env.error());
 
   auto lab = load_running_lab(*project);
   if (!lab) return report_error(lab.error());
   auto plan = plan::plan_lab(*lab);
-  const plan::ContainerPlan* container_plan = plan.find(container);
-  if (!container_plan)
+  const plan::ContainerPlan* found = plan.find(container);
+  if (!found)
     return report_error(Error::message("no container " + container + " in lab " + project->name));
+  plan::ContainerPlan container_plan = *found;
+  if (!arguments.workdir.empty()) container_plan.process.workdir = arguments.workdir;
+  if (!arguments.user.empty()) container_plan.process.user = arguments.user;
 
   auto pidfd = sys::open_pidfd(status->pid);
   if (!pidfd) return report_error(std::move(pidfd).error().context("container " + container));
   rootfs::PreparedRootfs rootfs;
   rootfs.image = status->rootfs_image;
   rootfs.upper = status->rootfs_upper;
-  auto user = rootfs::resolve_user(rootfs, container_plan->process.user);
-  if (!user) return report_error(std::move(user).error().context("container " + container));
-  auto seccomp = security::compile_seccomp(container_plan->security);
+  // A name is looked up in the container's own /etc/passwd, read beneath its layers (never NSS),
+  // exactly as the lab file's `user` is at start.
+  auto user = rootfs::resolve_user(rootfs, container_plan.process.user);
+  if (!user) {
+    return report_error(std::move(user).error().context(
+        "container " + container + (arguments.user.empty() ? "" : ": -u " + arguments.user)));
+  }
+  if (!arguments.user.empty() && !has_variable(*extra_env, "HOME"))
+    extra_env->push_back("HOME=" + user->home);
+  auto seccomp = security::compile_seccomp(container_plan.security);
   if (!seccomp) return report_error(std::move(seccomp).error().context("container " + container));
 
   runtime::ExecRequest request;
-  request.argv = argv;
+  request.argv = arguments.command;
+  request.extra_env = std::move(*extra_env);
   for (const auto& file : status->cgroup_procs_files)
     request.cgroup_procs_files.emplace_back(file);
-  auto process =
-      runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
+  // compose's default: a terminal when ours is one; -t asks for one anyway, -T never.
+  const bool tty = !arguments.detach && !arguments.no_tty &&
+                   (arguments.tty || (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)));
+  std::optional<runtime::ContainerPty> pty;
+  UniqueFd null;
+  if (tty) {
+    auto opened = runtime::open_container_pty(pidfd->get());
+    if (!opened) return report_error(std::move(opened).error().context("container " + container));
+    pty = std::move(*opened);
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty->slave.get();
+    request.controlling_terminal = true;
+  } else if (arguments.detach) {
+    null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null) return report_error(Error::last_errno("open /dev/null"));
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
+  }
+  auto process = runtime::exec_in_container(pidfd->get(), container_plan, *user, *seccomp, request);
   if (!process)
     return report_error(std::move(process).error().context("container " + container + ": exec"));
-  // Ctrl-C reaches the command through the terminal's process group; srcompose itself only waits.
+  if (arguments.detach) {
+    // It runs on in the container; its exit is reaped by whoever inherits it.
+    process->release();
+    return 0;
+  }
+  // Ctrl-C reaches the command through the terminal (ours, or the pty's line discipline);
+  // srcompose itself only waits.
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);
-  auto exit = process->wait();
+  Result<sys::ExitStatus> exit = Error::message("not run");
+  if (pty) {
+    pty->slave.reset();  // the pty's end of input is the process's, not ours
+    exit = relay_terminal(pty->master.get(), *process);
+  } else {
+    exit = process->wait();
+  }
   if (!exit) return report_error(exit.error());
   return exit->exit_code;
+}
+
+void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<ExecArguments>();
+  auto* exec = app.add_subcommand("exec", "Run a command inside a running container");
+  exec->add_flag("-d,--detach", arguments->detach, "Run it in the background, output discarded");
+  exec->add_flag("-i,--interactive", arguments->interactive,
+                 "Keep stdin attached (always: accepted for compose's -it)");
+  exec->add_flag("-t,--tty", arguments->tty,
+                 "Give it a pseudo-terminal (the default when stdin and stdout are terminals)");
+  exec->add_flag("-T,--no-tty", arguments->no_tty, "No pseudo-terminal");
+  exec->add_option("-e,--env", arguments->env, "Set a variable: KEY=VALUE, or KEY from here")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  exec->add_option("-u,--user", arguments->user,
+                   "Run as uid[:gid] or name[:group] of the container's /etc/passwd")
+      ->type_name("USER");
+  exec->add_option("-w,--workdir", arguments->workdir, "Working directory inside")
+      ->type_name("DIR");
+  exec->add_option("container", arguments->container, "Container")->required();
+  // Everything after the container name is the command, its options included (`exec web sh -c
+  // ...`): prefix_command stops CLI11 from parsing it.
+  exec->prefix_command();
+  // The command's own arguments stay with exec: they must not fall through to srcompose's options,
+  // so exec declares the global ones itself (`srcompose exec -p lab web sh -c ...`).
+  exec->fallthrough(false);
+  exec->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
+  exec->add_option("-p,--project-name", global.project, "Project name")->type_name("PROJECT");
+  exec->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
+  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
+      ->type_name("FILE");
+  exec->footer(
+      "COMMAND [ARG...] follows the container name.\n"
+      "Example: srcompose exec -it -u nobody -w /tmp -e MODE=debug web sh");
+  exec->callback([exec, arguments, &global, &status] {
+    arguments->command = exec->remaining();
+    auto& command = arguments->command;
+    if (!command.empty() && command.front() == "--") command.erase(command.begin());
+    if (command.empty()) {
+      status = report_error(Error::message("exec: no command given after the container name"));
+      return;
+    }
+    if (arguments->tty && arguments->no_tty) {
+      status = report_error(Error::message("exec: -t and -T contradict each other"));
+      return;
+    }
+    status = run_exec(global, *arguments);
+  });
 }
 
 }  // namespace srcompose::cli

@@ -69,6 +69,7 @@ struct WorkloadConfig {
   std::vector<gid_t> groups;
   uint64_t capabilities = 0;
   bool no_new_privs = true;
+  bool controlling_terminal = false;  // fd 0 is a terminal to make its own (exec -t)
   const security::CompiledSeccomp* seccomp = nullptr;
   int32_t exec_detail = -1;     // detail index of argv[0]
   int32_t workdir_detail = -1;  // detail index of workdir

@@ -118,6 +118,7 @@ struct ExecRequest {
   std::vector<std::string> argv;
   std::vector<std::string> extra_env;  // "KEY=value", replacing the plan's entry of the same name
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+  bool controlling_terminal = false;  // stdin is a pty slave the process takes as its terminal
   std::vector<std::filesystem::path> cgroup_procs_files;  // the container's cgroup.procs files
 };
 

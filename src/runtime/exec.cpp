@@ -93,6 +93,7 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   if (request.argv.empty()) return Error::message("exec: empty command");
   ChildConfig config;
   fill_workload(config, plan, request.argv, request.extra_env, user, seccomp);
+  config.workload.controlling_terminal = request.controlling_terminal;
 
   std::vector<UniqueFd> cgroup_files;
   std::vector<int> cgroup_fds;

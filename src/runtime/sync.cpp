@@ -58,6 +58,8 @@ std::string_view step_name(Step step) {
       return "reset signals";
     case Step::setsid:
       return "setsid";
+    case Step::controlling_terminal:
+      return "ioctl(TIOCSCTTY)";
     case Step::setgroups:
       return "setgroups";
     case Step::setresgid:

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <linux/limits.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +89,10 @@ void exec_workload(const WorkloadConfig& workload) {
   // Its own session: signals to the init's process group never hit it twice, and it may take a
   // controlling terminal.
   must(Step::setsid, errno_of(::setsid()));
+  // A new session leader without a terminal: the pty on fd 0 becomes its controlling terminal, so
+  // a shell gets job control and ^C reaches it as SIGINT.
+  if (workload.controlling_terminal)
+    must(Step::controlling_terminal, errno_of(::ioctl(0, TIOCSCTTY, 0)));
   become_user(workload);
   // After the identity change, so that a directory only root may enter fails as it would for the
   // user (runc does the same).
