@@ -80,12 +80,10 @@ std::string default_bridge_name(std::string_view project, std::string_view netwo
   return "sc-" + std::string(hex);
 }
 
-void read_network(Reader& reader, const toml::table& table, const std::string& project,
-                  Network& network) {
-  const std::string base = join_key("networks", network.name);
-  reader.check_keys(table, base, kNetworkKeys);
+// `subnet`: a fixed one (true when valid), or "auto" (a placeholder until `up` picks: lab.hpp).
+bool read_subnet(Reader& reader, const toml::table& table, const std::string& base,
+                 Network& network) {
   const toml::node* subnet = table.get("subnet");
-  bool subnet_ok = false;
   if (subnet != nullptr && subnet->value<std::string>() == "auto") {
     // Addresses are offsets in a placeholder /24 until `up` picks the real one (lab.hpp).
     network.subnet_auto = true;
@@ -114,9 +112,17 @@ void read_network(Reader& reader, const toml::table& table, const std::string& p
     } else {
       network.subnet = *cidr;
       network.gateway = Ipv4{cidr->network.value + 1};
-      subnet_ok = true;
+      return true;
     }
   }
+  return false;
+}
+
+void read_network(Reader& reader, const toml::table& table, const std::string& project,
+                  Network& network) {
+  const std::string base = join_key("networks", network.name);
+  reader.check_keys(table, base, kNetworkKeys);
+  const bool subnet_ok = read_subnet(reader, table, base, network);
   if (const toml::node* gateway = table.get("gateway"); gateway && !network.subnet_auto) {
     if (auto text = reader.string(*gateway, base + ".gateway")) {
       auto address = parse_ipv4(*text);

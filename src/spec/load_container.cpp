@@ -488,6 +488,18 @@ void read_seccomp(LoadContext& context, const toml::node& node, std::string_view
   }
 }
 
+void read_restart(Reader& reader, const toml::node& node, std::string_view path,
+                  Container& container) {
+  constexpr std::array<std::string_view, 4> kChoices{"no", "on-failure", "on-oom", "always"};
+  if (node.value<std::string>() == "unless-stopped") {
+    reader.error(node, std::string(path),
+                 "found \"unless-stopped\", docker compose's policy; srcompose's is \"always\" "
+                 "(a container stopped by `srcompose stop` stays stopped either way)");
+  } else if (auto index = read_choice(reader, node, path, kChoices)) {
+    container.restart = static_cast<RestartPolicy>(*index);
+  }
+}
+
 // The keys that are one scalar each.
 bool read_scalar_key(LoadContext& context, std::string_view key, const toml::node& node,
                      std::string_view path, Container& container) {
@@ -525,16 +537,7 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     }
     container.workdir = *text;
   } else if (key == "restart") {
-    constexpr std::array<std::string_view, 4> kChoices{"no", "on-failure", "on-oom", "always"};
-    if (node.value<std::string>() == "unless-stopped") {
-      reader.error(node, std::string(path),
-                   "found \"unless-stopped\", docker compose's policy; srcompose's is \"always\" "
-                   "(a container stopped by `srcompose stop` stays stopped either way)");
-      return true;
-    }
-    if (auto index = read_choice(reader, node, path, kChoices)) {
-      container.restart = static_cast<RestartPolicy>(*index);
-    }
+    read_restart(reader, node, path, container);
   } else if (key == "max_restarts") {
     if (auto value = reader.integer_in(node, path, 0, UINT32_MAX)) {
       container.max_restarts = static_cast<uint32_t>(*value);

@@ -73,6 +73,12 @@ constexpr ComposeName kComposeNames[] = {
     {"stop_grace_period", "stop_timeout", "", "`stop_timeout`"},
     {"container_name", "hostname", "", "the [containers.NAME] key (and `hostname`)"},
     {"test", "command", "healthcheck", "`command`"},
+    {"entrypoint", "command", "", "`command` (the whole argv: there are no images)"},
+    {"tmpfs", "mounts", "", "`mounts` with type = \"tmpfs\""},
+    {"security_opt", "seccomp", "", "`seccomp` (and `cap_add`, `cap_drop`)"},
+    {"userns_mode", "idmap", "", "`idmap`"},
+    {"blkio_config", "limits", "", "`limits.io_read_bps` and the other `limits.io_*`"},
+    {"ipv4_address", "ipv4", "", "`ipv4`"},
 };
 
 std::optional<std::string> compose_hint(std::string_view key, std::string_view path,
