@@ -47,12 +47,12 @@ std::optional<uint64_t> IoThrottle::*field_of(int which) {
 
 uint64_t cpu_weight_to_shares(uint64_t weight) {
   weight = std::clamp<uint64_t>(weight, 1, 10'000);
-  return 2 + ((weight - 1) * 262'142) / 9'999;
+  return std::max<uint64_t>(2, (weight * 1024 + 50) / 100);
 }
 
 uint64_t cpu_shares_to_weight(uint64_t shares) {
   shares = std::clamp<uint64_t>(shares, 2, 262'144);
-  return 1 + ((shares - 2) * 9'999) / 262'142;
+  return std::clamp<uint64_t>((shares * 100 + 512) / 1024, 1, 10'000);
 }
 
 uint64_t cpus_to_quota_usec(double cpus) {

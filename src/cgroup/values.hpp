@@ -14,9 +14,12 @@
 
 namespace srcompose::cgroup {
 
-// cgroup v2 cpu.weight (1..10000, default 100) <-> v1 cpu.shares (2..262144, default 1024), the
-// conversion of the kernel's cgroup v1/v2 documentation as implemented by crun and runc:
-// shares = 2 + ((weight - 1) * 262142) / 9999, and its inverse.
+// cgroup v2 cpu.weight (1..10000, default 100) <-> v1 cpu.shares (2..262144, default 1024), by
+// proportion: shares = weight * 1024 / 100 (rounded, at least 2), so that both defaults meet and a
+// container without a weight equals one with weight 100 on v1 as on v2. crun and runc map the two
+// ranges end to end instead (2 + (weight - 1) * 262142 / 9999), which turns weight 100 into 2597
+// shares: 2.5 times a container left at the default, which breaks labs that compare the two.
+// Every weight ratio is kept (up to rounding); weights above 10000 * 262144 / 102400 do not exist.
 uint64_t cpu_weight_to_shares(uint64_t weight);
 uint64_t cpu_shares_to_weight(uint64_t shares);
 

@@ -10,20 +10,21 @@
 using namespace srcompose;
 using namespace srcompose::cgroup;
 
-TEST_CASE("cpu weight <-> shares uses the documented conversion") {
-  CHECK(cpu_weight_to_shares(1) == 2);
-  CHECK(cpu_weight_to_shares(100) == 2597);
-  CHECK(cpu_weight_to_shares(1000) == 26192);
-  CHECK(cpu_weight_to_shares(10000) == 262144);
+TEST_CASE("cpu weight <-> shares by proportion: weight 100 is v1's default 1024 shares") {
+  CHECK(cpu_weight_to_shares(100) == 1024);  // no weight and weight 100 split a core 1:1
+  CHECK(cpu_weight_to_shares(1) == 10);
+  CHECK(cpu_weight_to_shares(50) == 512);
+  CHECK(cpu_weight_to_shares(1000) == 10240);
+  CHECK(cpu_weight_to_shares(10000) == 102400);
+  CHECK(cpu_shares_to_weight(1024) == 100);
   CHECK(cpu_shares_to_weight(2) == 1);
-  CHECK(cpu_shares_to_weight(1024) == 39);  // v1's default share is a weight of 39
   CHECK(cpu_shares_to_weight(262144) == 10000);
-  for (uint64_t weight : {1, 50, 100, 1000, 9999, 10000}) {
-    // The integer formulas round down: a round trip loses at most one.
-    auto back = cpu_shares_to_weight(cpu_weight_to_shares(weight));
-    CHECK(back <= weight);
-    CHECK(back + 1 >= weight);
+  for (uint64_t weight : {1, 3, 50, 100, 333, 1000, 9999, 10000}) {
+    CAPTURE(weight);
+    CHECK(cpu_shares_to_weight(cpu_weight_to_shares(weight)) == weight);
   }
+  // Ratios are kept: 200 against 100 is 2:1 in shares too.
+  CHECK(cpu_weight_to_shares(200) == 2 * cpu_weight_to_shares(100));
 }
 
 TEST_CASE("cpus become a CFS quota per 100 ms period, at least the kernel's 1 ms") {

@@ -104,12 +104,20 @@ TEST_CASE("busy siblings on one CPU with weights 100 and 1000 share it about 1:1
   heavy.cpu_weight = 1000;
   auto light_cgroup = project.create("light", light);
   auto heavy_cgroup = project.create("heavy", heavy);
+  spec::Limits unweighted;
+  unweighted.cpuset = "0";
+  auto unweighted_cgroup = project.create("plain", unweighted);
+  // A container without a weight gets exactly what weight 100 gets, on v1 as on v2.
   if (project.host().driver_of(Controller::cpu)->version == cgroup::CgroupVersion::v1) {
     CHECK(read_file(controller_file(project, "heavy", Controller::cpu, "cpu.shares", "")) ==
-          "26192\n");
+          "10240\n");
+    CHECK(read_file(controller_file(project, "light", Controller::cpu, "cpu.shares", "")) ==
+          read_file(controller_file(project, "plain", Controller::cpu, "cpu.shares", "")));
   } else {
     CHECK(read_file(controller_file(project, "heavy", Controller::cpu, "", "cpu.weight")) ==
           "1000\n");
+    CHECK(read_file(controller_file(project, "light", Controller::cpu, "", "cpu.weight")) ==
+          read_file(controller_file(project, "plain", Controller::cpu, "", "cpu.weight")));
   }
   auto light_child = start_in_cgroup(light_cgroup, busy_loop);
   auto heavy_child = start_in_cgroup(heavy_cgroup, busy_loop);
