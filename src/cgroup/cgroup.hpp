@@ -32,7 +32,8 @@ struct Stats {
   uint64_t cpu_user_usec = 0;
   uint64_t cpu_system_usec = 0;
   uint64_t pids_current = 0;
-  uint64_t pids_peak = 0;  // v1: pids.peak (kernel >= 6.x); 0 on kernels without it
+  uint64_t pids_peak = 0;        // v1: pids.peak (kernel >= 6.x); 0 on kernels without it
+  uint64_t pids_limit_hits = 0;  // forks refused by the pids limit: pids.events "max" (v1 and v2)
   uint64_t io_read_bytes = 0;
   uint64_t io_write_bytes = 0;
   uint64_t io_read_ops = 0;

@@ -260,6 +260,11 @@ Result<Stats> ContainerCgroup::stats() const {
     auto peak = read_optional_counter(pids->dir / "pids.peak");
     if (!peak) return std::move(peak).error();
     stats.pids_peak = *peak;
+    if (auto events = read_value(pids->dir / "pids.events"); events) {
+      auto values = parse_flat_keyed(*events);
+      if (auto found = values.find("max"); found != values.end())
+        stats.pids_limit_hits = found->second;
+    }
   }
   if (const Placement* io = placement_of(Controller::io)) {
     if (io->version == CgroupVersion::v1) {

@@ -120,6 +120,9 @@ int run(int argc, char** argv) {
   bool config_quiet = false;
   config->add_flag("-q,--quiet", config_quiet,
                    "Only validate: print nothing, say it by exit status");
+  bool config_fingerprint = false;
+  config->add_flag("--fingerprint", config_fingerprint,
+                   "Print only the fingerprint of the normalized lab (as in the run report)");
   config->callback([&] {
     // Only the file is looked for here: run_config loads it (once, printing its errors once).
     std::string file = global.file.empty() ? default_lab_file().string() : global.file;
@@ -129,7 +132,7 @@ int run(int argc, char** argv) {
     }
     status = config_quiet      ? run_config_quiet(file, global)
              : config_services ? run_config_services(file, global)
-                               : run_config(file, global, config_format);
+                               : run_config(file, global, config_format, config_fingerprint);
   });
 
   UpArguments up;

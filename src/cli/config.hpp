@@ -12,8 +12,9 @@ namespace srcompose::cli {
 // ${VAR}s substituted; warnings (unset variables) go to stderr. Valid: prints the normalized lab on
 // stdout in `format` ("toml" or "json") and returns 0. Invalid: prints every
 // diagnostic on stderr, one line each, in file order, and returns 1. An unknown format returns 2.
+// With `fingerprint`, prints only the lab's fingerprint (supervisor::lab_fingerprint).
 int run_config(const std::filesystem::path& file, const GlobalOptions& global,
-               const std::string& format);
+               const std::string& format, bool fingerprint = false);
 
 // `config -q`: as run_config, but prints nothing on stdout: only the exit status (and, on stderr,
 // the diagnostics and warnings) say whether the file is valid.

@@ -27,23 +27,24 @@ std::string text_of(const json::object& record, std::string_view key) {
   return value && value->is_string() ? std::string(value->as_string()) : std::string("?");
 }
 
-void print_report(const json::array& report, const DownArguments& arguments) {
+void print_report(const json::object& report, const DownArguments& arguments) {
   if (arguments.format == "json") {
     std::printf("%s\n", json::serialize(report).c_str());
     return;
   }
-  for (const auto& value : report) {
+  auto containers = report.if_contains("containers");
+  if (!containers || !containers->is_array()) return;
+  for (const auto& value : containers->as_array()) {
     if (!value.is_object()) continue;
     const auto& record = value.as_object();
-    auto exit_code = record.if_contains("exit_code");
-    std::string ending = !exit_code || exit_code->is_null()
-                             ? "never ran"
-                             : "exit code " + json::serialize(*exit_code);
+    std::string ending = text_of(record, "status");
+    if (auto exit_code = record.if_contains("exit_code"); exit_code && !exit_code->is_null())
+      ending += ", exit code " + json::serialize(*exit_code);
     if (auto oom = record.if_contains("oom_killed"); oom && oom->is_bool() && oom->as_bool())
       ending += ", OOM-killed";
-    auto restarts = record.if_contains("restart_count");
-    long long restart_count = restarts && restarts->is_int64() ? restarts->as_int64() : 0;
-    std::fprintf(stderr, "%s: %s, %lld restart(s)\n", text_of(record, "name").c_str(),
+    auto restarts = record.if_contains("restarts");
+    std::size_t restart_count = restarts && restarts->is_array() ? restarts->as_array().size() : 0;
+    std::fprintf(stderr, "%s: %s, %zu restart(s)\n", text_of(record, "name").c_str(),
                  ending.c_str(), restart_count);
   }
 }
@@ -113,11 +114,10 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   auto reply = ask_supervisor(*project, request, kNoTimeout, &why);
   if (reply) {
     auto report_value = reply->if_contains("report");
-    json::array report =
-        report_value && report_value->is_array() ? report_value->as_array() : json::array{};
+    json::object report =
+        report_value && report_value->is_object() ? report_value->as_object() : json::object{};
     if (!arguments.report_file.empty()) {
-      auto text =
-          json::serialize(json::object{{"project", project->name}, {"containers", report}}) + "\n";
+      auto text = json::serialize(report) + "\n";
       if (auto status = supervisor::write_file_atomically(arguments.report_file, text); !status) {
         return report_error(status.error());
       }

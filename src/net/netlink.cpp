@@ -252,7 +252,8 @@ Status create_bridge(const NetlinkSocket& socket, const std::string& name,
 }
 
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
-                   int master_ifindex, const std::string& peer_name, int peer_netns_fd) {
+                   int master_ifindex, const std::string& peer_name, int peer_netns_fd,
+                   const std::array<uint8_t, 6>& peer_mac) {
   // rtnl_link_veth_alloc links the pair; releasing the first releases both.
   struct VethDeleter {
     void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
@@ -265,6 +266,10 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
   rtnl_link_set_name(peer.get(), peer_name.c_str());
   // The peer is born in the container's namespace: it never appears on the host under its name.
   rtnl_link_set_ns_fd(peer.get(), peer_netns_fd);
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> address(
+      nl_addr_build(AF_LLC, peer_mac.data(), peer_mac.size()), &nl_addr_put);
+  if (!address) return Error::from_errno("nl_addr_build", ENOMEM);
+  rtnl_link_set_addr(peer.get(), address.get());
   socket.clear_kernel_error();
   int code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK veth " + name + " peer " + peer_name, code);

@@ -3,6 +3,7 @@
 // kernel's own errno (taken from its NLMSG_ERROR, not libnl's lossy NLE_* code).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -68,8 +69,10 @@ Status create_bridge(const NetlinkSocket& socket, const std::string& name,
                      const std::string& alias);
 // A new veth pair: `name` (down, `alias`, enslaved to `master_ifindex`) in the socket's namespace
 // and `peer_name` created directly in the namespace `peer_netns_fd` refers to.
+// `peer_mac` is the peer's hardware address.
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
-                   int master_ifindex, const std::string& peer_name, int peer_netns_fd);
+                   int master_ifindex, const std::string& peer_name, int peer_netns_fd,
+                   const std::array<uint8_t, 6>& peer_mac);
 // IFF_UP on the link named `name`.
 Status set_link_up(const NetlinkSocket& socket, const std::string& name);
 Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,

@@ -328,7 +328,7 @@ Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan
             .context(where);
       }
       if (auto status = create_veth(*host, interface.host_ifname, owner.alias_, (*bridge)->ifindex,
-                                    interface.container_ifname, netns->get());
+                                    interface.container_ifname, netns->get(), interface.mac);
           !status) {
         return std::move(status).error().context(context).context(where);
       }

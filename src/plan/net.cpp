@@ -108,6 +108,22 @@ std::string nft_table_name(std::string_view project) {
   return name;
 }
 
+MacAddress container_mac(std::string_view project, std::string_view container,
+                         std::string_view network) {
+  uint64_t hash = Fnv1a().add("mac").add(project).add(container).add_last(network).value();
+  MacAddress mac{0x02};
+  for (size_t i = 1; i < mac.size(); ++i)
+    mac[i] = static_cast<uint8_t>(hash >> (8 * (i - 1)));
+  return mac;
+}
+
+std::string to_string(const MacAddress& mac) {
+  std::array<char, 18> text{};
+  std::snprintf(text.data(), text.size(), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                mac[3], mac[4], mac[5]);
+  return text.data();
+}
+
 std::string host_veth_name(std::string_view project, std::string_view container, size_t index) {
   return hashed_ifname("sv-",
                        Fnv1a().add(project).add(container).add(std::to_string(index)).value());
@@ -152,7 +168,8 @@ ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container&
                       .container_ifname = "eth" + std::to_string(plan.interfaces.size()),
                       .address = attachment.ipv4,
                       .prefix_length = network->subnet.prefix_length,
-                      .gateway = network->gateway});
+                      .gateway = network->gateway,
+                      .mac = container_mac(lab.name, container.name, network->name)});
     if (!plan.default_gateway && !network->internal) plan.default_gateway = network->gateway;
   }
   return plan;

@@ -1,6 +1,7 @@
 // Network plan: bridges of the lab and, per container, its interfaces, routes and name files.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,15 @@ struct BridgePlan {
   bool internal = false;
 };
 
+using MacAddress = std::array<uint8_t, 6>;
+
+// A locally administered unicast address (02:...) from a hash of (project, container, network): the
+// same on every run, so that two runs of a lab are the same environment (and ARP caches of peers
+// stay right across a restart).
+MacAddress container_mac(std::string_view project, std::string_view container,
+                         std::string_view network);
+std::string to_string(const MacAddress& mac);  // "02:1a:2b:3c:4d:5e"
+
 struct InterfacePlan {
   std::string network;
   std::string bridge;            // host bridge the host end is attached to
@@ -29,6 +39,7 @@ struct InterfacePlan {
   spec::Ipv4 address;
   uint8_t prefix_length = 24;
   spec::Ipv4 gateway;
+  MacAddress mac{};  // of the container end: the same on every run of the lab
 };
 
 struct ContainerNetPlan {

@@ -105,6 +105,23 @@ Result<UniqueFd> open_regular_file(const std::filesystem::path& path) {
   return fd;
 }
 
+struct OpenedSource {
+  UniqueFd fd;
+  std::string digest;  // sha256 hex of the tarball, or of the host's busybox
+};
+
+// A tarball or builtin:busybox source opened, with the digest that names its image. Errors carry
+// the rootfs as the lab file wrote it.
+Result<OpenedSource> open_and_digest(const spec::Rootfs& source) {
+  bool tarball = source.kind == spec::RootfsKind::tarball;
+  std::string what = tarball ? "rootfs " + source.text : std::string("rootfs builtin:busybox");
+  auto fd = open_regular_file(tarball ? source.path : std::filesystem::path(kHostBusybox));
+  if (!fd) return std::move(fd).error().context(what);
+  auto digest = tarball ? sha256_fd(fd->get(), source.path.string()) : busybox_digest(fd->get());
+  if (!digest) return std::move(digest).error().context(what);
+  return OpenedSource{std::move(*fd), std::move(*digest)};
+}
+
 }  // namespace
 
 Status remove_stale_builds(const std::filesystem::path& cache_directory) {
@@ -124,6 +141,14 @@ Status remove_stale_builds(const std::filesystem::path& cache_directory) {
   return {};
 }
 
+Result<std::string> image_identity(const spec::Rootfs& source) {
+  if (source.kind == spec::RootfsKind::directory) return "directory:" + source.path.string();
+  auto opened = open_and_digest(source);
+  if (!opened) return std::move(opened).error();
+  return (source.kind == spec::RootfsKind::tarball ? "sha256:" : "builtin:busybox sha256:") +
+         opened->digest;
+}
+
 Result<Image> ensure_image(const spec::Rootfs& source,
                            const std::filesystem::path& cache_directory) {
   switch (source.kind) {
@@ -134,17 +159,15 @@ Result<Image> ensure_image(const spec::Rootfs& source,
       return Image{source.path, {}};
     }
     case spec::RootfsKind::tarball: {
-      auto tar = open_regular_file(source.path);
-      if (!tar) return std::move(tar).error().context("rootfs " + source.text);
-      auto digest = sha256_fd(tar->get(), source.path.string());
-      if (!digest) return std::move(digest).error().context("rootfs " + source.text);
+      auto tar = open_and_digest(source);
+      if (!tar) return std::move(tar).error();
       auto image = build_once(
-          cache_directory, "sha256-" + *digest,
+          cache_directory, "sha256-" + tar->digest,
           [&](const std::filesystem::path& directory, std::vector<std::string>& notes) -> Status {
-            if (::lseek(tar->get(), 0, SEEK_SET) < 0) {
+            if (::lseek(tar->fd.get(), 0, SEEK_SET) < 0) {
               return Error::last_errno("lseek " + source.path.string());
             }
-            return extract_tarball(tar->get(), directory, notes);
+            return extract_tarball(tar->fd.get(), directory, notes);
           });
       if (!image) return std::move(image).error().context("rootfs " + source.text);
       return image;
@@ -152,15 +175,13 @@ Result<Image> ensure_image(const spec::Rootfs& source,
     case spec::RootfsKind::builtin_busybox:
       break;
   }
-  auto busybox = open_regular_file(kHostBusybox);
-  if (!busybox) return std::move(busybox).error().context("rootfs builtin:busybox");
-  auto digest = busybox_digest(busybox->get());
-  if (!digest) return std::move(digest).error().context("rootfs builtin:busybox");
+  auto busybox = open_and_digest(source);
+  if (!busybox) return std::move(busybox).error();
   // The version names the image's layout: a change of layout must not reuse an older cached image.
   auto image =
-      build_once(cache_directory, "builtin-busybox-v2-" + *digest,
+      build_once(cache_directory, "builtin-busybox-v2-" + busybox->digest,
                  [&](const std::filesystem::path& directory, std::vector<std::string>&) -> Status {
-                   return build_busybox_image(busybox->get(), directory);
+                   return build_busybox_image(busybox->fd.get(), directory);
                  });
   if (!image) return std::move(image).error().context("rootfs builtin:busybox");
   return image;

@@ -29,7 +29,12 @@ void install_fds(const ChildFds& fds) {
     ::_exit(127);
   }
   if (fds.sync != kSyncFd && ::dup3(fds.sync, kSyncFd, O_CLOEXEC) < 0) ::_exit(127);
-  must(Step::setup_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
+  // The pipe's number in the parent may be kEndReportFd itself, held by the parent's copy of
+  // another fd in ours: dup3 replaces whatever sits there.
+  if (fds.end_report != kEndReportFd) {
+    must(Step::setup_fds, errno_of(::dup3(fds.end_report, kEndReportFd, O_CLOEXEC)));
+  }
+  must(Step::setup_fds, errno_of(::close_range(kEndReportFd + 1, ~0U, 0)));
 }
 
 // Host root's supplementary groups and ids mean nothing inside; become the namespace's root now
@@ -119,7 +124,7 @@ void run_container_child(const ChildConfig& config, ChildFds fds) {
   must(step, pivot_error);
   if (config.read_only_root) must(Step::remount_root_readonly, remount_root_readonly(root_fd));
   // The mounts are in place; their fds are not needed any more.
-  must(Step::close_fds, errno_of(::close_range(kSyncFd + 1, ~0U, 0)));
+  must(Step::close_fds, errno_of(::close_range(kEndReportFd + 1, ~0U, 0)));
 
   if (config.hostname) {
     must(Step::sethostname, errno_of(::sethostname(config.hostname, config.hostname_length)));

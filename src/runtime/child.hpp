@@ -11,6 +11,7 @@ struct ChildFds {
   int dev_null = -1;
   int stdout_write = -1;
   int stderr_write = -1;
+  int end_report = -1;  // write end of the pipe on which the init reports the workload's end
 };
 
 // Runs in the child right after clone3, with every signal blocked. Never returns: it becomes the

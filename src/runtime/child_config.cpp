@@ -278,6 +278,15 @@ void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
   workload.capabilities = plan.security.capabilities;
   workload.no_new_privs = plan.security.no_new_privs;
   workload.seccomp = seccomp.empty() ? nullptr : &seccomp;
+  workload.rlimits.clear();
+  for (const auto& ulimit : plan.process.ulimits) {
+    ResourceLimit limit;
+    limit.resource = ulimit.resource;
+    limit.value.rlim_cur = ulimit.soft == UINT64_MAX ? RLIM_INFINITY : ulimit.soft;
+    limit.value.rlim_max = ulimit.hard == UINT64_MAX ? RLIM_INFINITY : ulimit.hard;
+    limit.detail = config.add_detail("ulimits." + ulimit.name);
+    workload.rlimits.push_back(limit);
+  }
 }
 
 ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::ResolvedUser& user,

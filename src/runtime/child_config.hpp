@@ -3,6 +3,7 @@
 // parent's memory); it allocates nothing and builds no string.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -59,6 +60,13 @@ struct MountOption {
 
 // Who the workload runs as and what it runs: shared by the container's workload and by processes
 // of exec_in_container.
+// One setrlimit(2) of the workload.
+struct ResourceLimit {
+  int resource = 0;
+  rlimit value{};
+  int32_t detail = -1;  // "ulimits.nofile = 1024:4096"
+};
+
 struct WorkloadConfig {
   std::vector<char*> argv;          // null-terminated
   std::vector<char*> envp;          // null-terminated
@@ -71,6 +79,7 @@ struct WorkloadConfig {
   bool no_new_privs = true;
   bool controlling_terminal = false;  // fd 0 is a terminal to make its own (exec -t)
   const security::CompiledSeccomp* seccomp = nullptr;
+  std::vector<ResourceLimit> rlimits;
   int32_t exec_detail = -1;     // detail index of argv[0]
   int32_t workdir_detail = -1;  // detail index of workdir
 };

@@ -13,6 +13,7 @@
 #include "runtime/child_config.hpp"
 #include "runtime/parent_mounts.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/workload.hpp"
 #include "sys/sealed_binary.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/id_maps.hpp"
@@ -92,6 +93,12 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   if (!out) return std::move(out).error();
   auto err = make_output_pipe("stderr");
   if (!err) return std::move(err).error();
+  auto end_report = make_output_pipe("end report");
+  if (!end_report) return std::move(end_report).error();
+  // Above the child's fixed numbers (kSyncFd, kEndReportFd), which its first dup3s overwrite.
+  UniqueFd end_report_write(::fcntl(end_report->write.get(), F_DUPFD_CLOEXEC, kEndReportFd + 1));
+  if (!end_report_write) return Error::last_errno("fcntl(F_DUPFD_CLOEXEC) end report");
+  end_report->write.reset();
   std::array<int, 2> pair{};
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) < 0) {
     return Error::last_errno("socketpair(sync)");
@@ -100,7 +107,8 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   auto sync_child = above_stdio(UniqueFd(pair[1]), "sync socket");
   if (!sync_child) return std::move(sync_child).error();
 
-  ChildFds child_fds{sync_child->get(), dev_null->get(), out->write.get(), err->write.get()};
+  ChildFds child_fds{sync_child->get(), dev_null->get(), out->write.get(), err->write.get(),
+                     end_report_write.get()};
   int pidfd = -1;
   pid_t pid = -1;
   {
@@ -113,6 +121,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   sync_child->reset();
   out->write.reset();
   err->write.reset();
+  end_report_write.reset();
   dev_null->reset();
 
   // While the child waits for `go`: maps, the caller's hooks, the root mount (the idmap needs the
@@ -138,8 +147,11 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   passed.clear();  // the child holds them now; ours would only keep detached mounts alive
 
   std::string command = config.workload.argv.size() > 1 ? config.workload.argv[0] : "";
-  return LaunchedContainer{std::move(init), std::move(sync_parent), std::move(out->read),
+  return LaunchedContainer{std::move(init),
+                           std::move(sync_parent),
+                           std::move(out->read),
                            std::move(err->read),
+                           std::move(end_report->read),
                            SetupProgress(config.details, std::move(command))};
 }
 
@@ -159,7 +171,7 @@ Result<StartedContainer> wait_until_running(LaunchedContainer launched) {
   }
   if (launched.progress.ready()) {
     return StartedContainer{std::move(launched.init), std::move(launched.stdout_read),
-                            std::move(launched.stderr_read)};
+                            std::move(launched.stderr_read), std::move(launched.end_report_read)};
   }
   // EOF without a report: the child died before it could say why (killed, or a step before the sync
   // socket was in place).

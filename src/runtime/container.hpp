@@ -52,6 +52,9 @@ struct StartHooks {
 struct StartedContainer {
   sys::ChildProcess init;             // the container's PID 1 (the built-in init), owned
   UniqueFd stdout_read, stderr_read;  // workload's stdout/stderr pipes (O_CLOEXEC | O_NONBLOCK)
+  // Read end of the init's end report (O_CLOEXEC | O_NONBLOCK): read_workload_end() once the init
+  // has exited.
+  UniqueFd end_report_read;
 };
 
 // How long a parent waits for the child's next word during a start or an exec before it kills it.
@@ -85,6 +88,7 @@ struct LaunchedContainer {
   sys::ChildProcess init;
   UniqueFd sync;  // the parent's end of the sync channel
   UniqueFd stdout_read, stderr_read;
+  UniqueFd end_report_read;
   SetupProgress progress;
 };
 Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,

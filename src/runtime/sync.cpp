@@ -88,6 +88,8 @@ std::string_view step_name(Step step) {
       return "set up stdio";
     case Step::fork_into_container:
       return "fork into the container";
+    case Step::setrlimit:
+      return "setrlimit";
   }
   return "unknown step";
 }

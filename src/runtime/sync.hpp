@@ -60,6 +60,7 @@ enum class Step : int32_t {
   setns,
   stdio,
   fork_into_container,
+  setrlimit,
   controlling_terminal,
 };
 

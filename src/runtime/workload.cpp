@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,7 +65,41 @@ int exit_code(int status) {
   return 255;
 }
 
+int64_t usec(const timeval& time) {
+  return static_cast<int64_t>(time.tv_sec) * 1'000'000 + time.tv_usec;
+}
+
+// Async-signal-safe: one write of a small record (atomic on a pipe), errors ignored: the exit
+// status still tells the parent most of it.
+void report_workload_end(int status) {
+  WorkloadEnd end;
+  end.magic = WorkloadEnd::kMagic;
+  if (WIFSIGNALED(status)) {
+    end.signal = WTERMSIG(status);
+    end.core_dumped = WCOREDUMP(status) ? 1 : 0;
+  } else {
+    end.exit_code = exit_code(status);
+  }
+  rusage usage{};
+  if (::getrusage(RUSAGE_CHILDREN, &usage) == 0) {
+    end.max_rss_kib = usage.ru_maxrss;
+    end.user_usec = usec(usage.ru_utime);
+    end.system_usec = usec(usage.ru_stime);
+    end.voluntary_switches = usage.ru_nvcsw;
+    end.involuntary_switches = usage.ru_nivcsw;
+  }
+  [[maybe_unused]] ssize_t written = ::write(kEndReportFd, &end, sizeof end);
+}
+
 }  // namespace
+
+std::optional<WorkloadEnd> read_workload_end(int fd) {
+  WorkloadEnd end;
+  ssize_t n = ::read(fd, &end, sizeof end);
+  if (n != static_cast<ssize_t>(sizeof end) || end.magic != WorkloadEnd::kMagic)
+    return std::nullopt;
+  return end;
+}
 
 int reset_signal_handlers() {
   struct sigaction action {};
@@ -89,6 +124,13 @@ void exec_workload(const WorkloadConfig& workload) {
   // Its own session: signals to the init's process group never hit it twice, and it may take a
   // controlling terminal.
   must(Step::setsid, errno_of(::setsid()));
+  // Before the identity change: a hard limit can only be raised by the host's CAP_SYS_RESOURCE,
+  // which the supervisor may lack (EPERM names the ulimit), and lowering it is final.
+  for (const ResourceLimit& limit : workload.rlimits) {
+    must(Step::setrlimit,
+         errno_of(::setrlimit(static_cast<__rlimit_resource>(limit.resource), &limit.value)),
+         limit.detail);
+  }
   // A new session leader without a terminal: the pty on fd 0 becomes its controlling terminal, so
   // a shell gets job control and ^C reaches it as SIGINT.
   if (workload.controlling_terminal)
@@ -149,7 +191,10 @@ void run_init(const WorkloadConfig& workload) {
       const pid_t reaped = ::waitpid(-1, &status, WNOHANG);
       if (reaped <= 0) break;
       // Leaving now makes the kernel kill whatever else still runs in the pid namespace.
-      if (reaped == workload_pid) ::_exit(exit_code(status));
+      if (reaped == workload_pid) {
+        report_workload_end(status);
+        ::_exit(exit_code(status));
+      }
     }
   }
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cerrno>
+#include <cstdint>
+#include <optional>
 
 #include "runtime/child_config.hpp"
 #include "runtime/sync.hpp"
@@ -12,6 +14,8 @@ namespace srcompose::runtime {
 
 // The sync socket's fd number in the child (0, 1, 2 are the workload's stdio).
 inline constexpr int kSyncFd = 3;
+// The init's end report pipe (see WorkloadEnd); the workload never has it (O_CLOEXEC).
+inline constexpr int kEndReportFd = 4;
 
 // Child side: reports `step` as failed through the sync socket (and _exits) when `error` is set.
 inline void must(Step step, int error, int32_t detail = -1) {
@@ -22,6 +26,27 @@ inline void must(Step step, int error, int32_t detail = -1) {
 inline int errno_of(long result) {
   return result < 0 ? errno : 0;
 }
+
+// What the init tells the parent about the workload's end, in one write on kEndReportFd just before
+// it exits: the init's own exit status cannot tell `exit 139` from a SIGSEGV, and only the init can
+// wait for the workload. Usage is RUSAGE_CHILDREN of the init: the workload and every orphan the
+// init reaped (whatever they waited for themselves included).
+struct WorkloadEnd {
+  static constexpr uint32_t kMagic = 0x5352454e;  // "SREN": a complete record
+  uint32_t magic = 0;
+  int32_t exit_code = -1;  // -1 when killed by a signal
+  int32_t signal = 0;      // the signal that killed it, 0 when it exited
+  int32_t core_dumped = 0;
+  int64_t max_rss_kib = 0;
+  int64_t user_usec = 0;
+  int64_t system_usec = 0;
+  int64_t voluntary_switches = 0;
+  int64_t involuntary_switches = 0;
+};
+
+// Parent side: the init's report, read without blocking once the init has exited; nullopt when it
+// wrote none (it was killed, e.g. by a stop that reached the whole cgroup).
+std::optional<WorkloadEnd> read_workload_end(int fd);
 
 // Sets every signal to its default action; the blocked mask is kept. Returns 0 or errno.
 int reset_signal_handlers();

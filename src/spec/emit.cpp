@@ -103,6 +103,25 @@ void write_limits(TomlWriter& writer, const std::string& base, const Limits& lim
   write_device_limits(writer, "io_write_bps", limits.io_write_bps, true);
   write_device_limits(writer, "io_read_iops", limits.io_read_iops, false);
   write_device_limits(writer, "io_write_iops", limits.io_write_iops, false);
+  if (limits.cpu_time) writer.string("cpu_time", format_duration(*limits.cpu_time));
+  if (limits.wall_time) writer.string("wall_time", format_duration(*limits.wall_time));
+}
+
+std::string rlimit_text(uint64_t value) {
+  return value == UINT64_MAX ? "unlimited" : std::to_string(value);
+}
+
+void write_ulimits_and_sysctls(TomlWriter& writer, const Container& container) {
+  toml::table ulimits;
+  ulimits.is_inline(true);
+  for (const auto& ulimit : container.ulimits)
+    ulimits.insert(ulimit.name, rlimit_text(ulimit.soft) + ":" + rlimit_text(ulimit.hard));
+  writer.node("ulimits", ulimits);
+  toml::table sysctls;
+  sysctls.is_inline(true);
+  for (const auto& [key, value] : container.sysctls)
+    sysctls.insert(key, value);
+  writer.node("sysctls", sysctls);
 }
 
 void write_idmap(TomlWriter& writer, const std::string& base, const Container& container) {
@@ -187,6 +206,7 @@ void write_container(TomlWriter& writer, const Lab& lab, const Container& contai
                       {"rate", format_size(container.logging.rate)}};
   logging.is_inline(true);
   writer.node("logging", logging);
+  write_ulimits_and_sysctls(writer, container);
   write_idmap(writer, base, container);
   write_limits(writer, base, container.limits);
   if (container.healthcheck) {

@@ -132,6 +132,15 @@ struct DeviceLimit {
   uint64_t value = 0;  // bytes per second or operations per second
 };
 
+// A resource limit of the workload (setrlimit), `ulimits` in the lab file.
+struct Ulimit {
+  std::string name;  // "nofile", "nproc", "memlock", "fsize", "core", "stack", "cpu"
+  int resource = 0;  // RLIMIT_*
+  uint64_t soft = 0;
+  uint64_t hard = 0;  // >= soft; UINT64_MAX (RLIM_INFINITY) for "unlimited"
+  friend bool operator==(const Ulimit&, const Ulimit&) = default;
+};
+
 struct Limits {
   std::optional<uint64_t> memory;       // bytes
   std::optional<uint64_t> memory_swap;  // bytes: memory + swap, as docker's --memory-swap
@@ -144,6 +153,10 @@ struct Limits {
   std::vector<DeviceLimit> io_write_bps;
   std::vector<DeviceLimit> io_read_iops;
   std::vector<DeviceLimit> io_write_iops;
+  // Grading limits enforced by the supervisor: the cgroup's CPU time, and the time the container
+  // has run (both summed over every run of the container: restarts do not renew them).
+  std::optional<Milliseconds> cpu_time;
+  std::optional<Milliseconds> wall_time;
 };
 
 // Clock offsets for a time namespace (CLONE_NEWTIME), in seconds.
@@ -200,6 +213,10 @@ struct Container {
   std::optional<Healthcheck> healthcheck;
   std::optional<TimeOffsets> time_offsets;
   Logging logging;
+  std::vector<Ulimit> ulimits;  // sorted by name
+  // Namespaced sysctls only (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*), written in
+  // the container's own namespaces; "net.ipv4.ping_group_range" defaults to "0 2147483647".
+  std::map<std::string, std::string> sysctls;
   SourceLocation location;
 };
 

@@ -10,7 +10,7 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 30> kContainerKeys{
+constexpr std::array<std::string_view, 32> kContainerKeys{
     "extends",      "rootfs",       "command",      "hostname",
     "domainname",   "user",         "workdir",      "env",
     "depends_on",   "restart",      "max_restarts", "restart_delay_max",
@@ -18,32 +18,13 @@ constexpr std::array<std::string_view, 30> kContainerKeys{
     "dns",          "ports",        "cap_add",      "cap_drop",
     "seccomp",      "read_only",    "persist",      "idmap",
     "idmap_share",  "limits",       "mounts",       "healthcheck",
-    "time_offsets", "logging"};
+    "time_offsets", "logging",      "ulimits",      "sysctls"};
 constexpr std::array<std::string_view, 5> kHealthcheckKeys{"command", "interval", "timeout",
                                                            "start_period", "retries"};
 constexpr std::array<std::string_view, 2> kTimeOffsetKeys{"monotonic", "boottime"};
 constexpr std::array<std::string_view, 2> kIdMapKeys{"uid", "gid"};
 constexpr std::array<std::string_view, 1> kAttachmentKeys{"ipv4"};
 constexpr std::array<std::string_view, 1> kDependencyKeys{"condition"};
-
-// Duration from a string such as "10s"; an error names what was found.
-std::optional<Milliseconds> read_duration(Reader& reader, const toml::node& node,
-                                          std::string_view path) {
-  const auto* text = node.as_string();
-  if (text == nullptr) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) +
-                     "; expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
-    return std::nullopt;
-  }
-  auto duration = parse_duration(text->get());
-  if (!duration) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) + "; " + duration.error().to_string());
-    return std::nullopt;
-  }
-  return *duration;
-}
 
 // A host name: RFC 1123 labels joined by dots, at most 64 characters (the kernel's UTS limit).
 bool is_host_name(std::string_view name) {
@@ -615,6 +596,24 @@ void read_dns(Reader& reader, const toml::node& node, std::string_view path, Con
 
 }  // namespace
 
+std::optional<Milliseconds> read_duration(Reader& reader, const toml::node& node,
+                                          std::string_view path) {
+  const auto* text = node.as_string();
+  if (text == nullptr) {
+    reader.error(node, std::string(path),
+                 "found " + describe(node) +
+                     "; expected a duration such as \"10s\", \"500ms\", \"1m\" or \"1h\"");
+    return std::nullopt;
+  }
+  auto duration = parse_duration(text->get());
+  if (!duration) {
+    reader.error(node, std::string(path),
+                 "found " + describe(node) + "; " + duration.error().to_string());
+    return std::nullopt;
+  }
+  return *duration;
+}
+
 bool is_host_label(std::string_view name) {
   if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -640,6 +639,10 @@ void read_container(LoadContext& context, const toml::table& table, Container& c
       if (auto argv = reader.command(node, path)) container.command = *argv;
     } else if (key == "env") {
       read_env(reader, node, path, container);
+    } else if (key == "ulimits") {
+      read_ulimits(reader, node, path, container.ulimits);
+    } else if (key == "sysctls") {
+      read_sysctls(reader, node, path, container.sysctls);
     } else if (key == "depends_on") {
       read_depends_on(context, node, path, container, source);
     } else if (key == "networks") {
@@ -673,6 +676,11 @@ void read_container(LoadContext& context, const toml::table& table, Container& c
     }
   }
   if (const toml::node* user = table.get("user")) source.user = reader.at(*user);
+  if (container.persist && container.limits.disk) {
+    reader.error(reader.at(*table.get("persist")), base + ".persist",
+                 "found persist = true with limits.disk; expected one of them: a size-limited "
+                 "layer lives in memory and cannot outlive the container");
+  }
   for (const auto& name : container.cap_add) {
     if (std::find(container.cap_drop.begin(), container.cap_drop.end(), name) !=
         container.cap_drop.end()) {

@@ -9,9 +9,10 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 11> kLimitKeys{
-    "memory", "memory_swap", "cpu_weight",   "cpus",         "cpuset",       "cpuset_mems",
-    "pids",   "io_read_bps", "io_write_bps", "io_read_iops", "io_write_iops"};
+constexpr std::array<std::string_view, 13> kLimitKeys{
+    "memory",        "memory_swap", "cpu_weight",  "cpus",         "cpuset",
+    "cpuset_mems",   "pids",        "io_read_bps", "io_write_bps", "io_read_iops",
+    "io_write_iops", "cpu_time",    "wall_time"};
 constexpr std::array<std::string_view, 3> kLoggingKeys{"max_size", "max_file", "rate"};
 // A file must hold one record (a 64 KiB read, escaped, and its header); a budget below a few KiB
 // per second would drop a shell's prompt.
@@ -249,6 +250,13 @@ void read_limits(LoadContext& context, const toml::table& table, std::string_vie
       limits.io_read_iops = read_device_limits(reader, node, key_path, false);
     } else if (key == "io_write_iops") {
       limits.io_write_iops = read_device_limits(reader, node, key_path, false);
+    } else if (key == "cpu_time" || key == "wall_time") {
+      auto duration = read_duration(reader, node, key_path);
+      if (duration && duration->count() <= 0) {
+        reader.error(node, key_path, "found " + describe(node) + "; expected a duration above 0");
+        duration.reset();
+      }
+      (key == "cpu_time" ? limits.cpu_time : limits.wall_time) = duration;
     }
   }
   if (const toml::node* swap = table.get("memory_swap"); swap && limits.memory_swap) {

@@ -43,6 +43,15 @@ void read_limits(LoadContext& context, const toml::table& table, std::string_vie
 // containers.NAME.logging
 void read_logging(LoadContext& context, const toml::node& node, std::string_view path,
                   Logging& logging);
+// A duration from a string such as "10s"; an error names what was found.
+std::optional<Milliseconds> read_duration(Reader& reader, const toml::node& node,
+                                          std::string_view path);
+// [containers.NAME] ulimits = { nofile = 1024, core = "0:0", stack = "unlimited" }
+void read_ulimits(Reader& reader, const toml::node& node, std::string_view path,
+                  std::vector<Ulimit>& ulimits);
+// [containers.NAME] sysctls = { "net.ipv4.ip_forward" = "1" }: namespaced keys only.
+void read_sysctls(Reader& reader, const toml::node& node, std::string_view path,
+                  std::map<std::string, std::string>& sysctls);
 // [[containers.NAME.mounts]]
 void read_mounts(LoadContext& context, const toml::array& array, std::string_view path,
                  std::vector<Mount>& mounts);

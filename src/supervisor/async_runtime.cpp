@@ -76,7 +76,8 @@ asio::awaitable<Result<runtime::StartedContainer>> follow_start(
   }
   if (launched.progress.ready()) {
     co_return runtime::StartedContainer{std::move(launched.init), std::move(launched.stdout_read),
-                                        std::move(launched.stderr_read)};
+                                        std::move(launched.stderr_read),
+                                        std::move(launched.end_report_read)};
   }
   // The end without `ready`: the init died before it could say why.
   auto exit = co_await wait_for_exit(io, launched.init, deadline);

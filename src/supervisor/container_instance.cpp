@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "net/namespace_setup.hpp"
+#include "runtime/workload.hpp"
 #include "supervisor/async_runtime.hpp"
 #include "supervisor/blocking_pool.hpp"
 #include "supervisor/output_pump.hpp"
@@ -46,6 +48,10 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
       finished_(std::make_unique<AsyncEvent>(lab.io)),
       output_(std::make_shared<OutputBudget>(plan.spec ? plan.spec->logging : spec::Logging{})) {
   status_.name = plan.name;
+  if (plan.userns.enabled) {
+    status_.uid_map = plan.userns.uid_map;
+    status_.gid_map = plan.userns.gid_map;
+  }
   for (const auto& interface : plan.net.interfaces) {
     status_.addresses.push_back(interface.network + "=" + spec::to_string(interface.address));
   }
@@ -121,6 +127,12 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   runtime::StartHooks hooks;
   hooks.after_clone = [&](pid_t pid, int /*pidfd*/) -> Status {
     if (auto attached = cgroup_->attach(pid); !attached) return attached.error().context("cgroup");
+    if (auto status = net::set_up_container_namespaces(pid, plan_.process.sysctls,
+                                                       plan_.userns.root_uid_on_host,
+                                                       plan_.userns.root_gid_on_host);
+        !status) {
+      return status.error();
+    }
     if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
       auto created = net::ContainerLinks::attach(plan_.net, lab_.project, plan_.name, pid);
       if (!created) return std::move(created).error().context("network");
@@ -141,6 +153,7 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   if (!watch_fd) co_return Error::last_errno("dup pidfd").context("container " + plan_.name);
   links_ = std::move(links);
   init_ = std::move(started->init);
+  end_report_ = std::move(started->end_report_read);
   pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd.release());
   run_ended_ = std::make_unique<AsyncEvent>(lab_.io);
 
@@ -162,7 +175,51 @@ asio::awaitable<Status> ContainerInstance::start_run() {
     status_.health = "starting";
     asio::co_spawn(lab_.io, run_healthchecks(run_number_), log_escaped("run_healthchecks"));
   }
+  auto budget = plan::time_budget(plan_.cgroup.limits);
+  if (budget.cpu_time || budget.wall_time) {
+    asio::co_spawn(lab_.io, enforce_time_budget(run_number_), log_escaped("enforce_time_budget"));
+  }
   co_return Status{};
+}
+
+milliseconds ContainerInstance::wall_used() const {
+  auto running =
+      init_ ? std::chrono::duration_cast<milliseconds>(steady_clock::now() - run_started_at_)
+            : milliseconds{0};
+  return wall_used_before_run_ + running;
+}
+
+// limits.cpu_time and limits.wall_time: a timer set to the earliest moment a budget can run out,
+// re-armed from the cgroup's CPU usage when it fires (plan::check_time_budget), so a budget costs a
+// handful of wake-ups and fires within a few milliseconds of the limit. Both budgets are the
+// container's, summed over its runs: this run starts with what the previous ones left.
+asio::awaitable<void> ContainerInstance::enforce_time_budget(uint64_t run_number) {
+  const auto budget = plan::time_budget(plan_.cgroup.limits);
+  const double cpus = plan_.cgroup.limits.cpus
+                          ? *plan_.cgroup.limits.cpus
+                          : static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  asio::steady_timer timer(lab_.io);
+  while (run_number == run_number_ && init_ && !run_ended_->is_set()) {
+    std::chrono::microseconds cpu_used{0};
+    if (auto stats = cgroup_->stats(); stats) {
+      cpu_used = std::chrono::microseconds(stats->cpu_user_usec + stats->cpu_system_usec);
+    }
+    auto check = plan::check_time_budget(budget, cpu_used, wall_used(), cpus);
+    if (check.exceeded) {
+      time_limit_hit_ = check.exceeded;
+      lab_.logs.progress(plan_.name,
+                         std::string(plan::to_string(*check.exceeded == plan::TimeLimit::cpu_time
+                                                         ? plan::Verdict::cpu_time
+                                                         : plan::Verdict::wall_time)) +
+                             " limit reached: killing the container");
+      (void)cgroup_->kill_all();
+      (void)init_->signal(SIGKILL);
+      co_return;
+    }
+    timer.expires_after(check.next_check);
+    auto ended = run_ended_.get();
+    co_await (timer.async_wait(asio::use_awaitable) || ended->wait());
+  }
 }
 
 Status ContainerInstance::watch_oom_events() {
@@ -227,6 +284,16 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
     end.exit_code = 255;
     lab_.logs.progress(plan_.name, "cannot reap init: " + exit.error().to_string());
   }
+  // The init's own status reads 128+N for a workload killed by signal N, as `exit 128+N` would:
+  // its report tells them apart (absent when the init itself was killed, e.g. by a stop).
+  if (auto workload = end_report_ ? runtime::read_workload_end(end_report_.get()) : std::nullopt) {
+    end.signal = workload->signal;
+    end.core_dumped = workload->core_dumped != 0;
+    end.exit_code = workload->signal != 0 ? 128 + workload->signal : workload->exit_code;
+    end.usage = WorkloadUsage{workload->max_rss_kib, workload->user_usec, workload->system_usec,
+                              workload->voluntary_switches, workload->involuntary_switches};
+  }
+  end_report_.reset();
   // The OOM verdict comes from the cgroup's counter read after the exit, not from the asynchronous
   // event: the event may arrive late, and a kill -9 from outside must not count as OOM.
   if (auto oom_kills = cgroup_->oom_kill_count(); oom_kills) {
@@ -248,6 +315,9 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   // Health describes a running container; the next run starts its checks afresh.
   status_.health.clear();
   ended_at_ = steady_clock::now();
+  wall_used_before_run_ += std::chrono::duration_cast<milliseconds>(ended_at_ - run_started_at_);
+  end.verdict = plan::to_string(plan::decide_verdict(plan::RunFacts{
+      end.exit_code, end.signal, end.oom_killed, time_limit_hit_, stop_requested_->is_set()}));
   status_.last_end = end;
   run_ended_->set();
   co_return end;

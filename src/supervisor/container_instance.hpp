@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "net/network.hpp"
 #include "plan/lab_plan.hpp"
+#include "plan/verdict.hpp"
 #include "rootfs/prepare.hpp"
 #include "runtime/container.hpp"
 #include "security/seccomp.hpp"
@@ -112,6 +113,8 @@ class ContainerInstance {
   boost::asio::awaitable<void> report_oom_events();
   boost::asio::awaitable<bool> healthcheck_once();
   boost::asio::awaitable<void> sleep_unless_stopped(std::chrono::milliseconds delay);
+  boost::asio::awaitable<void> enforce_time_budget(uint64_t run_number);
+  std::chrono::milliseconds wall_used() const;
   std::chrono::milliseconds next_restart_delay();
 
   LabContext& lab_;
@@ -132,6 +135,9 @@ class ContainerInstance {
   uint64_t oom_kills_reported_ = 0;
 
   std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd_watch_;
+  UniqueFd end_report_;  // the init's report of the workload's end, per run
+  std::optional<plan::TimeLimit> time_limit_hit_;      // srcompose killed the container for it
+  std::chrono::milliseconds wall_used_before_run_{0};  // summed over the runs that ended
   std::unique_ptr<AsyncEvent> run_ended_;
   std::unique_ptr<AsyncEvent> stop_requested_;  // set once, never reset: stop is final
   std::chrono::steady_clock::time_point run_started_at_{};

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "rootfs/prepare.hpp"
+#include "runtime/ulimits.hpp"
 #include "spec/values.hpp"
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
@@ -92,6 +93,8 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
+  report_header_ = make_report_header(lab_, plan_, *cgroups_, options_.version);
+  report_header_.started_at = utc_timestamp_now();
   context_ = std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_,
                                                      plan_.project, [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
@@ -159,6 +162,8 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   for (const auto& container : plan_.containers) {
     auto checked = cgroup::check_limits(*cgroups_, container.cgroup, lab_.storage_dir);
     if (!checked) co_return std::move(checked).error().context("container " + container.name);
+    auto ulimits = runtime::check_ulimits(container.process.ulimits);
+    if (!ulimits) co_return std::move(ulimits).error().context("container " + container.name);
   }
   if (!plan_.networks.bridges.empty()) {
     auto network = net::LabNetwork::create(plan_.networks, plan_.project);
@@ -256,11 +261,11 @@ asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies
 asio::awaitable<void> LabSupervisor::container_task(ContainerInstance& instance) {
   if (auto unmet = co_await wait_for_dependencies(instance)) {
     instance.abandon(*unmet);
-    co_return;
+  } else {
+    logs_->progress(instance.name(), "starting");
+    co_await instance.supervise(
+        [this](ContainerInstance& which, const RunEnd& end) { on_container_exit(which, end); });
   }
-  logs_->progress(instance.name(), "starting");
-  co_await instance.supervise(
-      [this](ContainerInstance& which, const RunEnd& end) { on_container_exit(which, end); });
   // While `up` brings the lab up, a start failure is the lab's error, printed once by main_task;
   // under `run` it is the container's own.
   if (instance.start_failed() && (lab_up_ || !options_.run_container.empty())) {
@@ -355,7 +360,8 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   }
   for (auto& done : removed)
     co_await done->wait();
-  final_report_ = report();
+  report_header_.ended_at = utc_timestamp_now();
+  final_report_ = make_report(report_header_, report());
   // The per-container owners removed their own directories; the project's parents go last.
   if (auto status = cgroup::remove_project(*cgroups_, plan_.project); !status) {
     logs_->progress("", "warning: " + status.error().to_string());
@@ -365,9 +371,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
-  auto report_text =
-      json::serialize(json::object{{"project", plan_.project}, {"containers", final_report_}}) +
-      "\n";
+  auto report_text = json::serialize(final_report_) + "\n";
   if (!options_.report_file.empty()) {
     if (auto status = write_file_atomically(options_.report_file, report_text); !status) {
       logs_->progress("", "warning: report: " + status.error().to_string());

@@ -27,6 +27,7 @@
 #include "supervisor/container_instance.hpp"
 #include "supervisor/json.hpp"
 #include "supervisor/log_sink.hpp"
+#include "supervisor/report.hpp"
 #include "supervisor/state_dir.hpp"
 
 namespace srcompose::supervisor {
@@ -57,6 +58,7 @@ struct UpOptions {
   // `srcompose start`.
   bool no_start = false;
   ConsoleOptions console;
+  std::string version;  // srcompose's, for the report
   bool foreground =
       true;  // the lab ends when every container has exited (docker compose up's rule)
   // Called once: with success when every container runs (the moment `up -d` returns), or with the
@@ -128,7 +130,8 @@ class LabSupervisor {
   AsyncEvent down_;
   AsyncEvent wait_deadline_passed_;  // --wait-timeout ran out while the lab came up
   std::optional<Error> failure_;     // why the lab came down, when it was not asked to
-  json::array final_report_;
+  json::object final_report_;        // the whole report, made at teardown
+  ReportHeader report_header_;
   bool ready_reported_ = false;
   // Created by `up --no-start` and not started yet: `start` starts them (and their dependencies).
   std::set<ContainerInstance*> created_only_;

@@ -12,6 +12,9 @@ constexpr std::chrono::milliseconds kFirstRestartDelay{100};
 
 bool should_restart(spec::RestartPolicy policy, uint32_t max_restarts, uint64_t restarts_so_far,
                     const RunEnd& end) {
+  // A used-up time budget stays used up (it is the total across restarts): a restart would be
+  // killed at once.
+  if (end.verdict == "cpu_time" || end.verdict == "wall_time") return false;
   if (max_restarts != 0 && restarts_so_far >= max_restarts) return false;
   switch (policy) {
     case spec::RestartPolicy::no:

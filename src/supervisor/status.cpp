@@ -39,12 +39,20 @@ ContainerState state_from_string(std::string_view text) {
   return ContainerState::failed;
 }
 
+json::value to_json(const std::optional<WorkloadUsage>& usage) {
+  if (!usage) return nullptr;
+  return json::object{{"max_rss_kib", usage->max_rss_kib},
+                      {"user_usec", usage->user_usec},
+                      {"system_usec", usage->system_usec},
+                      {"voluntary_switches", usage->voluntary_switches},
+                      {"involuntary_switches", usage->involuntary_switches}};
+}
+
 json::object to_json(const RunEnd& end) {
-  return {{"time", end.time},
-          {"exit_code", end.exit_code},
-          {"signal", end.signal},
-          {"oom_killed", end.oom_killed},
-          {"reason", end.reason()}};
+  return {
+      {"time", end.time},       {"status", end.verdict},          {"exit_code", end.exit_code},
+      {"signal", end.signal},   {"core_dumped", end.core_dumped}, {"oom_killed", end.oom_killed},
+      {"reason", end.reason()}, {"rusage", to_json(end.usage)}};
 }
 
 // Reads one JSON object's fields without throwing: a missing key or a wrong type is recorded (the
@@ -82,6 +90,21 @@ class FieldReader {
   std::optional<std::string> error_;
 };
 
+// The workload's rusage (null when the init could not report it).
+std::optional<WorkloadUsage> workload_usage_from_json(const json::value* value,
+                                                      FieldReader& outer) {
+  if (!value || !value->is_object()) return std::nullopt;
+  FieldReader reader(value->as_object());
+  WorkloadUsage usage;
+  reader.read("max_rss_kib", usage.max_rss_kib);
+  reader.read("user_usec", usage.user_usec);
+  reader.read("system_usec", usage.system_usec);
+  reader.read("voluntary_switches", usage.voluntary_switches);
+  reader.read("involuntary_switches", usage.involuntary_switches);
+  outer.adopt(reader.error());
+  return usage;
+}
+
 RunEnd run_end_from_json(const json::object& object, FieldReader& outer) {
   FieldReader reader(object);
   RunEnd end;
@@ -89,6 +112,9 @@ RunEnd run_end_from_json(const json::object& object, FieldReader& outer) {
   reader.read("exit_code", end.exit_code);
   reader.read("signal", end.signal);
   reader.read("oom_killed", end.oom_killed);
+  if (reader.optional("status")) reader.read("status", end.verdict);
+  if (reader.optional("core_dumped")) reader.read("core_dumped", end.core_dumped);
+  end.usage = workload_usage_from_json(reader.optional("rusage"), reader);
   outer.adopt(reader.error());
   return end;
 }
@@ -105,7 +131,8 @@ json::object to_json(const ResourceUsage& usage) {
           {"io_write_bytes", usage.io_write_bytes},
           {"io_read_ops", usage.io_read_ops},
           {"io_write_ops", usage.io_write_ops},
-          {"oom_kills", usage.oom_kills}};
+          {"oom_kills", usage.oom_kills},
+          {"pids_limit_hits", usage.pids_limit_hits}};
 }
 
 ResourceUsage usage_from_json(const json::object& object, FieldReader& outer) {
@@ -123,6 +150,7 @@ ResourceUsage usage_from_json(const json::object& object, FieldReader& outer) {
   reader.read("io_read_ops", usage.io_read_ops);
   reader.read("io_write_ops", usage.io_write_ops);
   reader.read("oom_kills", usage.oom_kills);
+  if (reader.optional("pids_limit_hits")) reader.read("pids_limit_hits", usage.pids_limit_hits);
   outer.adopt(reader.error());
   return usage;
 }
@@ -134,13 +162,38 @@ json::array strings_to_json(const std::vector<std::string>& strings) {
   return array;
 }
 
+json::array ranges_to_json(const std::vector<spec::IdRange>& ranges) {
+  json::array array;
+  for (const auto& range : ranges)
+    array.emplace_back(
+        json::object{{"inside", range.inside}, {"outside", range.outside}, {"count", range.count}});
+  return array;
+}
+
+std::vector<spec::IdRange> ranges_from_json(const json::value* value) {
+  std::vector<spec::IdRange> ranges;
+  if (!value || !value->is_array()) return ranges;
+  for (const auto& entry : value->as_array()) {
+    if (!entry.is_object()) continue;
+    FieldReader reader(entry.as_object());
+    spec::IdRange range;
+    reader.read("inside", range.inside);
+    reader.read("outside", range.outside);
+    reader.read("count", range.count);
+    if (!reader.error()) ranges.push_back(range);
+  }
+  return ranges;
+}
+
 }  // namespace
 
 std::string RunEnd::reason() const {
+  if (verdict == "cpu_time" || verdict == "wall_time") return verdict + " limit";
   if (oom_killed) return "OOM kill";
   if (signal != 0) {
     const char* name = sigabbrev_np(signal);
-    return "signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "");
+    return "signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "") +
+           (core_dumped ? ", core dumped" : "");
   }
   return "exit code " + std::to_string(exit_code);
 }
@@ -153,6 +206,8 @@ json::object to_json(const ContainerStatus& status) {
                       {"state", to_string(status.state)},
                       {"pid", status.pid},
                       {"addresses", strings_to_json(status.addresses)},
+                      {"uid_map", ranges_to_json(status.uid_map)},
+                      {"gid_map", ranges_to_json(status.gid_map)},
                       {"health", status.health},
                       {"started_at", status.started_at},
                       {"uptime_ms", status.uptime_ms},
@@ -179,6 +234,8 @@ Result<ContainerStatus> container_status_from_json(const json::object& object) {
   status.state = state_from_string(state);
   reader.read("pid", status.pid);
   reader.read("addresses", status.addresses);
+  status.uid_map = ranges_from_json(reader.optional("uid_map"));
+  status.gid_map = ranges_from_json(reader.optional("gid_map"));
   reader.read("health", status.health);
   reader.read("started_at", status.started_at);
   reader.read("uptime_ms", status.uptime_ms);
@@ -210,8 +267,12 @@ json::object report_record(const ContainerStatus& status) {
   json::array restarts;
   for (const auto& end : status.restarts)
     restarts.emplace_back(to_json(end));
+  std::string verdict = status.state == ContainerState::failed ? "failed_to_start"
+                        : status.last_end                      ? status.last_end->verdict
+                                                               : "stopped";
   json::object record{{"name", status.name},
                       {"restart_count", status.restart_count},
+                      {"status", verdict},
                       {"restarts", std::move(restarts)},
                       {"wall_time_ms", status.wall_time_ms},
                       {"cpu_user_usec", status.usage.cpu_user_usec},
@@ -220,17 +281,23 @@ json::object report_record(const ContainerStatus& status) {
                       {"pids_peak", status.usage.pids_peak},
                       {"io_read_bytes", status.usage.io_read_bytes},
                       {"io_write_bytes", status.usage.io_write_bytes},
-                      {"oom_kills", status.usage.oom_kills}};
+                      {"oom_kills", status.usage.oom_kills},
+                      {"pids_limit_hits", status.usage.pids_limit_hits},
+                      {"log_bytes_dropped", status.log_bytes_dropped}};
   if (status.last_end) {
+    record["core_dumped"] = status.last_end->core_dumped;
+    record["rusage"] = to_json(status.last_end->usage);
     record["exit_code"] = status.last_end->exit_code;
     record["signal"] = status.last_end->signal;
     record["oom_killed"] = status.last_end->oom_killed;
   } else {
     record["exit_code"] = nullptr;
+    record["core_dumped"] = false;
+    record["rusage"] = nullptr;
     record["signal"] = 0;
     record["oom_killed"] = false;
   }
-  if (!status.error.empty()) record["error"] = status.error;
+  record["error"] = status.error;
   return record;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cgroup/cgroup.hpp"
+#include "spec/lab.hpp"
 #include "supervisor/json.hpp"
 
 namespace srcompose::supervisor {
@@ -27,13 +28,25 @@ enum class ContainerState {
 };
 std::string_view to_string(ContainerState state);
 
+// The workload's own usage as its init saw it (getrusage of its reaped children).
+struct WorkloadUsage {
+  int64_t max_rss_kib = 0;
+  int64_t user_usec = 0;
+  int64_t system_usec = 0;
+  int64_t voluntary_switches = 0;
+  int64_t involuntary_switches = 0;
+};
+
 // One end of a run of the container: why it ended. Kept for every restart, never forgotten.
 struct RunEnd {
   std::string time;   // UTC timestamp
   int exit_code = 0;  // 128+signal when killed
-  int signal = 0;
+  int signal = 0;     // the signal that killed the workload (0: it exited)
+  bool core_dumped = false;
   bool oom_killed = false;
-  std::string reason() const;  // "OOM kill", "exit code 1", "signal 9 (SIGKILL)"
+  std::string verdict = "exited";      // plan::Verdict as text
+  std::optional<WorkloadUsage> usage;  // absent when the init could not report (killed)
+  std::string reason() const;  // "OOM kill", "exit code 1", "signal 9 (SIGKILL)", "cpu_time limit"
 };
 
 // Resource usage as the container's cgroup reports it (peaks kept across the container's runs).
@@ -44,8 +57,10 @@ struct ContainerStatus {
   ContainerState state = ContainerState::waiting;
   pid_t pid = 0;                       // host pid of the container's init, 0 when not running
   std::vector<std::string> addresses;  // "labnet=10.123.0.2"
-  std::string health;                  // "", "starting", "healthy", "unhealthy"
-  std::string started_at;              // of the current or last run
+  std::vector<spec::IdRange> uid_map;  // the container's id ranges on the host (empty: idmap host)
+  std::vector<spec::IdRange> gid_map;
+  std::string health;      // "", "starting", "healthy", "unhealthy"
+  std::string started_at;  // of the current or last run
   int64_t uptime_ms = 0;
   uint64_t restart_count = 0;      // every restart so far
   std::vector<RunEnd> restarts;    // the most recent of them (restart_policy.hpp: kRecentRestarts)

@@ -80,11 +80,13 @@ teardown() { teardown_lab_env; }
 
 @test "lab.toml: the grader checks the service and both students and exits with the failures" {
   PROJECT=gradelab
-  run srcompose up -f "$EXAMPLES/lab.toml" --no-color --exit-code-from grader
+  run srcompose run -f "$EXAMPLES/lab.toml" --no-color --results "$TEST_DIR/out" grader
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"grader  | PASS service"* ]]
-  [[ "$output" == *"grader  | PASS alice echo"* ]]
-  [[ "$output" == *"grader  | FAIL bob echo: expected 'ping', got 'PING'"* ]]
+  [[ "$output" == *"PASS service"* ]]
+  [[ "$output" == *"PASS alice echo"* ]]
+  [[ "$output" == *"FAIL bob echo: expected 'ping', got 'PING'"* ]]
+  grep -q "FAIL bob echo" "$TEST_DIR/out/grader.log"
+  validate_report "$TEST_DIR/out/report.json"
   assert_nothing_left gradelab
 }

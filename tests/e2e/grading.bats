@@ -62,10 +62,17 @@ EOF_LAB
   echo "$output"
   [ "$status" -eq 5 ]
   [[ "$output" == *"args: -p x"* ]]
-  run srcompose -f "$LAB" run grader /no/such/program
+  run srcompose -f "$LAB" run --report "$TEST_DIR/never.json" grader /no/such/program
   echo "$output"
   [ "$status" -eq 125 ]
   [[ "$output" == *"/no/such/program"*"No such file or directory"* ]]
+  validate_report "$TEST_DIR/never.json"
+  python3 -c "
+import json
+record = json.load(open('$TEST_DIR/never.json'))['containers'][0]
+assert record['status'] == 'failed_to_start', record
+assert '/no/such/program' in record['error'] and record['exit_code'] is None, record
+"
   assert_nothing_left e2e-runcmd
 }
 
@@ -121,4 +128,112 @@ EOF_LAB
   [[ "$output" == *"timed out after 1s waiting for container db to become healthy"* ]]
   [ $(($(date +%s) - start)) -lt 10 ]
   assert_nothing_left e2e-slow
+}
+
+@test "verdicts: cpu_time and wall_time stop endless loops, a segfault is signaled 11, exit codes stay exit codes" {
+  write_lab e2e-verdict <<'EOF_LAB'
+[containers.spin]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "while :; do :; done"]
+limits = { cpu_time = "300ms" }
+restart = "always"
+
+[containers.sleeper]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+limits = { wall_time = "700ms" }
+
+[containers.crash]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "kill -SEGV $$"]
+
+[containers.fake]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "exit 139"]
+
+[containers.fine]
+rootfs = "builtin:busybox"
+command = ["/bin/true"]
+EOF_LAB
+  start=$(date +%s%N)
+  run timeout 60 "$SRCOMPOSE" -f "$LAB" up --no-color --report "$TEST_DIR/report.json"
+  echo "$output"
+  elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+  [ "$elapsed_ms" -lt 20000 ]
+  [[ "$output" == *"spin cpu_time limit reached"* ]]
+  python3 - "$TEST_DIR/report.json" <<'EOF_PY'
+import json, sys
+records = {r['name']: r for r in json.load(open(sys.argv[1]))['containers']}
+for name, record in records.items():
+    print(name, record['status'], record['exit_code'], record['signal'], record['cpu_user_usec'] + record['cpu_system_usec'], record['wall_time_ms'])
+spin = records['spin']
+assert spin['status'] == 'cpu_time', spin
+# Killed within 100 ms of its budget, and restart = "always" did not buy it more time.
+assert 300_000 <= spin['cpu_user_usec'] + spin['cpu_system_usec'] <= 400_000, spin
+assert spin['restarts'] == [], spin
+sleeper = records['sleeper']
+assert sleeper['status'] == 'wall_time', sleeper
+assert 700 <= sleeper['wall_time_ms'] <= 800 + 200, sleeper
+crash = records['crash']
+assert crash['status'] == 'signaled' and crash['signal'] == 11 and crash['exit_code'] == 139, crash
+assert crash['rusage']['max_rss_kib'] > 0, crash
+fake = records['fake']
+assert fake['status'] == 'exited' and fake['signal'] == 0 and fake['exit_code'] == 139, fake
+assert records['fine']['status'] == 'ok' and records['fine']['exit_code'] == 0
+EOF_PY
+  assert_nothing_left e2e-verdict
+}
+
+@test "two runs of a lab: equal fingerprints, equal reports apart from timings, MACs included; the report follows its schema" {
+  write_lab e2e-same <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.13.0/24"
+
+[containers.server]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "exec sleep 3600"]
+networks = ["net"]
+
+[containers.grader]
+rootfs = "builtin:busybox"
+depends_on = ["server"]
+command = ["/bin/sh", "-c", "cat /sys/class/net/eth0/address; echo score 7"]
+networks = ["net"]
+EOF_LAB
+  one=$(srcompose -f "$LAB" config --fingerprint)
+  two=$(srcompose -f "$LAB" config --fingerprint)
+  [[ "$one" =~ ^sha256:[0-9a-f]{64}$ ]]
+  [ "$one" = "$two" ]
+  run srcompose -f "$LAB" config
+  [[ "$output" == *"# grader: uid 0->"*"(65536)"* ]]
+  for i in 1 2; do
+    run srcompose -f "$LAB" run --results "$TEST_DIR/out$i" grader
+    echo "$output"
+    [ "$status" -eq 0 ]
+    validate_report "$TEST_DIR/out$i/report.json"
+  done
+  # The same MAC address on both runs.
+  mac1=$(grep -o '[0-9a-f:]\{17\}' "$TEST_DIR/out1/grader.log")
+  mac2=$(grep -o '[0-9a-f:]\{17\}' "$TEST_DIR/out2/grader.log")
+  [ -n "$mac1" ]
+  [ "$mac1" = "$mac2" ]
+  python3 - "$TEST_DIR/out1/report.json" "$TEST_DIR/out2/report.json" "$one" <<'EOF_PY'
+import json, sys
+timing = {'started_at', 'ended_at', 'time', 'wall_time_ms', 'cpu_user_usec', 'cpu_system_usec',
+          'memory_peak', 'pids_peak', 'io_read_bytes', 'io_write_bytes', 'rusage'}
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in timing}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+one, two = (json.load(open(path)) for path in sys.argv[1:3])
+assert one['fingerprint'] == two['fingerprint'] == sys.argv[3], (one['fingerprint'], sys.argv[3])
+assert strip(one) == strip(two), (strip(one), strip(two))
+records = {r['name']: r for r in one['containers']}
+assert records['grader']['status'] == 'ok'
+assert records['server']['status'] == 'stopped'
+assert one['cgroup_layout'] in ('unified', 'hybrid', 'legacy')
+EOF_PY
+  assert_nothing_left e2e-same
 }

@@ -105,3 +105,15 @@ rootfs = "builtin:busybox"
 command = ["sleep", "600"]
 EOF_LAB
 }
+
+# Fails unless the run report $1 validates against docs/report.schema.json.
+validate_report() {
+  python3 - "$1" "$SRCOMPOSE_SOURCE_DIR/docs/report.schema.json" <<'EOF_PY'
+import json, sys
+import jsonschema
+report = json.load(open(sys.argv[1]))
+schema = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.Draft202012Validator(schema).validate(report)
+EOF_PY
+}

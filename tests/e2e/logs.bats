@@ -84,7 +84,15 @@ EOF_LAB
   echo "dropped: $dropped"
   [ "$dropped" -gt $((4 * 1024 * 1024)) ]
   [ "$(ps_field empty "c['log_bytes_dropped']")" -eq 0 ]
-  srcompose -p e2e-flood down
+  srcompose -p e2e-flood down --report "$TEST_DIR/report.json"
+  # The run report carries the counter too.
+  validate_report "$TEST_DIR/report.json"
+  python3 -c "
+import json
+records = {r['name']: r for r in json.load(open('$TEST_DIR/report.json'))['containers']}
+assert records['flood']['log_bytes_dropped'] >= $dropped, records['flood']
+assert records['empty']['log_bytes_dropped'] == 0, records['empty']
+"
   assert_nothing_left e2e-flood
 }
 

@@ -71,7 +71,7 @@ EOF_LAB
   run srcompose -p e2e-sig3 down
   echo "$output"
   [ "$status" -eq 0 ]
-  grep -q 'c: exit code 0' <<<"$output"
+  grep -q 'c: stopped, exit code 0' <<<"$output"
   assert_nothing_left e2e-sig3
 }
 

@@ -142,9 +142,16 @@ restart = "no"
 [containers.keeper]
 rootfs = "builtin:busybox"
 command = ["/bin/sleep", "3600"]
+
+[containers.forker]
+rootfs = "builtin:busybox"
+limits = { pids = 4 }
+command = ["/bin/sh", "-c", "for i in 1 2 3 4 5 6; do sleep 3600 & done; exec sleep 3600"]
 EOF_LAB
   srcompose -f "$LAB" up -d
   wait_until "[ \"\$(ps_field hog 'len(c[\"restarts\"])')\" -ge 2 ]" 30
+  # ps shows each container's host id range.
+  [ "$(ps_field keeper "(c['uid_map'][0]['inside'], c['uid_map'][0]['count'])")" = "(0, 65536)" ]
   run ps_field hog "c['restarts'][0]['reason']"
   [ "$output" = "OOM kill" ]
   run ps_field hog "c['usage']['oom_kills'] >= 2"
@@ -153,13 +160,20 @@ EOF_LAB
   [ "$(ps_field quitter "len(c['restarts'])")" = "0" ]
   [ "$(ps_field quitter "c['last_end']['exit_code']")" = "3" ]
   [ "$(ps_field quitter "c['last_end']['oom_killed']")" = "False" ]
-  report=$(srcompose -p e2e-oom down --format json 2>/dev/null)
-  echo "$report" | python3 -c "
+  srcompose -p e2e-oom down --format json >"$TEST_DIR/down.json" 2>/dev/null
+  validate_report "$TEST_DIR/down.json"
+  python3 -c "
 import json, sys
-report = {r['name']: r for r in json.loads(sys.stdin.readline())}
+report = {r['name']: r for r in json.load(open('$TEST_DIR/down.json'))['containers']}
 assert report['hog']['restarts'][0]['oom_killed'], report['hog']
+assert report['hog']['restarts'][0]['status'] == 'oom', report['hog']
 assert report['quitter']['exit_code'] == 3, report['quitter']
+assert report['quitter']['status'] == 'exited', report['quitter']
 assert report['keeper']['oom_kills'] == 0
+assert report['keeper']['status'] == 'stopped', report['keeper']
+# Forks refused by the pids limit are counted (pids.events).
+assert report['forker']['pids_limit_hits'] > 0, report['forker']
+assert report['keeper']['pids_limit_hits'] == 0, report['keeper']
 "
   assert_nothing_left e2e-oom
 }

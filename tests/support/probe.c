@@ -3,9 +3,13 @@
  * "probe hostname ids ls /dev". Errors of the operations it tries are printed as errno names'
  * numbers ("keyctl_errno=1"), 0 meaning the operation succeeded. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +233,30 @@ int main(int argc, char** argv) {
     } else if (!strcmp(command, "exit")) {
       fflush(stdout);
       return atoi(arg);
+    } else if (!strcmp(command, "ping")) {
+      /* One ICMP echo through an ICMP datagram socket (no CAP_NET_RAW: net.ipv4.ping_group_range
+       * decides): "ping=0" once the reply came, else the errno (110 for no reply in 2 s). */
+      int result = 0;
+      int sock = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+      struct sockaddr_in to = {.sin_family = AF_INET};
+      struct icmphdr echo = {.type = ICMP_ECHO};
+      echo.un.echo.sequence = htons(1);
+      if (sock < 0 || inet_pton(AF_INET, arg, &to.sin_addr) != 1) {
+        result = sock < 0 ? errno : EINVAL;
+      } else if (sendto(sock, &echo, sizeof echo, 0, (struct sockaddr*)&to, sizeof to) < 0) {
+        result = errno;
+      } else {
+        struct pollfd ready = {.fd = sock, .events = POLLIN};
+        char reply[256];
+        if (poll(&ready, 1, 2000) != 1) {
+          result = ETIMEDOUT;
+        } else if (recv(sock, reply, sizeof reply, 0) < (ssize_t)sizeof echo ||
+                   ((struct icmphdr*)reply)->type != ICMP_ECHOREPLY) {
+          result = EPROTO;
+        }
+      }
+      printf("ping=%d\n", result);
+      ++i;
     } else if (!strcmp(command, "kill-self")) {
       fflush(stdout);
       kill(getpid(), atoi(arg));

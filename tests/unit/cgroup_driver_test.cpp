@@ -162,7 +162,7 @@ TEST_CASE("v1 driver (fake tree, not the kernel): cpusets inherited, every limit
   CHECK(read_file(cpuset / "srcompose/lab/web/cpuset.mems") == "0");
   CHECK(read_file(memory / "srcompose/lab/web/memory.limit_in_bytes") == "67108864");
   CHECK(read_file(memory / "srcompose/lab/web/memory.memsw.limit_in_bytes") == "100663296");
-  CHECK(read_file(cpu / "srcompose/lab/web/cpu.shares") == "26192");
+  CHECK(read_file(cpu / "srcompose/lab/web/cpu.shares") == "10240");
   CHECK(read_file(cpu / "srcompose/lab/web/cpu.cfs_period_us") == "100000");
   CHECK(read_file(cpu / "srcompose/lab/web/cpu.cfs_quota_us") == "50000");
   CHECK(read_file(pids / "srcompose/lab/web/pids.max") == "32");

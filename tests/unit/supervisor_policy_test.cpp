@@ -31,6 +31,16 @@ TEST_CASE("should_restart follows the policy and max_restarts") {
   CHECK_FALSE(should_restart(Policy::always, 3, 3, ended(0)));
 }
 
+TEST_CASE("a run killed for its time budget is never restarted: the budget is the total") {
+  for (const char* verdict : {"cpu_time", "wall_time"}) {
+    RunEnd end = ended(137);
+    end.signal = 9;
+    end.verdict = verdict;
+    CHECK_FALSE(should_restart(spec::RestartPolicy::always, 0, 0, end));
+    CHECK_FALSE(should_restart(spec::RestartPolicy::on_failure, 0, 0, end));
+  }
+}
+
 TEST_CASE("next_backoff doubles from 100 ms up to the maximum, and never alternates below 100 ms") {
   const milliseconds max{1000};
   CHECK(next_backoff(std::nullopt, false, max) == milliseconds{100});
