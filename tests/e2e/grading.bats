@@ -145,7 +145,7 @@ limits = { wall_time = "700ms" }
 
 [containers.crash]
 rootfs = "builtin:busybox"
-command = ["/bin/sh", "-c", "kill -SEGV $$"]
+command = ["/bin/sh", "-c", "kill -SEGV $$$$"]
 
 [containers.fake]
 rootfs = "builtin:busybox"
