@@ -72,6 +72,7 @@ MountStep user_mount(const spec::Mount& mount) {
   if (mount.type == spec::MountType::bind) {
     step.kind = MountStep::Kind::bind;
     step.source = mount.source;
+    step.idmap = mount.idmap;
     return step;
   }
   step.kind = MountStep::Kind::tmpfs;
@@ -91,6 +92,7 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
   plan.image_cache_dir = lab.storage_dir / "images";
   plan.read_only = container.read_only;
   plan.persist = container.persist;
+  plan.disk_limit = container.limits.disk;
 
   using Kind = MountStep::Kind;
   auto& mounts = plan.mounts;

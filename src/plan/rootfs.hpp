@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct MountStep {
   unsigned long flags = 0;   // MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY ...
   bool readonly = false;     // applied with a remount / mount_setattr after mounting
   bool create_file = false;  // bind of a regular file: target is created as a file
+  // bind: idmapped so that the source's owner (uid and gid) is the container's root (the parent
+  // reads the owner when it opens the source, and refuses host root).
+  bool idmap = false;
   // srcompose's own mounts: the target is reached without following any symlink of the image (a
   // "proc -> /" is refused, not followed). The lab file's mounts follow symlinks inside the root.
   bool no_symlinks = false;
@@ -42,6 +46,8 @@ struct RootfsPlan {
   std::filesystem::path image_cache_dir;  // <storage>/images
   bool read_only = false;
   bool persist = false;
+  // limits.disk: <layer_dir> is a tmpfs of this many bytes (never with persist).
+  std::optional<uint64_t> disk_limit;
   std::vector<MountStep> mounts;            // after the root: /proc, /dev, /sys, user mounts, ...
   std::vector<std::string> masked_paths;    // bind /dev/null (files) or empty ro tmpfs (dirs) over
   std::vector<std::string> readonly_paths;  // remounted read-only

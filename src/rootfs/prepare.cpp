@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "rootfs/fs.hpp"
@@ -79,6 +81,46 @@ Result<std::optional<std::string>> read_container_file(const PreparedRootfs& roo
   return std::optional<std::string>{};
 }
 
+// A size-limited layer is a tmpfs mounted on <layer_dir>. Detached lazily: the container's overlay
+// may hold it a moment longer. Not mounted (EINVAL) or absent is fine; layers mounted twice by a
+// crashed supervisor are all taken off.
+Status unmount_layer(const std::filesystem::path& layer_dir) {
+  for (int stacked = 0; stacked < 16; ++stacked) {
+    if (::umount2(layer_dir.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0) continue;
+    if (errno == EINVAL || errno == ENOENT) return {};
+    return Error::last_errno("umount " + layer_dir.string());
+  }
+  return Error::message("umount " + layer_dir.string() + ": still mounted after 16 unmounts");
+}
+
+// limits.disk: a tmpfs of `size` bytes on the layer directory `layer_fd` (made by host root in the
+// host's mount namespace, nosuid and nodev), so that upper/ and work/ cannot grow past it: the
+// writer gets ENOSPC and the host's disk is never written. At most one inode per 4 KiB of it:
+// inodes cost kernel memory that `size` does not count. Returns the tmpfs's root.
+Result<UniqueFd> mount_size_limited_layer(int layer_fd, uint64_t size) {
+  UniqueFd context(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+  if (!context) return Error::last_errno("fsopen tmpfs");
+  const std::string inodes = std::to_string(std::max<uint64_t>(size / 4096, 1024));
+  for (const auto& [key, value] :
+       {std::pair<std::string, std::string>{"size", std::to_string(size)},
+        {"nr_inodes", inodes},
+        {"mode", "0711"}}) {
+    if (::fsconfig(context.get(), FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0) < 0) {
+      return Error::last_errno("fsconfig tmpfs " + key + "=" + value);
+    }
+  }
+  if (::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    return Error::last_errno("fsconfig tmpfs create");
+  }
+  UniqueFd mount(::fsmount(context.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+  if (!mount) return Error::last_errno("fsmount tmpfs");
+  if (::move_mount(mount.get(), "", layer_fd, "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+    return Error::last_errno("move_mount tmpfs");
+  }
+  return mount;
+}
+
 }  // namespace
 
 Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns) {
@@ -98,10 +140,16 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
   auto parent = fs::make_directory_path(plan.layer_dir.parent_path(), 0711);
   if (!parent) return fail(std::move(parent).error());
   if (!plan.persist) {
+    if (auto status = unmount_layer(plan.layer_dir); !status) return fail(status.error());
     if (auto status = fs::remove_tree_at(parent->get(), name); !status) return fail(status.error());
   }
   auto layer = fs::make_directory_at(parent->get(), name, 0711, 0, 0);
   if (!layer) return fail(std::move(layer).error());
+  if (plan.disk_limit) {
+    auto limited = mount_size_limited_layer(layer->get(), *plan.disk_limit);
+    if (!limited) return fail(std::move(limited).error().context("limits.disk"));
+    layer = std::move(limited);
+  }
   // Overlayfs in a user namespace checks upper and work against the mounter: both belong to the
   // container's root. work/ is overlay's scratch space, nobody else's business: 0700.
   auto upper = fs::make_directory_at(layer->get(), "upper", 0755, uid, gid);
@@ -124,6 +172,7 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
 
 Status remove_layer(const plan::RootfsPlan& plan) {
   if (plan.persist) return {};
+  if (auto status = unmount_layer(plan.layer_dir); !status) return status;
   if (auto status = fs::remove_tree(plan.layer_dir); !status) return status;
   // The project's directory goes with its last layer, so `down` leaves nothing behind.
   auto project_dir = plan.layer_dir.parent_path();
@@ -140,7 +189,14 @@ Status remove_project_layers(const std::filesystem::path& storage_dir, std::stri
     return Error::message("remove layers: bad project name \"" + std::string(project) + "\"");
   }
   auto project_dir = storage_dir / "containers" / std::string(project);
-  if (!keep_persistent) return fs::remove_tree(project_dir);
+  if (!keep_persistent) {
+    std::error_code error;
+    std::filesystem::directory_iterator entries(project_dir, error);
+    for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+      if (auto unmounted = unmount_layer(entries->path()); !unmounted) return unmounted;
+    }
+    return fs::remove_tree(project_dir);
+  }
   UniqueFd directory(::open(project_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!directory) {
     if (errno == ENOENT) return {};
@@ -164,6 +220,7 @@ Status remove_project_layers(const std::filesystem::path& storage_dir, std::stri
         S_ISREG(status.st_mode)) {
       continue;
     }
+    if (auto unmounted = unmount_layer(project_dir / entry_name); !unmounted) return unmounted;
     if (auto removed = fs::remove_tree_at(directory.get(), entry_name); !removed) {
       return std::move(removed).error().context("remove " + (project_dir / entry_name).string());
     }

@@ -79,7 +79,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
                                  const security::CompiledSeccomp& seccomp,
                                  const StartHooks& hooks) {
   // Before clone: everything that can fail without a process to clean up.
-  auto binds = open_bind_sources(plan.rootfs);
+  auto binds = open_bind_sources(plan.rootfs, plan.userns);
   if (!binds) return std::move(binds).error();
   auto cgroups = cgroup::detect_host();
   if (!cgroups) return std::move(cgroups).error();

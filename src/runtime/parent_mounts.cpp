@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "sys/kernel_features.hpp"
+#include "userns/mapping_namespace.hpp"
 
 namespace srcompose::runtime {
 
@@ -35,9 +36,31 @@ Status set_attributes(int mount_fd, uint64_t attributes, int userns_fd, const st
   return {};
 }
 
+// `idmap = true`: a user namespace that maps the source's owner (uid and gid, as the host has them)
+// to the container's root on the host and nothing else, so that through the mount the container's
+// root owns the source and what it creates there belongs to the owner on the host. Other users of
+// the container write nothing there (their ids have no mapping: EOVERFLOW). A source owned by host
+// root is refused while the container's root is not host root: it would make host-root files
+// (set-user-ID ones included) from inside.
+Result<UniqueFd> idmap_to_container_root(const std::string& source, const struct stat& owner,
+                                         const plan::UsernsPlan& userns) {
+  const uint32_t root_uid = userns.enabled ? userns.root_uid_on_host : 0;
+  const uint32_t root_gid = userns.enabled ? userns.root_gid_on_host : 0;
+  if ((owner.st_uid == 0 || owner.st_gid == 0) && (root_uid != 0 || root_gid != 0)) {
+    return Error::message("idmap = true: " + source +
+                          " is owned by host root (uid or gid 0); expected a directory of the "
+                          "user who is to own what the container writes there");
+  }
+  auto made =
+      userns::make_mapping_namespace({{owner.st_uid, root_uid, 1}}, {{owner.st_gid, root_gid, 1}});
+  if (!made) return std::move(made).error().context("idmap = true on " + source);
+  return made;
+}
+
 }  // namespace
 
-Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan) {
+Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan,
+                                      const plan::UsernsPlan& userns) {
   BindSources sources;
   for (const auto& step : plan.mounts) {
     if (step.kind != plan::MountStep::Kind::bind) continue;
@@ -48,13 +71,21 @@ Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan) {
     if (!mount) {
       return Error::last_errno("open_tree " + step.source.string()).context("mount " + step.target);
     }
-    if (auto status = set_attributes(mount.get(), bind_attributes(step), -1, step.source.string());
-        !status) {
-      return std::move(status.error()).context("mount " + step.target);
-    }
     struct stat status {};
     if (::fstat(mount.get(), &status) < 0) {
       return Error::last_errno("fstat " + step.source.string()).context("mount " + step.target);
+    }
+    UniqueFd idmap;
+    if (step.idmap) {
+      auto made = idmap_to_container_root(step.source.string(), status, userns);
+      if (!made) return std::move(made).error().context("mount " + step.target);
+      idmap = std::move(*made);
+    }
+    uint64_t attributes = bind_attributes(step) | (idmap ? MOUNT_ATTR_IDMAP : 0);
+    if (auto set =
+            set_attributes(mount.get(), attributes, idmap ? idmap.get() : -1, step.source.string());
+        !set) {
+      return std::move(set.error()).context("mount " + step.target);
     }
     sources.is_file.push_back(!S_ISDIR(status.st_mode));
     sources.fds.push_back(std::move(mount));

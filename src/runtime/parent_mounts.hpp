@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 #include "plan/rootfs.hpp"
+#include "plan/userns.hpp"
 #include "rootfs/prepare.hpp"
 
 namespace srcompose::runtime {
@@ -19,8 +20,10 @@ struct BindSources {
 };
 
 // Clones every bind source of the plan (recursively) with the step's attributes (read-only, nosuid,
-// nodev, noexec) already set. Errors name the container path: "mount /data: open_tree /srv/x: ...".
-Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan);
+// nodev, noexec) already set, and `idmap` steps idmapped so that the source's owner is the
+// container's root (`userns`). Errors name the container path: "mount /data: open_tree /srv/x:
+// ...".
+Result<BindSources> open_bind_sources(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns);
 
 // The container's root: overlayfs with lower = the image (a detached clone of it, idmapped to
 // `userns_fd` unless that is -1), upper and work from `rootfs`, made by host root, returned as a

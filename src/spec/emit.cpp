@@ -105,6 +105,7 @@ void write_limits(TomlWriter& writer, const std::string& base, const Limits& lim
   write_device_limits(writer, "io_write_iops", limits.io_write_iops, false);
   if (limits.cpu_time) writer.string("cpu_time", format_duration(*limits.cpu_time));
   if (limits.wall_time) writer.string("wall_time", format_duration(*limits.wall_time));
+  if (limits.disk) writer.string("disk", format_size(*limits.disk));
 }
 
 std::string rlimit_text(uint64_t value) {
@@ -223,6 +224,7 @@ void write_container(TomlWriter& writer, const Lab& lab, const Container& contai
     if (mount.type == MountType::bind) writer.string("source", mount.source.string());
     writer.string("target", mount.target);
     writer.boolean("readonly", mount.readonly);
+    if (mount.idmap) writer.boolean("idmap", true);
     if (mount.size) writer.string("size", format_size(*mount.size));
     if (mount.mode) {
       char octal[8];

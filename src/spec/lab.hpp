@@ -120,6 +120,9 @@ struct Mount {
       source;          // bind: absolute host path (relative ones resolved against the lab file)
   std::string target;  // absolute path inside the container
   bool readonly = false;
+  // bind: an idmapped mount whose files owned by the source directory's owner show as the
+  // container's root, and whatever the container's root creates belongs to that owner on the host.
+  bool idmap = false;
   std::optional<uint64_t> size;  // tmpfs: bytes
   std::optional<uint32_t> mode;  // tmpfs: octal permission bits
   SourceLocation location;
@@ -157,6 +160,9 @@ struct Limits {
   // has run (both summed over every run of the container: restarts do not renew them).
   std::optional<Milliseconds> cpu_time;
   std::optional<Milliseconds> wall_time;
+  // The writable layer's size: upper and work of the overlay live on a tmpfs of this size (memory,
+  // charged to the container's memory cgroup), so the host's disk is never written.
+  std::optional<uint64_t> disk;
 };
 
 // Clock offsets for a time namespace (CLONE_NEWTIME), in seconds.

@@ -9,17 +9,20 @@
 namespace srcompose::spec::detail {
 namespace {
 
-constexpr std::array<std::string_view, 13> kLimitKeys{
+constexpr std::array<std::string_view, 14> kLimitKeys{
     "memory",        "memory_swap", "cpu_weight",  "cpus",         "cpuset",
     "cpuset_mems",   "pids",        "io_read_bps", "io_write_bps", "io_read_iops",
-    "io_write_iops", "cpu_time",    "wall_time"};
+    "io_write_iops", "cpu_time",    "wall_time",   "disk"};
+// Below this a layer cannot hold the few files srcompose writes (/etc/hosts ...) and a shell's
+// history: a smaller value is a typo for a bigger one.
+constexpr uint64_t kMinDisk = 1024 * 1024;
 constexpr std::array<std::string_view, 3> kLoggingKeys{"max_size", "max_file", "rate"};
 // A file must hold one record (a 64 KiB read, escaped, and its header); a budget below a few KiB
 // per second would drop a shell's prompt.
 constexpr uint64_t kMinLogSize = 256 * 1024;
 constexpr uint64_t kMinLogRate = 4 * 1024;
-constexpr std::array<std::string_view, 6> kMountKeys{"type",     "source", "target",
-                                                     "readonly", "size",   "mode"};
+constexpr std::array<std::string_view, 7> kMountKeys{"type", "source", "target", "readonly",
+                                                     "size", "mode",   "idmap"};
 
 // A size: an integer of bytes or a string such as "64M".
 std::optional<uint64_t> read_size(Reader& reader, const toml::node& node, std::string_view path) {
@@ -188,6 +191,14 @@ void read_mount(LoadContext& context, const toml::table& table, std::string_view
   if (const toml::node* readonly = table.get("readonly")) {
     if (auto value = reader.boolean(*readonly, join_key(path, "readonly"))) mount.readonly = *value;
   }
+  if (const toml::node* idmap = table.get("idmap")) {
+    if (mount.type != MountType::bind) {
+      reader.error(*idmap, join_key(path, "idmap"),
+                   "found `idmap` on a tmpfs mount; expected it only on a bind mount");
+    } else if (auto value = reader.boolean(*idmap, join_key(path, "idmap"))) {
+      mount.idmap = *value;
+    }
+  }
   if (mount.type == MountType::tmpfs) {
     if (const toml::node* size = table.get("size"))
       mount.size = read_size(reader, *size, join_key(path, "size"));
@@ -257,6 +268,26 @@ void read_limits(LoadContext& context, const toml::table& table, std::string_vie
         duration.reset();
       }
       (key == "cpu_time" ? limits.cpu_time : limits.wall_time) = duration;
+    } else if (key == "disk") {
+      auto size = read_size(reader, node, key_path);
+      if (size && *size < kMinDisk) {
+        reader.error(node, key_path, "found " + describe(node) + "; expected at least 1M");
+        size.reset();
+      }
+      limits.disk = size;
+    }
+  }
+  if (const toml::node* disk = table.get("disk"); disk && limits.disk) {
+    // The layer is then on a tmpfs: no block device to throttle.
+    for (const auto* io :
+         {&limits.io_read_bps, &limits.io_write_bps, &limits.io_read_iops, &limits.io_write_iops}) {
+      for (const auto& limit : *io) {
+        if (limit.device != "rootfs") continue;
+        reader.error(*disk, join_key(path, "disk"),
+                     "found disk with an io limit on \"rootfs\"; expected one of them: with disk "
+                     "the writable layer is in memory (tmpfs), not on a block device");
+        return;
+      }
     }
   }
   if (const toml::node* swap = table.get("memory_swap"); swap && limits.memory_swap) {

@@ -237,3 +237,63 @@ assert one['cgroup_layout'] in ('unified', 'hybrid', 'legacy')
 EOF_PY
   assert_nothing_left e2e-same
 }
+
+@test "limits.disk: a 10 GB write stops at the limit with ENOSPC, the host's disk is untouched, nothing is left" {
+  write_lab e2e-disk <<'EOF_LAB'
+[containers.writer]
+rootfs = "builtin:busybox"
+limits = { disk = "64M", memory = "256M" }
+command = ["/bin/sh", "-c", "df -k / | tail -1; dd if=/dev/zero of=/big bs=1M count=10240; echo dd=$?; echo written=$(wc -c < /big)"]
+EOF_LAB
+  mkdir -p "$STORAGE"
+  before=$(df -k --output=avail "$STORAGE" | tail -1)
+  start=$(date +%s)
+  run srcompose -f "$LAB" run writer
+  echo "$output"
+  after=$(df -k --output=avail "$STORAGE" | tail -1)
+  echo "host free KiB before $before, after $after"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"No space left on device"* ]]
+  [[ "$output" == *"dd=1"* ]]
+  # The root filesystem shows the limit as its size, and the file stopped just short of it.
+  grep -Eq '^[^ ]+ +65536 +[0-9]+ +[0-9]+ +[0-9]+% +/$' <<<"$output"
+  written=$(sed -n 's/^written=//p' <<<"$output")
+  [ "$written" -gt $((56 * 1024 * 1024)) ]
+  [ "$written" -le $((64 * 1024 * 1024)) ]
+  [ $(($(date +%s) - start)) -lt 60 ]
+  # Nothing went to the host's disk (other writers on the host may move it by a few MB).
+  [ $((before - after)) -lt $((16 * 1024)) ]
+  assert_nothing_left e2e-disk
+}
+
+@test "an idmap = true bind mount: what the container's root writes belongs to the folder's owner on the host" {
+  results=$TEST_DIR/results
+  mkdir -p "$results"
+  chown 4321:4322 "$results"
+  chmod 0700 "$results"
+  write_lab e2e-idmap <<EOF_LAB
+[containers.grader]
+rootfs = "builtin:busybox"
+mounts = [{ source = "$results", target = "/results", idmap = true }]
+command = ["/bin/sh", "-c", "echo 7 > /results/score && mkdir /results/logs && ls -lnd /results /results/score"]
+EOF_LAB
+  run srcompose -f "$LAB" run grader
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Inside, the folder and the new file are root's.
+  [[ "$(grep ' /results$' <<<"$output")" =~ ^d[-rwx]+\ +[0-9]+\ +0\ +0\  ]]
+  [[ "$(grep ' /results/score$' <<<"$output")" =~ ^-[-rwx]+\ +[0-9]+\ +0\ +0\  ]]
+  # On the host, they are the folder owner's.
+  [ "$(stat -c %u:%g "$results/score")" = "4321:4322" ]
+  [ "$(stat -c %u:%g "$results/logs")" = "4321:4322" ]
+  [ "$(cat "$results/score")" = "7" ]
+  assert_nothing_left e2e-idmap
+
+  # A folder of host root's is refused: the container's root would make host-root files there.
+  chown 0:0 "$results"
+  run srcompose -f "$LAB" run grader
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"mount /results"*"is owned by host root"* ]]
+  assert_nothing_left e2e-idmap
+}

@@ -1,8 +1,12 @@
-// ulimits, sysctls and the grading time limits of the lab file.
+// ulimits, sysctls, the grading time limits, limits.disk and idmapped mounts of the lab file.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+
 #include "plan/process.hpp"
+#include "plan/rootfs.hpp"
+#include "spec/emit.hpp"
 #include "spec/load.hpp"
 
 using namespace srcompose;
@@ -60,4 +64,53 @@ TEST_CASE("bad ulimits and host-wide sysctls are refused with their place") {
   CHECK(all.find("lab.toml:4:13: containers.c.sysctls.\"vm.swappiness\"") != std::string::npos);
   CHECK(all.find("containers.c.sysctls.\"kernel.hostname\"") != std::string::npos);
   CHECK(all.find("net.ipv4.ok") == std::string::npos);
+}
+
+TEST_CASE("limits.disk: a size of at least 1M, planned on the layer, printed back by config") {
+  auto result = load("limits = { disk = \"64M\" }\n");
+  REQUIRE(result.lab.has_value());
+  const auto& container = result.lab->containers.front();
+  CHECK(container.limits.disk == 64u * 1024 * 1024);
+  CHECK(plan::plan_rootfs(*result.lab, container).disk_limit == 64u * 1024 * 1024);
+  CHECK(spec::to_toml(*result.lab).find("disk = \"64M\"") != std::string::npos);
+  CHECK_FALSE(plan::plan_rootfs(*load("").lab, load("").lab->containers.front()).disk_limit);
+}
+
+TEST_CASE("limits.disk is refused below 1M, with persist, and with an io limit on rootfs") {
+  auto all_diagnostics = [](const spec::LoadResult& result) {
+    std::string all;
+    for (const auto& diagnostic : result.diagnostics)
+      all += diagnostic.to_string() + "\n";
+    return all;
+  };
+  auto small = load("limits = { disk = \"512K\" }\n");
+  CHECK_FALSE(small.lab.has_value());
+  CHECK(all_diagnostics(small).find("containers.c.limits.disk: found \"512K\"; expected at least "
+                                    "1M") != std::string::npos);
+  auto persist = load("persist = true\nlimits = { disk = \"64M\" }\n");
+  CHECK_FALSE(persist.lab.has_value());
+  CHECK(all_diagnostics(persist).find("lab.toml:3:11: containers.c.persist: found persist = true "
+                                      "with limits.disk") != std::string::npos);
+  auto io = load("limits = { disk = \"64M\", io_write_bps = { rootfs = \"1M\" } }\n");
+  CHECK_FALSE(io.lab.has_value());
+  CHECK(all_diagnostics(io).find("containers.c.limits.disk: found disk with an io limit on "
+                                 "\"rootfs\"") != std::string::npos);
+}
+
+TEST_CASE("mounts: idmap = true on a bind mount is planned; on a tmpfs it is refused") {
+  auto result = load("mounts = [{ source = \"/tmp\", target = \"/results\", idmap = true }]\n");
+  REQUIRE(result.lab.has_value());
+  const auto& container = result.lab->containers.front();
+  CHECK(container.mounts.front().idmap);
+  auto rootfs = plan::plan_rootfs(*result.lab, container);
+  auto bind = std::find_if(rootfs.mounts.begin(), rootfs.mounts.end(),
+                           [](const plan::MountStep& step) { return step.target == "/results"; });
+  REQUIRE(bind != rootfs.mounts.end());
+  CHECK(bind->idmap);
+  CHECK(spec::to_toml(*result.lab).find("idmap = true") != std::string::npos);
+  auto tmpfs = load("mounts = [{ type = \"tmpfs\", target = \"/t\", idmap = true }]\n");
+  CHECK_FALSE(tmpfs.lab.has_value());
+  REQUIRE_FALSE(tmpfs.diagnostics.empty());
+  CHECK(tmpfs.diagnostics.front().to_string().find(
+            "containers.c.mounts[0].idmap: found `idmap` on a tmpfs mount") != std::string::npos);
 }
