@@ -97,7 +97,6 @@ struct PortArguments {
 };
 int run_port(const GlobalOptions& global, const PortArguments& arguments);
 
-
 struct ExecArguments {
   std::string container;
   std::vector<std::string> command;
