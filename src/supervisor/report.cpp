@@ -24,6 +24,24 @@ Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& p
   return "sha256:" + digest.finish_hex();
 }
 
+namespace {
+
+// The report's names (srcompose(1), docs/report.schema.json), systemd's words for the layouts;
+// cgroup::to_string's "v1"/"v2" are for messages.
+std::string report_layout_name(cgroup::HostLayout::Mode mode) {
+  switch (mode) {
+    case cgroup::HostLayout::Mode::legacy:
+      return "legacy";
+    case cgroup::HostLayout::Mode::hybrid:
+      return "hybrid";
+    case cgroup::HostLayout::Mode::unified:
+      return "unified";
+  }
+  return "";
+}
+
+}  // namespace
+
 ReportHeader make_report_header(const spec::Lab& lab, const plan::LabPlan& plan,
                                 const cgroup::HostLayout& cgroups, std::string version) {
   ReportHeader header;
@@ -38,7 +56,7 @@ ReportHeader make_report_header(const spec::Lab& lab, const plan::LabPlan& plan,
   if (auto fingerprint = lab_fingerprint(lab, plan); fingerprint) header.fingerprint = *fingerprint;
   utsname names{};
   if (::uname(&names) == 0) header.kernel_release = names.release;
-  header.cgroup_layout = std::string(cgroup::to_string(cgroups.mode()));
+  header.cgroup_layout = report_layout_name(cgroups.mode());
   return header;
 }
 
