@@ -194,6 +194,34 @@ int run(int argc, char** argv) {
     status = run_run(global, run_arguments);
   });
 
+  BatchArguments batch_arguments;
+  auto* batch_command = app.add_subcommand(
+      "batch", "Run the lab once per item (submission), here or through Slurm, and summarize");
+  batch_command
+      ->add_option("--items", batch_arguments.items,
+                   "A directory (one item per entry), a CSV file with a header, or a list file")
+      ->required()
+      ->type_name("DIR|FILE");
+  batch_command->add_option("--run", batch_arguments.run, "The container to run (default grader)")
+      ->type_name("CONTAINER");
+  batch_command->add_option("-j,--jobs", batch_arguments.jobs,
+                            "Instances at a time (default: what CPUs and memory allow)");
+  batch_command
+      ->add_option("--results", batch_arguments.results,
+                   "OUT: OUT/<item>/ per item, OUT/summary.csv and OUT/summary.json "
+                   "(default ./results)")
+      ->type_name("DIR");
+  batch_command->add_flag("--rerun", batch_arguments.rerun,
+                          "Run every item, also those with a complete result");
+  batch_command->add_flag("--slurm", batch_arguments.slurm, "Submit as one Slurm job array");
+  batch_command
+      ->add_option("--slurm-arg", batch_arguments.slurm_arguments, "Passed to sbatch (repeatable)")
+      ->allow_extra_args(false);
+  batch_command->add_flag("--slurm-dry-run", batch_arguments.slurm_dry_run,
+                          "Print the Slurm job script instead of submitting it");
+  batch_arguments.program = argv[0];
+  batch_command->callback([&] { status = run_batch(global, batch_arguments); });
+
   std::vector<std::string> wait_containers;
   auto* wait_command =
       app.add_subcommand("wait", "Block until containers have ended; exit with the first's code");

@@ -40,6 +40,22 @@ struct RunArguments {
 };
 int run_run(const GlobalOptions& global, const RunArguments& arguments);
 
+// `srcompose batch`: the lab once per item (batch/batch.hpp). Exits 0 when every item ran (a
+// grader's non-zero exit code is a grade), 1 when one failed to run, 128+N when stopped by signal
+// N.
+struct BatchArguments {
+  std::string items;    // --items DIR|FILE
+  std::string run;      // --run NAME (default grader)
+  unsigned jobs = 0;    // -j, 0: what the host allows
+  std::string results;  // --results OUT
+  bool rerun = false;
+  bool slurm = false;
+  std::vector<std::string> slurm_arguments;
+  bool slurm_dry_run = false;
+  std::string program;  // argv[0]: the srcompose that Slurm's nodes run (resolved in PATH)
+};
+int run_batch(const GlobalOptions& global, const BatchArguments& arguments);
+
 // `srcompose wait NAME...`: blocks until they have ended; the first one's exit code.
 int run_wait(const GlobalOptions& global, const std::vector<std::string>& containers);
 

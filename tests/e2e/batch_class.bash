@@ -1,0 +1,83 @@
+# A class of 12 submissions and the lab that grades them, shared by batch.bats (locally) and
+# batch_slurm.bats (through Slurm): both must summarize it the same way.
+#
+# Each submission is an echo server on port 7 (server.sh); the grader sends "ping" and passes when
+# it gets "ping" back. s03 answers in upper case (a wrong answer), s05 crashes (SIGSEGV), s08 loops
+# forever without listening. Each instance has a subnet of its own from ${ITEM_INDEX} (to become
+# subnet = "auto" once the lab file has it).
+
+# make_class DIR: DIR/lab.toml and DIR/class/s01..s12.
+make_class() {
+  local dir=$1
+  mkdir -p "$dir/class"
+  local n
+  for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    mkdir -p "$dir/class/s$n"
+    echo 'exec nc -ll -p 7 -e /bin/cat' >"$dir/class/s$n/server.sh"
+  done
+  echo "exec nc -ll -p 7 -e /bin/sh -c 'tr a-z A-Z'" >"$dir/class/s03/server.sh"
+  echo 'echo crashing; kill -SEGV $$' >"$dir/class/s05/server.sh"
+  echo 'while :; do :; done' >"$dir/class/s08/server.sh"
+  cat >"$dir/lab.toml" <<EOF_LAB
+name = "batchlab"
+storage = "$STORAGE"
+
+[networks.net]
+subnet = "10.231.\${ITEM_INDEX}.0/24"
+internal = true
+
+[containers.submission]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "/submission/server.sh"]
+networks = ["net"]
+mounts = [{ source = "\${ITEM_PATH}", target = "/submission", readonly = true }]
+limits = { memory = "16M", pids = 16, cpus = 1 }
+
+[containers.grader]
+rootfs = "builtin:busybox"
+networks = ["net"]
+depends_on = ["submission"]
+limits = { memory = "16M", pids = 16 }
+# Tries for a few seconds: a crashed or looping submission never answers.
+command = ["/bin/sh", "-c", """
+for try in \$\$(seq 10); do
+  answer=\$\$(echo ping | nc -w 1 submission 7) && [ -n "\$\$answer" ] && break
+  sleep 0.2
+done
+echo "\${ITEM}: got '\$\$answer'"
+[ "\$\$answer" = ping ]
+"""]
+EOF_LAB
+}
+
+# The summary's rows without what differs between runs (times, host, memory): item, result, exit
+# code, status, and each container's status and exit code, one line per item.
+summary_grades() {
+  python3 - "$1" <<'EOF_PY'
+import csv, sys
+for row in csv.DictReader(open(sys.argv[1])):
+    print(row["item"], row["result"], row["exit_code"], row["status"], row["error"] or "-",
+          row["submission_status"], row["submission_exit_code"],
+          row["grader_status"], row["grader_exit_code"])
+EOF_PY
+}
+
+# The grades every run of the class must give: summary_grades' lines without the submission's
+# status (its words depend on the report: see results.cpp, container_status). Each submission ends
+# when its lab is torn down (SIGTERM: 143) but s05, which crashed (SIGSEGV: 139).
+expected_grades() {
+  local n
+  for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    case $n in
+      03) echo "s03 done 1 exited - 143 exited 1" ;;
+      05) echo "s05 done 1 exited - 139 exited 1" ;;
+      08) echo "s08 done 1 exited - 143 exited 1" ;;
+      *) echo "s$n done 0 ok - 143 ok 0" ;;
+    esac
+  done
+}
+
+# summary_grades' lines as expected_grades has them.
+without_submission_status() {
+  awk '{ $6 = ""; print }' | sed 's/  */ /g'
+}
