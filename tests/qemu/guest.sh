@@ -71,8 +71,11 @@ if [[ -n $watchdog ]]; then
     # Where in srcompose itself: the user-space stacks (gdb is on the host's root the guest runs).
     if command -v gdb >/dev/null; then
       for pid in $(pgrep -x srcompose); do
-        echo "-- gdb $pid: $(cat "/proc/$pid/syscall" 2>/dev/null)"
-        timeout 60 gdb -p "$pid" -batch -nx -ex 'thread apply all bt 30' 2>&1 | grep -E '^(#|Thread)'
+        echo "-- gdb $pid: syscall $(cat "/proc/$pid/syscall" 2>/dev/null)"
+        ls -l "/proc/$pid/fd" 2>/dev/null | sed 's/^/   /'
+        # The process runs the sealed copy of the binary (its /proc/PID/exe is unreachable): name it.
+        timeout 60 gdb "$build/srcompose" -p "$pid" -batch -nx -ex 'thread apply all bt 30' 2>&1 |
+          grep -E '^(#|Thread)'
       done
     fi
   ) &
