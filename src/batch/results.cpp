@@ -232,7 +232,11 @@ std::string summary_json(const std::vector<ItemResult>& results, std::string_vie
       item["duration_ms"] = result.end->duration_ms;
       item["host"] = result.end->host;
     } else {
-      item["started_at"] = item["ended_at"] = item["duration_ms"] = item["host"] = nullptr;
+      // One key at a time: a chained assignment reads a value that a rehash
+      // by the next operator[] has already freed (found by ASan).
+      for (const char* key : {"started_at", "ended_at", "duration_ms", "host"}) {
+        item[key] = nullptr;
+      }
     }
     items.emplace_back(std::move(item));
   }
