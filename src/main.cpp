@@ -4,12 +4,14 @@
 #include <exception>
 
 #include "cli/cli.hpp"
+#include "sys/inherited_fds.hpp"
 #include "sys/sealed_binary.hpp"
 
 int main(int argc, char** argv) {
   // First, before any fd or thread exists: no container may ever see the host's binary as its
   // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp).
   srcompose::sys::run_from_sealed_binary(argv);
+  srcompose::sys::note_inherited_fds();
   // A write to a closed pipe (`srcompose up | head`, the pipe of an `up -d` client that was
   // killed) must be an EPIPE error handled where it happens, never the death of a supervisor.
   ::signal(SIGPIPE, SIG_IGN);

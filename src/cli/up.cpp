@@ -16,6 +16,7 @@
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
 #include "supervisor/subnet_registry.hpp"
+#include "sys/inherited_fds.hpp"
 #include "sys/kernel_features.hpp"
 
 namespace srcompose::cli {
@@ -58,6 +59,8 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   ::setsid();
   // No terminal is ours any more; a SIGHUP from whoever started us must not end the lab.
   ::signal(SIGHUP, SIG_IGN);
+  // Nor may it hold what its starter gave it (a lock, a pipe a script waits to see closed).
+  sys::close_inherited_fds();
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int log = ::open(paths.supervisor_log().c_str(),
                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -99,3 +99,25 @@ EOF_LAB
   [ -s "$TEST_DIR/report.json" ]
   assert_nothing_left e2e-sig4
 }
+
+@test "a detached supervisor holds none of its starter's descriptors (a flock lock, a pipe)" {
+  trapping_lab e2e-sig5
+  : >"$TEST_DIR/starter.lock"
+  # fd 7 is a lock the starter holds, as `flock FILE srcompose up -d` gives it.
+  (
+    exec 7>"$TEST_DIR/starter.lock"
+    flock 7
+    "$SRCOMPOSE" -f "$LAB" up -d
+  )
+  supervisor=$(lock_owner)
+  [ -n "$supervisor" ]
+  kill -0 "$supervisor"
+  run ls -l "/proc/$supervisor/fd"
+  echo "$output"
+  ! grep -q 'starter.lock' <<<"$output"
+  # The lock is free again although the lab still runs.
+  flock -n "$TEST_DIR/starter.lock" true
+  run srcompose -p e2e-sig5 down
+  [ "$status" -eq 0 ]
+  assert_nothing_left e2e-sig5
+}
