@@ -1,9 +1,7 @@
 // The built-in busybox image, made from the host's busybox-static without running anything of a
 // container: the applet list comes from the host's own binary.
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,6 +10,7 @@
 
 #include "rootfs/fs.hpp"
 #include "rootfs/image.hpp"
+#include "sys/host_command.hpp"
 
 namespace srcompose::rootfs {
 namespace {
@@ -48,36 +47,20 @@ constexpr std::string_view kGroup =
     "nogroup:x:65534:\n";
 
 // Runs the host's `/bin/busybox --list-full` ("bin/sh", "usr/bin/awk", ...) with an empty
-// environment and returns its output.
+// environment and returns its output. It answers at once; the deadline only guards against a broken
+// binary in its place.
 Result<std::string> list_applets() {
-  std::array<int, 2> pipe_fds{};
-  if (::pipe2(pipe_fds.data(), O_CLOEXEC) < 0) return Error::last_errno("pipe2");
-  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  posix_spawn_file_actions_t actions;
-  if (int rc = ::posix_spawn_file_actions_init(&actions); rc != 0) {
-    return Error::from_errno("posix_spawn_file_actions_init", rc);
+  sys::HostCommand command;
+  command.argv = {kHostBusybox, "--list-full"};
+  command.environment = std::vector<std::string>{};
+  command.deadline = std::chrono::seconds(30);
+  auto listed = sys::run_host_command(command);
+  if (!listed) return std::move(listed).error();
+  if (listed->status.exit_code != 0) {
+    return Error::message(std::string(kHostBusybox) + " --list-full failed (exit code " +
+                          std::to_string(listed->status.exit_code) + "): " + listed->err);
   }
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);  // dup2 clears O_CLOEXEC
-  char arg0[] = "busybox";
-  char arg1[] = "--list-full";
-  char* argv[] = {arg0, arg1, nullptr};
-  char* envp[] = {nullptr};
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, kHostBusybox, &actions, nullptr, argv, envp);
-  ::posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Error::from_errno(std::string("posix_spawn ") + kHostBusybox, rc);
-  write_end.reset();
-  auto output = fs::read_all(read_end.get(), "busybox --list-full", 1 << 20);
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, 0) < 0) {
-    if (errno != EINTR) return Error::last_errno("waitpid busybox --list-full");
-  }
-  if (!output) return output;
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
-    return Error::message(std::string(kHostBusybox) + " --list-full failed");
-  }
-  return output;
+  return std::move(listed->out);
 }
 
 // "usr/bin/awk" -> "../../bin/busybox"; nullopt for anything outside the four bin directories.

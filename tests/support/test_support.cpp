@@ -1,18 +1,14 @@
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 
-#include "common/unique_fd.hpp"
+#include "sys/host_command.hpp"
 
 namespace srcompose::test {
 
@@ -42,62 +38,15 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-namespace {}  // namespace
-
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text) {
-  std::array<int, 2> in{}, out{}, err{};
-  REQUIRE(::pipe2(in.data(), O_CLOEXEC) == 0);
-  REQUIRE(::pipe2(out.data(), O_CLOEXEC) == 0);
-  REQUIRE(::pipe2(err.data(), O_CLOEXEC) == 0);
-  std::vector<char*> args;
-  for (const auto& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    ::execvp(args[0], args.data());
-    _exit(127);
-  }
-  UniqueFd in_write(in[1]), out_read(out[0]), err_read(err[0]);
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  // Small inputs only: written before reading, so the child never blocks us.
-  if (!stdin_text.empty()) {
-    [[maybe_unused]] auto n = ::write(in_write.get(), stdin_text.data(), stdin_text.size());
-  }
-  in_write.reset();
-  CommandResult result;
-  // Read both pipes concurrently so that neither fills up.
-  std::array<pollfd, 2> fds{{{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}}};
-  std::array<std::string*, 2> sinks{&result.out, &result.err};
-  int open_count = 2;
-  while (open_count > 0) {
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      std::array<char, 4096> buffer{};
-      ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
-      if (n > 0) {
-        sinks[i]->append(buffer.data(), static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+  sys::HostCommand command;
+  command.argv = argv;
+  command.input = stdin_text;
+  command.deadline = std::chrono::minutes(5);  // tests run tar, nft, ip: far less than this
+  auto ran = sys::run_host_command(command);
+  if (!ran && ran.error().error_number() == ENOENT) return {127, "", ran.error().to_string()};
+  REQUIRE_MESSAGE(ran.ok(), (ran ? "" : ran.error().to_string()));
+  return {ran->status.exit_code, std::move(ran->out), std::move(ran->err)};
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -31,7 +31,9 @@ struct CommandResult {
   std::string err;     // stderr
 };
 
-// Runs argv[0] (looked up in PATH) with the given arguments, capturing stdout and stderr.
+// Runs argv[0] (looked up in PATH) with the given arguments, capturing stdout and stderr (through
+// sys::run_host_command). A program not found exits 127, as in a shell; one still running after
+// five minutes fails the test.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text = "");
 
 std::string read_file(const std::filesystem::path& path);
