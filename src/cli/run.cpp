@@ -31,6 +31,7 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
   if (!arguments.results_dir.empty())
     options.results_dir = std::filesystem::absolute(arguments.results_dir);
   options.console.enabled = true;
+  options.console.level = supervisor::log_level_from_environment();
   options.version = SRCOMPOSE_VERSION;
   options.console.color =
       !arguments.no_color && ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;

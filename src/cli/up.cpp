@@ -45,6 +45,7 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
     options.stop_timeout = std::chrono::seconds(arguments.stop_timeout);
   options.no_start = arguments.no_start;
   options.console.enabled = foreground;
+  options.console.level = supervisor::log_level_from_environment();
   options.version = SRCOMPOSE_VERSION;
   options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
                           std::getenv("NO_COLOR") == nullptr;

@@ -4,8 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
 #include <array>
 #include <chrono>
+#include <cstdlib>
 
 #include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
@@ -36,7 +41,51 @@ void append_console_text(std::string& line, std::string_view text, bool terminal
   }
 }
 
+spdlog::level::level_enum spdlog_level(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug:
+      return spdlog::level::debug;
+    case LogLevel::info:
+      return spdlog::level::info;
+    case LogLevel::warning:
+      return spdlog::level::warn;
+    case LogLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+LogLevel level_of(std::string_view text) {
+  if (text.starts_with("error: ")) return LogLevel::error;
+  if (text.starts_with("warning: ")) return LogLevel::warning;
+  return LogLevel::info;
+}
+
+// Detached, stderr is supervisor.log: warnings, restarts and teardown failures go there with the
+// time (UTC, as in the containers' log files), since nobody watches them live. On the console the
+// line is the text alone, as docker compose prints its progress.
+std::shared_ptr<spdlog::logger> make_own_lines_logger(const ConsoleOptions& console) {
+  auto logger = std::make_shared<spdlog::logger>("srcompose",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  const char* pattern = console.enabled ? "%v" : "%Y-%m-%dT%H:%M:%S.%fZ %v";
+  logger->set_formatter(
+      std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
+  logger->set_level(spdlog_level(console.level));
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
+
 }  // namespace
+
+LogLevel log_level_from_environment() {
+  const char* value = std::getenv("SRCOMPOSE_LOG_LEVEL");
+  if (value == nullptr) return LogLevel::info;
+  const std::string_view name(value);
+  if (name == "debug") return LogLevel::debug;
+  if (name == "warning") return LogLevel::warning;
+  if (name == "error") return LogLevel::error;
+  return LogLevel::info;
+}
 
 std::string utc_timestamp_now() {
   return logfmt::timestamp(std::chrono::system_clock::now());
@@ -53,7 +102,8 @@ LogSink::LogSink(std::filesystem::path logs_dir, ConsoleOptions console,
     : logs_dir_(std::move(logs_dir)),
       console_(std::move(console)),
       terminals_(terminals),
-      logging_(std::move(logging)) {
+      logging_(std::move(logging)),
+      own_lines_(make_own_lines_logger(console_)) {
   int index = 0;
   for (const auto& name : container_names) {
     name_width_ = std::max(name_width_, name.size());
@@ -161,17 +211,15 @@ void LogSink::print_lines(std::string_view container, Stream stream, std::string
 }
 
 void LogSink::progress(std::string_view container, std::string_view text) {
+  const auto level = spdlog_level(level_of(text));
+  if (!own_lines_->should_log(level)) return;
   std::string line;
-  // Detached, stderr is supervisor.log: warnings, restarts and teardown failures go there, with
-  // the time, since nobody watches them live.
-  if (!console_.enabled) line = utc_timestamp_now() + " ";
   if (!container.empty()) {
     line += console_.color ? "\033[1m" + std::string(container) + "\033[0m "
                            : std::string(container) + " ";
   }
   append_console_text(line, text, terminals_.err);
-  line += '\n';
-  write_all(STDERR_FILENO, line);
+  own_lines_->log(level, spdlog::string_view_t(line));
 }
 
 }  // namespace srcompose::supervisor

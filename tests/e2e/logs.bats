@@ -96,6 +96,21 @@ assert records['empty']['log_bytes_dropped'] == 0, records['empty']
   assert_nothing_left e2e-flood
 }
 
+@test "SRCOMPOSE_LOG_LEVEL=warning keeps the progress lines out of supervisor.log, not the output" {
+  write_lab e2e-loglevel <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "echo said-hello; exec sleep 600"]
+EOF_LAB
+  SRCOMPOSE_LOG_LEVEL=warning srcompose -f "$LAB" up -d
+  wait_until "srcompose -p e2e-loglevel logs c | grep -q said-hello" 10
+  log=$SRCOMPOSE_STATE_DIR/e2e-loglevel/supervisor.log
+  cat "$log"
+  ! grep -q "c start" "$log"
+  srcompose -p e2e-loglevel down
+  assert_nothing_left e2e-loglevel
+}
+
 @test "detached, every line of supervisor.log carries the time, a container's lines too" {
   sleeping_lab e2e-suplog
   srcompose -f "$LAB" up -d
