@@ -33,11 +33,6 @@ std::optional<int64_t> integer_field(const json::object& object, std::string_vie
   return std::nullopt;
 }
 
-bool bool_field(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value && value->is_bool() && value->as_bool();
-}
-
 // The last "srcompose: error: ..." line of the run's output, without the prefix.
 std::string last_error_line(std::string_view output) {
   constexpr std::string_view kPrefix = "srcompose: error: ";
@@ -55,6 +50,14 @@ std::string csv_field(std::string_view text) {
     quoted += c;
   }
   return quoted + "\"";
+}
+
+// The report's user and system CPU time, together, in ms.
+std::optional<int64_t> cpu_time_ms(const json::object& record) {
+  auto user = integer_field(record, "cpu_user_usec");
+  auto system = integer_field(record, "cpu_system_usec");
+  if (!user || !system) return std::nullopt;
+  return (*user + *system) / 1000;
 }
 
 std::string optional_text(const std::optional<int64_t>& value) {
@@ -103,12 +106,7 @@ std::string_view to_string(Outcome outcome) {
 }
 
 std::string container_status(const json::object& record) {
-  if (auto status = string_field(record, "status"); !status.empty()) return status;
-  auto exit_code = integer_field(record, "exit_code");
-  if (!exit_code) return string_field(record, "error").empty() ? "" : "failed_to_start";
-  if (bool_field(record, "oom_killed")) return "oom";
-  if (integer_field(record, "signal").value_or(0) != 0) return "signaled";
-  return *exit_code == 0 ? "ok" : "exited";
+  return string_field(record, "status");
 }
 
 ItemResult judge_item(const Item& item, std::string project,
@@ -174,7 +172,8 @@ std::string summary_csv(const std::vector<ItemResult>& results,
   std::string text =
       "item,project,result,exit_code,status,error,started_at,ended_at,duration_ms,host,fingerprint";
   for (const auto& name : containers)
-    text += "," + name + "_status," + name + "_exit_code," + name + "_memory_peak";
+    text += "," + name + "_status," + name + "_exit_code," + name + "_wall_time_ms," + name +
+            "_cpu_time_ms," + name + "_memory_peak";
   text += "\n";
   for (const auto& result : results) {
     const ItemEnd empty;
@@ -189,11 +188,13 @@ std::string summary_csv(const std::vector<ItemResult>& results,
     for (const auto& name : containers) {
       const json::object* record = find_record(result.report, name);
       if (!record) {
-        text += ",,,";
+        text += ",,,,,";
         continue;
       }
       text += "," + container_status(*record) + "," +
               optional_text(integer_field(*record, "exit_code")) + "," +
+              optional_text(integer_field(*record, "wall_time_ms")) + "," +
+              optional_text(cpu_time_ms(*record)) + "," +
               optional_text(integer_field(*record, "memory_peak"));
     }
     text += "\n";
@@ -211,10 +212,7 @@ std::string summary_json(const std::vector<ItemResult>& results, std::string_vie
     if (const json::value* records = result.report.if_contains("containers");
         records && records->is_array()) {
       for (const auto& record : records->as_array()) {
-        if (!record.is_object()) continue;
-        json::object copy = record.as_object();
-        copy["status"] = container_status(record.as_object());
-        containers.emplace_back(std::move(copy));
+        if (record.is_object()) containers.emplace_back(record);
       }
     }
     json::object item{{"item", result.item},

@@ -56,9 +56,10 @@ struct ItemResult {
   std::string status;            // the run container's (container_status)
 };
 
-// A container record's status: the report's own "status" when it has one, else derived from its
-// exit: "ok" (exit 0), "exited" (non-zero), "signaled", "oom", "failed_to_start" (an error and no
-// exit), "" (never ran).
+// A container record's status as the run's report gives it (docs/report.schema.json: ok, exited,
+// signaled, oom, cpu_time, wall_time, stopped, failed_to_start): the supervisor saw the container
+// end and knows why, which its exit code alone does not tell (a SIGKILL from the cpu_time limit, an
+// OOM kill and a teardown all end in 137). "" when the record has none (a damaged report).
 std::string container_status(const json::object& record);
 
 // Judges one item from its files' contents (nullopt: the file is absent). `run_output` is the
@@ -73,11 +74,11 @@ ItemResult read_item_result(const Item& item, std::string project, const std::fi
 
 // OUT/summary.csv: one row per item: item, project, result, exit_code, status, error, started_at,
 // ended_at, duration_ms, host, fingerprint, then per container (in `containers` order) its status,
-// exit code and memory peak.
+// exit code, wall time and CPU time (user + system) in ms, and memory peak, from the report.
 std::string summary_csv(const std::vector<ItemResult>& results,
                         const std::vector<std::string>& containers);
 // OUT/summary.json: {"lab_file", "run", "counts": {done, failed, not_run}, "items": [...]}, each
-// item with the CSV's fields and "containers": the report's records, each with its status.
+// item with the CSV's fields and "containers": the report's records as they are.
 std::string summary_json(const std::vector<ItemResult>& results, std::string_view lab_file,
                          std::string_view run_container);
 
