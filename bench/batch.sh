@@ -2,7 +2,7 @@
 # srcompose batch throughput (issue 15): items per minute for a class of N submissions (default 50)
 # at -j 1, 2 and 4. Each item is an instance of a two-container grading lab like
 # tests/e2e/batch_class.bash's: a busybox echo server (the submission) and a grader that checks it,
-# on a network of its own (its subnet from ${ITEM_INDEX}). Each -j runs the whole class from scratch
+# on a network of its own (subnet = "auto"). Each -j runs the whole class from scratch
 # (--rerun).
 # Not part of the tests; nothing is asserted. Run as root; on a machine shared with privileged tests,
 # under their lock (flock /tmp/srcompose-privileged-tests.lock bench/batch.sh):
@@ -29,7 +29,7 @@ name = "benchbatch"
 storage = "$work/storage"
 
 [networks.net]
-subnet = "10.232.\${ITEM_INDEX}.0/24"
+subnet = "auto"
 internal = true
 
 [containers.submission]

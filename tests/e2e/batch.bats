@@ -56,7 +56,7 @@ assert_no_instance_left() {
 
   summary_grades "$out/summary.csv" >"$TEST_DIR/grades.txt"
   cat "$TEST_DIR/grades.txt"
-  diff <(expected_grades) <(without_submission_status <"$TEST_DIR/grades.txt")
+  diff <(expected_grades) "$TEST_DIR/grades.txt"
   # Each item's directory holds the run's report and every container's log.
   grep -q "s03: got 'PING'" "$out/s03/grader.log"
   grep -q crashing "$out/s05/submission.log"

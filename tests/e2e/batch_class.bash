@@ -3,8 +3,7 @@
 #
 # Each submission is an echo server on port 7 (server.sh); the grader sends "ping" and passes when
 # it gets "ping" back. s03 answers in upper case (a wrong answer), s05 crashes (SIGSEGV), s08 loops
-# forever without listening. Each instance has a subnet of its own from ${ITEM_INDEX} (to become
-# subnet = "auto" once the lab file has it).
+# forever without listening. Each instance picks a free subnet of its own (subnet = "auto").
 
 # make_class DIR: DIR/lab.toml and DIR/class/s01..s12.
 make_class() {
@@ -23,7 +22,7 @@ name = "batchlab"
 storage = "$STORAGE"
 
 [networks.net]
-subnet = "10.231.\${ITEM_INDEX}.0/24"
+subnet = "auto"
 internal = true
 
 [containers.submission]
@@ -31,16 +30,18 @@ rootfs = "builtin:busybox"
 command = ["/bin/sh", "/submission/server.sh"]
 networks = ["net"]
 mounts = [{ source = "\${ITEM_PATH}", target = "/submission", readonly = true }]
-limits = { memory = "16M", pids = 16, cpus = 1 }
+# cpu_time: s08's endless loop is killed by it, its status in the report says so.
+limits = { memory = "16M", pids = 16, cpus = 1, cpu_time = "1s" }
 
 [containers.grader]
 rootfs = "builtin:busybox"
 networks = ["net"]
 depends_on = ["submission"]
 limits = { memory = "16M", pids = 16 }
-# Tries for a few seconds: a crashed or looping submission never answers.
+# Tries for a few seconds (longer than s08 takes to use its cpu_time): a crashed or looping
+# submission never answers.
 command = ["/bin/sh", "-c", """
-for try in \$\$(seq 10); do
+for try in \$\$(seq 25); do
   answer=\$\$(echo ping | nc -w 1 submission 7) && [ -n "\$\$answer" ] && break
   sleep 0.2
 done
@@ -62,22 +63,32 @@ for row in csv.DictReader(open(sys.argv[1])):
 EOF_PY
 }
 
-# The grades every run of the class must give: summary_grades' lines without the submission's
-# status (its words depend on the report: see results.cpp, container_status). Each submission ends
-# when its lab is torn down (SIGTERM: 143) but s05, which crashed (SIGSEGV: 139).
+# The summary's CSV without the columns that differ between two runs of the same class: times,
+# hosts, memory peaks.
+summary_without_timings() {
+  python3 - "$1" <<'EOF_PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+varying = ("started_at", "ended_at", "duration_ms", "host")
+keep = [i for i, name in enumerate(rows[0])
+        if name not in varying and not name.endswith(("_wall_time_ms", "_cpu_time_ms", "_memory_peak"))]
+writer = csv.writer(sys.stdout, lineterminator="\n")
+for row in rows:
+    writer.writerow([row[i] for i in keep])
+EOF_PY
+}
+
+# The grades every run of the class must give, as summary_grades prints them. Each submission is
+# stopped when its lab is torn down (SIGTERM: 143) but s05, which crashed (SIGSEGV: 139), and s08,
+# whose endless loop used up its cpu_time (SIGKILL: 137).
 expected_grades() {
   local n
   for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
     case $n in
-      03) echo "s03 done 1 exited - 143 exited 1" ;;
-      05) echo "s05 done 1 exited - 139 exited 1" ;;
-      08) echo "s08 done 1 exited - 143 exited 1" ;;
-      *) echo "s$n done 0 ok - 143 ok 0" ;;
+      03) echo "s03 done 1 exited - stopped 143 exited 1" ;;
+      05) echo "s05 done 1 exited - signaled 139 exited 1" ;;
+      08) echo "s08 done 1 exited - cpu_time 137 exited 1" ;;
+      *) echo "s$n done 0 ok - stopped 143 ok 0" ;;
     esac
   done
-}
-
-# summary_grades' lines as expected_grades has them.
-without_submission_status() {
-  awk '{ $6 = ""; print }' | sed 's/  */ /g'
 }

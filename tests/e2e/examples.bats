@@ -78,15 +78,41 @@ teardown() { teardown_lab_env; }
   assert_nothing_left blkio
 }
 
-@test "lab.toml: the grader checks the service and both students and exits with the failures" {
+@test "lab.toml: the grader checks the service and the student (bob) and exits with the failures" {
   PROJECT=gradelab
   run srcompose run -f "$EXAMPLES/lab.toml" --no-color --results "$TEST_DIR/out" grader
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"PASS service"* ]]
-  [[ "$output" == *"PASS alice echo"* ]]
-  [[ "$output" == *"FAIL bob echo: expected 'ping', got 'PING'"* ]]
-  grep -q "FAIL bob echo" "$TEST_DIR/out/grader.log"
+  [[ "$output" == *"FAIL student echo: expected 'ping', got 'PING'"* ]]
+  grep -q "FAIL student echo" "$TEST_DIR/out/grader.log"
   validate_report "$TEST_DIR/out/report.json"
   assert_nothing_left gradelab
+}
+
+@test "lab.toml with submissions/: batch grades the sample class, one instance per student" {
+  run srcompose batch -f "$EXAMPLES/lab.toml" --items "$EXAMPLES/submissions/" --run grader \
+    --results "$TEST_DIR/out"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # alice is right; bob shouts; carol's server crashes (SIGSEGV) and dave's loops without listening:
+  # their graders fail the echo check. The students still serving are stopped by the teardown.
+  python3 - "$TEST_DIR/out/summary.csv" <<'EOF_PY'
+import csv, sys
+rows = {r["item"]: r for r in csv.DictReader(open(sys.argv[1]))}
+got = {item: (r["result"], r["exit_code"], r["status"], r["student_status"], r["student_exit_code"],
+              r["service_status"]) for item, r in rows.items()}
+expected = {"alice": ("done", "0", "ok", "stopped", "143", "stopped"),
+            "bob": ("done", "1", "exited", "stopped", "143", "stopped"),
+            "carol": ("done", "1", "exited", "signaled", "139", "stopped"),
+            "dave": ("done", "1", "exited", "stopped", "143", "stopped")}
+assert got == expected, got
+# The fingerprint covers the interpolated lab: each student's mount source makes its own.
+assert len({r["fingerprint"] for r in rows.values()}) == 4 and all(r["fingerprint"].startswith("sha256:") for r in rows.values()), rows
+EOF_PY
+  grep -q "FAIL student echo: expected 'ping', got 'PING'" "$TEST_DIR/out/bob/grader.log"
+  grep -q "carol: starting" "$TEST_DIR/out/carol/student.log"
+  for student in alice bob carol dave; do
+    assert_nothing_left "gradelab-$student"
+  done
 }

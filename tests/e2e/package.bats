@@ -53,7 +53,7 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   contents=$(dpkg-deb -c "$(deb)")
   for path in usr/bin/srcompose usr/share/man/man1/srcompose.1.gz usr/share/man/man5/srcompose.toml.5.gz \
     usr/share/doc/srcompose/copyright usr/share/doc/srcompose/changelog.Debian.gz \
-    usr/share/doc/srcompose/examples/lab.toml; do
+    usr/share/doc/srcompose/examples/lab.toml usr/share/doc/srcompose/examples/submissions/bob/server.sh; do
     grep -q " \./$path\$" <<<"$contents" || { echo "missing: $path"; return 1; }
   done
   dpkg-deb -x "$(deb)" "$PACKAGE_DIR/extracted"
@@ -85,8 +85,7 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   # The example's grader fails bob's server (it answers in upper case): one failed check.
   [ "$status" -eq 1 ]
   [[ $output == *"PASS service"* ]]
-  [[ $output == *"PASS alice echo"* ]]
-  [[ $output == *"FAIL bob echo"* ]]
+  [[ $output == *"FAIL student echo"* ]]
   [ ! -e /run/srcompose/gradelab ]
 }
 
@@ -108,7 +107,7 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   echo "$output"
   [ "${lines[0]}" = "complete -F _srcompose srcompose" ]
   [ "${lines[1]}" = "up unpause" ]
-  [ "${lines[2]}" = "service alice bob grader" ]
+  [ "${lines[2]}" = "service student grader" ]
   [ "$(zsh -f -c 'autoload -Uz compinit; compinit -u -D; print -r -- $_comps[srcompose]')" = _srcompose ]
   fish -c 'complete -C"srcompose u"' | grep -qx $'up\tCreate and start the lab'
 }

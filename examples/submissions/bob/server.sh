@@ -1,0 +1,1 @@
+exec nc -ll -p 7 -e /bin/sh -c 'tr a-z A-Z'

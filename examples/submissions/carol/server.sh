@@ -1,0 +1,2 @@
+echo "carol: starting"
+kill -SEGV $$
