@@ -284,6 +284,7 @@ int run(int argc, char** argv) {
   add_exec_command(app, global, status);
   add_top_command(app, global, status);
   add_stats_command(app, global, status);
+  add_events_command(app, global, status);
 
   add_lifecycle_command(app, global, "stop",
                         "Stop containers (stop_signal, then SIGKILL after stop_timeout)", done);

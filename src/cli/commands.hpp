@@ -125,10 +125,13 @@ struct ExecArguments {
   std::string workdir;           // -w: absolute
 };
 int run_exec(const GlobalOptions& global, const ExecArguments& arguments);
-// Register `exec`, `top` and `stats` and their options on `app`; the exit status goes to `status`.
+// Register `exec`, `top`, `stats` and `events` and their options on `app`; the exit status goes to
+// `status`.
 void add_exec_command(CLI::App& app, GlobalOptions& global, int& status);
 void add_top_command(CLI::App& app, GlobalOptions& global, int& status);
 void add_stats_command(CLI::App& app, GlobalOptions& global, int& status);
+// `events`: the lab's events (supervisor/event_log.hpp) until it is down.
+void add_events_command(CLI::App& app, GlobalOptions& global, int& status);
 
 // stop, start, restart, kill, pause, unpause: sent to the running supervisor.
 // `stop_timeout`: seconds (stop, restart -t), -1 for each container's stop_timeout.

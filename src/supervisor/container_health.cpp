@@ -20,6 +20,7 @@ namespace asio = boost::asio;
 void ContainerInstance::abandon(std::string reason) {
   state_ = ContainerState::failed;
   status_.error = Error::message(std::move(reason)).context("container " + plan_.name).to_string();
+  lab_.events.failed(plan_.name, status_.error);
   finished_->set();
 }
 
@@ -66,7 +67,10 @@ asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
     if (!still_this_run()) break;
     if (ok) {
       failures = 0;
-      if (status_.health != "healthy") lab_.logs.progress(plan_.name, "healthy");
+      if (status_.health != "healthy") {
+        lab_.logs.progress(plan_.name, "healthy");
+        lab_.events.health(plan_.name, "healthy", 0);
+      }
       status_.health = "healthy";
       healthy_->set();
       continue;
@@ -77,6 +81,7 @@ asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
       status_.health = "unhealthy";
       lab_.logs.progress(plan_.name,
                          "unhealthy after " + std::to_string(failures) + " failed checks");
+      lab_.events.health(plan_.name, "unhealthy", failures);
       unhealthy_->set();
     }
   }

@@ -248,6 +248,7 @@ asio::awaitable<void> ContainerInstance::report_oom_events() {
       oom_kills_reported_ = *count;
       lab_.logs.progress(plan_.name,
                          "OOM kill in the container (" + std::to_string(*count) + " so far)");
+      lab_.events.oom(plan_.name, *count);
     }
   }
 }
@@ -343,9 +344,11 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
       if (stop_requested_->is_set()) break;
       state_ = ContainerState::failed;
       status_.error = status.error().to_string();
+      lab_.events.failed(plan_.name, status_.error);
       break;
     }
     state_ = ContainerState::running;
+    lab_.events.start(plan_.name, init_->pid(), run_number_);
     if (run_number_ == 1) {
       lab_.logs.progress(plan_.name, "started (pid " + std::to_string(init_->pid()) + ")");
     }
@@ -353,6 +356,7 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
     lab_.changed();
     RunEnd end = co_await wait_for_run_end();
     state_ = ContainerState::exited;
+    lab_.events.exit(plan_.name, end);
     if (!stop_requested_->is_set()) {
       lab_.logs.progress(plan_.name, "exited: " + end.reason());
     }
@@ -364,6 +368,7 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
     record_restart(status_, end);
     state_ = ContainerState::restarting;
     auto delay = next_restart_delay();
+    lab_.events.restart(plan_.name, status_.restart_count, delay, end);
     lab_.logs.progress(plan_.name, "restarting in " + std::to_string(delay.count()) +
                                        " ms (restart " + std::to_string(status_.restart_count) +
                                        ", after " + end.reason() + ")");
@@ -422,6 +427,7 @@ Status ContainerInstance::pause() {
     return Error::message("container " + plan_.name + " is not running");
   if (auto status = cgroup_->freeze(); !status) return status;
   state_ = ContainerState::paused;
+  lab_.events.paused(plan_.name, true);
   return {};
 }
 
@@ -430,6 +436,7 @@ Status ContainerInstance::unpause() {
     return Error::message("container " + plan_.name + " is not paused");
   if (auto status = cgroup_->thaw(); !status) return status;
   state_ = ContainerState::running;
+  lab_.events.paused(plan_.name, false);
   return {};
 }
 

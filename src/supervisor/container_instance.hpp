@@ -25,6 +25,7 @@
 #include "runtime/container.hpp"
 #include "security/seccomp.hpp"
 #include "supervisor/async_event.hpp"
+#include "supervisor/event_log.hpp"
 #include "supervisor/log_sink.hpp"
 #include "supervisor/port_proxy.hpp"
 #include "supervisor/seccomp_cache.hpp"
@@ -42,6 +43,7 @@ struct LabContext {
   SeccompCache& seccomp;
   const cgroup::HostLayout& cgroups;
   LogSink& logs;
+  EventLog& events;  // `srcompose events`: every start, exit, OOM kill, restart, health change
   std::string project;
   std::function<void()> changed;  // a container started or ended: the state file is rewritten
 };

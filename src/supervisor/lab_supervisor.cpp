@@ -63,6 +63,9 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
     options_.console.attached = options_.run_container;
   }
   logs_ = std::make_unique<LogSink>(paths_.logs_dir(), options_.console, names, logging);
+  events_ = std::make_unique<EventLog>(
+      paths_.events_file(), plan_.project,
+      [this](const std::string& text) { logs_->progress("", "warning: " + text); });
 }
 
 LabSupervisor::~LabSupervisor() = default;
@@ -95,8 +98,9 @@ int LabSupervisor::run() {
   cgroups_ = std::move(*layout);
   report_header_ = make_report_header(lab_, plan_, *cgroups_, options_.version);
   report_header_.started_at = utc_timestamp_now();
-  context_ = std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_,
-                                                     plan_.project, [this] { state_changed(); }});
+  context_ =
+      std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_, *events_,
+                                              plan_.project, [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
@@ -122,6 +126,7 @@ asio::awaitable<void> LabSupervisor::main_task() {
   } else if (!shutdown_requested_.is_set()) {
     lab_up_ = true;
     write_state();
+    events_->lab("up");
     if (options_.on_ready && !ready_reported_) {
       ready_reported_ = true;
       options_.on_ready(Status{});
@@ -378,6 +383,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     }
   }
   if (!options_.results_dir.empty()) write_results(report_text);
+  events_->lab("down");
   if (auto status = remove_state_dir(paths_); !status)
     logs_->progress("", "warning: " + status.error().to_string());
   logs_->progress("", "lab " + plan_.project + " is down");

@@ -120,6 +120,7 @@ class LabSupervisor {
   SeccompCache seccomp_;
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
+  std::unique_ptr<EventLog> events_;
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order

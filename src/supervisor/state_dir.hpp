@@ -34,6 +34,8 @@ struct StatePaths {
   std::filesystem::path lab_variables() const { return dir / "lab.env"; }
   std::filesystem::path logs_dir() const { return dir / "logs"; }
   std::filesystem::path supervisor_log() const { return dir / "supervisor.log"; }
+  // One JSON line per event (event_log.hpp), rotated to events.jsonl.1.
+  std::filesystem::path events_file() const { return dir / "events.jsonl"; }
 };
 
 StatePaths state_paths(const std::filesystem::path& root, const std::string& project);
