@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/completion.hpp"
 #include "cli/config.hpp"
+#include "cli/usage.hpp"
 #include "cli/version.hpp"
 #include "spec/values.hpp"
 
@@ -22,7 +23,13 @@ void add_stop_timeout_option(CLI::App& command, int& seconds) {
       .add_option(
           "-t,--timeout", seconds,
           "Seconds from the stop signal to SIGKILL (default: each container's stop_timeout)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            bool digits =
+                !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? "" : "expected a whole number of seconds, got " + value;
+          },
+          ""))
       ->type_name("SECONDS");
 }
 
@@ -42,50 +49,10 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
   });
 }
 
-// The first word that is neither an option, an option's value nor a known command, if the
-// command line has no known command at all.
-std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view word = argv[i];
-    if (word == "-f" || word == "-p" || word == "--file" || word == "--project-name" ||
-        word == "--state-dir") {
-      ++i;  // its value
-      continue;
-    }
-    if (word.starts_with("-")) continue;
-    auto known =
-        app.get_subcommands([&](const CLI::App* each) { return each->get_name() == word; });
-    if (!known.empty()) return std::nullopt;
-    return std::string(word);
-  }
-  return std::nullopt;
-}
-
-// srcompose(1): a usage error exits 1 with one line that says what is wrong.
-int usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error) {
-  std::string message = error.what();
-  if (auto word = unknown_command(app, argc, argv)) {
-    message = "unknown command '" + *word + "'";
-    std::string nearest;
-    size_t best = 3;  // a suggestion farther than 2 edits away helps nobody
-    for (const auto* each : app.get_subcommands([](const CLI::App*) { return true; })) {
-      size_t distance = spec::edit_distance(*word, each->get_name());
-      if (distance < best) {
-        best = distance;
-        nearest = each->get_name();
-      }
-    }
-    if (!nearest.empty()) message += " (did you mean '" + nearest + "'?)";
-  }
-  std::fprintf(stderr, "srcompose: error: %s\nRun 'srcompose --help' for the commands.\n",
-               message.c_str());
-  return 1;
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"srcompose: declarative container labs on one Linux host"};
+  CLI::App app{"srcompose: declarative container labs on one Linux host", "srcompose"};
   app.set_version_flag("--version", [] {
     auto text = version_text();
     text.pop_back();  // CLI11 ends the line itself
@@ -278,7 +245,6 @@ int run(int argc, char** argv) {
   port->add_option("port", port_arguments.port, "Its port (80, or 80/udp)")->required();
   port->add_option("--protocol", port_arguments.protocol, "tcp or udp")
       ->check(CLI::IsMember({"tcp", "udp"}));
-  port->footer("Example: srcompose port web 80   prints 127.0.0.1:8080");
   port->callback([&] { status = run_port(global, port_arguments); });
 
   add_exec_command(app, global, status);
@@ -305,7 +271,6 @@ int run(int argc, char** argv) {
   completion->add_option("shell", shell, "bash, zsh or fish")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh", "fish"}));
-  completion->footer("Example: source <(srcompose completion bash)");
   completion->callback([&] { status = run_completion(shell); });
 
   // The completion scripts' question, answered from the app built above (never parsed by CLI11:
@@ -313,6 +278,7 @@ int run(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == kCompleteCommand)
     return run_complete(app, std::vector<std::string>(argv + 2, argv + argc));
 
+  finish_help(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

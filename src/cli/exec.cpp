@@ -181,9 +181,7 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
   exec->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
   exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
       ->type_name("FILE");
-  exec->footer(
-      "COMMAND [ARG...] follows the container name.\n"
-      "Example: srcompose exec -it -u nobody -w /tmp -e MODE=debug web sh");
+  exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([exec, arguments, &global, &status] {
     arguments->command = exec->remaining();
     auto& command = arguments->command;

@@ -121,7 +121,6 @@ void add_stats_command(CLI::App& app, GlobalOptions& global, int& status) {
   auto* stats = app.add_subcommand("stats", "Show containers' CPU, memory, pids and I/O live");
   stats->add_flag("--no-stream", *no_stream, "Print one reading and exit");
   stats->add_option("containers", *names, "Containers (default: all)");
-  stats->footer("Example: srcompose -p lab stats --no-stream web");
   stats->callback(
       [names, no_stream, &global, &status] { status = run_stats(global, *names, *no_stream); });
 }

@@ -101,7 +101,6 @@ void add_top_command(CLI::App& app, GlobalOptions& global, int& status) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto* top = app.add_subcommand("top", "List the processes of running containers");
   top->add_option("containers", *names, "Containers (default: all)");
-  top->footer("Example: srcompose -p lab top web");
   top->callback([names, &global, &status] { status = run_top(global, *names); });
 }
 

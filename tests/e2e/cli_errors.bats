@@ -30,6 +30,54 @@ EOF_LAB
   [ "$status" -eq 1 ]
 }
 
+@test "usage errors in compose's words: unknown flag, missing value or argument, bad value; exit 1" {
+  expect() {  # expect "ARGS" "MESSAGE" "HELP COMMAND"
+    run srcompose $1
+    echo "srcompose $1: $output"
+    [ "$status" -eq 1 ]
+    grep -qF -- "srcompose: error: $2" <<<"$output"
+    grep -qF -- "Run '$3 --help' for more information." <<<"$output"
+  }
+  expect "up --bogus" "unknown flag: --bogus" "srcompose up"
+  expect "-p lab ps -x" "unknown flag: -x" "srcompose ps"
+  expect "logs --tail" "flag needs an argument: --tail" "srcompose logs"
+  expect "-f" "flag needs an argument: --file" "srcompose"
+  expect "exec" "missing argument: container" "srcompose exec"
+  expect "port web" "missing argument: port" "srcompose port"
+  expect "batch" "required flag --items not set" "srcompose batch"
+  expect "ps --format yaml" "invalid argument for --format: yaml not in {table,json}" "srcompose ps"
+  expect "stop -t soon" "invalid argument for --timeout: expected a whole number of seconds, got soon" "srcompose stop"
+  expect "ps extra" "unexpected argument 'extra'" "srcompose ps"
+  expect "" "no command given" "srcompose"
+  expect "evnts --json" "unknown command 'evnts' (did you mean 'events'?)" "srcompose"
+  expect "-p lab statz" "unknown command 'statz' (did you mean 'stats'?)" "srcompose"
+  # Compose's words that srcompose lacks say what to use instead.
+  expect "create" "unknown command 'create' (srcompose up --no-start)" "srcompose"
+  expect "pull" "unknown command 'pull' (srcompose has no images to build or pull" "srcompose"
+  expect "up --build" "unknown flag: --build (srcompose has no images" "srcompose up"
+  expect "down --remove-orphans" "unknown flag: --remove-orphans (down removes everything" "srcompose down"
+}
+
+@test "every command's --help shows examples that use it and the global options" {
+  run srcompose --help
+  [ "$status" -eq 0 ]
+  grep -q "^Usage: srcompose " <<<"$output"
+  grep -q "^Examples:" <<<"$output"
+  commands=$(sed -n '/^Subcommands:/,/^$/p' <<<"$output" | awk 'NR > 1 && NF { print $1 }')
+  [ "$(wc -w <<<"$commands")" -ge 22 ]
+  for command in $commands; do
+    run srcompose "$command" --help
+    [ "$status" -eq 0 ] || { echo "$command --help: status $status"; false; }
+    grep -q "^Usage: srcompose $command " <<<"$output" || { echo "$output"; false; }
+    grep -Eq "^Examples?:" <<<"$output" || { echo "$command --help has no example"; false; }
+    sed -n '/^Examples\?:/,/^$/p' <<<"$output" | grep -q "srcompose .*$command" ||
+      { echo "$command --help: no example of $command"; false; }
+    for option in "-f,--file FILE" "-p,--project-name PROJECT" "--state-dir DIR" "--env-file FILE"; do
+      grep -qF -- "$option" <<<"$output" || { echo "$command --help lacks $option"; false; }
+    done
+  done
+}
+
 @test "config prints each error of a bad file once" {
   write_lab e2e-cfg1 <<'EOF_LAB'
 [containers.c]

@@ -1,0 +1,20 @@
+// What the command line says about itself, as docker compose does: every --help ends with examples
+// and the global options, and a usage error is one line naming the word, then where to read more.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace srcompose::cli {
+
+// Gives `app` and each of its commands its footer: the command's own note (a footer already set),
+// its examples (a command without any is a bug: tests/e2e/cli_errors.bats asks every --help), and,
+// for commands that do not declare them themselves, the global options. Call once every command
+// is registered.
+void finish_help(CLI::App& app);
+
+// Prints the usage error for CLI11's `error` in compose's words ("unknown flag: --bogus", "flag
+// needs an argument: --file", "unknown command 'upp' (did you mean 'up'?)", ...) and where the
+// command's help is. Returns the exit status (1).
+int usage_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& error);
+
+}  // namespace srcompose::cli
