@@ -4,11 +4,29 @@
 
 namespace srcompose::batch {
 
-std::vector<std::string> instance_argv(const BatchSetup& setup, const Item& item,
-                                       const std::string& executable) {
+namespace {
+
+// `EXECUTABLE -f LAB -p PROJECT GLOBALS...`: what every command on an item's instance starts with.
+std::vector<std::string> instance_command(const BatchSetup& setup, const Item& item,
+                                          const std::string& executable) {
   std::vector<std::string> argv{executable, "-f", setup.lab_file.string(), "-p",
                                 project_name(setup.prefix, item)};
   argv.insert(argv.end(), setup.global_arguments.begin(), setup.global_arguments.end());
+  return argv;
+}
+
+}  // namespace
+
+std::vector<std::string> instance_down_argv(const BatchSetup& setup, const Item& item,
+                                            const std::string& executable) {
+  auto argv = instance_command(setup, item, executable);
+  argv.emplace_back("down");
+  return argv;
+}
+
+std::vector<std::string> instance_argv(const BatchSetup& setup, const Item& item,
+                                       const std::string& executable) {
+  auto argv = instance_command(setup, item, executable);
   for (const char* word : {"run", "--no-color", "--results"})
     argv.emplace_back(word);
   argv.push_back((setup.out / item.key).string());

@@ -32,6 +32,11 @@ struct BatchSetup {
 std::vector<std::string> instance_argv(const BatchSetup& setup, const Item& item,
                                        const std::string& executable);
 
+// `EXECUTABLE -f LAB -p PROJECT GLOBALS... down`: removes whatever an instance killed before it
+// could tear its lab down left behind (nothing when it tore it down itself).
+std::vector<std::string> instance_down_argv(const BatchSetup& setup, const Item& item,
+                                            const std::string& executable);
+
 // The item's variables (ITEM, ITEM_PATH, CSV columns), set in its instance's environment: the
 // environment wins over env files in the lab file's interpolation.
 std::vector<std::pair<std::string, std::string>> instance_variables(const Item& item);

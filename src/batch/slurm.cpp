@@ -59,8 +59,13 @@ constexpr const char* kRun = R"SH(interrupted=0
 trap 'interrupted=1' TERM INT
 "${instance[@]}" </dev/null >"$dir/run.out" 2>&1
 code=$?
-# Ended by Slurm (scancel, time limit): no end record, the item stays to be run.
-[ "$interrupted" = 0 ] || exit 143
+# Ended by Slurm (scancel, time limit): no end record, the item stays to be run. Slurm signals every
+# process of the task at once, so an instance that had not yet set up its handlers died halfway
+# through creating its lab: `down` removes what it left (nothing when it tore its lab down itself).
+if [ "$interrupted" != 0 ]; then
+  "${cleanup[@]}" </dev/null >>"$dir/run.out" 2>&1
+  exit 143
+fi
 item_end "$code" ""
 )SH";
 
@@ -127,6 +132,8 @@ std::string job_script(const BatchSetup& setup, const std::vector<size_t>& to_ru
       script += "    export " + name + "=" + shell_quote(value) + "\n";
     script +=
         "    instance=(" + join_quoted(instance_argv(setup, item, node.srcompose.string())) + ")\n";
+    script += "    cleanup=(" +
+              join_quoted(instance_down_argv(setup, item, node.srcompose.string())) + ")\n";
     script += "    ;;\n";
   }
   script +=

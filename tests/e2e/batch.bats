@@ -14,26 +14,11 @@ teardown() {
   teardown_lab_env
 }
 
-# Fails when anything of the 12 instances is left on the host.
-assert_no_instance_left() {
-  local n
-  for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
-    assert_nothing_left "batchlab-s$n"
-  done
-}
-
 @test "a class of 12 at -j 4: Ctrl-C stops every instance cleanly, the resumed batch runs only the rest, the summary grades everyone" {
   make_class "$TEST_DIR"
   out=$TEST_DIR/out
-  "$SRCOMPOSE" batch -f "$TEST_DIR/lab.toml" --items "$TEST_DIR/class" --run grader -j 4 \
-    --results "$out" >"$TEST_DIR/first.txt" 2>&1 &
-  batch=$!
-  # Interrupted once some items are complete and others run.
-  wait_until "[ \$(ls $out/*/done.json 2>/dev/null | wc -l) -ge 2 ]" 60
-  kill -INT "$batch"
-  status=0
-  wait "$batch" || status=$?
-  cat "$TEST_DIR/first.txt"
+  interrupt_batch "$TEST_DIR/first.txt" -f "$TEST_DIR/lab.toml" --items "$TEST_DIR/class" \
+    --run grader -j 4 --results "$out"
   [ "$status" -eq 130 ]
   grep -q "interrupted: stopping" "$TEST_DIR/first.txt"
   assert_no_instance_left

@@ -63,6 +63,31 @@ for row in csv.DictReader(open(sys.argv[1])):
 EOF_PY
 }
 
+# interrupt_batch LOG ARGS...: runs `srcompose batch ARGS...` in the background, sends it SIGINT once
+# two items are complete and others run (ARGS name `--results OUT` as two words: OUT's done.json
+# files tell), and sets `status` to its exit status; its output is in LOG.
+interrupt_batch() {
+  local log=$1
+  shift
+  local out
+  out=$(printf '%s\n' "$@" | sed -n '/^--results$/{n;p}')
+  "$SRCOMPOSE" batch "$@" >"$log" 2>&1 &
+  local batch=$!
+  wait_until "[ \$(ls $out/*/done.json 2>/dev/null | wc -l) -ge 2 ]" 120
+  kill -INT "$batch"
+  status=0
+  wait "$batch" || status=$?
+  cat "$log"
+}
+
+# Fails when anything of the class's 12 instances is left on the host.
+assert_no_instance_left() {
+  local n
+  for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
+    assert_nothing_left "batchlab-s$n"
+  done
+}
+
 # The summary's CSV without the columns that differ between two runs of the same class: times,
 # hosts, memory peaks.
 summary_without_timings() {

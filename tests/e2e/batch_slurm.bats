@@ -53,9 +53,7 @@ teardown() {
   summary_without_timings "$TEST_DIR/slurm-out/summary.csv" >"$TEST_DIR/slurm-all.csv"
   diff "$TEST_DIR/local-all.csv" "$TEST_DIR/slurm-all.csv"
   [ "$(wc -l <"$TEST_DIR/slurm-all.csv")" -eq 13 ]
-  for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
-    assert_nothing_left "batchlab-s$n"
-  done
+  assert_no_instance_left
 }
 
 @test "--slurm-dry-run prints the job script and submits nothing" {
@@ -68,6 +66,8 @@ teardown() {
   [[ "$output" == *"# submitted as: sbatch --parsable '--time=10' SCRIPT"* ]]
   [[ "$output" == *"export ITEM_PATH='$TEST_DIR/class/s12'"* ]]
   [[ "$output" == *"'-p' 'batchlab-s12' 'run' '--no-color' '--results' '$TEST_DIR/out/s12' 'grader'"* ]]
+  # A task Slurm ends (scancel, time limit) removes what its instance left.
+  [[ "$output" == *"cleanup=('$SRCOMPOSE' '-f' '$TEST_DIR/lab.toml' '-p' 'batchlab-s12' 'down')"* ]]
   # Each task checks its node's srcompose and images against these before it runs anything.
   [[ "$output" == *"expected_version='$("$SRCOMPOSE" version | head -n 1)"* ]]
   [[ "$output" == *"[ \"\${digest%% *}\" = $(sha256sum </bin/busybox | cut -d' ' -f1) ]"* ]]
@@ -108,4 +108,27 @@ teardown() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"2 to run (0 complete)"* ]]
   grep -q '^s01,batchlab-s01,done,0,ok,' "$TEST_DIR/out/summary.csv"
+}
+
+@test "Ctrl-C on a --slurm batch cancels the array, every running instance removes its lab, the resumed batch runs the rest" {
+  make_class "$TEST_DIR"
+  out=$TEST_DIR/out
+  interrupt_batch "$TEST_DIR/first.txt" -f "$TEST_DIR/lab.toml" --items "$TEST_DIR/class" -j 4 \
+    --results "$out" --slurm
+  [ "$status" -eq 130 ]
+  grep -q "interrupted: cancelling job" "$TEST_DIR/first.txt"
+  # The batch returned once the array was gone, and its instances took their labs down.
+  [ -z "$(squeue -h)" ]
+  assert_no_instance_left
+  [ -z "$(ls "$SRCOMPOSE_STATE_DIR" | grep batchlab)" ]
+  complete=$(grep -c ',done,' "$out/summary.csv")
+  echo "complete after the interrupt: $complete"
+  [ "$complete" -ge 2 ] && [ "$complete" -lt 12 ]
+  [ "$(grep -c ',not_run,' "$out/summary.csv")" -eq $((12 - complete)) ]
+
+  run srcompose batch -f "$TEST_DIR/lab.toml" --items "$TEST_DIR/class" -j 4 --results "$out" --slurm
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$((12 - complete)) to run ($complete complete)"* ]]
+  diff <(expected_grades) <(summary_grades "$out/summary.csv")
 }
