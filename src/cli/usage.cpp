@@ -148,6 +148,11 @@ std::string compose_message(const CLI::ParseError& error) {
     // "--file: 1 required FILE missing"
     auto [name, rest] = split_name(text);
     if (rest.ends_with("missing") && !name.empty()) return "flag needs an argument: " + name;
+    // "--file: At Most 1 required but received 2"
+    if (rest.starts_with("At Most 1 required") && !name.empty()) {
+      return name + " given more than once" +
+             (name == "--file" ? " (srcompose does not merge lab files: one -f)" : "");
+    }
     return text;
   }
   if (dynamic_cast<const CLI::RequiredError*>(&error)) {

@@ -41,6 +41,7 @@ EOF_LAB
   expect "up --bogus" "unknown flag: --bogus" "srcompose up"
   expect "-p lab ps -x" "unknown flag: -x" "srcompose ps"
   expect "logs --tail" "flag needs an argument: --tail" "srcompose logs"
+  expect "-f a.toml -f b.toml config" "--file given more than once (srcompose does not merge lab files: one -f)" "srcompose config"
   expect "-f" "flag needs an argument: --file" "srcompose"
   expect "exec" "missing argument: container" "srcompose exec"
   expect "port web" "missing argument: port" "srcompose port"
