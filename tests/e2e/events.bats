@@ -96,6 +96,37 @@ EOF_PY
   assert_nothing_left e2e-events
 }
 
+@test "events follows the file across its rotation (renamed to events.jsonl.1, a new one started)" {
+  sleeping_lab e2e-events3
+  srcompose -f "$LAB" up -d
+  timeout 30 "$SRCOMPOSE" -p e2e-events3 events --json >"$TEST_DIR/events.jsonl" &
+  follower=$!
+  wait_until "grep -q '\"type\":\"up\"' '$TEST_DIR/events.jsonl'" 10
+  # A rotation as the follower sees it, made here: a last line, the rename, a new file. (The
+  # supervisor's own writes keep going to the file it holds open, renamed, which nobody reads any more:
+  # the supervisor itself closes it before renaming.)
+  state=$SRCOMPOSE_STATE_DIR/e2e-events3
+  echo '{"time":"2026-01-01T00:00:00Z","type":"marker","project":"e2e-events3"}' >>"$state/events.jsonl"
+  mv "$state/events.jsonl" "$state/events.jsonl.1"
+  echo '{"time":"2026-01-01T00:00:01Z","type":"marker2","project":"e2e-events3"}' >"$state/events.jsonl"
+  wait_until "grep -q '\"type\":\"marker2\"' '$TEST_DIR/events.jsonl'" 10
+  # A follower started now reads both files, the rotated one first.
+  timeout 10 "$SRCOMPOSE" -p e2e-events3 events --json >"$TEST_DIR/second.jsonl" &
+  second=$!
+  wait_until "grep -q '\"type\":\"marker2\"' '$TEST_DIR/second.jsonl'" 10
+  srcompose -p e2e-events3 down
+  # Both end with the lab's state directory.
+  wait "$follower"
+  wait "$second"
+  python3 - "$TEST_DIR/events.jsonl" "$TEST_DIR/second.jsonl" <<'EOF_PY'
+import json, sys
+for name in sys.argv[1:]:
+    types = [json.loads(line)['type'] for line in open(name)]
+    assert types == ['start', 'up', 'marker', 'marker2'], (name, types)
+EOF_PY
+  assert_nothing_left e2e-events3
+}
+
 @test "events ends when the supervisor is killed; a lab down has no events" {
   sleeping_lab e2e-events2
   srcompose -f "$LAB" up -d
