@@ -1,5 +1,6 @@
 # A class of 12 submissions and the lab that grades them, shared by batch.bats (locally) and
-# batch_slurm.bats (through Slurm): both must summarize it the same way.
+# batch_slurm.bats (through Slurm): both must summarize it the same way. At the end, the grades of
+# examples/' sample class (examples.bats locally, batch_slurm.bats through Slurm).
 #
 # Each submission is an echo server on port 7 (server.sh); the grader sends "ping" and passes when
 # it gets "ping" back. s03 answers in upper case (a wrong answer), s05 crashes (SIGSEGV), s08 loops
@@ -115,5 +116,32 @@ expected_grades() {
       08) echo "s08 done 1 exited - cpu_time 137 exited 1" ;;
       *) echo "s$n done 0 ok - stopped 143 ok 0" ;;
     esac
+  done
+}
+
+# assert_sample_class_graded OUT: OUT holds the grades of examples/submissions/ by examples/lab.toml
+# (README, "Grading a class"), whether graded here or through Slurm, and nothing of it is left.
+assert_sample_class_graded() {
+  local out=$1 student
+  # alice is right; bob shouts; carol's server crashes (SIGSEGV) and dave's loops without listening:
+  # their graders fail the echo check. The students still serving are stopped by the teardown.
+  python3 - "$out/summary.csv" <<'EOF_PY'
+import csv, sys
+rows = {r["item"]: r for r in csv.DictReader(open(sys.argv[1]))}
+got = {item: (r["result"], r["exit_code"], r["status"], r["student_status"], r["student_exit_code"],
+              r["service_status"]) for item, r in rows.items()}
+expected = {"alice": ("done", "0", "ok", "stopped", "143", "stopped"),
+            "bob": ("done", "1", "exited", "stopped", "143", "stopped"),
+            "carol": ("done", "1", "exited", "signaled", "139", "stopped"),
+            "dave": ("done", "1", "exited", "stopped", "143", "stopped")}
+assert got == expected, got
+# The fingerprint covers the interpolated lab: each student's mount source makes its own.
+fingerprints = {r["fingerprint"] for r in rows.values()}
+assert len(fingerprints) == 4 and all(f.startswith("sha256:") for f in fingerprints), rows
+EOF_PY
+  grep -q "FAIL student echo: expected 'ping', got 'PING'" "$out/bob/grader.log"
+  grep -q "carol: starting" "$out/carol/student.log"
+  for student in alice bob carol dave; do
+    assert_nothing_left "gradelab-$student"
   done
 }

@@ -56,6 +56,17 @@ teardown() {
   assert_no_instance_left
 }
 
+@test "the sample class of examples/ through --slurm: the README's command grades it as a local batch does" {
+  STORAGE=/var/lib/srcompose # the examples use the default storage
+  run srcompose batch -f "$SRCOMPOSE_SOURCE_DIR/examples/lab.toml" \
+    --items "$SRCOMPOSE_SOURCE_DIR/examples/submissions/" --run grader --results "$TEST_DIR/out" --slurm
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"submitted job array "*" (4 tasks, "*" at a time)"* ]]
+  [ -f "$TEST_DIR/out/.slurm/task-3.out" ]
+  assert_sample_class_graded "$TEST_DIR/out"
+}
+
 @test "--slurm-dry-run prints the job script and submits nothing" {
   make_class "$TEST_DIR"
   run srcompose batch -f "$TEST_DIR/lab.toml" --items "$TEST_DIR/class" -j 3 \
