@@ -59,16 +59,17 @@ int run_batch(const GlobalOptions& global, const BatchArguments& arguments);
 // `srcompose wait NAME...`: blocks until they have ended; the first one's exit code.
 int run_wait(const GlobalOptions& global, const std::vector<std::string>& containers);
 
-// Shared by up and run. An empty /etc/resolv.conf in the plan means "the host's", read once here,
-// not in every start.
-void fill_in_host_resolv_conf(plan::LabPlan& plan);
-// Warns about privileged requests, takes the project's lock, removes what a crashed supervisor of
-// the project left, gives `lab`'s `subnet = "auto"` networks their subnets (and `plan` its new
-// addresses: supervisor/subnet_registry.hpp), settles `plan`'s automatic id ranges against the
-// other labs on the host (supervisor/id_registry.hpp), and keeps a copy of the lab file in the
-// state directory (for `exec`).
-Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& plan,
-                                              const supervisor::StatePaths& paths);
+// Shared by up and run. Warns about privileged requests, takes the project's lock, removes what a
+// crashed supervisor of the project left, gives `lab`'s `subnet = "auto"` networks their subnets
+// (supervisor/subnet_registry.hpp), and then plans the lab, once, with `inputs`, the host's
+// resolv.conf and the id ranges the other labs on the host hold (supervisor/id_registry.hpp). Keeps
+// a copy of the lab file in the state directory (for `exec`).
+struct ClaimedProject {
+  supervisor::ProjectLock lock;
+  plan::LabPlan plan;
+};
+Result<ClaimedProject> claim_project(spec::Lab& lab, plan::PlanInputs inputs,
+                                     const supervisor::StatePaths& paths);
 
 struct DownArguments {
   std::string report_file;

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "plan/privileges.hpp"
-#include "security/seccomp_profile.hpp"
 #include "spec/load.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/project_lock.hpp"
@@ -27,12 +26,7 @@ namespace {
 Result<spec::Lab> load(const std::filesystem::path& file, const GlobalOptions& global) {
   auto result = spec::load_lab_file(file, load_options(global));
   print_warnings(result.warnings);
-  if (result.lab) {
-    if (auto checked = check_host_files(*result.lab); !checked) {
-      return std::move(checked).error().context(file.string());
-    }
-    return std::move(*result.lab);
-  }
+  if (result.lab) return std::move(*result.lab);
   for (const auto& diagnostic : result.diagnostics)
     std::fprintf(stderr, "%s\n", diagnostic.to_string().c_str());
   return Error::message(std::to_string(result.diagnostics.size()) + " error(s) in " +
@@ -40,18 +34,6 @@ Result<spec::Lab> load(const std::filesystem::path& file, const GlobalOptions& g
 }
 
 }  // namespace
-
-Status check_host_files(const spec::Lab& lab) {
-  for (const auto& container : lab.containers) {
-    if (container.seccomp != spec::SeccompMode::profile_file) continue;
-    if (auto status = security::check_seccomp_profile_file(container.seccomp_profile); !status) {
-      return std::move(status).error().context("container " + container.name +
-                                               ": seccomp profile " +
-                                               container.seccomp_profile.string());
-    }
-  }
-  return {};
-}
 
 spec::LoadOptions load_options(const GlobalOptions& global) {
   spec::LoadOptions options;

@@ -28,10 +28,6 @@ struct GlobalOptions {
 };
 
 // The loader's options for this invocation: -p, --env-file and the process environment.
-// What the loader (pure code) cannot judge and `up` would refuse: the contents of the files the
-// lab names (seccomp profiles). Every command that loads a lab file checks it, so that `config`
-// fails when `up` would.
-Status check_host_files(const spec::Lab& lab);
 
 spec::LoadOptions load_options(const GlobalOptions& options);
 

@@ -23,11 +23,6 @@ std::optional<spec::Lab> load_or_report(const std::filesystem::path& file,
       std::cerr << diagnostic.to_string() << '\n';
     return std::nullopt;
   }
-  if (auto checked = check_host_files(*result.lab); !checked) {
-    std::cerr << "srcompose: error: " << file.string() << ": " << checked.error().to_string()
-              << '\n';
-    return std::nullopt;
-  }
   return std::move(result.lab);
 }
 

@@ -87,9 +87,7 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   const plan::ContainerPlan* found = plan.find(container);
   if (!found)
     return report_error(Error::message("no container " + container + " in lab " + project->name));
-  plan::ContainerPlan container_plan = *found;
-  if (!arguments.workdir.empty()) container_plan.process.workdir = arguments.workdir;
-  if (!arguments.user.empty()) container_plan.process.user = arguments.user;
+  const plan::ContainerPlan& container_plan = *found;
 
   auto pidfd = sys::open_pidfd(status->pid);
   if (!pidfd) return report_error(std::move(pidfd).error().context("container " + container));
@@ -98,7 +96,8 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   rootfs.upper = status->rootfs_upper;
   // A name is looked up in the container's own /etc/passwd, read beneath its layers (never NSS),
   // exactly as the lab file's `user` is at start.
-  auto user = rootfs::resolve_user(rootfs, container_plan.process.user);
+  auto user = rootfs::resolve_user(
+      rootfs, arguments.user.empty() ? container_plan.process.user : arguments.user);
   if (!user) {
     return report_error(std::move(user).error().context(
         "container " + container + (arguments.user.empty() ? "" : ": -u " + arguments.user)));
@@ -111,6 +110,7 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   runtime::ExecRequest request;
   request.argv = arguments.command;
   request.extra_env = std::move(*extra_env);
+  request.workdir = arguments.workdir;
   for (const auto& file : status->cgroup_procs_files)
     request.cgroup_procs_files.emplace_back(file);
   // compose's default: a terminal when ours is one; -t asks for one anyway, -T never.

@@ -19,10 +19,11 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
     return report_error(Error::message("run " + arguments.container + ": no such container in " +
                                        lab.file.string()));
   }
-  plan::LabPlan plan = plan::plan_run(lab, arguments.container, arguments.command);
-  fill_in_host_resolv_conf(plan);
-  auto lock = claim_project(lab, plan, project->paths);
-  if (!lock) return report_error(lock.error());
+  plan::PlanInputs inputs;
+  inputs.containers = {arguments.container};
+  inputs.run_command = arguments.command;
+  auto claimed = claim_project(lab, std::move(inputs), project->paths);
+  if (!claimed) return report_error(claimed.error());
 
   supervisor::UpOptions options;
   options.run_container = arguments.container;
@@ -32,10 +33,10 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
     options.results_dir = std::filesystem::absolute(arguments.results_dir);
   options.console.enabled = true;
   options.console.level = supervisor::log_level_from_environment();
-  options.version = SRCOMPOSE_VERSION;
+  options.report_header = supervisor::make_report_header(lab, claimed->plan, SRCOMPOSE_VERSION);
   options.console.color =
       !arguments.no_color && ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
-  supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), project->paths,
+  supervisor::LabSupervisor lab_supervisor(std::move(claimed->plan), project->paths,
                                            std::move(options));
   return lab_supervisor.run();
 }

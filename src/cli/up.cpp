@@ -21,15 +21,6 @@
 
 namespace srcompose::cli {
 
-void fill_in_host_resolv_conf(plan::LabPlan& plan) {
-  std::string host = net::host_resolv_conf();
-  for (auto& container : plan.containers) {
-    for (auto& file : container.rootfs.files) {
-      if (file.path == "/etc/resolv.conf" && file.content.empty()) file.content = host;
-    }
-  }
-}
-
 namespace {
 
 supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) {
@@ -46,7 +37,6 @@ supervisor::UpOptions up_options(const UpArguments& arguments, bool foreground) 
   options.no_start = arguments.no_start;
   options.console.enabled = foreground;
   options.console.level = supervisor::log_level_from_environment();
-  options.version = SRCOMPOSE_VERSION;
   options.console.color = foreground && !arguments.no_color && ::isatty(STDOUT_FILENO) &&
                           std::getenv("NO_COLOR") == nullptr;
   options.foreground = foreground;
@@ -97,8 +87,8 @@ int wait_for_detached_child(int ready_fd, const std::string& project) {
 
 }  // namespace
 
-Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& plan,
-                                              const supervisor::StatePaths& paths) {
+Result<ClaimedProject> claim_project(spec::Lab& lab, plan::PlanInputs inputs,
+                                     const supervisor::StatePaths& paths) {
   warn_privileged_requests(lab);
   if (auto status = supervisor::create_state_dir(paths); !status) return status.error();
   auto lock = supervisor::ProjectLock::acquire(paths, lab.name);
@@ -128,15 +118,16 @@ Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& pla
   if (!subnets) return abandon(std::move(subnets).error());
   if (!subnets->empty()) {
     spec::assign_auto_subnets(lab, *subnets);
-    plan::refresh_networks(plan, lab);
     for (const auto& [network, subnet] : *subnets) {
       std::fprintf(stderr, "lab %s: network %s: subnet %s (auto)\n", lab.name.c_str(),
                    network.c_str(), spec::to_string(subnet).c_str());
     }
   }
+  // Read once here, not at every start.
+  inputs.host_resolv_conf = net::host_resolv_conf();
   // Other labs on the host may hold this lab's hashed id ranges: settled before anything starts.
-  if (auto status = supervisor::reserve_id_ranges(paths, lab, plan); !status)
-    return abandon(status.error());
+  auto plan = supervisor::plan_with_id_ranges(paths, lab, std::move(inputs));
+  if (!plan) return abandon(std::move(plan).error());
   auto copied = supervisor::read_small_file(lab.file, supervisor::Symlinks::follow);
   if (!copied) return std::move(copied).error();
   if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
@@ -149,12 +140,11 @@ Result<supervisor::ProjectLock> claim_project(spec::Lab& lab, plan::LabPlan& pla
   // Intent before action: before the supervisor makes its first host resource, the state file
   // says where `down` must look (storage, bridge names); the supervisor rewrites it as it goes.
   if (auto status = supervisor::write_file_atomically(
-          paths.state_file(),
-          supervisor::json::serialize(supervisor::initial_state(lab, plan)) + "\n");
+          paths.state_file(), supervisor::json::serialize(supervisor::initial_state(*plan)) + "\n");
       !status) {
     return status.error();
   }
-  return lock;
+  return ClaimedProject{std::move(*lock), std::move(*plan)};
 }
 
 int run_up(const GlobalOptions& global, const UpArguments& arguments) {
@@ -176,22 +166,24 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
       return report_error(
           Error::message("up " + name + ": no such container in " + lab.file.string()));
   }
-  plan::LabPlan plan = arguments.containers.empty() ? plan::plan_lab(lab)
-                                                    : plan::plan_subset(lab, arguments.containers);
-  fill_in_host_resolv_conf(plan);
   // A kernel below the floor is told as one error before anything is created.
   if (auto status = sys::check_kernel_floor(); !status) return report_error(status.error());
 
   const auto& paths = project->paths;
-  auto lock = claim_project(lab, plan, paths);
-  if (!lock) return report_error(lock.error());
+  plan::PlanInputs inputs;
+  inputs.containers = arguments.containers;
+  auto claimed = claim_project(lab, std::move(inputs), paths);
+  if (!claimed) return report_error(claimed.error());
+  auto& lock = claimed->lock;
+  plan::LabPlan& plan = claimed->plan;
 
   // As in docker compose, --wait implies --detach: a foreground up never returns while the lab
   // runs.
   if (!arguments.detach && !arguments.wait && !arguments.no_start) {
     auto options = up_options(arguments, true);
     options.wait_timeout = wait_timeout;
-    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));
+    options.report_header = supervisor::make_report_header(lab, plan, SRCOMPOSE_VERSION);
+    supervisor::LabSupervisor lab_supervisor(std::move(plan), paths, std::move(options));
     return lab_supervisor.run();
   }
 
@@ -204,11 +196,12 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     ready_read.reset();
     // `down` finds a supervisor that does not answer through this pid: without it, the parent's
     // (soon gone) pid would be the lock's owner.
-    if (auto recorded = lock->record_owner(::getpid()); !recorded) {
+    if (auto recorded = lock.record_owner(::getpid()); !recorded) {
       std::fprintf(stderr, "srcompose: warning: %s\n", recorded.error().to_string().c_str());
     }
     auto options = up_options(arguments, false);
     options.wait_timeout = wait_timeout;
+    options.report_header = supervisor::make_report_header(lab, plan, SRCOMPOSE_VERSION);
     int write_fd = ready_write.get();
     options.on_ready = [write_fd](const Status& status) {
       std::string message = status ? "ok\n" : "error: " + status.error().to_string() + "\n";
@@ -216,7 +209,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
       ::close(write_fd);
     };
     ready_write.release();
-    supervisor::LabSupervisor lab_supervisor(lab, std::move(plan), paths, std::move(options));
+    supervisor::LabSupervisor lab_supervisor(std::move(plan), paths, std::move(options));
     run_detached_child(lab_supervisor, paths);
   }
   ready_write.reset();

@@ -7,8 +7,6 @@ namespace srcompose::plan {
 namespace {
 
 // The name files go into the writable layer: rootfs owns writing them, net owns their content.
-// An empty resolv.conf means "the host's, read at start": it is listed all the same so that the
-// file exists and the storage side knows to fill it.
 void add_name_files(ContainerPlan& plan) {
   auto put = [&](std::string path, std::string content) {
     auto& files = plan.rootfs.files;
@@ -22,6 +20,23 @@ void add_name_files(ContainerPlan& plan) {
   put("/etc/resolv.conf", plan.net.resolv_conf);
 }
 
+// `names` and, transitively, the containers they depend on.
+std::set<std::string, std::less<>> wanted_containers(const spec::Lab& lab,
+                                                     const std::vector<std::string>& names) {
+  std::set<std::string, std::less<>> wanted;
+  std::vector<std::string_view> pending(names.begin(), names.end());
+  while (!pending.empty()) {
+    std::string_view next = pending.back();
+    pending.pop_back();
+    if (!wanted.emplace(next).second) continue;
+    if (const spec::Container* container = lab.find_container(next)) {
+      for (const auto& dependency : container->depends_on)
+        pending.push_back(dependency.container);
+    }
+  }
+  return wanted;
+}
+
 }  // namespace
 
 const ContainerPlan* LabPlan::find(std::string_view name) const {
@@ -31,73 +46,34 @@ const ContainerPlan* LabPlan::find(std::string_view name) const {
   return nullptr;
 }
 
-LabPlan plan_lab(const spec::Lab& lab) {
+LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs) {
+  const auto wanted = wanted_containers(lab, inputs.containers);
   LabPlan plan;
   plan.project = lab.name;
+  plan.lab_file = lab.file;
+  plan.storage_dir = lab.storage_dir;
   plan.networks = plan_lab_networks(lab);
   for (const spec::Container* container : lab.start_order()) {
+    if (!inputs.containers.empty() && !wanted.contains(container->name)) continue;
     ContainerPlan container_plan;
     container_plan.project = lab.name;
     container_plan.name = container->name;
-    container_plan.spec = container;
-    container_plan.userns = plan_userns(lab, *container);
+    container_plan.namespaces = plan_namespaces(*container);
+    container_plan.userns = plan_userns(lab, *container, inputs.taken_id_ranges);
     container_plan.rootfs = plan_rootfs(lab, *container);
     container_plan.process = plan_process(lab, *container);
+    if (!inputs.run_command.empty() && container->name == inputs.containers.front())
+      container_plan.process.argv = inputs.run_command;
     container_plan.security = plan_security(lab, *container);
     container_plan.cgroup = plan_cgroup(lab, *container);
     container_plan.net = plan_container_net(lab, *container);
+    if (container_plan.net.resolv_conf.empty())
+      container_plan.net.resolv_conf = inputs.host_resolv_conf;
+    container_plan.lifecycle = plan_lifecycle(*container);
     add_name_files(container_plan);
     plan.containers.push_back(std::move(container_plan));
   }
   return plan;
-}
-
-LabPlan plan_subset(const spec::Lab& lab, const std::vector<std::string>& names) {
-  std::set<std::string, std::less<>> needed;
-  std::vector<std::string_view> pending(names.begin(), names.end());
-  while (!pending.empty()) {
-    std::string_view next = pending.back();
-    pending.pop_back();
-    if (!needed.emplace(next).second) continue;
-    if (const spec::Container* container = lab.find_container(next)) {
-      for (const auto& dependency : container->depends_on)
-        pending.push_back(dependency.container);
-    }
-  }
-  LabPlan plan = plan_lab(lab);
-  std::erase_if(plan.containers,
-                [&](const ContainerPlan& container) { return !needed.contains(container.name); });
-  return plan;
-}
-
-LabPlan plan_run(const spec::Lab& lab, std::string_view name,
-                 const std::vector<std::string>& command) {
-  LabPlan plan = plan_subset(lab, {std::string(name)});
-  for (auto& container : plan.containers) {
-    if (container.name == name && !command.empty()) container.process.argv = command;
-  }
-  return plan;
-}
-
-void refresh_networks(LabPlan& plan, const spec::Lab& lab) {
-  plan.networks = plan_lab_networks(lab);
-  for (auto& container : plan.containers) {
-    ContainerNetPlan net = plan_container_net(lab, *container.spec);
-    net.resolv_conf = std::move(container.net.resolv_conf);  // the host's may be filled in already
-    container.net = std::move(net);
-    for (auto& file : container.rootfs.files) {
-      if (file.path == "/etc/hosts") file.content = container.net.hosts_file;
-    }
-  }
-}
-
-void avoid_id_ranges(LabPlan& plan, const spec::Lab& lab,
-                     const std::vector<spec::IdRange>& taken_elsewhere) {
-  for (const auto& [name, range] : auto_id_ranges(lab, taken_elsewhere)) {
-    for (auto& container : plan.containers) {
-      if (container.name == name) use_auto_id_range(container.userns, range);
-    }
-  }
 }
 
 std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan) {

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "plan/cgroup.hpp"
+#include "plan/lifecycle.hpp"
+#include "plan/namespaces.hpp"
 #include "plan/net.hpp"
 #include "plan/process.hpp"
 #include "plan/rootfs.hpp"
@@ -17,44 +19,45 @@ namespace srcompose::plan {
 struct ContainerPlan {
   std::string project;
   std::string name;
-  const spec::Container* spec = nullptr;  // points into the Lab the plan was made from
+  NamespaceSet namespaces;
   UsernsPlan userns;
   RootfsPlan rootfs;
   ProcessPlan process;
   SecurityPlan security;
   CgroupPlan cgroup;
   ContainerNetPlan net;
+  LifecyclePlan lifecycle;
 };
 
 struct LabPlan {
   std::string project;
+  std::filesystem::path lab_file;     // absolute: what the state and the report name
+  std::filesystem::path storage_dir;  // images and writable layers
   LabNetPlan networks;
   std::vector<ContainerPlan> containers;  // start order (dependencies first)
 
   const ContainerPlan* find(std::string_view name) const;
 };
 
-// `lab` must outlive the plan. Pure.
-LabPlan plan_lab(const spec::Lab& lab);
+// What planning takes besides the lab file: the command line's choices and what was read from the
+// host before planning. A plan is made once from these and never edited afterwards.
+struct PlanInputs {
+  // `up NAME...`, `run NAME`: these containers and, transitively, those they depend on (start
+  // order kept), nothing else. Each must be a container of the lab. Empty: every container.
+  std::vector<std::string> containers;
+  // `run NAME CMD...`: replaces the command of containers.front(). Empty: its own command.
+  std::vector<std::string> run_command;
+  // The host's /etc/resolv.conf (filtered, net::host_resolv_conf), written into the containers
+  // without `dns`. Empty (as for `config`): they get an empty file.
+  std::string host_resolv_conf;
+  // The host id ranges other labs on the host hold (issue 10 item 9: the hash has 4096 slots, two
+  // labs can meet): automatic ranges avoid them. A container whose range is free keeps it.
+  std::vector<spec::IdRange> taken_id_ranges;
+};
 
-// The plan of `srcompose up NAME...`: the named containers and, transitively, the containers they
-// depend on (start order kept), nothing else. Each name must be a container of `lab`. Pure.
-LabPlan plan_subset(const spec::Lab& lab, const std::vector<std::string>& names);
-
-// The plan of `srcompose run NAME [CMD...]`: plan_subset of NAME; a non-empty `command` replaces
-// NAME's. Pure.
-LabPlan plan_run(const spec::Lab& lab, std::string_view name,
-                 const std::vector<std::string>& command);
-
-// After spec::assign_auto_subnets changed `lab` (which `plan` was made from): the bridges, each
-// container's interfaces and its /etc/hosts follow the new addresses. Pure.
-void refresh_networks(LabPlan& plan, const spec::Lab& lab);
-
-// Moves the automatic id ranges of `plan` (made from `lab`) off `taken_elsewhere`, the ranges other
-// labs on the host hold (issue 10 item 9: the hash has 4096 slots, two labs can meet). A container
-// whose range is free keeps it. Pure; the caller keeps the host-wide registry.
-void avoid_id_ranges(LabPlan& plan, const spec::Lab& lab,
-                     const std::vector<spec::IdRange>& taken_elsewhere);
+// The plan of `lab` (with `subnet = "auto"` networks already given theirs, or `config`'s
+// placeholders). Pure; the plan holds no reference into `lab`.
+LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs = {});
 
 // The host uid and gid ranges the plan's containers map (none for idmap = "host").
 std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan);

@@ -1,7 +1,5 @@
 #include "plan/process.hpp"
 
-#include <sched.h>
-
 #include <map>
 
 namespace srcompose::plan {
@@ -35,18 +33,12 @@ ProcessPlan plan_process(const spec::Lab& lab, const spec::Container& container)
   plan.workdir = container.workdir;
   plan.hostname = container.hostname;
   plan.domainname = container.domainname;
-  plan.stop_signal = container.stop_signal;
   plan.time_offsets = container.time_offsets;
   plan.ulimits = container.ulimits;
   std::map<std::string, std::string> sysctls(container.sysctls);
   for (const auto& [key, value] : kDefaultSysctls)
     sysctls.emplace(key, value);  // the lab's own value wins
   plan.sysctls.assign(sysctls.begin(), sysctls.end());
-  uint64_t flags =
-      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-  if (container.idmap.mode != spec::IdMapMode::host) flags |= CLONE_NEWUSER;
-  if (container.time_offsets) flags |= CLONE_NEWTIME;
-  plan.clone_flags = flags;
   return plan;
 }
 

@@ -17,16 +17,11 @@ struct ProcessPlan {
   std::string workdir;
   std::string hostname;
   std::string domainname;
-  int stop_signal = 15;
   std::optional<spec::TimeOffsets> time_offsets;
   std::vector<spec::Ulimit> ulimits;  // set on the workload (and on `exec`ed processes)
   // Written in the container's net and ipc namespaces before it runs, as "net.ipv4.ip_forward" ->
   // "1": the lab's `sysctls` over the defaults (kDefaultSysctls).
   std::vector<std::pair<std::string, std::string>> sysctls;
-  // Namespaces created for the container (CLONE_NEW* flags), always with CLONE_NEWCGROUP. That one
-  // is entered by the child only after the parent placed it in its cgroup, so that the namespace's
-  // root is the container's own cgroup.
-  uint64_t clone_flags = 0;
 };
 
 // ping(8) without CAP_NET_RAW, through ICMP datagram sockets, for every group, as docker sets it:

@@ -69,6 +69,24 @@ uint64_t bit(std::string_view name) {
   return number ? uint64_t{1} << *number : 0;
 }
 
+security::SeccompProfile seccomp_rules(const spec::Container& container, uint64_t capabilities) {
+  switch (container.seccomp) {
+    case spec::SeccompMode::unconfined:
+      return {};
+    case spec::SeccompMode::default_profile:
+      return security::default_seccomp_profile(capabilities);
+    case spec::SeccompMode::profile_file:
+      break;
+  }
+  auto parsed = security::parse_seccomp_profile(container.seccomp_profile_json, capabilities);
+  if (parsed) return std::move(*parsed);
+  // Not reached for a loaded lab: the loader checked every entry (check_seccomp_profile). A
+  // hand-made spec::Container that gets here fails closed: every syscall kills the workload.
+  security::SeccompProfile refuse_all;
+  refuse_all.default_action = security::SeccompAction::kill_process;
+  return refuse_all;
+}
+
 }  // namespace
 
 uint64_t default_capabilities() {
@@ -111,6 +129,7 @@ SecurityPlan plan_security(const spec::Lab& /*lab*/, const spec::Container& cont
   plan.capabilities = set;
   plan.no_new_privs = true;
   plan.seccomp = container.seccomp;
+  plan.seccomp_rules = seccomp_rules(container, set);
   if (container.seccomp == spec::SeccompMode::profile_file) {
     plan.seccomp_profile = container.seccomp_profile;
   }

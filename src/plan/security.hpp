@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "security/seccomp_profile.hpp"
 #include "spec/lab.hpp"
 
 namespace srcompose::plan {
@@ -16,7 +17,11 @@ struct SecurityPlan {
   uint64_t capabilities = 0;
   bool no_new_privs = true;
   spec::SeccompMode seccomp = spec::SeccompMode::default_profile;
-  std::filesystem::path seccomp_profile;
+  std::filesystem::path seccomp_profile;  // profile_file: where the rules came from (messages)
+  // The rules to install (not with seccomp = unconfined): srcompose's default profile for
+  // `capabilities`, or the entries of the profile file that select them (parsed from the text the
+  // loader read and checked).
+  security::SeccompProfile seccomp_rules;
 };
 
 // Podman's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP,

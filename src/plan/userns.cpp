@@ -84,20 +84,26 @@ std::vector<std::pair<std::string, spec::IdRange>> auto_id_ranges(
   return ranges;
 }
 
+namespace {
+
+// Maps inside ids 0.. to `range` for uids and gids alike.
 void use_auto_id_range(UsernsPlan& plan, const spec::IdRange& range) {
   plan.uid_map = {range};
   plan.gid_map = {range};
   sort_maps(plan);
 }
 
-UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container) {
+}  // namespace
+
+UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container,
+                       const std::vector<spec::IdRange>& taken_elsewhere) {
   UsernsPlan plan;
   switch (container.idmap.mode) {
     case spec::IdMapMode::host:
       plan.enabled = false;
       return plan;
     case spec::IdMapMode::automatic:
-      for (const auto& [name, range] : auto_id_ranges(lab, {})) {
+      for (const auto& [name, range] : auto_id_ranges(lab, taken_elsewhere)) {
         if (name == container.name) use_auto_id_range(plan, range);
       }
       return plan;

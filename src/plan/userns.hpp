@@ -39,9 +39,8 @@ spec::IdRange auto_id_range(std::string_view project, std::string_view container
 std::vector<std::pair<std::string, spec::IdRange>> auto_id_ranges(
     const spec::Lab& lab, const std::vector<spec::IdRange>& taken_elsewhere);
 
-// Maps inside ids 0.. to `range` for uids and gids alike.
-void use_auto_id_range(UsernsPlan& plan, const spec::IdRange& range);
-
-UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container);
+// `taken_elsewhere`: the host ranges other labs hold (see auto_id_ranges).
+UsernsPlan plan_userns(const spec::Lab& lab, const spec::Container& container,
+                       const std::vector<spec::IdRange>& taken_elsewhere = {});
 
 }  // namespace srcompose::plan

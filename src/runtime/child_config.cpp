@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "runtime/namespaces.hpp"
+
 namespace srcompose::runtime {
 
 const char* ChildConfig::keep(std::string text) {
@@ -237,8 +239,10 @@ std::string_view env_value(const std::vector<std::string>& env, std::string_view
 }  // namespace
 
 void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
-                   const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                   const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp) {
+                   const WorkloadRequest& request, const rootfs::ResolvedUser& user,
+                   const security::CompiledSeccomp& seccomp) {
+  const std::vector<std::string>& argv = request.argv;
+  const std::vector<std::string>& extra_env = request.extra_env;
   WorkloadConfig& workload = config.workload;
   for (const auto& arg : argv)
     workload.argv.push_back(const_cast<char*>(config.keep(arg)));
@@ -268,7 +272,9 @@ void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
     if (!dir.empty()) workload.search.push_back(config.keep(std::string(dir)));
   }
 
-  std::string workdir = plan.process.workdir.empty() ? "/" : plan.process.workdir;
+  std::string workdir = !request.workdir.empty()       ? request.workdir
+                        : plan.process.workdir.empty() ? "/"
+                                                       : plan.process.workdir;
   workload.workdir = config.keep(workdir);
   workload.workdir_detail = config.add_detail(workdir);
   workload.exec_detail = config.add_detail(argv.empty() ? std::string() : argv.front());
@@ -294,18 +300,18 @@ ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::Res
                               const std::vector<bool>& bind_is_file,
                               const cgroup::HostLayout& cgroups) {
   ChildConfig config;
-  const uint64_t flags = plan.process.clone_flags;
-  config.user_namespace = plan.userns.enabled && (flags & CLONE_NEWUSER);
-  config.cgroup_namespace = (flags & CLONE_NEWCGROUP) != 0;
+  const NamespaceFlags flags = namespace_flags(plan.namespaces);
+  config.user_namespace = (flags.clone & CLONE_NEWUSER) != 0;
+  config.cgroup_namespace = flags.child_unshares_cgroup;
   config.read_only_root = plan.rootfs.read_only;
-  if ((flags & CLONE_NEWTIME) && plan.process.time_offsets) {
+  if (flags.child_unshares_time && plan.process.time_offsets) {
     std::string text = "monotonic " + std::to_string(plan.process.time_offsets->monotonic) +
                        " 0\nboottime " + std::to_string(plan.process.time_offsets->boottime) +
                        " 0\n";
     config.time_offsets = config.keep(text);
     config.time_offsets_length = text.size();
   }
-  if (flags & CLONE_NEWUTS) {
+  if (flags.clone & CLONE_NEWUTS) {
     config.hostname = config.keep(plan.process.hostname);
     config.hostname_length = plan.process.hostname.size();
     config.domainname = config.keep(plan.process.domainname);
@@ -314,7 +320,7 @@ ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::Res
   add_plan_mounts(config, plan.rootfs, bind_is_file, cgroups);
   add_path_ops(config, plan.rootfs.masked_paths, MountOp::Kind::mask);
   add_path_ops(config, plan.rootfs.readonly_paths, MountOp::Kind::readonly);
-  fill_workload(config, plan, plan.process.argv, {}, user, seccomp);
+  fill_workload(config, plan, WorkloadRequest{plan.process.argv, {}, {}}, user, seccomp);
   return config;
 }
 

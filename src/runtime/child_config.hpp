@@ -114,10 +114,16 @@ ChildConfig make_child_config(const plan::ContainerPlan& plan, const rootfs::Res
                               const std::vector<bool>& bind_is_file,
                               const cgroup::HostLayout& cgroups);
 
-// Parent side, pure: the workload part alone (exec_in_container). `extra_env` entries replace the
-// plan's entries with the same name.
+// What runs, beside the plan: the container's own command, or an `exec`ed one.
+struct WorkloadRequest {
+  std::vector<std::string> argv;
+  std::vector<std::string> extra_env;  // "KEY=value": replaces the plan's entry of the same name
+  std::string workdir;                 // `exec -w`; empty: the plan's
+};
+
+// Parent side, pure: the workload part alone (exec_in_container).
 void fill_workload(ChildConfig& config, const plan::ContainerPlan& plan,
-                   const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                   const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp);
+                   const WorkloadRequest& request, const rootfs::ResolvedUser& user,
+                   const security::CompiledSeccomp& seccomp);
 
 }  // namespace srcompose::runtime

@@ -11,6 +11,7 @@
 #include "cgroup/layout.hpp"
 #include "runtime/child.hpp"
 #include "runtime/child_config.hpp"
+#include "runtime/namespaces.hpp"
 #include "runtime/parent_mounts.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/workload.hpp"
@@ -65,14 +66,6 @@ class SignalsBlocked {
   sigset_t saved_{};
 };
 
-uint64_t clone_flags(const plan::ContainerPlan& plan) {
-  // CLONE_NEWCGROUP waits for the hook's cgroup placement and CLONE_NEWTIME for its offsets: the
-  // child unshares both itself.
-  uint64_t flags = plan.process.clone_flags & ~uint64_t{CLONE_NEWCGROUP | CLONE_NEWTIME};
-  if (!plan.userns.enabled) flags &= ~uint64_t{CLONE_NEWUSER};
-  return flags | CLONE_PIDFD;
-}
-
 Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
                                  const rootfs::PreparedRootfs& rootfs,
                                  const rootfs::ResolvedUser& user,
@@ -84,6 +77,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   auto cgroups = cgroup::detect_host();
   if (!cgroups) return std::move(cgroups).error();
   const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file, *cgroups);
+  const NamespaceFlags namespaces = namespace_flags(plan.namespaces);
 
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return Error::last_errno("open /dev/null");
@@ -113,7 +107,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   pid_t pid = -1;
   {
     SignalsBlocked blocked;
-    pid = sys::clone3(clone_flags(plan), &pidfd, SIGCHLD);
+    pid = sys::clone3(namespaces.clone | CLONE_PIDFD, &pidfd, SIGCHLD);
     if (pid == 0) run_container_child(config, child_fds);
   }
   if (pid < 0) return Error::last_errno("clone3");
@@ -127,7 +121,7 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
   // While the child waits for `go`: maps, the caller's hooks, the root mount (the idmap needs the
   // child's user namespace, which only exists now).
   UniqueFd userns;
-  if (plan.userns.enabled) {
+  if (namespaces.clone & CLONE_NEWUSER) {
     if (auto status = userns::write_id_maps(pid, plan.userns); !status) return status.error();
     auto opened = sys::open_namespace(init.pidfd(), sys::PidfdNamespace::user);
     if (!opened) return std::move(opened).error();

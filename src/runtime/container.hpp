@@ -3,14 +3,14 @@
 //
 // Sequence. Parent, before clone: bind sources cloned (open_tree) by host root, the child's whole
 // program precomputed (ChildConfig). clone3(CLONE_PIDFD | the plan's namespaces except cgroup and
-// time). Parent, while the child waits on the sync socket: uid_map/gid_map, hooks.after_clone, the
-// root made as a detached overlayfs whose lower layer is an idmapped clone of the image (idmapped
-// to the child's user namespace, so the image's root-owned files are root's inside while the image
-// on disk is shared and never written), then `go` with the mount fds. Child (child.cpp, one
-// checklist): become root of its user namespace, parent-death signal, time namespace offsets,
-// cgroup namespace, all mounts private, the root stacked over "/", every mount target resolved
-// inside it (RESOLVE_IN_ROOT), pivot_root, read-only root, hostname; then it becomes the init
-// (workload.cpp).
+// time: runtime/namespaces.hpp decides, for clone, child and exec alike). Parent, while the child
+// waits on the sync socket: uid_map/gid_map, hooks.after_clone, the root made as a detached
+// overlayfs whose lower layer is an idmapped clone of the image (idmapped to the child's user
+// namespace, so the image's root-owned files are root's inside while the image on disk is shared
+// and never written), then `go` with the mount fds. Child (child.cpp, one checklist): become root
+// of its user namespace, parent-death signal, time namespace offsets, cgroup namespace, all mounts
+// private, the root stacked over "/", every mount target resolved inside it (RESOLVE_IN_ROOT),
+// pivot_root, read-only root, hostname; then it becomes the init (workload.cpp).
 //
 // Mounts live only in the container's mount namespace, or detached while being passed: when the
 // container dies, or a start fails, nothing is left on the host's mount table.
@@ -104,7 +104,7 @@ Error init_ended_error(const sys::ExitStatus& status);
 // Parent side, needs root; blocks for the duration of the setup (milliseconds; at most
 // kSetupTimeout of silence from the child before it kills it): launch_container, then the sync
 // channel read to its end. Starts the container's built-in init in new namespaces
-// (plan.process.clone_flags; no user namespace when plan.userns is disabled) with `rootfs` as an
+// (plan.namespaces, made as runtime::namespace_flags says) with `rootfs` as an
 // overlay root, and returns once the workload's execve succeeded. Its failure is reported like any
 // other step: "container web: exec /bin/httpd: No such file or directory". On any failure
 // everything made so far is undone (child killed and reaped, mount fds closed: every mount lived
@@ -121,6 +121,7 @@ Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
 struct ExecRequest {
   std::vector<std::string> argv;
   std::vector<std::string> extra_env;  // "KEY=value", replacing the plan's entry of the same name
+  std::string workdir;                 // `exec -w`; empty: the plan's
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
   bool controlling_terminal = false;  // stdin is a pty slave the process takes as its terminal
   std::vector<std::filesystem::path> cgroup_procs_files;  // the container's cgroup.procs files

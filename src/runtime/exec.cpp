@@ -12,6 +12,7 @@
 
 #include "runtime/child_config.hpp"
 #include "runtime/container.hpp"
+#include "runtime/namespaces.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/workload.hpp"
 #include "sys/sealed_binary.hpp"
@@ -92,7 +93,8 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
                             const security::CompiledSeccomp& seccomp, const ExecRequest& request) {
   if (request.argv.empty()) return Error::message("exec: empty command");
   ChildConfig config;
-  fill_workload(config, plan, request.argv, request.extra_env, user, seccomp);
+  fill_workload(config, plan, WorkloadRequest{request.argv, request.extra_env, request.workdir},
+                user, seccomp);
   config.workload.controlling_terminal = request.controlling_terminal;
 
   std::vector<UniqueFd> cgroup_files;
@@ -108,7 +110,8 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   auto pidfd = dup_above_stdio(init_pidfd, "init pidfd");
   if (!pidfd) return std::move(pidfd).error();
   UniqueFd time_namespace;
-  if ((plan.process.clone_flags & CLONE_NEWTIME) && plan.process.time_offsets) {
+  const NamespaceFlags namespaces = namespace_flags(plan.namespaces);
+  if (namespaces.exec_joins_time) {
     auto opened = sys::open_namespace(pidfd->get(), sys::PidfdNamespace::time_for_children);
     if (!opened) return std::move(opened).error();
     auto above = dup_above_stdio(opened->get(), "time namespace");
@@ -134,9 +137,7 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   helper.time_namespace = time_namespace ? time_namespace.get() : -1;
   helper.cgroup_procs = cgroup_fds.data();
   helper.cgroup_procs_count = cgroup_fds.size();
-  uint64_t namespaces = plan.process.clone_flags & ~uint64_t{CLONE_NEWTIME};
-  if (!plan.userns.enabled) namespaces &= ~uint64_t{CLONE_NEWUSER};
-  helper.namespaces = static_cast<int>(namespaces);
+  helper.namespaces = static_cast<int>(namespaces.exec_setns);
 
   int helper_pidfd = -1;
   pid_t helper_pid = -1;

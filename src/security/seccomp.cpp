@@ -145,22 +145,14 @@ Result<CompiledSeccomp> compile_profile(const SeccompProfile& profile) {
 }
 
 Result<CompiledSeccomp> compile_seccomp(const plan::SecurityPlan& plan) {
-  switch (plan.seccomp) {
-    case spec::SeccompMode::unconfined:
-      return CompiledSeccomp{};
-    case spec::SeccompMode::default_profile: {
-      auto compiled = compile_profile(default_seccomp_profile(plan.capabilities));
-      if (!compiled) return std::move(compiled).error().context("seccomp default profile");
-      return compiled;
-    }
-    case spec::SeccompMode::profile_file:
-      break;
+  if (plan.seccomp == spec::SeccompMode::unconfined) return CompiledSeccomp{};
+  auto compiled = compile_profile(plan.seccomp_rules);
+  if (!compiled) {
+    return std::move(compiled).error().context(plan.seccomp == spec::SeccompMode::profile_file
+                                                   ? "seccomp profile " +
+                                                         plan.seccomp_profile.string()
+                                                   : std::string("seccomp default profile"));
   }
-  auto context = "seccomp profile " + plan.seccomp_profile.string();
-  auto profile = load_seccomp_profile_file(plan.seccomp_profile, plan.capabilities);
-  if (!profile) return std::move(profile).error().context(context);
-  auto compiled = compile_profile(*profile);
-  if (!compiled) return std::move(compiled).error().context(context);
   return compiled;
 }
 

@@ -17,8 +17,8 @@ struct CompiledSeccomp {
   bool empty() const { return program.empty(); }
 };
 
-// Parent side. Builds the default profile (or loads a profile file) for the plan's capabilities and
-// exports it as BPF. Covers the native x86-64, x32 and i386 ABIs.
+// Parent side. Compiles the plan's rules (plan.seccomp_rules: nothing is read here) and exports
+// them as BPF. Covers the native x86-64, x32 and i386 ABIs.
 Result<CompiledSeccomp> compile_seccomp(const plan::SecurityPlan& plan);
 
 // Parent side. Compiles one profile (see seccomp_profile.hpp) for the x86-64, x32 and i386 ABIs;

@@ -197,9 +197,9 @@ Result<SeccompRule> parse_rule(const json::value& entry) {
   return rule;
 }
 
-}  // namespace
-
-Result<SeccompProfile> parse_seccomp_profile(std::string_view text, uint64_t capabilities) {
+// `every_entry`: read the entries that do not select `capabilities` or the host too (check only).
+Result<SeccompProfile> parse_profile(std::string_view text, uint64_t capabilities,
+                                     bool every_entry) {
   auto document = parse_document(text);
   if (!document) return std::move(document).error();
   SeccompProfile profile;
@@ -229,7 +229,7 @@ Result<SeccompProfile> parse_seccomp_profile(std::string_view text, uint64_t cap
     const auto& entry = entries[i];
     auto context = "seccomp profile: syscalls[" + std::to_string(i) + "]";
     if (!entry.is_object()) return Error::message(context + ": not an object");
-    if (!entry_selected(entry, capabilities)) continue;
+    if (!every_entry && !entry_selected(entry, capabilities)) continue;
     auto rule = parse_rule(entry);
     if (!rule) return std::move(rule).error().context(context);
     profile.rules.push_back(std::move(*rule));
@@ -237,9 +237,19 @@ Result<SeccompProfile> parse_seccomp_profile(std::string_view text, uint64_t cap
   return profile;
 }
 
-namespace {
+}  // namespace
 
-Result<std::string> read_profile_file(const std::filesystem::path& path) {
+Result<SeccompProfile> parse_seccomp_profile(std::string_view text, uint64_t capabilities) {
+  return parse_profile(text, capabilities, /*every_entry=*/false);
+}
+
+Status check_seccomp_profile(std::string_view json) {
+  auto profile = parse_profile(json, 0, /*every_entry=*/true);
+  if (!profile) return std::move(profile).error();
+  return {};
+}
+
+Result<std::string> read_seccomp_profile_file(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd) return Error::last_errno("open " + path.string());
   struct stat status {};
@@ -259,25 +269,6 @@ Result<std::string> read_profile_file(const std::filesystem::path& path) {
   }
   text.resize(done);
   return text;
-}
-
-}  // namespace
-
-Result<SeccompProfile> load_seccomp_profile_file(const std::filesystem::path& path,
-                                                 uint64_t capabilities) {
-  auto text = read_profile_file(path);
-  if (!text) return std::move(text).error();
-  return parse_seccomp_profile(*text, capabilities);
-}
-
-Status check_seccomp_profile_file(const std::filesystem::path& path) {
-  // Entries are selected by capabilities before they are read: with none and with all, every
-  // entry is read once.
-  for (uint64_t capabilities : {uint64_t{0}, ~uint64_t{0}}) {
-    auto profile = load_seccomp_profile_file(path, capabilities);
-    if (!profile) return std::move(profile).error();
-  }
-  return {};
 }
 
 }  // namespace srcompose::security

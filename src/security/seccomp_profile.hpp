@@ -51,12 +51,12 @@ SeccompProfile default_seccomp_profile(uint64_t capabilities);
 // Errors name the JSON position or the entry.
 Result<SeccompProfile> parse_seccomp_profile(std::string_view json, uint64_t capabilities);
 
-// Reads (a regular file of at most 4 MiB, never a FIFO or device) and parses a profile file.
-Result<SeccompProfile> load_seccomp_profile_file(const std::filesystem::path& path,
-                                                 uint64_t capabilities);
+// Reads a profile file: a regular file of at most 4 MiB, never a FIFO or device.
+Result<std::string> read_seccomp_profile_file(const std::filesystem::path& path);
 
-// What `up` would say of the profile file, for whatever capabilities the container ends up with:
-// so that `config` refuses the lab exactly when `up` would.
-Status check_seccomp_profile_file(const std::filesystem::path& path);
+// What parse_seccomp_profile would say of `json` for any capabilities: every entry is read, whether
+// it selects the host and the capabilities or not. A profile this accepts parses for every
+// capability set (so the loader checks it once and planning cannot fail on it).
+Status check_seccomp_profile(std::string_view json);
 
 }  // namespace srcompose::security

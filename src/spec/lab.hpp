@@ -208,6 +208,7 @@ struct Container {
   std::vector<std::string> cap_drop;  // "ALL" allowed
   SeccompMode seccomp = SeccompMode::default_profile;
   std::filesystem::path seccomp_profile;  // profile_file only
+  std::string seccomp_profile_json;       // its text, read and checked by the loader
   bool read_only = false;                 // rootfs mounted read-only
   bool persist = false;                   // keep the writable layer across `up`s
   IdMap idmap;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "plan/security.hpp"
+#include "security/seccomp_profile.hpp"
 #include "spec/loader.hpp"
 #include "spec/values.hpp"
 
@@ -448,6 +449,29 @@ std::optional<size_t> read_choice(Reader& reader, const toml::node& node, std::s
   return std::nullopt;
 }
 
+// The profile file is read and checked here, once: `config` then refuses a profile `up` would,
+// and planning selects its rules from the text without touching the file again.
+void read_seccomp_profile(LoadContext& context, const toml::node& node, std::string_view path,
+                          Container& container) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(container.seccomp_profile, ec)) {
+    context.reader.error(node, std::string(path),
+                         "found " + describe(node) +
+                             ": no such file (relative to the lab file); expected \"default\", "
+                             "\"unconfined\" or a profile file");
+    return;
+  }
+  auto text = security::read_seccomp_profile_file(container.seccomp_profile);
+  Status checked = text ? security::check_seccomp_profile(*text) : Status(text.error());
+  if (!checked) {
+    context.reader.error(node, std::string(path),
+                         "seccomp profile " + container.seccomp_profile.string() + ": " +
+                             checked.error().to_string());
+    return;
+  }
+  container.seccomp_profile_json = std::move(*text);
+}
+
 void read_seccomp(LoadContext& context, const toml::node& node, std::string_view path,
                   Container& container) {
   auto text = context.reader.string(node, path);
@@ -459,13 +483,7 @@ void read_seccomp(LoadContext& context, const toml::node& node, std::string_view
   } else {
     container.seccomp = SeccompMode::profile_file;
     container.seccomp_profile = (context.directory / *text).lexically_normal();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(container.seccomp_profile, ec)) {
-      context.reader.error(node, std::string(path),
-                           "found " + describe(node) +
-                               ": no such file (relative to the lab file); expected \"default\", "
-                               "\"unconfined\" or a profile file");
-    }
+    read_seccomp_profile(context, node, path, container);
   }
 }
 

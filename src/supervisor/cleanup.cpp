@@ -12,13 +12,16 @@
 
 namespace srcompose::supervisor {
 
-json::object initial_state(const spec::Lab& lab, const plan::LabPlan& plan) {
+json::object initial_state(const plan::LabPlan& plan) {
   json::array bridges;
   for (const auto& bridge : plan.networks.bridges)
     bridges.emplace_back(bridge.bridge);
-  return json::object{{"project", plan.project},       {"supervisor_pid", ::getpid()},
-                      {"lab_file", lab.file.string()}, {"storage_dir", lab.storage_dir.string()},
-                      {"bridges", std::move(bridges)}, {"containers", json::array{}}};
+  return json::object{{"project", plan.project},
+                      {"supervisor_pid", ::getpid()},
+                      {"lab_file", plan.lab_file.string()},
+                      {"storage_dir", plan.storage_dir.string()},
+                      {"bridges", std::move(bridges)},
+                      {"containers", json::array{}}};
 }
 
 CleanupTargets cleanup_targets_from_state(const std::string& project, const json::object* state,

@@ -33,7 +33,7 @@ Status clean_up_project(const CleanupTargets& targets);
 
 // The state file's first content, written before the first host resource is made: project,
 // supervisor pid, lab file, storage dir, bridge names and no containers yet.
-json::object initial_state(const spec::Lab& lab, const plan::LabPlan& plan);
+json::object initial_state(const plan::LabPlan& plan);
 
 // The targets recorded in a state file (state.json), with `fallback_storage` when it has none.
 CleanupTargets cleanup_targets_from_state(const std::string& project, const json::object* state,

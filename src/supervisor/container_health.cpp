@@ -12,6 +12,7 @@
 #include "supervisor/async_process.hpp"
 #include "supervisor/async_runtime.hpp"
 #include "supervisor/container_instance.hpp"
+#include "supervisor/restart_policy.hpp"
 
 namespace srcompose::supervisor {
 
@@ -28,13 +29,13 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   if (!init_) co_return false;
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   runtime::ExecRequest request;
-  request.argv = plan_.spec->healthcheck->command;
+  request.argv = plan_.lifecycle.healthcheck->command;
   request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
   for (const auto& file : cgroup_->procs_files())
     request.cgroup_procs_files.push_back(file);
   // The timeout covers joining the container too: a container that stops the new process before
   // its execve fails the check like one that never answers, and delays nothing else.
-  auto deadline = std::chrono::steady_clock::now() + plan_.spec->healthcheck->timeout;
+  auto deadline = std::chrono::steady_clock::now() + plan_.lifecycle.healthcheck->timeout;
   auto process = co_await supervisor::exec_in_container(lab_.io, init_->pidfd(), plan_, *user_,
                                                         *seccomp_, request, deadline);
   if (!process) co_return false;
@@ -48,12 +49,12 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
 }
 
 asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
-  const auto& check = *plan_.spec->healthcheck;
+  const auto& check = *plan_.lifecycle.healthcheck;
   auto still_this_run = [&] {
     return run_number == run_number_ && init_ && !stop_requested_->is_set();
   };
   asio::steady_timer timer(lab_.io);
-  uint32_t failures = 0;
+  HealthRecord health{0, status_.health};
   auto started = std::chrono::steady_clock::now();
   // The first check runs at once, so `depends_on: healthy` is not delayed by a whole interval.
   for (bool first = true; still_this_run(); first = false) {
@@ -65,25 +66,23 @@ asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
     }
     bool ok = co_await healthcheck_once();
     if (!still_this_run()) break;
-    if (ok) {
-      failures = 0;
-      if (status_.health != "healthy") {
+    const bool in_start_period = std::chrono::steady_clock::now() - started < check.start_period;
+    switch (record_health_check(health, ok, in_start_period, check.retries)) {
+      case HealthChange::became_healthy:
         lab_.logs.progress(plan_.name, "healthy");
         lab_.events.health(plan_.name, "healthy", 0);
-      }
-      status_.health = "healthy";
-      healthy_->set();
-      continue;
+        break;
+      case HealthChange::became_unhealthy:
+        lab_.logs.progress(plan_.name,
+                           "unhealthy after " + std::to_string(health.failures) + " failed checks");
+        lab_.events.health(plan_.name, "unhealthy", health.failures);
+        unhealthy_->set();
+        break;
+      case HealthChange::none:
+        break;
     }
-    // Failures during the start period do not count, as in docker.
-    if (std::chrono::steady_clock::now() - started < check.start_period) continue;
-    if (++failures >= check.retries && status_.health != "unhealthy") {
-      status_.health = "unhealthy";
-      lab_.logs.progress(plan_.name,
-                         "unhealthy after " + std::to_string(failures) + " failed checks");
-      lab_.events.health(plan_.name, "unhealthy", failures);
-      unhealthy_->set();
-    }
+    status_.health = health.health;
+    if (ok) healthy_->set();
   }
 }
 

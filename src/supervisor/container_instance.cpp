@@ -46,7 +46,7 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
       healthy_(std::make_unique<AsyncEvent>(lab.io)),
       unhealthy_(std::make_unique<AsyncEvent>(lab.io)),
       finished_(std::make_unique<AsyncEvent>(lab.io)),
-      output_(std::make_shared<OutputBudget>(plan.spec ? plan.spec->logging : spec::Logging{})) {
+      output_(std::make_shared<OutputBudget>(plan.lifecycle.logging)) {
   status_.name = plan.name;
   if (plan.userns.enabled) {
     status_.uid_map = plan.userns.uid_map;
@@ -171,7 +171,7 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   if (first_started_at_ == steady_clock::time_point{}) first_started_at_ = run_started_at_;
   status_.started_at = utc_timestamp_now();
   status_.error.clear();
-  if (plan_.spec && plan_.spec->healthcheck) {
+  if (plan_.lifecycle.healthcheck) {
     status_.health = "starting";
     asio::co_spawn(lab_.io, run_healthchecks(run_number_), log_escaped("run_healthchecks"));
   }
@@ -326,7 +326,7 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
 
 milliseconds ContainerInstance::next_restart_delay() {
   restart_delay_ = next_backoff(restart_delay_, ended_at_ - run_started_at_ >= kBackoffResetAfter,
-                                plan_.spec->restart_delay_max);
+                                plan_.lifecycle.restart.delay_max);
   return *restart_delay_;
 }
 
@@ -363,7 +363,7 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
     on_exit(*this, end);
     lab_.changed();
     if (stop_requested_->is_set() ||
-        !should_restart(plan_.spec->restart, plan_.spec->max_restarts, status_.restart_count, end))
+        !should_restart(plan_.lifecycle.restart, status_.restart_count, end))
       break;
     record_restart(status_, end);
     state_ = ContainerState::restarting;
@@ -385,9 +385,9 @@ asio::awaitable<void> ContainerInstance::stop(std::optional<milliseconds> timeou
     // A frozen process cannot act on its stop signal: thaw first.
     if (state_ == ContainerState::paused) (void)cgroup_->thaw();
     state_ = ContainerState::stopping;
-    (void)init_->signal(plan_.process.stop_signal);
+    (void)init_->signal(plan_.lifecycle.stop_signal);
     asio::steady_timer timer(lab_.io);
-    timer.expires_after(timeout ? *timeout : plan_.spec->stop_timeout);
+    timer.expires_after(timeout ? *timeout : plan_.lifecycle.stop_timeout);
     auto ended = run_ended_.get();
     auto which = co_await (ended->wait() || timer.async_wait(asio::use_awaitable));
     if (which.index() == 1 && !ended->is_set()) kill_now();

@@ -47,24 +47,24 @@ Status write_entries(const LockedRegistry& registry, const std::vector<Entry>& e
 
 }  // namespace
 
-Status reserve_id_ranges(const StatePaths& paths, const spec::Lab& lab, plan::LabPlan& plan) {
+Result<plan::LabPlan> plan_with_id_ranges(const StatePaths& paths, const spec::Lab& lab,
+                                          plan::PlanInputs inputs) {
   auto registry = LockedRegistry::lock(paths, kRegistry, /*create=*/true);
   if (!registry) return std::move(registry).error().context("id range registry");
   auto entries = read_entries(*registry);
   if (!entries) return std::move(entries).error().context("id range registry");
   std::vector<Entry> kept;
-  std::vector<spec::IdRange> taken_elsewhere;
   for (auto& entry : *entries) {
     if (entry.project == paths.project || !registry->project_is_up(entry.project)) continue;
-    taken_elsewhere.push_back(entry.range);
+    inputs.taken_id_ranges.push_back(entry.range);
     kept.push_back(std::move(entry));
   }
-  plan::avoid_id_ranges(plan, lab, taken_elsewhere);
+  plan::LabPlan plan = plan::plan_lab(lab, inputs);
   for (const auto& range : plan::host_id_ranges(plan))
     kept.push_back({paths.project, range});
   if (auto status = write_entries(*registry, kept); !status)
     return std::move(status).error().context("id range registry");
-  return {};
+  return plan;
 }
 
 Status release_id_ranges(const StatePaths& paths) {

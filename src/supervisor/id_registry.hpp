@@ -14,10 +14,12 @@
 
 namespace srcompose::supervisor {
 
-// Before anything of the lab exists: moves `plan`'s automatic ranges off the ranges other labs hold
-// (plan::avoid_id_ranges) and records this lab's ranges in place of any it had. A lab nothing is in
-// the way of keeps the ranges of its hash, so it gets the same host ids run after run.
-Status reserve_id_ranges(const StatePaths& paths, const spec::Lab& lab, plan::LabPlan& plan);
+// Before anything of the lab exists, holding the registry's lock: plans `lab` with `inputs` and the
+// ranges other labs hold as taken (plan::PlanInputs::taken_id_ranges), and records the plan's
+// ranges in place of any this lab had. A lab nothing is in the way of keeps the ranges of its
+// hash, so it gets the same host ids run after run.
+Result<plan::LabPlan> plan_with_id_ranges(const StatePaths& paths, const spec::Lab& lab,
+                                          plan::PlanInputs inputs);
 
 // Drops the project's lines. Idempotent; a missing registry is fine.
 Status release_id_ranges(const StatePaths& paths);

@@ -2,6 +2,8 @@
 // commands (stop, start, restart, kill, pause, unpause).
 #include <signal.h>
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -51,14 +53,27 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
     co_return json::object{{"ok", true}, {"report", final_report_}};
   }
 
+  auto targets = request_targets(request);
+  if (!targets) co_return failure(targets.error().to_string());
+  if (command == "wait") co_return co_await wait_request(*targets);
+  int signal_number = SIGKILL;
+  if (auto value = request.if_contains("signal"); value && value->is_int64()) {
+    signal_number = static_cast<int>(value->as_int64());
+  }
+  co_return co_await lifecycle_request(command, *targets, signal_number, request_timeout(request));
+}
+
+Result<std::vector<ContainerInstance*>> LabSupervisor::request_targets(
+    const json::object& request) {
   std::vector<ContainerInstance*> targets;
   if (auto names = request.if_contains("containers"); names && names->is_array()) {
     for (const auto& name : names->as_array()) {
-      if (!name.is_string()) co_return failure("container names must be strings");
+      if (!name.is_string()) return Error::message("container names must be strings");
       ContainerInstance* instance = find(std::string_view(name.as_string()));
-      if (!instance)
-        co_return failure("no container " + std::string(name.as_string()) + " in lab " +
-                          plan_.project);
+      if (!instance) {
+        return Error::message("no container " + std::string(name.as_string()) + " in lab " +
+                              plan_.project);
+      }
       targets.push_back(instance);
     }
   }
@@ -66,12 +81,7 @@ asio::awaitable<json::object> LabSupervisor::handle_request(const json::object& 
     for (auto& instance : instances_)
       targets.push_back(instance.get());
   }
-  if (command == "wait") co_return co_await wait_request(targets);
-  int signal_number = SIGKILL;
-  if (auto value = request.if_contains("signal"); value && value->is_int64()) {
-    signal_number = static_cast<int>(value->as_int64());
-  }
-  co_return co_await lifecycle_request(command, targets, signal_number, request_timeout(request));
+  return targets;
 }
 
 // `srcompose wait NAME...`: the reply comes once every named container has ended for good (or the
@@ -94,7 +104,7 @@ Status LabSupervisor::start_again(ContainerInstance& instance) {
   if (created_only_.erase(&instance) > 0) {
     // Made by `up --no-start`: the created containers it depends on start with it (their
     // conditions are then waited for as in `up`).
-    for (const auto& dependency : instance.plan().spec->depends_on) {
+    for (const auto& dependency : instance.plan().lifecycle.depends_on) {
       ContainerInstance* other = find(dependency.container);
       if (other && created_only_.contains(other)) (void)start_again(*other);
     }
@@ -109,46 +119,40 @@ Status LabSupervisor::start_again(ContainerInstance& instance) {
   return {};
 }
 
+Status LabSupervisor::apply_lifecycle(std::string_view command, ContainerInstance& instance,
+                                      int signal_number) {
+  if (command == "start" || command == "restart") return start_again(instance);
+  if (command == "kill") return instance.send_signal(signal_number);
+  if (command == "pause") return instance.pause();
+  if (command == "unpause") return instance.unpause();
+  return {};  // stop: done before, for all targets at once
+}
+
 asio::awaitable<json::object> LabSupervisor::lifecycle_request(
     std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number,
     std::optional<std::chrono::milliseconds> stop_timeout) {
   if (shutdown_requested_.is_set()) co_return failure("the lab is going down");
-  std::vector<std::string> errors;
-  auto note = [&](ContainerInstance& instance, const Status& status) {
-    if (!status)
-      errors.push_back("container " + instance.name() + ": " + status.error().to_string());
-  };
+  constexpr std::string_view kCommands[] = {"stop", "start", "restart", "kill", "pause", "unpause"};
+  if (std::find(std::begin(kCommands), std::end(kCommands), command) == std::end(kCommands))
+    co_return failure("unknown command " + std::string(command));
+  const bool starts = command == "start" || command == "restart";
   if (command == "stop" || command == "restart") {
     // Dependents first, as in a teardown of the whole lab.
     for (auto it = targets.rbegin(); it != targets.rend(); ++it)
       co_await (*it)->stop(stop_timeout);
   }
+  std::string errors;
+  auto note = [&](const std::string& error) { errors += (errors.empty() ? "" : "; ") + error; };
   for (auto* instance : targets) {
-    if (command == "start" || command == "restart") {
-      note(*instance, start_again(*instance));
-    } else if (command == "kill") {
-      note(*instance, instance->send_signal(signal_number));
-    } else if (command == "pause") {
-      note(*instance, instance->pause());
-    } else if (command == "unpause") {
-      note(*instance, instance->unpause());
-    } else if (command != "stop") {
-      co_return failure("unknown command " + std::string(command));
-    }
+    if (auto status = apply_lifecycle(command, *instance, signal_number); !status)
+      note("container " + instance->name() + ": " + status.error().to_string());
   }
-  if (command == "start" || command == "restart") {
-    for (auto* instance : targets) {
-      co_await (instance->started().wait() || instance->finished().wait());
-      if (!instance->started().is_set()) errors.push_back(instance->start_error());
-    }
+  for (auto* instance : starts ? targets : std::vector<ContainerInstance*>{}) {
+    co_await (instance->started().wait() || instance->finished().wait());
+    if (!instance->started().is_set()) note(instance->start_error());
   }
   write_state();
-  if (!errors.empty()) {
-    std::string text;
-    for (const auto& error : errors)
-      text += (text.empty() ? "" : "; ") + error;
-    co_return failure(text);
-  }
+  if (!errors.empty()) co_return failure(errors);
   co_return json::object{{"ok", true}};
 }
 

@@ -36,10 +36,8 @@ constexpr std::chrono::milliseconds kStateWriteDelay{50};
 
 }  // namespace
 
-LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths,
-                             UpOptions options)
-    : lab_(lab),
-      plan_(std::move(plan)),
+LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options)
+    : plan_(std::move(plan)),
       paths_(std::move(paths)),
       options_(std::move(options)),
       signals_(io_, SIGINT, SIGTERM),
@@ -56,7 +54,7 @@ LabSupervisor::LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePath
   std::map<std::string, spec::Logging, std::less<>> logging;
   for (const auto& container : plan_.containers) {
     names.push_back(container.name);
-    if (container.spec) logging[container.name] = container.spec->logging;
+    logging[container.name] = container.lifecycle.logging;
   }
   if (!options_.run_container.empty()) {
     options_.abort_on_container_exit = false;
@@ -80,7 +78,7 @@ ContainerInstance* LabSupervisor::find(std::string_view name) {
 std::vector<ContainerInstance*> LabSupervisor::dependents_of(const ContainerInstance& instance) {
   std::vector<ContainerInstance*> dependents;
   for (auto& other : instances_) {
-    for (const auto& dependency : other->plan().spec->depends_on) {
+    for (const auto& dependency : other->plan().lifecycle.depends_on) {
       if (dependency.container == instance.name()) dependents.push_back(other.get());
     }
   }
@@ -96,7 +94,8 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
-  report_header_ = make_report_header(lab_, plan_, *cgroups_, options_.version);
+  report_header_ = options_.report_header;
+  report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
   context_ =
       std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_, *events_,
@@ -160,12 +159,12 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   // The storage directory holds every writable layer: its device is what `rootfs` means in io
   // limits.
   std::error_code created;
-  std::filesystem::create_directories(lab_.storage_dir, created);
-  if (created) co_return Error::from_errno("mkdir " + lab_.storage_dir.string(), created.value());
+  std::filesystem::create_directories(plan_.storage_dir, created);
+  if (created) co_return Error::from_errno("mkdir " + plan_.storage_dir.string(), created.value());
   // Values the host cannot honour (a cpuset CPU it lacks, a device that is no block device) fail
   // the lab before anything is created.
   for (const auto& container : plan_.containers) {
-    auto checked = cgroup::check_limits(*cgroups_, container.cgroup, lab_.storage_dir);
+    auto checked = cgroup::check_limits(*cgroups_, container.cgroup, plan_.storage_dir);
     if (!checked) co_return std::move(checked).error().context("container " + container.name);
     auto ulimits = runtime::check_ulimits(container.process.ulimits);
     if (!ulimits) co_return std::move(ulimits).error().context("container " + container.name);
@@ -225,7 +224,7 @@ asio::awaitable<Status> LabSupervisor::wait_until_ready() {
       if (wait_deadline_passed_.is_set()) co_return timed_out(*instance, "start");
       co_return Error::message("ended before it started").context("container " + instance->name());
     }
-    if (options_.wait_healthy && instance->plan().spec->healthcheck) {
+    if (options_.wait_healthy && instance->plan().lifecycle.healthcheck) {
       // An unhealthy container may still pass later (docker's health checks keep running), so
       // --wait keeps waiting; only --wait-timeout ends it.
       co_await (instance->healthy().wait() || instance->finished().wait() ||
@@ -241,7 +240,7 @@ asio::awaitable<Status> LabSupervisor::wait_until_ready() {
 
 asio::awaitable<std::optional<std::string>> LabSupervisor::wait_for_dependencies(
     ContainerInstance& instance) {
-  for (const auto& dependency : instance.plan().spec->depends_on) {
+  for (const auto& dependency : instance.plan().lifecycle.depends_on) {
     ContainerInstance* other = find(dependency.container);
     for (;;) {
       if (instance.stop_requested().is_set()) co_return "stopped before its dependencies were met";
@@ -372,7 +371,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     logs_->progress("", "warning: " + status.error().to_string());
   }
   if (auto status =
-          rootfs::remove_project_layers(lab_.storage_dir, plan_.project, !remove_persistent_);
+          rootfs::remove_project_layers(plan_.storage_dir, plan_.project, !remove_persistent_);
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
@@ -450,7 +449,7 @@ void LabSupervisor::write_state() {
   json::array containers;
   for (const auto& instance : instances_)
     containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
-  json::object state = initial_state(lab_, plan_);
+  json::object state = initial_state(plan_);
   state["containers"] = std::move(containers);
   if (auto status = write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
       !status) {

@@ -21,7 +21,6 @@
 #include "cgroup/cgroup.hpp"
 #include "net/network.hpp"
 #include "plan/lab_plan.hpp"
-#include "spec/lab.hpp"
 #include "supervisor/async_event.hpp"
 #include "supervisor/blocking_pool.hpp"
 #include "supervisor/container_instance.hpp"
@@ -58,7 +57,9 @@ struct UpOptions {
   // `srcompose start`.
   bool no_start = false;
   ConsoleOptions console;
-  std::string version;  // srcompose's, for the report
+  // The run report's header (make_report_header), made by the command from the lab file it planned:
+  // the supervisor never reads the lab file. Times and cgroup layout are filled in here.
+  ReportHeader report_header;
   bool foreground =
       true;  // the lab ends when every container has exited (docker compose up's rule)
   // Called once: with success when every container runs (the moment `up -d` returns), or with the
@@ -68,7 +69,7 @@ struct UpOptions {
 
 class LabSupervisor {
  public:
-  LabSupervisor(const spec::Lab& lab, plan::LabPlan plan, StatePaths paths, UpOptions options);
+  LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options);
   ~LabSupervisor();
 
   // Runs the lab until it is down and everything is removed. Returns `up`'s exit status.
@@ -106,10 +107,13 @@ class LabSupervisor {
   boost::asio::awaitable<json::object> lifecycle_request(
       std::string_view command, const std::vector<ContainerInstance*>& targets, int signal_number,
       std::optional<std::chrono::milliseconds> stop_timeout);
+  // The request's "containers" (all when none is named); an error names an unknown one.
+  Result<std::vector<ContainerInstance*>> request_targets(const json::object& request);
+  // One container's part of start, restart, kill, pause, unpause (stop's part comes before).
+  Status apply_lifecycle(std::string_view command, ContainerInstance& instance, int signal_number);
   Status start_again(ContainerInstance& instance);
   boost::asio::awaitable<json::object> wait_request(const std::vector<ContainerInstance*>& targets);
 
-  const spec::Lab& lab_;
   plan::LabPlan plan_;
   StatePaths paths_;
   UpOptions options_;

@@ -18,9 +18,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kReadSize = 64 * 1024;
+constexpr size_t kReadSize = size_t{64} * 1024;
 // A line longer than this is logged in pieces: memory per pump stays bounded.
-constexpr size_t kMaxLogLine = 16 * 1024;
+constexpr size_t kMaxLogLine = size_t{16} * 1024;
 // While dropping, the pipe is emptied this often; meanwhile a flooding writer blocks on the full
 // pipe (costing neither it nor the supervisor CPU).
 constexpr std::chrono::milliseconds kDrainInterval{20};
@@ -54,65 +54,109 @@ std::string dropped_marker(uint64_t bytes, uint64_t rate) {
          spec::format_size(rate) + " per second)";
 }
 
+namespace {
+
+// One pump's state: the partial line and the bytes dropped since the last marker.
+class Pump {
+ public:
+  Pump(asio::io_context& io, std::shared_ptr<asio::posix::stream_descriptor> pipe, Stream stream,
+       LogSink& logs, std::string container, std::shared_ptr<OutputBudget> shared)
+      : pipe_(std::move(pipe)),
+        stream_(stream),
+        logs_(logs),
+        container_(std::move(container)),
+        shared_(std::move(shared)),
+        null_fd_(::open("/dev/null", O_WRONLY | O_CLOEXEC)),
+        buffer_(kReadSize),
+        timer_(io) {}
+
+  // Until the pipe's end: lines to the log while the budget allows, the pipe drained while not.
+  asio::awaitable<void> run() {
+    for (bool open = true; open;) {
+      open = null_fd_ && shared_->budget.dropping(RateBudget::Clock::now()) ? co_await drain_once()
+                                                                            : co_await read_once();
+    }
+    if (!pending_.empty()) logs_.container_line(container_, stream_, pending_);
+    flush_marker();
+  }
+
+ private:
+  // False at the pipe's end.
+  asio::awaitable<bool> drain_once() {
+    boost::system::error_code error;
+    co_await pipe_->async_wait(asio::posix::stream_descriptor::wait_read,
+                               asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return false;
+    // The wait may have outlasted the drop (a flood, then a pause, then one line): what comes
+    // after the budget is back is read, not drained.
+    if (!shared_->budget.dropping(RateBudget::Clock::now())) co_return true;
+    ssize_t n = drain(pipe_->native_handle(), null_fd_.get());
+    if (n == 0 || n == -2) co_return false;
+    if (n > 0) drop(static_cast<uint64_t>(n));
+    timer_.expires_after(kDrainInterval);
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    co_return true;
+  }
+
+  asio::awaitable<bool> read_once() {
+    boost::system::error_code error;
+    size_t n = co_await pipe_->async_read_some(asio::buffer(buffer_),
+                                               asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return false;
+    if (!shared_->budget.take(n, RateBudget::Clock::now())) {
+      // A line cut by the drop is ended here rather than joined to what comes after it.
+      if (!pending_.empty()) logs_.container_line(container_, stream_, pending_);
+      pending_.clear();
+      drop(n);
+      co_return true;
+    }
+    flush_marker();
+    pending_.append(buffer_.data(), n);
+    size_t complete = pending_.rfind('\n');
+    if (complete != std::string::npos) {
+      logs_.container_output(container_, stream_,
+                             std::string_view(pending_).substr(0, complete + 1));
+      pending_.erase(0, complete + 1);
+    }
+    if (pending_.size() > kMaxLogLine) {
+      logs_.container_line(container_, stream_, pending_);
+      pending_.clear();
+    }
+    co_return true;
+  }
+
+  void drop(uint64_t bytes) {
+    dropped_ += bytes;
+    shared_->bytes_dropped += bytes;
+  }
+
+  void flush_marker() {
+    if (dropped_ == 0) return;
+    logs_.container_line(container_, stream_, dropped_marker(dropped_, shared_->rate));
+    dropped_ = 0;
+  }
+
+  std::shared_ptr<asio::posix::stream_descriptor> pipe_;
+  Stream stream_;
+  LogSink& logs_;
+  std::string container_;
+  std::shared_ptr<OutputBudget> shared_;
+  UniqueFd null_fd_;
+  std::vector<char> buffer_;
+  std::string pending_;
+  uint64_t dropped_ = 0;  // since the last marker
+  asio::steady_timer timer_;
+};
+
+}  // namespace
+
 asio::awaitable<void> pump_output(asio::io_context& io,
                                   std::shared_ptr<asio::posix::stream_descriptor> pipe,
                                   Stream stream, LogSink& logs, std::string container,
                                   std::shared_ptr<OutputBudget> shared) {
   (void)::fcntl(pipe->native_handle(), F_SETPIPE_SZ, kPipeSize);
-  UniqueFd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  std::vector<char> buffer(kReadSize);
-  std::string pending;
-  uint64_t dropped = 0;  // since the last marker
-  asio::steady_timer timer(io);
-  auto drop = [&](uint64_t bytes) {
-    dropped += bytes;
-    shared->bytes_dropped += bytes;
-  };
-  auto flush_marker = [&] {
-    if (dropped == 0) return;
-    logs.container_line(container, stream, dropped_marker(dropped, shared->rate));
-    dropped = 0;
-  };
-  for (;;) {
-    boost::system::error_code error;
-    if (null_fd && shared->budget.dropping(RateBudget::Clock::now())) {
-      co_await pipe->async_wait(asio::posix::stream_descriptor::wait_read,
-                                asio::redirect_error(asio::use_awaitable, error));
-      if (error) break;
-      // The wait may have outlasted the drop (a flood, then a pause, then one line): what comes
-      // after the budget is back is read, not drained.
-      if (!shared->budget.dropping(RateBudget::Clock::now())) continue;
-      ssize_t n = drain(pipe->native_handle(), null_fd.get());
-      if (n == 0 || n == -2) break;
-      if (n > 0) drop(static_cast<uint64_t>(n));
-      timer.expires_after(kDrainInterval);
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
-      continue;
-    }
-    size_t n = co_await pipe->async_read_some(asio::buffer(buffer),
-                                              asio::redirect_error(asio::use_awaitable, error));
-    if (error) break;
-    if (!shared->budget.take(n, RateBudget::Clock::now())) {
-      // A line cut by the drop is ended here rather than joined to what comes after it.
-      if (!pending.empty()) logs.container_line(container, stream, pending);
-      pending.clear();
-      drop(n);
-      continue;
-    }
-    flush_marker();
-    pending.append(buffer.data(), n);
-    size_t complete = pending.rfind('\n');
-    if (complete != std::string::npos) {
-      logs.container_output(container, stream, std::string_view(pending).substr(0, complete + 1));
-      pending.erase(0, complete + 1);
-    }
-    if (pending.size() > kMaxLogLine) {
-      logs.container_line(container, stream, pending);
-      pending.clear();
-    }
-  }
-  if (!pending.empty()) logs.container_line(container, stream, pending);
-  flush_marker();
+  Pump pump(io, std::move(pipe), stream, logs, std::move(container), std::move(shared));
+  co_await pump.run();
 }
 
 }  // namespace srcompose::supervisor

@@ -24,8 +24,6 @@ Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& p
   return "sha256:" + digest.finish_hex();
 }
 
-namespace {
-
 // The report's names (srcompose(1), docs/report.schema.json), systemd's words for the layouts;
 // cgroup::to_string's "v1"/"v2" are for messages.
 std::string report_layout_name(cgroup::HostLayout::Mode mode) {
@@ -40,10 +38,8 @@ std::string report_layout_name(cgroup::HostLayout::Mode mode) {
   return "";
 }
 
-}  // namespace
-
 ReportHeader make_report_header(const spec::Lab& lab, const plan::LabPlan& plan,
-                                const cgroup::HostLayout& cgroups, std::string version) {
+                                std::string version) {
   ReportHeader header;
   header.srcompose_version = std::move(version);
   header.project = plan.project;
@@ -56,7 +52,6 @@ ReportHeader make_report_header(const spec::Lab& lab, const plan::LabPlan& plan,
   if (auto fingerprint = lab_fingerprint(lab, plan); fingerprint) header.fingerprint = *fingerprint;
   utsname names{};
   if (::uname(&names) == 0) header.kernel_release = names.release;
-  header.cgroup_layout = report_layout_name(cgroups.mode());
   return header;
 }
 

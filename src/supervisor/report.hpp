@@ -33,9 +33,13 @@ struct ReportHeader {
 // two loads of the same lab file on the same host (and the same images). Reads the image files.
 Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& plan);
 
-// Everything of the header but the times; errors (an unreadable file) leave fields empty.
+// Everything of the header but the times and the cgroup layout (the supervisor's to fill in), made
+// by the command from the lab file it planned; errors (an unreadable file) leave fields empty.
 ReportHeader make_report_header(const spec::Lab& lab, const plan::LabPlan& plan,
-                                const cgroup::HostLayout& cgroups, std::string version);
+                                std::string version);
+
+// The report's word for a layout: "unified", "hybrid" or "legacy".
+std::string report_layout_name(cgroup::HostLayout::Mode mode);
 
 json::object make_report(const ReportHeader& header, json::array containers);
 

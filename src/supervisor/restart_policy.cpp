@@ -10,13 +10,12 @@ constexpr std::chrono::milliseconds kFirstRestartDelay{100};
 
 }  // namespace
 
-bool should_restart(spec::RestartPolicy policy, uint32_t max_restarts, uint64_t restarts_so_far,
-                    const RunEnd& end) {
+bool should_restart(const plan::RestartPlan& restart, uint64_t restarts_so_far, const RunEnd& end) {
   // A used-up time budget stays used up (it is the total across restarts): a restart would be
   // killed at once.
   if (end.verdict == "cpu_time" || end.verdict == "wall_time") return false;
-  if (max_restarts != 0 && restarts_so_far >= max_restarts) return false;
-  switch (policy) {
+  if (restart.max_restarts != 0 && restarts_so_far >= restart.max_restarts) return false;
+  switch (restart.policy) {
     case spec::RestartPolicy::no:
       return false;
     case spec::RestartPolicy::on_failure:
@@ -42,6 +41,20 @@ void record_restart(ContainerStatus& status, const RunEnd& end) {
     status.restarts.erase(status.restarts.begin(),
                           status.restarts.end() - static_cast<std::ptrdiff_t>(kRecentRestarts));
   }
+}
+
+HealthChange record_health_check(HealthRecord& record, bool passed, bool in_start_period,
+                                 uint32_t retries) {
+  if (passed) {
+    record.failures = 0;
+    if (record.health == "healthy") return HealthChange::none;
+    record.health = "healthy";
+    return HealthChange::became_healthy;
+  }
+  if (in_start_period) return HealthChange::none;
+  if (++record.failures < retries || record.health == "unhealthy") return HealthChange::none;
+  record.health = "unhealthy";
+  return HealthChange::became_unhealthy;
 }
 
 DependencyVerdict dependency_verdict(spec::DependencyCondition condition,

@@ -42,7 +42,7 @@ setup() { LABS=$SRCOMPOSE_SOURCE_DIR/tests/lab-files; }
   rm -rf "$SRCOMPOSE_STATE_DIR"
 }
 
-@test "config refuses a seccomp profile that up would refuse, naming the container and the file" {
+@test "config refuses a seccomp profile that up would refuse, naming the line, the container and the file" {
   dir=$(mktemp -d)
   echo 'not json' >"$dir/bad.json"
   echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_BOGUS"}]}' >"$dir/bad-action.json"
@@ -59,16 +59,17 @@ EOF_LAB
   run "$SRCOMPOSE" -f "$dir/bad.toml" config
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"container a: seccomp profile $dir/bad.json: JSON line 1"* ]]
+  [[ "$output" == *"bad.toml:5:"*"containers.a.seccomp: seccomp profile $dir/bad.json: JSON line 1"* ]]
+  [ "$(grep -c 'JSON line 1' <<<"$output")" -eq 1 ]
   run "$SRCOMPOSE" -f "$dir/bad-action.toml" config -q
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"container a: seccomp profile $dir/bad-action.json"*"SCMP_ACT_BOGUS"* ]]
+  [[ "$output" == *"containers.a.seccomp: seccomp profile $dir/bad-action.json"*"SCMP_ACT_BOGUS"* ]]
   # up refuses it the same way, before creating anything.
   export SRCOMPOSE_STATE_DIR=$dir/state
   run "$SRCOMPOSE" -f "$dir/bad.toml" up -d
   [ "$status" -eq 1 ]
-  [[ "$output" == *"container a: seccomp profile $dir/bad.json: JSON line 1"* ]]
+  [[ "$output" == *"containers.a.seccomp: seccomp profile $dir/bad.json: JSON line 1"* ]]
   [ ! -e "$dir/state/seccomp-bad" ]
   run "$SRCOMPOSE" -f "$dir/good.toml" config -q
   [ "$status" -eq 0 ]

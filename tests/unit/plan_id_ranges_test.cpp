@@ -1,5 +1,5 @@
-// avoid_id_ranges / host_id_ranges: automatic id ranges settled against the other labs on the host
-// (issue 10 item 9).
+// PlanInputs::taken_id_ranges / host_id_ranges: automatic id ranges settled against the other labs
+// on the host (issue 10 item 9).
 #include <doctest/doctest.h>
 
 #include <map>
@@ -66,7 +66,9 @@ TEST_CASE("two labs whose names hash alike get disjoint ranges once the first is
   // The hash alone puts both labs' c on the same host ids.
   REQUIRE(any_overlap(plan::host_id_ranges(first), plan::host_id_ranges(second)));
 
-  plan::avoid_id_ranges(second, second_lab, plan::host_id_ranges(first));
+  plan::PlanInputs inputs;
+  inputs.taken_id_ranges = plan::host_id_ranges(first);
+  second = plan::plan_lab(second_lab, inputs);
   CHECK_FALSE(any_overlap(plan::host_id_ranges(first), plan::host_id_ranges(second)));
   // Within the lab too, and uid and gid maps agree.
   const auto& c = *second.find("c");
@@ -84,15 +86,20 @@ TEST_CASE("with nothing in the way a lab keeps its hashed ranges") {
   auto before = plan::host_id_ranges(plan);
   // a and b automatic (uid + gid each), x explicit, h none.
   CHECK(before.size() == 6);
-  plan::avoid_id_ranges(plan, lab, {});
+  auto planned_around = [&](std::vector<spec::IdRange> taken) {
+    plan::PlanInputs inputs;
+    inputs.taken_id_ranges = std::move(taken);
+    return plan::plan_lab(lab, inputs);
+  };
+  plan = planned_around({});
   CHECK(plan::host_id_ranges(plan) == before);
   // A range elsewhere that touches nobody moves nobody.
-  plan::avoid_id_ranges(plan, lab, {spec::IdRange{0, 1000, 10}});
+  plan = planned_around({spec::IdRange{0, 1000, 10}});
   CHECK(plan::host_id_ranges(plan) == before);
   // Taking b's range moves b alone.
   auto b_range = plan.find("b")->userns.uid_map[0];
   auto a_range = plan.find("a")->userns.uid_map[0];
-  plan::avoid_id_ranges(plan, lab, {b_range});
+  plan = planned_around({b_range});
   CHECK(plan.find("a")->userns.uid_map[0] == a_range);
   CHECK_FALSE(overlap(plan.find("b")->userns.uid_map[0], b_range));
   CHECK_FALSE(plan.find("h")->userns.enabled);

@@ -29,7 +29,8 @@ TEST_CASE("plan_lab plans every container in start order with its name files") {
   for (const auto& container : plan.containers) {
     CAPTURE(container.name);
     CHECK(container.project == "planlab");
-    CHECK(container.spec == lab.find_container(container.name));
+    const spec::Container* source = lab.find_container(container.name);
+    REQUIRE(source != nullptr);
     auto file = [&](std::string_view path) -> const plan::FileToWrite* {
       const auto& files = container.rootfs.files;
       auto it =
@@ -43,7 +44,7 @@ TEST_CASE("plan_lab plans every container in start order with its name files") {
       CHECK(std::count_if(container.rootfs.files.begin(), container.rootfs.files.end(),
                           [&](const auto& f) { return f.path == path; }) == 1);
     }
-    CHECK(file("/etc/hostname")->content == container.spec->hostname + "\n");
+    CHECK(file("/etc/hostname")->content == source->hostname + "\n");
     CHECK(file("/etc/hosts")->content == container.net.hosts_file);
     CHECK(file("/etc/resolv.conf")->content == container.net.resolv_conf);
   }

@@ -65,11 +65,10 @@ TEST_CASE("subnet = auto loads with a placeholder, and the picked subnet moves e
   CHECK(address(lab, "web", 1) == "10.7.2.2");
   CHECK(address(lab, "db", 0) == "10.7.2.3");
   CHECK(address(lab, "db", 1) == "10.200.0.2");
-  // The plan made before follows: bridges, interfaces and /etc/hosts.
+  // The plan made after follows: bridges, interfaces and /etc/hosts.
   spec::Lab fresh = load(kLab);
-  plan::LabPlan plan = plan::plan_lab(fresh);
   spec::assign_auto_subnets(fresh, {{"front", cidr("10.7.1.0/24")}, {"back", cidr("10.7.2.0/24")}});
-  plan::refresh_networks(plan, fresh);
+  plan::LabPlan plan = plan::plan_lab(fresh);
   CHECK(plan.networks.bridges[0].subnet == cidr("10.7.1.0/24"));
   const plan::ContainerPlan* web = plan.find("web");
   REQUIRE(web != nullptr);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "plan/namespaces.hpp"
 #include "plan/process.hpp"
 #include "plan/userns.hpp"
 #include "spec/load.hpp"
@@ -112,12 +113,16 @@ TEST_CASE("process plan: argv, environment and namespaces") {
   CHECK(web.hostname == "web");
   CHECK(web.time_offsets.has_value());
   // Every container has its own cgroup namespace (the child enters it once placed in its cgroup).
-  const uint64_t base =
-      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-  CHECK(web.clone_flags == (base | CLONE_NEWUSER | CLONE_NEWTIME));
+  auto web_namespaces = plan::plan_namespaces(lab.containers[0]);
+  CHECK(web_namespaces.user);
+  CHECK(web_namespaces.cgroup);
+  CHECK(web_namespaces.time);
   auto plain = plan::plan_process(lab, lab.containers[1]);
   CHECK(plain.argv == std::vector<std::string>{"/bin/sh"});
-  CHECK(plain.clone_flags == base);
+  auto plain_namespaces = plan::plan_namespaces(lab.containers[1]);
+  CHECK_FALSE(plain_namespaces.user);
+  CHECK(plain_namespaces.cgroup);
+  CHECK_FALSE(plain_namespaces.time);
   CHECK(std::find(plain.env.begin(), plain.env.end(), std::string("HOME=/root")) !=
         plain.env.end());
   CHECK(std::find(plain.env.begin(), plain.env.end(), std::string("TERM=xterm")) !=

@@ -9,6 +9,7 @@
 
 #include "plan/lab_plan.hpp"
 #include "runtime/child_config.hpp"
+#include "runtime/namespaces.hpp"
 #include "spec/load.hpp"
 
 using namespace srcompose;
@@ -20,9 +21,7 @@ plan::LabPlan plan_of(const std::string& text) {
   options.host_cpu_count = 2;
   auto result = spec::load_lab_text(text, "/tmp/srcompose-child-config/lab.toml", options);
   REQUIRE(result.lab.has_value());
-  static std::vector<std::unique_ptr<spec::Lab>> keep;  // the plan points into its lab
-  keep.push_back(std::make_unique<spec::Lab>(std::move(*result.lab)));
-  return plan::plan_lab(*keep.back());
+  return plan::plan_lab(*result.lab);  // the plan keeps nothing of the lab
 }
 
 constexpr std::string_view kHybrid =
@@ -108,4 +107,83 @@ TEST_CASE("make_child_config: one cgroupfs per driven hierarchy on a hybrid host
       CHECK((it->attributes & MOUNT_ATTR_RDONLY) != 0);
     }
   }
+}
+
+TEST_CASE("namespace_flags: clone, the child's unshares and exec's setns come from one set") {
+  plan::NamespaceSet set;  // the default: user, mount, pid, uts, ipc, net, cgroup; no time
+  auto flags = runtime::namespace_flags(set);
+  const uint64_t created =
+      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  CHECK(flags.clone == created);  // cgroup and time never by clone
+  CHECK(flags.child_unshares_cgroup);
+  CHECK_FALSE(flags.child_unshares_time);
+  CHECK(flags.exec_setns == (created | CLONE_NEWCGROUP));
+  CHECK_FALSE(flags.exec_joins_time);
+
+  set.user = false;
+  set.time = true;
+  flags = runtime::namespace_flags(set);
+  CHECK((flags.clone & CLONE_NEWUSER) == 0);
+  CHECK((flags.exec_setns & CLONE_NEWUSER) == 0);
+  CHECK((flags.clone & CLONE_NEWTIME) == 0);
+  CHECK((flags.exec_setns & CLONE_NEWTIME) == 0);
+  CHECK(flags.child_unshares_time);
+  CHECK(flags.exec_joins_time);
+}
+
+TEST_CASE("make_child_config of a lab file: user namespace, hostname, time offsets") {
+  auto plan = plan_of(
+      "name = \"cc\"\n"
+      "[containers.web]\nhostname = \"www\"\ndomainname = \"lab.test\"\n"
+      "[containers.hosted]\nidmap = \"host\"\ntime_offsets = { monotonic = 7, boottime = 9 }\n");
+  auto layout = cgroup::layout_from_mountinfo(kUnified, "memory pids");
+  const auto* web = plan.find("web");
+  const auto* hosted = plan.find("hosted");
+  REQUIRE(web != nullptr);
+  REQUIRE(hosted != nullptr);
+
+  auto web_config = runtime::make_child_config(*web, {}, {}, {}, layout);
+  CHECK(web_config.user_namespace);
+  CHECK(web_config.cgroup_namespace);
+  CHECK(web_config.time_offsets == nullptr);
+  REQUIRE(web_config.hostname != nullptr);
+  CHECK(std::string_view(web_config.hostname, web_config.hostname_length) == "www");
+  CHECK(std::string_view(web_config.domainname, web_config.domainname_length) == "lab.test");
+  // Mapped: the container's root is the start of its automatic range on the host.
+  REQUIRE(web->userns.uid_map.size() == 1);
+  CHECK(web->userns.uid_map[0].inside == 0);
+  CHECK(web->userns.uid_map[0].outside >= plan::kAutoIdBase);
+  CHECK(web->userns.root_uid_on_host == web->userns.uid_map[0].outside);
+
+  auto hosted_config = runtime::make_child_config(*hosted, {}, {}, {}, layout);
+  CHECK_FALSE(hosted_config.user_namespace);  // idmap = "host": no user namespace, no maps
+  CHECK(hosted_config.cgroup_namespace);
+  REQUIRE(hosted_config.time_offsets != nullptr);
+  CHECK(std::string_view(hosted_config.time_offsets, hosted_config.time_offsets_length) ==
+        "monotonic 7 0\nboottime 9 0\n");
+  CHECK((runtime::namespace_flags(hosted->namespaces).clone & CLONE_NEWUSER) == 0);
+}
+
+TEST_CASE("make_child_config of a lab file: proc first, the lab's tmpfs mounts, read-only root") {
+  auto plan = plan_of(
+      "name = \"cc\"\n"
+      "[containers.db]\nread_only = true\n"
+      "[[containers.db.mounts]]\ntype = \"tmpfs\"\ntarget = \"/scratch\"\nsize = \"64M\"\n");
+  auto layout = cgroup::layout_from_mountinfo(kUnified, "memory pids");
+  auto config = runtime::make_child_config(plan.containers[0], {}, {}, {}, layout);
+  CHECK(config.read_only_root);
+  REQUIRE_FALSE(config.mounts.empty());
+  CHECK(std::string_view(config.mounts[0].target) == "proc");
+  auto scratch = std::find_if(config.mounts.begin(), config.mounts.end(), [](const auto& op) {
+    return std::string_view(op.target) == "scratch";
+  });
+  REQUIRE(scratch != config.mounts.end());
+  CHECK(scratch->kind == runtime::MountOp::Kind::filesystem);
+  CHECK(std::string_view(scratch->fs_type) == "tmpfs");
+  bool sized = false;
+  for (size_t i = 0; i < scratch->options_count; ++i) {
+    const auto& option = config.options[scratch->options_begin + i];
+    if (std::string_view(option.key) == "size") sized = option.value != nullptr;
+  }
+  CHECK(sized);
 }

@@ -2,6 +2,8 @@
 #include <linux/capability.h>
 
 #include "plan/security.hpp"
+#include "spec/load.hpp"
+#include "test_support.hpp"
 
 using namespace srcompose;
 
@@ -91,4 +93,66 @@ TEST_CASE("plan_security: default + cap_add - cap_drop") {
     container.seccomp = spec::SeccompMode::unconfined;
     CHECK(plan::plan_security(lab, container).seccomp == spec::SeccompMode::unconfined);
   }
+}
+
+TEST_CASE(
+    "a seccomp profile file is read and checked by the loader, its rules selected by the plan") {
+  test::TempDir directory("srcompose-seccomp-plan");
+  test::write_file(directory.path() / "admin.json", R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {"names": ["mount"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
+      {"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]})");
+  // Only with CAP_SYS_ADMIN and without CAP_CHOWN: a profile read for no capabilities and for all
+  // would never see this entry's error. The loader reads every entry.
+  test::write_file(directory.path() / "hidden.json", R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_BOGUS",
+                  "includes": {"caps": ["CAP_SYS_ADMIN"]}, "excludes": {"caps": ["CAP_CHOWN"]}}]})");
+  test::write_file(directory.path() / "text.json", "not json");
+  auto load = [&](std::string_view profile, std::string_view extra = "") {
+    spec::LoadOptions options;
+    options.host_cpu_count = 2;
+    return spec::load_lab_text(
+        "[containers.web]\nseccomp = \"" + std::string(profile) + "\"\n" + std::string(extra),
+        directory.path() / "lab.toml", options);
+  };
+  auto loaded = load("admin.json");
+  REQUIRE(loaded.lab.has_value());
+  auto plain = plan::plan_security(*loaded.lab, loaded.lab->containers[0]);
+  REQUIRE(plain.seccomp_rules.rules.size() == 2);  // without SYS_ADMIN, mount is refused
+  auto admin = load("admin.json", "cap_add = [\"SYS_ADMIN\"]\n");
+  REQUIRE(admin.lab.has_value());
+  auto with_admin = plan::plan_security(*admin.lab, admin.lab->containers[0]);
+  REQUIRE(with_admin.seccomp_rules.rules.size() == 1);
+  CHECK(with_admin.seccomp_rules.rules[0].names == std::vector<std::string>{"reboot"});
+  CHECK(with_admin.seccomp_profile == directory.path() / "admin.json");
+
+  for (const char* bad : {"hidden.json", "text.json"}) {
+    CAPTURE(bad);
+    auto refused = load(bad);
+    CHECK_FALSE(refused.lab.has_value());
+    REQUIRE(refused.diagnostics.size() == 1);
+    CHECK(refused.diagnostics[0].location.line == 2);
+    CHECK(refused.diagnostics[0].key_path == "containers.web.seccomp");
+    CHECK(refused.diagnostics[0].message.find((directory.path() / bad).string()) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("the default seccomp profile is planned for the container's capabilities") {
+  spec::Lab lab;
+  auto plain = plan::plan_security(lab, container_with({}, {}));
+  auto admin = plan::plan_security(lab, container_with({"SYS_ADMIN"}, {}));
+  auto denies = [](const plan::SecurityPlan& plan, std::string_view name) {
+    for (const auto& rule : plan.seccomp_rules.rules) {
+      for (const auto& each : rule.names) {
+        if (each == name) return true;
+      }
+    }
+    return false;
+  };
+  CHECK(denies(plain, "bpf"));  // bpf only for a container given CAP_BPF or CAP_SYS_ADMIN
+  CHECK_FALSE(denies(admin, "bpf"));
+  spec::Container unconfined = container_with({}, {});
+  unconfined.seccomp = spec::SeccompMode::unconfined;
+  CHECK(plan::plan_security(lab, unconfined).seccomp_rules.rules.empty());
 }

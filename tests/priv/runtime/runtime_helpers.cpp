@@ -10,8 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "plan/namespaces.hpp"
 #include "plan/rootfs.hpp"
 #include "plan/security.hpp"
+#include "security/seccomp_profile.hpp"
 
 namespace srcompose::test {
 
@@ -53,7 +55,7 @@ std::unique_ptr<TestContainer> make_container(const BusyboxImage& image, Contain
   plan::ContainerPlan& plan = container->plan;
   plan.project = lab.name;
   plan.name = spec.name;
-  plan.spec = &spec;
+  plan.namespaces = plan::plan_namespaces(spec);
   plan.userns.enabled = options.id_base != 0;
   plan.userns.uid_map = spec.idmap.uid;
   plan.userns.gid_map = spec.idmap.gid;
@@ -68,13 +70,10 @@ std::unique_ptr<TestContainer> make_container(const BusyboxImage& image, Contain
   plan.process.hostname = spec.hostname;
   plan.process.domainname = spec.domainname;
   plan.process.time_offsets = options.time_offsets;
-  plan.process.clone_flags =
-      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-  if (options.id_base) plan.process.clone_flags |= CLONE_NEWUSER;
-  if (options.time_offsets) plan.process.clone_flags |= CLONE_NEWTIME;
   plan.security.capabilities = plan::default_capabilities() | options.capabilities;
   plan.security.no_new_privs = true;
   plan.security.seccomp = spec::SeccompMode::default_profile;
+  plan.security.seccomp_rules = security::default_seccomp_profile(plan.security.capabilities);
 
   auto prepared = rootfs::prepare(plan.rootfs, plan.userns);
   REQUIRE_MESSAGE(prepared.ok(), (prepared.ok() ? "" : prepared.error().to_string()));
