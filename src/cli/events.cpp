@@ -153,6 +153,48 @@ std::vector<std::string> lab_containers(const supervisor::StatePaths& paths) {
   return names;
 }
 
+// inotify on the state directory: an append, a rotation (a rename or creation in it), its removal.
+// ENOENT: the lab is not up.
+Result<UniqueFd> watch_state_dir(const std::filesystem::path& dir) {
+  UniqueFd inotify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!inotify) return Error::last_errno("inotify_init1");
+  if (::inotify_add_watch(inotify.get(), dir.c_str(),
+                          IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF |
+                              IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
+    return Error::last_errno("inotify_add_watch " + dir.string());
+  }
+  return inotify;
+}
+
+// Reads what inotify has queued; true when the directory itself is gone (removed or moved).
+bool drain_watch(int inotify) {
+  bool gone = false;
+  alignas(inotify_event) std::array<char, 4096> buffer;
+  for (ssize_t n; (n = ::read(inotify, buffer.data(), buffer.size())) > 0;) {
+    for (ssize_t offset = 0; offset < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
+      if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) gone = true;
+      offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+  }
+  return gone;
+}
+
+// Prints each new event until the "down" event, the directory's removal or the supervisor's end.
+// The last lines are read even then: the open file still holds them.
+Status follow(EventFile& current, const std::filesystem::path& path, EventPrinter& printer,
+              int inotify, int supervisor_pidfd) {
+  std::array<pollfd, 2> waits{pollfd{inotify, POLLIN, 0}, pollfd{supervisor_pidfd, POLLIN, 0}};
+  for (;;) {
+    if (::poll(waits.data(), waits.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return Error::last_errno("poll");
+    }
+    bool gone = drain_watch(inotify) || waits[1].revents != 0;
+    if (read_new_events(current, path, printer) || gone) return {};
+  }
+}
+
 int run_events(const GlobalOptions& global, const EventsArguments& arguments) {
   auto project = resolve_project(global, /*need_lab=*/false);
   if (!project) return report_error(project.error());
@@ -161,14 +203,9 @@ int run_events(const GlobalOptions& global, const EventsArguments& arguments) {
     return report_error(checked.error());
   auto not_up = [&] { return report_error(Error::message("lab " + project->name + " is not up")); };
   // Watched before the first read: nothing written between the read and the watch is missed.
-  UniqueFd inotify(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!inotify) return report_error(Error::last_errno("inotify_init1"));
-  if (::inotify_add_watch(inotify.get(), paths.dir.c_str(),
-                          IN_CREATE | IN_MOVED_TO | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF |
-                              IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
-    if (errno == ENOENT) return not_up();
-    return report_error(Error::last_errno("inotify_add_watch " + paths.dir.string()));
-  }
+  auto inotify = watch_state_dir(paths.dir);
+  if (!inotify)
+    return inotify.error().error_number() == ENOENT ? not_up() : report_error(inotify.error());
   auto known = lab_containers(paths);
   for (const auto& name : arguments.containers) {
     if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end())
@@ -183,35 +220,13 @@ int run_events(const GlobalOptions& global, const EventsArguments& arguments) {
 
   EventPrinter printer(arguments, ::isatty(STDOUT_FILENO) == 1);
   const auto path = paths.events_file();
-  {
-    EventFile rotated = open_events(path.string() + ".1");
-    if (read_to_end(rotated, printer)) return 0;
-  }
+  EventFile rotated = open_events(path.string() + ".1");
+  if (read_to_end(rotated, printer)) return 0;
   EventFile current = open_events(path);
   if (!current.fd && !supervisor_pidfd) return not_up();
   if (read_new_events(current, path, printer) || !supervisor_pidfd) return 0;
-
-  std::array<pollfd, 2> waits{pollfd{inotify.get(), POLLIN, 0},
-                              pollfd{supervisor_pidfd.get(), POLLIN, 0}};
-  for (;;) {
-    if (::poll(waits.data(), waits.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      return report_error(Error::last_errno("poll"));
-    }
-    bool gone = false;
-    std::array<char, 4096> buffer;
-    for (ssize_t n; (n = ::read(inotify.get(), buffer.data(), buffer.size())) > 0;) {
-      for (ssize_t offset = 0; offset < n;) {
-        const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
-        if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) gone = true;
-        offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-      }
-    }
-    if (waits[1].revents != 0) gone = true;
-    // The last lines are read even when the directory or the supervisor is gone: the open file
-    // still holds them.
-    if (read_new_events(current, path, printer) || gone) return 0;
-  }
+  auto followed = follow(current, path, printer, inotify->get(), supervisor_pidfd.get());
+  return followed ? 0 : report_error(followed.error());
 }
 
 }  // namespace
