@@ -26,7 +26,7 @@
 
 namespace srcompose::supervisor {
 
-inline constexpr uint64_t kEventLogMaxSize = 1024 * 1024;
+inline constexpr uint64_t kEventLogMaxSize = uint64_t{1024} * 1024;
 
 class EventLog {
  public:
