@@ -1,11 +1,6 @@
 // stop, start, restart, kill, pause, unpause: requests to the running supervisor.
-#include <string.h>
-
-#include <charconv>
-#include <csignal>
-#include <cstdio>
-
 #include "cli/commands.hpp"
+#include "spec/values.hpp"
 #include "supervisor/control_server.hpp"
 
 namespace srcompose::cli {
@@ -14,24 +9,12 @@ namespace json = supervisor::json;
 
 namespace {
 
-// "KILL", "SIGKILL" or "9" -> 9. A number must be all digits and name a real signal (1 to 64): "9x"
-// is no 9, and 0 sends nothing (kill(2)'s existence check).
+// "KILL", "SIGKILL", "sigkill" or "9" -> 9, as a lab file's stop_signal is read. 0 (kill(2)'s
+// existence check) is no signal.
 Result<int> parse_signal(const std::string& text) {
-  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
-    int number = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (error != std::errc{} || end != text.data() + text.size() || number < 1 || number >= NSIG) {
-      return Error::message("invalid signal " + text + " (a name such as TERM, or 1 to " +
-                            std::to_string(NSIG - 1) + ")");
-    }
-    return number;
-  }
-  std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
-  for (int number = 1; number < NSIG; ++number) {
-    const char* abbreviation = sigabbrev_np(number);
-    if (abbreviation && name == abbreviation) return number;
-  }
-  return Error::message("unknown signal " + text);
+  auto number = spec::parse_signal(text);
+  if (!number) return std::move(number).error().context("invalid signal " + text);
+  return number;
 }
 
 }  // namespace

@@ -1,19 +1,22 @@
 // `srcompose logs`: the containers' output from the log files of the state directory, merged in
 // time order; --since and --tail choose what of it, -f follows them until the lab goes down.
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
+#include "common/unique_fd.hpp"
 #include "spec/values.hpp"
 
 namespace srcompose::cli {
@@ -146,6 +149,34 @@ std::vector<LogLine> read_backlog(const std::filesystem::path& base, const std::
   lines.erase(lines.begin(), first);
   return lines;
 }
+// -f: waits until something in the logs directory changes (a file written, rotated in or removed;
+// the directory itself removed by `down`). inotify on the directory reports its files' writes, so a
+// line is shown as soon as it is logged. The poll's timeout is a safety net (the directory
+// replaced, events dropped on overflow); without inotify (its instance limit reached) it is all
+// there is.
+class LogsWatch {
+ public:
+  explicit LogsWatch(const std::filesystem::path& logs_dir)
+      : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+    if (inotify_ && ::inotify_add_watch(inotify_.get(), logs_dir.c_str(),
+                                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE |
+                                            IN_DELETE_SELF | IN_MOVE_SELF) < 0)
+      inotify_.reset();
+  }
+
+  void wait_for_change() {
+    pollfd readable{inotify_ ? inotify_.get() : -1, POLLIN, 0};
+    ::poll(&readable, 1, inotify_ ? 1000 : 200);  // EINTR: as good as a change
+    if (!inotify_) return;
+    alignas(inotify_event) std::array<char, 4096> events{};
+    while (::read(inotify_.get(), events.data(), events.size()) > 0) {
+    }
+  }
+
+ private:
+  UniqueFd inotify_;
+};
+
 }  // namespace
 
 int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
@@ -180,6 +211,9 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
   std::map<std::string, FileCursor> cursors;
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
 
+  // Watching before the backlog is read: a line logged in between wakes the first wait.
+  std::optional<LogsWatch> watch;
+  if (arguments.follow) watch.emplace(logs_dir);
   std::vector<LogLine> lines;
   for (const auto& name : containers) {
     auto backlog = read_backlog(logs_dir / (name + ".log"), name, cursors[name], *since, *tail);
@@ -192,7 +226,7 @@ int run_logs(const GlobalOptions& global, const LogsArguments& arguments) {
     print(lines, width, arguments, terminal);
     lines.clear();
     if (!arguments.follow || !std::filesystem::exists(logs_dir)) return 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    watch->wait_for_change();
     for (const auto& name : containers) {
       read_container(logs_dir / (name + ".log"), name, cursors[name], lines);
     }

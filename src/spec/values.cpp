@@ -307,6 +307,13 @@ std::string signal_name(int signal_number) {
   return std::to_string(signal_number);
 }
 
+std::vector<std::string> signal_names() {
+  std::vector<std::string> names;
+  for (const auto& signal : kSignals)
+    names.emplace_back(signal.name);
+  return names;
+}
+
 Result<PortMapping> parse_port_mapping(std::string_view text) {
   const Error expected = Error::message(
       "expected \"[ip:]host_port:container_port[/tcp|udp]\" such as \"127.0.0.1:8080:80/tcp\"");

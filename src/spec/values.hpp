@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 #include "spec/lab.hpp"
@@ -51,6 +52,8 @@ std::optional<std::string> reserved_block_overlapping(const Cidr& cidr);
 Result<int> parse_signal(std::string_view text);
 // 15 -> "SIGTERM"; numbers with no name print as the number.
 std::string signal_name(int signal_number);
+// The names parse_signal knows without "SIG" and an offset ("HUP", "INT", ..., "SYS"), by number.
+std::vector<std::string> signal_names();
 
 // "[ip:]host:container[/tcp|udp]".
 Result<PortMapping> parse_port_mapping(std::string_view text);

@@ -1,9 +1,6 @@
 #include "supervisor/control_server.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,10 +9,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <cstring>
 #include <istream>
 
-#include "common/unique_fd.hpp"
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/spawn.hpp"
 
@@ -92,63 +87,6 @@ asio::awaitable<void> ControlServer::serve(stream_protocol::socket socket) {
   std::string text = json::serialize(reply) + "\n";
   co_await asio::async_write(socket, asio::buffer(text),
                              asio::redirect_error(asio::use_awaitable, error));
-}
-
-Result<json::object> send_control_request(const std::filesystem::path& path,
-                                          const json::object& request,
-                                          const std::function<bool()>& still_serving,
-                                          std::chrono::milliseconds timeout) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return Error::last_errno("socket");
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.string().size() >= sizeof address.sun_path)
-    return Error::message("socket path too long: " + path.string());
-  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-  // connect(2) follows a symlink: only a real socket in the (checked) state dir is ours.
-  struct stat status {};
-  if (::lstat(path.c_str(), &status) == 0 && !S_ISSOCK(status.st_mode))
-    return Error::message(path.string() + " is not a socket: refused");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
-    return Error::last_errno("connect " + path.string());
-  }
-  std::string text = json::serialize(request) + "\n";
-  for (size_t sent = 0; sent < text.size();) {
-    ssize_t n = ::write(fd.get(), text.data() + sent, text.size() - sent);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("write " + path.string());
-    }
-    sent += static_cast<size_t>(n);
-  }
-  std::string reply;
-  char chunk[4096];
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    pollfd readable{fd.get(), POLLIN, 0};
-    int ready = ::poll(&readable, 1, 1000);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return Error::last_errno("poll " + path.string());
-    if (ready == 0) {
-      if (std::chrono::steady_clock::now() >= deadline || (still_serving && !still_serving())) {
-        return Error::from_errno("no reply on " + path.string(), ETIMEDOUT);
-      }
-      continue;
-    }
-    ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("read " + path.string());
-    }
-    if (n == 0) break;
-    reply.append(chunk, static_cast<size_t>(n));
-    if (reply.back() == '\n') break;
-  }
-  boost::system::error_code error;
-  auto value = json::parse(reply, error);
-  if (error || !value.is_object())
-    return Error::message("the supervisor's reply is not JSON: " + reply);
-  return value.as_object();
 }
 
 }  // namespace srcompose::supervisor

@@ -123,3 +123,26 @@ EOF_LAB
   srcompose -p e2e-suplog down
   assert_nothing_left e2e-suplog
 }
+
+@test "logs -f waits on inotify for the logs directory, not on a timer, and shows a line at once" {
+  write_lab e2e-inotify <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "echo begun; while :; do if [ -e /tmp/go ]; then echo went; rm /tmp/go; fi; sleep 0.05; done"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  wait_until "srcompose -p e2e-inotify logs c | grep -q begun" 10
+  strace -f -o "$TEST_DIR/trace" -e trace=inotify_add_watch,nanosleep,clock_nanosleep \
+    "$SRCOMPOSE" -p e2e-inotify logs -f c >"$TEST_DIR/follow.out" &
+  follow_pid=$!
+  wait_until "grep -q inotify_add_watch '$TEST_DIR/trace'" 10
+  srcompose -p e2e-inotify exec c touch /tmp/go
+  wait_until "grep -q 'c | went' '$TEST_DIR/follow.out'" 10
+  srcompose -p e2e-inotify down
+  wait_until "process_gone $follow_pid" 5
+  cat "$TEST_DIR/trace"
+  grep -q "inotify_add_watch(.*e2e-inotify/logs\", " "$TEST_DIR/trace"
+  # The CLI itself never sleeps on a timer while following.
+  ! grep -Eq "^[0-9]+ +(clock_)?nanosleep" "$TEST_DIR/trace"
+  assert_nothing_left e2e-inotify
+}
