@@ -157,6 +157,45 @@ const Hierarchy* HostLayout::driver_of(Controller controller) const {
   return nullptr;
 }
 
+namespace {
+
+// A cgroup (v1) mount's hierarchy with the controllers its options name that no earlier mount
+// drives (a hierarchy mounted twice, by bind mounts, is driven through its first mount only).
+Hierarchy v1_hierarchy(const HostLayout& layout, std::string_view mount_point,
+                       std::string_view super_options) {
+  Hierarchy hierarchy{CgroupVersion::v1, std::filesystem::path(mount_point), {},
+                      v1_mount_options(super_options)};
+  for (auto option : fields_of(super_options, ',')) {
+    auto controller = controller_named_v1(option);
+    if (controller && !layout.driver_of(*controller)) hierarchy.controllers.push_back(*controller);
+  }
+  return hierarchy;
+}
+
+// The unified hierarchy's controllers: those its cgroup.controllers lists that no v1 hierarchy
+// drives. The kernel lists there only controllers not bound to a v1 hierarchy, so a controller can
+// never be driven by both; the check keeps that true for odd inputs.
+void add_unified_controllers(const HostLayout& layout, std::string_view unified_controllers,
+                             Hierarchy& unified) {
+  for (auto name : fields_of(unified_controllers, ' ')) {
+    while (!name.empty() && name.back() == '\n')
+      name.remove_suffix(1);
+    for (auto controller : kAllControllers) {
+      if (!v2_name(controller).empty() && v2_name(controller) == name &&
+          !layout.driver_of(controller)) {
+        unified.controllers.push_back(controller);
+      }
+    }
+  }
+  // Core files stand in for the v1-only controllers: cpu.stat for cpuacct, cgroup.freeze for
+  // the freezer.
+  for (auto core : {Controller::cpuacct, Controller::freezer}) {
+    if (!layout.driver_of(core)) unified.controllers.push_back(core);
+  }
+}
+
+}  // namespace
+
 HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view unified_controllers) {
   HostLayout layout;
   std::optional<Hierarchy> unified;
@@ -170,37 +209,13 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
         unified = Hierarchy{CgroupVersion::v2, entry->mount_point, {}, {}};
         unified_is_root = entry->root == "/";
       }
-      continue;
+    } else if (entry->fs_type == "cgroup") {
+      auto hierarchy = v1_hierarchy(layout, entry->mount_point, entry->super_options);
+      if (!hierarchy.controllers.empty()) layout.hierarchies.push_back(std::move(hierarchy));
     }
-    if (entry->fs_type != "cgroup") continue;
-    Hierarchy hierarchy{
-        CgroupVersion::v1, entry->mount_point, {}, v1_mount_options(entry->super_options)};
-    for (auto option : fields_of(entry->super_options, ',')) {
-      auto controller = controller_named_v1(option);
-      // A hierarchy mounted twice (bind mounts) is driven through its first mount only.
-      if (controller && !layout.driver_of(*controller))
-        hierarchy.controllers.push_back(*controller);
-    }
-    if (!hierarchy.controllers.empty()) layout.hierarchies.push_back(std::move(hierarchy));
   }
   if (unified) {
-    // The kernel lists in cgroup.controllers only controllers not bound to a v1 hierarchy, so a
-    // controller can never be driven by both; the check below keeps that true for odd inputs.
-    for (auto name : fields_of(unified_controllers, ' ')) {
-      while (!name.empty() && name.back() == '\n')
-        name.remove_suffix(1);
-      for (auto controller : kAllControllers) {
-        if (!v2_name(controller).empty() && v2_name(controller) == name &&
-            !layout.driver_of(controller)) {
-          unified->controllers.push_back(controller);
-        }
-      }
-    }
-    // Core files stand in for the v1-only controllers: cpu.stat for cpuacct, cgroup.freeze for
-    // the freezer.
-    for (auto core : {Controller::cpuacct, Controller::freezer}) {
-      if (!layout.driver_of(core)) unified->controllers.push_back(core);
-    }
+    add_unified_controllers(layout, unified_controllers, *unified);
     layout.hierarchies.push_back(std::move(*unified));
   }
   return layout;

@@ -81,59 +81,113 @@ Status check_ids_online(std::string_view value, const std::filesystem::path& onl
   return {};
 }
 
-Status check_plan_limits(const HostLayout& host, const plan::CgroupPlan& plan,
-                         const std::filesystem::path& rootfs_device) {
-  const spec::Limits& limits = plan.limits;
-  auto check = [](Status status, const char* key) -> Status {
-    if (!status) return std::move(status).error().context(std::string("limits.") + key);
-    return {};
-  };
+// A missing controller's error under "limits.<key>".
+Status under_key(Status status, const char* key) {
+  if (!status) return std::move(status).error().context(std::string("limits.") + key);
+  return {};
+}
+
+Status check_memory_limits(const HostLayout& host, const spec::Limits& limits) {
   if (limits.memory) {
-    if (auto s = check(check_controller(host, Controller::memory), "memory"); !s) return s;
+    if (auto s = under_key(check_controller(host, Controller::memory), "memory"); !s) return s;
   }
-  if (limits.memory_swap) {
-    if (!limits.memory) {
-      return Error::message("needs limits.memory (memory_swap is memory + swap)")
-          .context("limits.memory_swap");
-    }
-    if (*limits.memory_swap < *limits.memory) {
-      return Error::message("smaller than limits.memory (memory_swap is memory + swap)")
-          .context("limits.memory_swap");
-    }
+  if (!limits.memory_swap) return {};
+  if (!limits.memory) {
+    return Error::message("needs limits.memory (memory_swap is memory + swap)")
+        .context("limits.memory_swap");
   }
+  if (*limits.memory_swap < *limits.memory) {
+    return Error::message("smaller than limits.memory (memory_swap is memory + swap)")
+        .context("limits.memory_swap");
+  }
+  return {};
+}
+
+Status check_cpu_limits(const HostLayout& host, const spec::Limits& limits) {
   if (limits.cpu_weight) {
-    if (auto s = check(check_controller(host, Controller::cpu), "cpu_weight"); !s) return s;
+    if (auto s = under_key(check_controller(host, Controller::cpu), "cpu_weight"); !s) return s;
     if (*limits.cpu_weight < 1 || *limits.cpu_weight > 10'000) {
       return Error::message("must be 1..10000").context("limits.cpu_weight");
     }
   }
   if (limits.cpus) {
-    if (auto s = check(check_controller(host, Controller::cpu), "cpus"); !s) return s;
+    if (auto s = under_key(check_controller(host, Controller::cpu), "cpus"); !s) return s;
     if (!(*limits.cpus >= 0.01)) return Error::message("must be >= 0.01").context("limits.cpus");
   }
+  return {};
+}
+
+Status check_cpuset_limits(const HostLayout& host, const spec::Limits& limits) {
   if (limits.cpuset) {
-    if (auto s = check(check_controller(host, Controller::cpuset), "cpuset"); !s) return s;
+    if (auto s = under_key(check_controller(host, Controller::cpuset), "cpuset"); !s) return s;
     auto s = check_ids_online(*limits.cpuset, "/sys/devices/system/cpu/online", "CPU", "0");
-    if (!s) return check(std::move(s), "cpuset");
+    if (!s) return under_key(std::move(s), "cpuset");
   }
   if (limits.cpuset_mems) {
-    if (auto s = check(check_controller(host, Controller::cpuset), "cpuset_mems"); !s) return s;
+    if (auto s = under_key(check_controller(host, Controller::cpuset), "cpuset_mems"); !s) return s;
     // Without NUMA support there is no node directory: node 0 is the only memory node.
     auto s = check_ids_online(*limits.cpuset_mems, "/sys/devices/system/node/online", "memory node",
                               "0");
-    if (!s) return check(std::move(s), "cpuset_mems");
-  }
-  if (limits.pids) {
-    if (auto s = check(check_controller(host, Controller::pids), "pids"); !s) return s;
-  }
-  bool has_io = !limits.io_read_bps.empty() || !limits.io_write_bps.empty() ||
-                !limits.io_read_iops.empty() || !limits.io_write_iops.empty();
-  if (has_io) {
-    if (auto s = check(check_controller(host, Controller::io), "io"); !s) return s;
-    auto resolved = resolve_io_throttles(limits, rootfs_device);
-    if (!resolved) return std::move(resolved).error();
+    if (!s) return under_key(std::move(s), "cpuset_mems");
   }
   return {};
+}
+
+Status check_io_limits(const HostLayout& host, const spec::Limits& limits,
+                       const std::filesystem::path& rootfs_device) {
+  bool has_io = !limits.io_read_bps.empty() || !limits.io_write_bps.empty() ||
+                !limits.io_read_iops.empty() || !limits.io_write_iops.empty();
+  if (!has_io) return {};
+  if (auto s = under_key(check_controller(host, Controller::io), "io"); !s) return s;
+  auto resolved = resolve_io_throttles(limits, rootfs_device);
+  if (!resolved) return std::move(resolved).error();
+  return {};
+}
+
+Status check_plan_limits(const HostLayout& host, const plan::CgroupPlan& plan,
+                         const std::filesystem::path& rootfs_device) {
+  const spec::Limits& limits = plan.limits;
+  if (auto s = check_memory_limits(host, limits); !s) return s;
+  if (auto s = check_cpu_limits(host, limits); !s) return s;
+  if (auto s = check_cpuset_limits(host, limits); !s) return s;
+  if (limits.pids) {
+    if (auto s = under_key(check_controller(host, Controller::pids), "pids"); !s) return s;
+  }
+  return check_io_limits(host, limits, rootfs_device);
+}
+
+// Kills the project's processes (again every 100 ms) until every hierarchy's tree is empty, for
+// at most half a second.
+Status wait_until_project_empty(const HostLayout& host, const std::filesystem::path& relative) {
+  bool is_empty = false;
+  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
+    if (attempt % 10 == 0) {
+      if (auto killed = kill_project(host, relative); !killed) return killed;
+    }
+    is_empty = true;
+    for (const auto& hierarchy : host.hierarchies) {
+      auto dir = hierarchy.mount / relative;
+      if (::access(dir.c_str(), F_OK) < 0) continue;
+      auto result = tree_empty(hierarchy, dir);
+      if (!result) return std::move(result).error();
+      is_empty = is_empty && *result;
+    }
+    if (!is_empty) sleep_milliseconds(10);
+  }
+  if (!is_empty)
+    return Error::from_errno("wait until " + relative.string() + " is empty", ETIMEDOUT);
+  return {};
+}
+
+// An emptied cgroup stays busy for a moment while the kernel finishes its exits: retried on EBUSY.
+Status remove_tree_retrying(const std::filesystem::path& dir) {
+  Status status = remove_tree(dir);
+  for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
+       ++attempt) {
+    sleep_milliseconds(10);
+    status = remove_tree(dir);
+  }
+  return status;
 }
 
 }  // namespace
@@ -146,37 +200,11 @@ Status remove_project(const HostLayout& host, std::string_view project) {
   }
   auto relative = std::filesystem::path(kTopDirectory) / project;
   auto context = "remove cgroups of project " + std::string(project);
-
-  bool is_empty = false;
-  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
-    if (attempt % 10 == 0) {
-      if (auto killed = kill_project(host, relative); !killed) {
-        return std::move(killed).error().context(context);
-      }
-    }
-    is_empty = true;
-    for (const auto& hierarchy : host.hierarchies) {
-      auto dir = hierarchy.mount / relative;
-      if (::access(dir.c_str(), F_OK) < 0) continue;
-      auto result = tree_empty(hierarchy, dir);
-      if (!result) return std::move(result).error().context(context);
-      is_empty = is_empty && *result;
-    }
-    if (!is_empty) sleep_milliseconds(10);
-  }
-  if (!is_empty) {
-    return Error::from_errno("wait until " + relative.string() + " is empty", ETIMEDOUT)
-        .context(context);
-  }
+  if (auto emptied = wait_until_project_empty(host, relative); !emptied)
+    return std::move(emptied).error().context(context);
   for (const auto& hierarchy : host.hierarchies) {
-    auto dir = hierarchy.mount / relative;
-    Status status = remove_tree(dir);
-    for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
-         ++attempt) {
-      sleep_milliseconds(10);
-      status = remove_tree(dir);
-    }
-    if (!status) return std::move(status).error().context(context);
+    if (auto status = remove_tree_retrying(hierarchy.mount / relative); !status)
+      return std::move(status).error().context(context);
     // srcompose/ is shared by every project: it goes when the last one does. Another project
     // creating its directory at the same moment makes this rmdir fail, which is fine.
     auto top = hierarchy.mount / kTopDirectory;

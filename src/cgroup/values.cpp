@@ -120,6 +120,38 @@ Result<std::pair<unsigned, unsigned>> whole_disk(unsigned major_number, unsigned
   return *number;
 }
 
+namespace {
+
+// The device an io limit names: "rootfs" is the block device holding the container's storage.
+Result<dev_t> limited_device(const spec::DeviceLimit& limit,
+                             const std::filesystem::path& rootfs_device) {
+  struct stat info {};
+  if (limit.device != "rootfs") {
+    if (::stat(limit.device.c_str(), &info) < 0) return Error::last_errno("stat " + limit.device);
+    if (!S_ISBLK(info.st_mode)) return Error::message(limit.device + " is not a block device");
+    return info.st_rdev;
+  }
+  if (::stat(rootfs_device.c_str(), &info) < 0)
+    return Error::last_errno("stat " + rootfs_device.string());
+  if (::major(info.st_dev) == 0) {
+    return Error::message(
+        "the container's storage " + rootfs_device.string() + " is not on a block device (device " +
+        std::to_string(::major(info.st_dev)) + ":" + std::to_string(::minor(info.st_dev)) + ")");
+  }
+  return info.st_dev;
+}
+
+// The throttle of a disk, added when it has none yet.
+IoThrottle& throttle_of(std::vector<IoThrottle>& throttles, std::pair<unsigned, unsigned> disk) {
+  auto found = std::find_if(throttles.begin(), throttles.end(), [&](const IoThrottle& t) {
+    return t.major == disk.first && t.minor == disk.second;
+  });
+  if (found != throttles.end()) return *found;
+  return throttles.emplace_back(IoThrottle{disk.first, disk.second, {}, {}, {}, {}});
+}
+
+}  // namespace
+
 Result<std::vector<IoThrottle>> resolve_io_throttles(const spec::Limits& limits,
                                                      const std::filesystem::path& rootfs_device,
                                                      const std::filesystem::path& sys_dev_block) {
@@ -133,39 +165,11 @@ Result<std::vector<IoThrottle>> resolve_io_throttles(const spec::Limits& limits,
     auto [key, device_limits] = keys[which];
     for (const auto& limit : *device_limits) {
       auto context = std::string("limits.") + key + " " + limit.device;
-      struct stat info {};
-      dev_t device = 0;
-      if (limit.device == "rootfs") {
-        if (::stat(rootfs_device.c_str(), &info) < 0) {
-          return Error::last_errno("stat " + rootfs_device.string()).context(context);
-        }
-        device = info.st_dev;
-        if (::major(device) == 0) {
-          return Error::message("the container's storage " + rootfs_device.string() +
-                                " is not on a block device (device " +
-                                std::to_string(::major(device)) + ":" +
-                                std::to_string(::minor(device)) + ")")
-              .context(context);
-        }
-      } else {
-        if (::stat(limit.device.c_str(), &info) < 0) {
-          return Error::last_errno("stat " + limit.device).context(context);
-        }
-        if (!S_ISBLK(info.st_mode)) {
-          return Error::message(limit.device + " is not a block device").context(context);
-        }
-        device = info.st_rdev;
-      }
-      auto disk = whole_disk(::major(device), ::minor(device), sys_dev_block);
+      auto device = limited_device(limit, rootfs_device);
+      if (!device) return std::move(device).error().context(context);
+      auto disk = whole_disk(::major(*device), ::minor(*device), sys_dev_block);
       if (!disk) return std::move(disk).error().context(context);
-      auto found = std::find_if(throttles.begin(), throttles.end(), [&](const IoThrottle& t) {
-        return t.major == disk->first && t.minor == disk->second;
-      });
-      if (found == throttles.end()) {
-        found = throttles.insert(throttles.end(),
-                                 IoThrottle{disk->first, disk->second, {}, {}, {}, {}});
-      }
-      (*found).*field_of(which) = limit.value;
+      throttle_of(throttles, *disk).*field_of(which) = limit.value;
     }
   }
   return throttles;

@@ -1,6 +1,5 @@
 #include "cli/completion.hpp"
 
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -8,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "spec/load.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::cli {
 
@@ -92,34 +92,47 @@ std::vector<const CLI::Option*> positionals(const CLI::App& command) {
   return command.get_options([](const CLI::Option* option) { return option->get_positional(); });
 }
 
+// A word starting with '-': an option, whose value follows '=' or is the next word.
+void walk_option(const CLI::App& app, Position& position, const std::string& word) {
+  auto equals = word.find('=');
+  const auto* option = find_option(app, position, word.substr(0, equals));
+  if (!option || !takes_value(*option)) return;
+  if (equals == std::string::npos) {
+    position.pending = option;
+  } else {
+    remember_global(position, *option, word.substr(equals + 1));
+  }
+}
+
+// A word that is not an option: the command, then its arguments.
+void walk_argument(const CLI::App& app, Position& position, const std::string& word) {
+  if (!position.command) {
+    for (const auto* sub : app.get_subcommands({})) {
+      if (sub->get_name() == word) position.command = sub;
+    }
+    return;
+  }
+  if (word == "--") return;
+  position.arguments.push_back(word);
+  // exec: every word after the container is the command's, its options included.
+  if (position.command->get_prefix_command() &&
+      position.arguments.size() >= positionals(*position.command).size())
+    position.in_command = true;
+}
+
 Position walk(const CLI::App& app, const std::vector<std::string>& words) {
   Position position;
   for (const auto& word : words) {
-    if (position.in_command) continue;
+    if (position.in_command) break;
     if (position.pending) {
       // bash splits `--file=lab.toml` into `--file`, `=`, `lab.toml`.
       if (word == "=") continue;
       remember_global(position, *position.pending, word);
       position.pending = nullptr;
     } else if (word.size() > 1 && word[0] == '-' && word != "--") {
-      auto equals = word.find('=');
-      const auto* option = find_option(app, position, word.substr(0, equals));
-      if (!option || !takes_value(*option)) continue;
-      if (equals == std::string::npos) {
-        position.pending = option;
-      } else {
-        remember_global(position, *option, word.substr(equals + 1));
-      }
-    } else if (!position.command) {
-      for (const auto* sub : app.get_subcommands({})) {
-        if (sub->get_name() == word) position.command = sub;
-      }
-    } else if (word != "--") {
-      position.arguments.push_back(word);
-      // exec: every word after the container is the command's, its options included.
-      if (position.command->get_prefix_command() &&
-          position.arguments.size() >= positionals(*position.command).size())
-        position.in_command = true;
+      walk_option(app, position, word);
+    } else {
+      walk_argument(app, position, word);
     }
   }
   return position;
@@ -153,14 +166,6 @@ std::vector<std::string> container_names(const GlobalOptions& global) {
   return names;
 }
 
-std::vector<std::string> signal_names() {
-  std::vector<std::string> names;
-  for (int number = 1; number < SIGRTMIN; ++number) {
-    if (const char* name = sigabbrev_np(number)) names.emplace_back(name);
-  }
-  return names;
-}
-
 void print(const char* directive, const std::vector<Candidate>& candidates,
            const std::string& prefix) {
   std::printf("%s\n", directive);
@@ -187,7 +192,7 @@ void print_values(const CLI::Option& option, const Position& position, const std
       values = state_dir_projects(position.global);
       break;
     case ValueKind::kSignal:
-      values = signal_names();
+      values = spec::signal_names();
       break;
     case ValueKind::kChoice:
       values = choices(option);
@@ -218,6 +223,51 @@ void add_options(const CLI::App& command, const CLI::App* shadowing,
       if (shadowing && shadowing->get_option_no_throw(name)) continue;
       candidates.push_back({name, option->get_description()});
     }
+  }
+}
+
+// "--option=VALUE" being typed: the option's values, each written after "--option=".
+void complete_option_value(const CLI::App& app, const Position& position,
+                           const std::string& current) {
+  auto equals = current.find('=');
+  const auto* option = find_option(app, position, current.substr(0, equals));
+  if (option && takes_value(*option)) {
+    print_values(*option, position, current.substr(equals + 1), current.substr(0, equals + 1));
+  } else {
+    print("words", {}, current);
+  }
+}
+
+// "-..." being typed: the command's options, and the global ones it does not shadow.
+void complete_option(const CLI::App& app, const Position& position, const std::string& current) {
+  std::vector<Candidate> candidates;
+  if (position.command) add_options(*position.command, nullptr, candidates);
+  if (!position.command || position.command->get_fallthrough())
+    add_options(app, position.command, candidates);
+  print("words", candidates, current);
+}
+
+// No command yet: the commands with their descriptions (hidden ones have no group).
+void complete_command(const CLI::App& app, const std::string& current) {
+  std::vector<Candidate> candidates;
+  for (const auto* sub : app.get_subcommands({})) {
+    if (!sub->get_group().empty()) candidates.push_back({sub->get_name(), sub->get_description()});
+  }
+  print("words", candidates, current);
+}
+
+// The command's next positional argument.
+void complete_argument(const Position& position, const std::string& current) {
+  auto arguments = positionals(*position.command);
+  std::size_t index = position.arguments.size();
+  // A trailing positional that takes a list (containers...) takes every further argument.
+  if (index >= arguments.size() && !arguments.empty() &&
+      arguments.back()->get_items_expected_max() > 1)
+    index = arguments.size() - 1;
+  if (index < arguments.size()) {
+    print_values(*arguments[index], position, current);
+  } else {
+    print("words", {}, current);
   }
 }
 
@@ -312,38 +362,13 @@ int run_complete(const CLI::App& app, const std::vector<std::string>& words) {
   } else if (position.pending) {
     print_values(*position.pending, position, current);
   } else if (current.starts_with("--") && current.find('=') != std::string::npos) {
-    auto equals = current.find('=');
-    const auto* option = find_option(app, position, current.substr(0, equals));
-    if (option && takes_value(*option)) {
-      print_values(*option, position, current.substr(equals + 1), current.substr(0, equals + 1));
-    } else {
-      print("words", {}, current);
-    }
+    complete_option_value(app, position, current);
   } else if (current.starts_with("-")) {
-    std::vector<Candidate> candidates;
-    if (position.command) add_options(*position.command, nullptr, candidates);
-    if (!position.command || position.command->get_fallthrough())
-      add_options(app, position.command, candidates);
-    print("words", candidates, current);
+    complete_option(app, position, current);
   } else if (!position.command) {
-    std::vector<Candidate> candidates;
-    for (const auto* sub : app.get_subcommands({})) {
-      if (!sub->get_group().empty())
-        candidates.push_back({sub->get_name(), sub->get_description()});
-    }
-    print("words", candidates, current);
+    complete_command(app, current);
   } else {
-    auto arguments = positionals(*position.command);
-    std::size_t index = position.arguments.size();
-    // A trailing positional that takes a list (containers...) takes every further argument.
-    if (index >= arguments.size() && !arguments.empty() &&
-        arguments.back()->get_items_expected_max() > 1)
-      index = arguments.size() - 1;
-    if (index < arguments.size()) {
-      print_values(*arguments[index], position, current);
-    } else {
-      print("words", {}, current);
-    }
+    complete_argument(position, current);
   }
   return 0;
 }

@@ -68,6 +68,60 @@ bool has_variable(const std::vector<std::string>& env, std::string_view name) {
   return false;
 }
 
+// The container's plan from the running lab's file (-w and -u go into the request, not the plan).
+Result<plan::ContainerPlan> exec_plan(const ProjectRef& project, const ExecArguments& arguments) {
+  auto lab = load_running_lab(project);
+  if (!lab) return std::move(lab).error();
+  auto plan = plan::plan_lab(*lab);
+  const plan::ContainerPlan* found = plan.find(arguments.container);
+  if (!found)
+    return Error::message("no container " + arguments.container + " in lab " + project.name);
+  return *found;
+}
+
+// What the command's stdio is: a pty of the container's devpts (compose's default when ours is a
+// terminal; -t asks for one anyway, -T never), /dev/null with -d, or ours.
+struct ExecStdio {
+  std::optional<runtime::ContainerPty> pty;
+  UniqueFd null;
+};
+
+Result<ExecStdio> exec_stdio(int pidfd, const ExecArguments& arguments,
+                             runtime::ExecRequest& request) {
+  const bool tty = !arguments.detach && !arguments.no_tty &&
+                   (arguments.tty || (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)));
+  ExecStdio stdio;
+  if (tty) {
+    auto opened = runtime::open_container_pty(pidfd);
+    if (!opened) return std::move(opened).error();
+    stdio.pty = std::move(*opened);
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = stdio.pty->slave.get();
+    request.controlling_terminal = true;
+  } else if (arguments.detach) {
+    stdio.null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!stdio.null) return Error::last_errno("open /dev/null");
+    request.stdin_fd = request.stdout_fd = request.stderr_fd = stdio.null.get();
+  }
+  return stdio;
+}
+
+// Waits for the command (relaying the terminal when it has a pty) and returns its exit code.
+int wait_for_command(sys::ChildProcess& process, ExecStdio& stdio) {
+  // Ctrl-C reaches the command through the terminal (ours, or the pty's line discipline);
+  // srcompose itself only waits.
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGQUIT, SIG_IGN);
+  Result<sys::ExitStatus> exit = Error::message("not run");
+  if (stdio.pty) {
+    stdio.pty->slave.reset();  // the pty's end of input is the process's, not ours
+    exit = relay_terminal(stdio.pty->master.get(), process);
+  } else {
+    exit = process.wait();
+  }
+  if (!exit) return report_error(exit.error());
+  return exit->exit_code;
+}
+
 }  // namespace
 
 int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
@@ -80,14 +134,8 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
     return report_error(Error::message("-w " + arguments.workdir + ": expected an absolute path"));
   auto extra_env = exec_environment(arguments.env);
   if (!extra_env) return report_error(extra_env.error());
-
-  auto lab = load_running_lab(*project);
-  if (!lab) return report_error(lab.error());
-  auto plan = plan::plan_lab(*lab);
-  const plan::ContainerPlan* found = plan.find(container);
-  if (!found)
-    return report_error(Error::message("no container " + container + " in lab " + project->name));
-  const plan::ContainerPlan& container_plan = *found;
+  auto container_plan = exec_plan(*project, arguments);
+  if (!container_plan) return report_error(container_plan.error());
 
   auto pidfd = sys::open_pidfd(status->pid);
   if (!pidfd) return report_error(std::move(pidfd).error().context("container " + container));
@@ -97,14 +145,14 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   // A name is looked up in the container's own /etc/passwd, read beneath its layers (never NSS),
   // exactly as the lab file's `user` is at start.
   auto user = rootfs::resolve_user(
-      rootfs, arguments.user.empty() ? container_plan.process.user : arguments.user);
+      rootfs, arguments.user.empty() ? container_plan->process.user : arguments.user);
   if (!user) {
     return report_error(std::move(user).error().context(
         "container " + container + (arguments.user.empty() ? "" : ": -u " + arguments.user)));
   }
   if (!arguments.user.empty() && !has_variable(*extra_env, "HOME"))
     extra_env->push_back("HOME=" + user->home);
-  auto seccomp = security::compile_seccomp(container_plan.security);
+  auto seccomp = security::compile_seccomp(container_plan->security);
   if (!seccomp) return report_error(std::move(seccomp).error().context("container " + container));
 
   runtime::ExecRequest request;
@@ -113,23 +161,10 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   request.workdir = arguments.workdir;
   for (const auto& file : status->cgroup_procs_files)
     request.cgroup_procs_files.emplace_back(file);
-  // compose's default: a terminal when ours is one; -t asks for one anyway, -T never.
-  const bool tty = !arguments.detach && !arguments.no_tty &&
-                   (arguments.tty || (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)));
-  std::optional<runtime::ContainerPty> pty;
-  UniqueFd null;
-  if (tty) {
-    auto opened = runtime::open_container_pty(pidfd->get());
-    if (!opened) return report_error(std::move(opened).error().context("container " + container));
-    pty = std::move(*opened);
-    request.stdin_fd = request.stdout_fd = request.stderr_fd = pty->slave.get();
-    request.controlling_terminal = true;
-  } else if (arguments.detach) {
-    null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (!null) return report_error(Error::last_errno("open /dev/null"));
-    request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
-  }
-  auto process = runtime::exec_in_container(pidfd->get(), container_plan, *user, *seccomp, request);
+  auto stdio = exec_stdio(pidfd->get(), arguments, request);
+  if (!stdio) return report_error(std::move(stdio).error().context("container " + container));
+  auto process =
+      runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
   if (!process)
     return report_error(std::move(process).error().context("container " + container + ": exec"));
   if (arguments.detach) {
@@ -137,19 +172,7 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
     process->release();
     return 0;
   }
-  // Ctrl-C reaches the command through the terminal (ours, or the pty's line discipline);
-  // srcompose itself only waits.
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGQUIT, SIG_IGN);
-  Result<sys::ExitStatus> exit = Error::message("not run");
-  if (pty) {
-    pty->slave.reset();  // the pty's end of input is the process's, not ours
-    exit = relay_terminal(pty->master.get(), *process);
-  } else {
-    exit = process->wait();
-  }
-  if (!exit) return report_error(exit.error());
-  return exit->exit_code;
+  return wait_for_command(*process, *stdio);
 }
 
 void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {

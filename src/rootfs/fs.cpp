@@ -21,13 +21,21 @@ struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
 
-struct Entry {
-  std::string name;
-  bool directory = false;
+struct Identity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const Identity&) const = default;
 };
 
-// The entries of a directory (without . and ..). Uses a dup of `dir_fd`: closedir closes that.
-Result<std::vector<Entry>> list_directory(int dir_fd) {
+Result<Identity> identity_of(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) < 0) return Error::last_errno("fstat");
+  return Identity{status.st_dev, status.st_ino};
+}
+
+}  // namespace
+
+Result<std::vector<DirectoryEntry>> list_directory(int dir_fd) {
   int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) return Error::last_errno("fcntl F_DUPFD_CLOEXEC");
   std::unique_ptr<DIR, DirCloser> dir(::fdopendir(copy));
@@ -37,7 +45,7 @@ Result<std::vector<Entry>> list_directory(int dir_fd) {
     return Error::from_errno("fdopendir", saved);
   }
   ::rewinddir(dir.get());
-  std::vector<Entry> entries;
+  std::vector<DirectoryEntry> entries;
   errno = 0;
   while (dirent* entry = ::readdir(dir.get())) {
     std::string_view name = entry->d_name;
@@ -54,20 +62,6 @@ Result<std::vector<Entry>> list_directory(int dir_fd) {
   if (errno != 0) return Error::last_errno("readdir");
   return entries;
 }
-
-struct Identity {
-  dev_t device = 0;
-  ino_t inode = 0;
-  bool operator==(const Identity&) const = default;
-};
-
-Result<Identity> identity_of(int fd) {
-  struct stat status {};
-  if (::fstat(fd, &status) < 0) return Error::last_errno("fstat");
-  return Identity{status.st_dev, status.st_ino};
-}
-
-}  // namespace
 
 Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t mode) {
   std::filesystem::path partial;
@@ -104,72 +98,93 @@ Result<UniqueFd> make_directory_at(int dir_fd, const std::string& name, mode_t m
   return fd;
 }
 
+namespace {
+
+// Unlinks what is not a directory in `fd` up to its first subdirectory, whose name it returns;
+// nullopt once the directory is empty.
+Result<std::optional<std::string>> unlink_files_until_subdirectory(int fd,
+                                                                   const std::string& where) {
+  auto entries = list_directory(fd);
+  if (!entries) return std::move(entries).error().context("remove " + where);
+  for (const auto& entry : *entries) {
+    if (entry.directory) return std::optional<std::string>(entry.name);
+    if (::unlinkat(fd, entry.name.c_str(), 0) < 0 && errno != ENOENT) {
+      return Error::last_errno("unlink " + entry.name + " in " + where);
+    }
+  }
+  return std::optional<std::string>();
+}
+
+// The way down of remove_directory_tree: the names entered and the identity of each one's parent.
+struct Descent {
+  std::vector<std::string> names;
+  std::vector<Identity> parents;
+};
+
+// Removes the empty directory `fd` (the last of `descent`) from its parent, reached through ".."
+// and checked against the identity recorded on the way down (the top one's parent is `top_fd`),
+// and returns the parent.
+Result<UniqueFd> remove_empty_and_climb(int top_fd, int fd, Descent& descent,
+                                        const std::string& name) {
+  UniqueFd parent(descent.parents.size() == 1 ? ::fcntl(top_fd, F_DUPFD_CLOEXEC, 0)
+                                              : ::openat(fd, "..", kDirectoryFlags));
+  if (!parent) return Error::last_errno("open parent of " + descent.names.back());
+  auto parent_identity = identity_of(parent.get());
+  if (!parent_identity) return parent_identity.error();
+  if (!(*parent_identity == descent.parents.back())) {
+    return Error::message("remove " + name + ": " + descent.names.back() +
+                          " moved while being removed");
+  }
+  if (::unlinkat(parent.get(), descent.names.back().c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
+    return Error::last_errno("rmdir " + descent.names.back());
+  }
+  descent.names.pop_back();
+  descent.parents.pop_back();
+  return parent;
+}
+
+// Depth-first without recursion: descend into the first subdirectory left, and once a directory
+// is empty, climb back through ".." and remove it.
+Status remove_directory_tree(int dir_fd, const std::string& name) {
+  auto top = identity_of(dir_fd);
+  if (!top) return top.error();
+  Descent descent{{name}, {*top}};
+  auto current = open_directory_at(dir_fd, name);
+  if (!current) return current.error();
+  UniqueFd fd = std::move(*current);
+  while (!descent.names.empty()) {
+    auto subdirectory = unlink_files_until_subdirectory(fd.get(), descent.names.back());
+    if (!subdirectory) return subdirectory.error();
+    if (*subdirectory) {
+      auto here = identity_of(fd.get());
+      if (!here) return here.error();
+      auto child = open_directory_at(fd.get(), **subdirectory);
+      if (!child) return std::move(child).error().context("remove " + descent.names.back());
+      descent.parents.push_back(*here);
+      descent.names.push_back(**subdirectory);
+      fd = std::move(*child);
+      continue;
+    }
+    auto parent = remove_empty_and_climb(dir_fd, fd.get(), descent, name);
+    if (!parent) return parent.error();
+    fd = std::move(*parent);
+  }
+  return {};
+}
+
+}  // namespace
+
 Status remove_tree_at(int dir_fd, const std::string& name) {
   struct stat status {};
   if (::fstatat(dir_fd, name.c_str(), &status, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT) return {};
     return Error::last_errno("stat " + name);
   }
-  if (!S_ISDIR(status.st_mode)) {
-    if (::unlinkat(dir_fd, name.c_str(), 0) < 0 && errno != ENOENT) {
-      return Error::last_errno("unlink " + name);
-    }
-    return {};
+  if (S_ISDIR(status.st_mode)) return remove_directory_tree(dir_fd, name);
+  if (::unlinkat(dir_fd, name.c_str(), 0) < 0 && errno != ENOENT) {
+    return Error::last_errno("unlink " + name);
   }
-  // Depth-first without recursion: descend into the first subdirectory left, and once a directory
-  // is empty, climb back through ".." (checked against the identity recorded on the way down) and
-  // remove it. `path` holds the names on the way down, for the climb and for messages.
-  auto top = identity_of(dir_fd);
-  if (!top) return top.error();
-  std::vector<std::string> path{name};
-  std::vector<Identity> parents{*top};
-  auto current = open_directory_at(dir_fd, name);
-  if (!current) return current.error();
-  UniqueFd fd = std::move(*current);
-  while (true) {
-    auto entries = list_directory(fd.get());
-    if (!entries) return std::move(entries).error().context("remove " + path.back());
-    const Entry* subdirectory = nullptr;
-    for (const auto& entry : *entries) {
-      if (entry.directory) {
-        subdirectory = &entry;
-        break;
-      }
-      if (::unlinkat(fd.get(), entry.name.c_str(), 0) < 0 && errno != ENOENT) {
-        return Error::last_errno("unlink " + entry.name + " in " + path.back());
-      }
-    }
-    if (subdirectory) {
-      auto here = identity_of(fd.get());
-      if (!here) return here.error();
-      auto child = open_directory_at(fd.get(), subdirectory->name);
-      if (!child) return std::move(child).error().context("remove " + path.back());
-      parents.push_back(*here);
-      path.push_back(subdirectory->name);
-      fd = std::move(*child);
-      continue;
-    }
-    // `fd` is empty now: climb to its parent and remove it there.
-    UniqueFd parent;
-    if (parents.size() == 1) {
-      parent.reset(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
-    } else {
-      parent.reset(::openat(fd.get(), "..", kDirectoryFlags));
-    }
-    if (!parent) return Error::last_errno("open parent of " + path.back());
-    auto parent_identity = identity_of(parent.get());
-    if (!parent_identity) return parent_identity.error();
-    if (!(*parent_identity == parents.back())) {
-      return Error::message("remove " + name + ": " + path.back() + " moved while being removed");
-    }
-    if (::unlinkat(parent.get(), path.back().c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT) {
-      return Error::last_errno("rmdir " + path.back());
-    }
-    path.pop_back();
-    parents.pop_back();
-    if (path.empty()) return {};
-    fd = std::move(parent);
-  }
+  return {};
 }
 
 Status remove_tree(const std::filesystem::path& path) {

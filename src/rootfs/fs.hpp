@@ -15,6 +15,14 @@
 
 namespace srcompose::rootfs::fs {
 
+struct DirectoryEntry {
+  std::string name;
+  bool directory = false;  // d_type, or fstatat when the filesystem does not fill it in
+};
+// The entries of the directory `dir_fd` (without . and ..), read from its start through a dup of
+// the fd (the caller's offset is left alone).
+Result<std::vector<DirectoryEntry>> list_directory(int dir_fd);
+
 // Creates every missing component of `path` (a trusted host path: storage dirs from the lab file)
 // with `mode`, leaving existing ones alone, and opens it O_DIRECTORY.
 Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t mode);

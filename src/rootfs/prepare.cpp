@@ -1,6 +1,5 @@
 #include "rootfs/prepare.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -183,6 +182,18 @@ Status remove_layer(const plan::RootfsPlan& plan) {
   return {};
 }
 
+namespace {
+
+// A layer kept by `down` (persistent = true): its marker is a regular file.
+bool is_persistent(int project_fd, const std::string& layer) {
+  std::string marker = layer + "/" + kPersistMarker;
+  struct stat status {};
+  return ::fstatat(project_fd, marker.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(status.st_mode);
+}
+
+}  // namespace
+
 Status remove_project_layers(const std::filesystem::path& storage_dir, std::string_view project,
                              bool keep_persistent) {
   if (!is_plain_name(project)) {
@@ -202,27 +213,13 @@ Status remove_project_layers(const std::filesystem::path& storage_dir, std::stri
     if (errno == ENOENT) return {};
     return Error::last_errno("open " + project_dir.string());
   }
-  UniqueFd listing(::fcntl(directory.get(), F_DUPFD_CLOEXEC, 0));
-  if (!listing) return Error::last_errno("fcntl F_DUPFD_CLOEXEC");
-  std::vector<std::string> names;
-  DIR* dir = ::fdopendir(listing.get());
-  if (!dir) return Error::last_errno("fdopendir " + project_dir.string());
-  listing.release();  // closedir closes it
-  while (dirent* entry = ::readdir(dir)) {
-    std::string entry_name = entry->d_name;
-    if (entry_name != "." && entry_name != "..") names.push_back(entry_name);
-  }
-  ::closedir(dir);
-  for (const auto& entry_name : names) {
-    std::string marker = entry_name + "/" + kPersistMarker;
-    struct stat status {};
-    if (::fstatat(directory.get(), marker.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISREG(status.st_mode)) {
-      continue;
-    }
-    if (auto unmounted = unmount_layer(project_dir / entry_name); !unmounted) return unmounted;
-    if (auto removed = fs::remove_tree_at(directory.get(), entry_name); !removed) {
-      return std::move(removed).error().context("remove " + (project_dir / entry_name).string());
+  auto entries = fs::list_directory(directory.get());
+  if (!entries) return std::move(entries).error().context("list " + project_dir.string());
+  for (const auto& entry : *entries) {
+    if (is_persistent(directory.get(), entry.name)) continue;
+    if (auto unmounted = unmount_layer(project_dir / entry.name); !unmounted) return unmounted;
+    if (auto removed = fs::remove_tree_at(directory.get(), entry.name); !removed) {
+      return std::move(removed).error().context("remove " + (project_dir / entry.name).string());
     }
   }
   // Gone only when nothing persistent is left in it.

@@ -112,6 +112,52 @@ void check_cycles(Reader& reader, const Lab& lab, const std::vector<ContainerSou
   }
 }
 
+// A container's address written in the lab file: inside the fixed subnet, a host address, not the
+// gateway's, and not another container's; reserved in `taken`.
+void check_static_address(Reader& reader, const SourceLocation& where, const std::string& path,
+                          const Network& network, const NetworkAttachment& attachment,
+                          std::set<uint32_t>& taken) {
+  std::string found = "found " + to_string(attachment.ipv4);
+  if (network.subnet_auto) {
+    reader.error(where, path,
+                 found + " on network " + network.name +
+                     ", whose subnet is \"auto\"; expected no ipv4 (addresses are "
+                     "picked), or a fixed subnet");
+  } else if (!cidr_contains(network.subnet, attachment.ipv4)) {
+    reader.error(where, path, found + "; expected an address inside " + to_string(network.subnet));
+  } else if (attachment.ipv4 == network.subnet.network ||
+             attachment.ipv4 == broadcast_address(network.subnet)) {
+    reader.error(where, path,
+                 found + ": the network or broadcast address; expected a host address of " +
+                     to_string(network.subnet));
+  } else if (attachment.ipv4 == network.gateway) {
+    reader.error(where, path,
+                 found + ": the gateway of network " + network.name + "; expected another address");
+  } else if (!taken.insert(attachment.ipv4.value).second) {
+    reader.error(
+        where, path,
+        found + " a second time on network " + network.name + "; expected each address once");
+  }
+}
+
+// The lowest host address of the subnet not yet taken.
+void pick_address(Reader& reader, const SourceLocation& where, const std::string& path,
+                  const Network& network, NetworkAttachment& attachment,
+                  std::set<uint32_t>& taken) {
+  const uint32_t broadcast = broadcast_address(network.subnet).value;
+  uint32_t candidate = network.subnet.network.value + 1;
+  while (candidate < broadcast && taken.count(candidate) != 0)
+    ++candidate;
+  if (candidate >= broadcast) {
+    reader.error(where, path,
+                 "found no free address left in " + to_string(network.subnet) +
+                     "; expected a larger subnet");
+    return;
+  }
+  taken.insert(candidate);
+  attachment.ipv4 = Ipv4{candidate};
+}
+
 // Static addresses are checked and reserved first, for every container, so that a picked address
 // never takes one written later in the file; then the others are picked in file order.
 void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource>& sources) {
@@ -122,10 +168,9 @@ void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource
   for (size_t n = 0; n < lab.networks.size(); ++n)
     taken[n].insert(lab.networks[n].gateway.value);
   auto network_index = [&](std::string_view name) -> std::optional<size_t> {
-    for (size_t n = 0; n < lab.networks.size(); ++n) {
-      if (lab.networks[n].name == name) return n;
-    }
-    return std::nullopt;
+    auto found = std::find(network_names.begin(), network_names.end(), name);
+    if (found == network_names.end()) return std::nullopt;
+    return static_cast<size_t>(found - network_names.begin());
   };
   for (bool picking : {false, true}) {
     for (size_t c = 0; c < lab.containers.size(); ++c) {
@@ -135,52 +180,17 @@ void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource
         const SourceLocation& where = sources[c].attachments[a];
         const std::string& path = sources[c].attachment_paths[a];
         auto n = network_index(attachment.network);
-        if (!n) {
-          if (!picking) {
-            reader.error(where, path,
-                         "found network \"" + attachment.network + "\": no such network" +
-                             suggest(attachment.network, network_names));
-          }
-          continue;
+        if (!n && !picking) {
+          reader.error(where, path,
+                       "found network \"" + attachment.network + "\": no such network" +
+                           suggest(attachment.network, network_names));
         }
-        const Network& network = lab.networks[*n];
-        if (network.subnet.prefix_length == 0) continue;  // its subnet was already reported
-        Ipv4 broadcast = broadcast_address(network.subnet);
+        // A network without a subnet was already reported.
+        if (!n || lab.networks[*n].subnet.prefix_length == 0) continue;
         if (!picking && attachment.ipv4_static) {
-          std::string found = "found " + to_string(attachment.ipv4);
-          if (network.subnet_auto) {
-            reader.error(where, path,
-                         found + " on network " + network.name +
-                             ", whose subnet is \"auto\"; expected no ipv4 (addresses are "
-                             "picked), or a fixed subnet");
-          } else if (!cidr_contains(network.subnet, attachment.ipv4)) {
-            reader.error(where, path,
-                         found + "; expected an address inside " + to_string(network.subnet));
-          } else if (attachment.ipv4 == network.subnet.network || attachment.ipv4 == broadcast) {
-            reader.error(where, path,
-                         found + ": the network or broadcast address; expected a host address of " +
-                             to_string(network.subnet));
-          } else if (attachment.ipv4 == network.gateway) {
-            reader.error(
-                where, path,
-                found + ": the gateway of network " + network.name + "; expected another address");
-          } else if (!taken[*n].insert(attachment.ipv4.value).second) {
-            reader.error(where, path,
-                         found + " a second time on network " + network.name +
-                             "; expected each address once");
-          }
+          check_static_address(reader, where, path, lab.networks[*n], attachment, taken[*n]);
         } else if (picking && !attachment.ipv4_static) {
-          uint32_t candidate = network.subnet.network.value + 1;
-          while (candidate < broadcast.value && taken[*n].count(candidate) != 0)
-            ++candidate;
-          if (candidate >= broadcast.value) {
-            reader.error(where, path,
-                         "found no free address left in " + to_string(network.subnet) +
-                             "; expected a larger subnet");
-            continue;
-          }
-          taken[*n].insert(candidate);
-          attachment.ipv4 = Ipv4{candidate};
+          pick_address(reader, where, path, lab.networks[*n], attachment, taken[*n]);
         }
       }
     }
@@ -229,6 +239,22 @@ bool overlap(const IdRange& a, const IdRange& b) {
          uint64_t{b.outside} < uint64_t{a.outside} + a.count;
 }
 
+// Reports each of `container`'s host ranges (`kind`: uid or gid) that overlaps one of `other`'s.
+void report_overlapping_ranges(Reader& reader, const Container& container, const Container& other,
+                               const std::vector<IdRange>& mine, const std::vector<IdRange>& theirs,
+                               const std::vector<SourceLocation>& where, std::string_view kind) {
+  for (size_t r = 0; r < mine.size(); ++r) {
+    for (const auto& range : theirs) {
+      if (!overlap(mine[r], range)) continue;
+      reader.error(where[r], join_index(join_key(container_path(container, "idmap"), kind), r),
+                   "found \"" + to_string(mine[r]) + "\": host " + std::string(kind) +
+                       "s overlap \"" + to_string(range) + "\" of container " + other.name +
+                       "; expected separate host ranges, or idmap_share = true to share them");
+      break;
+    }
+  }
+}
+
 void check_id_ranges(Reader& reader, const Lab& lab, const std::vector<ContainerSource>& sources) {
   for (size_t c = 0; c < lab.containers.size(); ++c) {
     const Container& container = lab.containers[c];
@@ -237,22 +263,10 @@ void check_id_ranges(Reader& reader, const Lab& lab, const std::vector<Container
       const Container& other = lab.containers[o];
       if (other.idmap.mode != IdMapMode::explicit_ranges) continue;
       if (lab.idmap_share || container.idmap_share || other.idmap_share) continue;
-      auto compare = [&](const std::vector<IdRange>& mine, const std::vector<IdRange>& theirs,
-                         const std::vector<SourceLocation>& where, std::string_view kind) {
-        for (size_t r = 0; r < mine.size(); ++r) {
-          for (const auto& range : theirs) {
-            if (!overlap(mine[r], range)) continue;
-            reader.error(
-                where[r], join_index(join_key(container_path(container, "idmap"), kind), r),
-                "found \"" + to_string(mine[r]) + "\": host " + std::string(kind) + "s overlap \"" +
-                    to_string(range) + "\" of container " + other.name +
-                    "; expected separate host ranges, or idmap_share = true to share them");
-            break;
-          }
-        }
-      };
-      compare(container.idmap.uid, other.idmap.uid, sources[c].uid_ranges, "uid");
-      compare(container.idmap.gid, other.idmap.gid, sources[c].gid_ranges, "gid");
+      report_overlapping_ranges(reader, container, other, container.idmap.uid, other.idmap.uid,
+                                sources[c].uid_ranges, "uid");
+      report_overlapping_ranges(reader, container, other, container.idmap.gid, other.idmap.gid,
+                                sources[c].gid_ranges, "gid");
     }
   }
 }
@@ -263,35 +277,41 @@ bool mapped(const std::vector<IdRange>& ranges, uint64_t id) {
   });
 }
 
+// The number of a numeric user or group part (nullopt for a name, looked up at start instead).
+// from_chars, not stoull: an id past 2^64 is reported by the value check of `user` and must never
+// throw here.
+std::optional<uint64_t> numeric_id(const std::string& part) {
+  if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  uint64_t id = 0;
+  if (std::from_chars(part.data(), part.data() + part.size(), id).ec != std::errc{})
+    return std::nullopt;
+  return id;
+}
+
 // A numeric user or group must exist inside the user namespace, or setresuid fails at start.
 void check_user_mapped(Reader& reader, const Lab& lab,
                        const std::vector<ContainerSource>& sources) {
   for (size_t c = 0; c < lab.containers.size(); ++c) {
     const Container& container = lab.containers[c];
     if (container.idmap.mode == IdMapMode::host || !sources[c].idmap_valid) continue;
-    bool defaulted = sources[c].user.line == 0;
+    const bool defaulted = sources[c].user.line == 0;
+    const bool automatic = container.idmap.mode == IdMapMode::automatic;
     size_t colon = container.user.find(':');
     std::string parts[2] = {container.user.substr(0, colon),
                             colon == std::string::npos ? "" : container.user.substr(colon + 1)};
     for (int i = 0; i < 2; ++i) {
-      const std::string& part = parts[i];
-      if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) continue;
-      // from_chars, not stoull: an id past 2^64 is reported by the value check of `user` and must
-      // never throw here.
-      uint64_t id = 0;
-      if (std::from_chars(part.data(), part.data() + part.size(), id).ec != std::errc{}) continue;
+      auto id = numeric_id(parts[i]);
+      if (!id) continue;
       const auto& ranges = i == 0 ? container.idmap.uid : container.idmap.gid;
-      bool ok = container.idmap.mode == IdMapMode::automatic ? id < 65536 : mapped(ranges, id);
-      if (!ok) {
-        reader.error(
-            defaulted ? sources[c].idmap : sources[c].user,
-            container_path(container, defaulted ? "idmap" : "user"),
-            "found " + std::string(i == 0 ? "uid " : "gid ") + part +
-                (defaulted ? " (the default user)" : "") +
-                ", which the container's idmap does not map; expected an id mapped inside the "
-                "user namespace" +
-                (container.idmap.mode == IdMapMode::automatic ? " (0 to 65535)" : ""));
-      }
+      if (automatic ? *id < 65536 : mapped(ranges, *id)) continue;
+      reader.error(defaulted ? sources[c].idmap : sources[c].user,
+                   container_path(container, defaulted ? "idmap" : "user"),
+                   "found " + std::string(i == 0 ? "uid " : "gid ") + parts[i] +
+                       (defaulted ? " (the default user)" : "") +
+                       ", which the container's idmap does not map; expected an id mapped inside "
+                       "the user namespace" +
+                       (automatic ? " (0 to 65535)" : ""));
     }
   }
 }

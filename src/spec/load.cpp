@@ -118,40 +118,52 @@ bool read_subnet(Reader& reader, const toml::table& table, const std::string& ba
   return false;
 }
 
+// gateway: a host address of the subnet (with a fixed subnet; an automatic one picks its own).
+void read_gateway(Reader& reader, const toml::table& table, const std::string& base, bool subnet_ok,
+                  Network& network) {
+  const toml::node* gateway = table.get("gateway");
+  if (gateway == nullptr || network.subnet_auto) return;
+  auto text = reader.string(*gateway, base + ".gateway");
+  if (!text) return;
+  auto address = parse_ipv4(*text);
+  if (!address) {
+    reader.error(*gateway, base + ".gateway",
+                 "found " + describe(*gateway) + "; " + address.error().to_string());
+  } else if (subnet_ok &&
+             (!cidr_contains(network.subnet, *address) || *address == network.subnet.network ||
+              *address == broadcast_address(network.subnet))) {
+    reader.error(*gateway, base + ".gateway",
+                 "found " + describe(*gateway) + "; expected a host address of " +
+                     to_string(network.subnet));
+  } else {
+    network.gateway = *address;
+  }
+}
+
+// bridge: the default name unless one is given.
+void read_bridge(Reader& reader, const toml::table& table, const std::string& base,
+                 const std::string& project, Network& network) {
+  network.bridge = default_bridge_name(project, network.name);
+  const toml::node* bridge = table.get("bridge");
+  if (bridge == nullptr) return;
+  auto text = reader.string(*bridge, base + ".bridge");
+  if (!text) return;
+  if (!is_bridge_name(*text)) {
+    reader.error(
+        *bridge, base + ".bridge",
+        "found " + describe(*bridge) +
+            "; expected at most 15 letters, digits, '_', '-' or '.' (a Linux interface name)");
+  }
+  network.bridge = *text;
+}
+
 void read_network(Reader& reader, const toml::table& table, const std::string& project,
                   Network& network) {
   const std::string base = join_key("networks", network.name);
   reader.check_keys(table, base, kNetworkKeys);
   const bool subnet_ok = read_subnet(reader, table, base, network);
-  if (const toml::node* gateway = table.get("gateway"); gateway && !network.subnet_auto) {
-    if (auto text = reader.string(*gateway, base + ".gateway")) {
-      auto address = parse_ipv4(*text);
-      if (!address) {
-        reader.error(*gateway, base + ".gateway",
-                     "found " + describe(*gateway) + "; " + address.error().to_string());
-      } else if (subnet_ok &&
-                 (!cidr_contains(network.subnet, *address) || *address == network.subnet.network ||
-                  *address == broadcast_address(network.subnet))) {
-        reader.error(*gateway, base + ".gateway",
-                     "found " + describe(*gateway) + "; expected a host address of " +
-                         to_string(network.subnet));
-      } else {
-        network.gateway = *address;
-      }
-    }
-  }
-  network.bridge = default_bridge_name(project, network.name);
-  if (const toml::node* bridge = table.get("bridge")) {
-    if (auto text = reader.string(*bridge, base + ".bridge")) {
-      if (!is_bridge_name(*text)) {
-        reader.error(
-            *bridge, base + ".bridge",
-            "found " + describe(*bridge) +
-                "; expected at most 15 letters, digits, '_', '-' or '.' (a Linux interface name)");
-      }
-      network.bridge = *text;
-    }
-  }
+  read_gateway(reader, table, base, subnet_ok, network);
+  read_bridge(reader, table, base, project, network);
   for (auto [key, flag] :
        {std::pair{"nat", &network.nat}, std::pair{"internal", &network.internal}}) {
     if (const toml::node* value = table.get(key)) {

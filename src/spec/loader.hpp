@@ -37,6 +37,30 @@ bool is_host_label(
 // [containers.NAME]: reads one container; `container.name` and `location` are set by the caller.
 void read_container(LoadContext& context, const toml::table& table, Container& container,
                     ContainerSource& source);
+// The groups of a container's keys, each in its own file; `path` is the key's path.
+// networks (load_network.cpp): an array of names or a table name -> { ipv4 = "..." }
+void read_networks(LoadContext& context, const toml::node& node, std::string_view path,
+                   Container& container, ContainerSource& source);
+// ports: "[ip:]host_port:container_port[/tcp|udp]" each
+void read_ports(Reader& reader, const toml::node& node, std::string_view path, Container& container,
+                ContainerSource& source);
+// dns: IPv4 addresses
+void read_dns(Reader& reader, const toml::node& node, std::string_view path, Container& container);
+// idmap (load_isolation.cpp): "auto", "host" or { uid = [...], gid = [...] }
+void read_idmap(LoadContext& context, const toml::node& node, std::string_view path, IdMap& idmap,
+                ContainerSource& source);
+// cap_add / cap_drop: names normalized to "NET_ADMIN"; "ALL" allowed.
+std::vector<std::string> read_capabilities(Reader& reader, const toml::node& node,
+                                           std::string_view path);
+// seccomp: "default", "unconfined" or a profile file relative to the lab file
+void read_seccomp(LoadContext& context, const toml::node& node, std::string_view path,
+                  Container& container);
+// depends_on (load_lifecycle.cpp): an array of names or a table name -> { condition = "..." }
+void read_depends_on(LoadContext& context, const toml::node& node, std::string_view path,
+                     Container& container, ContainerSource& source);
+// healthcheck: { command, interval, timeout, start_period, retries }
+void read_healthcheck(LoadContext& context, const toml::node& node, std::string_view path,
+                      Container& container);
 // [containers.NAME.limits]
 void read_limits(LoadContext& context, const toml::table& table, std::string_view path,
                  Limits& limits);
