@@ -213,82 +213,108 @@ Result<uint64_t> ContainerCgroup::oom_kill_count() const {
   return found == values.end() ? uint64_t{0} : found->second;
 }
 
+namespace {
+
+// memory.* into `stats` (the OOM kill count aside).
+Status read_memory_stats(CgroupVersion version, const std::filesystem::path& dir, Stats& stats) {
+  if (version == CgroupVersion::v1) {
+    auto current = read_counter(dir / "memory.usage_in_bytes");
+    if (!current) return std::move(current).error();
+    stats.memory_current = *current;
+    stats.memory_peak = value_or_zero(read_number(dir / "memory.max_usage_in_bytes"));
+    uint64_t limit = value_or_zero(read_number(dir / "memory.limit_in_bytes"));
+    stats.memory_limit = limit >= kV1Unlimited ? 0 : limit;
+    return {};
+  }
+  auto current = read_counter(dir / "memory.current");
+  if (!current) return std::move(current).error();
+  stats.memory_current = *current;
+  auto peak = read_optional_counter(dir / "memory.peak");
+  if (!peak) return std::move(peak).error();
+  stats.memory_peak = *peak;
+  stats.memory_limit = value_or_zero(read_number(dir / "memory.max"));
+  return {};
+}
+
+// CPU time, user and system, in microseconds.
+Status read_cpu_stats(CgroupVersion version, const std::filesystem::path& dir, Stats& stats) {
+  if (version == CgroupVersion::v1) {
+    auto user = read_counter(dir / "cpuacct.usage_user");
+    auto system = read_counter(dir / "cpuacct.usage_sys");
+    if (!user) return std::move(user).error();
+    if (!system) return std::move(system).error();
+    stats.cpu_user_usec = *user / 1000;  // nanoseconds
+    stats.cpu_system_usec = *system / 1000;
+    return {};
+  }
+  auto text = read_value(dir / "cpu.stat");
+  if (!text) return std::move(text).error();
+  auto values = parse_flat_keyed(*text);
+  stats.cpu_user_usec = values["user_usec"];
+  stats.cpu_system_usec = values["system_usec"];
+  return {};
+}
+
+Status read_pids_stats(const std::filesystem::path& dir, Stats& stats) {
+  auto current = read_counter(dir / "pids.current");
+  if (!current) return std::move(current).error();
+  stats.pids_current = *current;
+  auto peak = read_optional_counter(dir / "pids.peak");
+  if (!peak) return std::move(peak).error();
+  stats.pids_peak = *peak;
+  if (auto events = read_value(dir / "pids.events"); events) {
+    auto values = parse_flat_keyed(*events);
+    if (auto found = values.find("max"); found != values.end())
+      stats.pids_limit_hits = found->second;
+  }
+  return {};
+}
+
+Status read_io_stats(CgroupVersion version, const std::filesystem::path& dir, Stats& stats) {
+  if (version == CgroupVersion::v1) {
+    // The throttle layer's counters: the only v1 io statistics with the mq-deadline/none
+    // schedulers (the blkio.bfq.* ones count only under bfq).
+    auto bytes = read_value(dir / "blkio.throttle.io_service_bytes_recursive");
+    auto ops = read_value(dir / "blkio.throttle.io_serviced_recursive");
+    if (!bytes) return std::move(bytes).error();
+    if (!ops) return std::move(ops).error();
+    auto byte_totals = parse_v1_blkio_rwstat(*bytes);
+    auto op_totals = parse_v1_blkio_rwstat(*ops);
+    stats.io_read_bytes = byte_totals.read;
+    stats.io_write_bytes = byte_totals.write;
+    stats.io_read_ops = op_totals.read;
+    stats.io_write_ops = op_totals.write;
+    return {};
+  }
+  auto text = read_value(dir / "io.stat");
+  if (!text) return std::move(text).error();
+  auto counters = parse_v2_io_stat(*text);
+  stats.io_read_bytes = counters.read_bytes;
+  stats.io_write_bytes = counters.write_bytes;
+  stats.io_read_ops = counters.read_ops;
+  stats.io_write_ops = counters.write_ops;
+  return {};
+}
+
+}  // namespace
+
 Result<Stats> ContainerCgroup::stats() const {
   Stats stats;
   if (const Placement* memory = placement_of(Controller::memory)) {
-    const auto& dir = memory->dir;
-    if (memory->version == CgroupVersion::v1) {
-      auto current = read_counter(dir / "memory.usage_in_bytes");
-      if (!current) return std::move(current).error();
-      stats.memory_current = *current;
-      stats.memory_peak = value_or_zero(read_number(dir / "memory.max_usage_in_bytes"));
-      uint64_t limit = value_or_zero(read_number(dir / "memory.limit_in_bytes"));
-      stats.memory_limit = limit >= kV1Unlimited ? 0 : limit;
-    } else {
-      auto current = read_counter(dir / "memory.current");
-      if (!current) return std::move(current).error();
-      stats.memory_current = *current;
-      auto peak = read_optional_counter(dir / "memory.peak");
-      if (!peak) return std::move(peak).error();
-      stats.memory_peak = *peak;
-      stats.memory_limit = value_or_zero(read_number(dir / "memory.max"));
-    }
+    if (auto read = read_memory_stats(memory->version, memory->dir, stats); !read)
+      return read.error();
     auto ooms = oom_kill_count();
     if (!ooms) return std::move(ooms).error();
     stats.oom_kills = *ooms;
   }
   if (const Placement* cpu = placement_of(Controller::cpuacct)) {
-    if (cpu->version == CgroupVersion::v1) {
-      auto user = read_counter(cpu->dir / "cpuacct.usage_user");
-      auto system = read_counter(cpu->dir / "cpuacct.usage_sys");
-      if (!user) return std::move(user).error();
-      if (!system) return std::move(system).error();
-      stats.cpu_user_usec = *user / 1000;  // nanoseconds
-      stats.cpu_system_usec = *system / 1000;
-    } else {
-      auto text = read_value(cpu->dir / "cpu.stat");
-      if (!text) return std::move(text).error();
-      auto values = parse_flat_keyed(*text);
-      stats.cpu_user_usec = values["user_usec"];
-      stats.cpu_system_usec = values["system_usec"];
-    }
+    if (auto read = read_cpu_stats(cpu->version, cpu->dir, stats); !read) return read.error();
   }
   if (const Placement* pids = placement_of(Controller::pids)) {
-    auto current = read_counter(pids->dir / "pids.current");
-    if (!current) return std::move(current).error();
-    stats.pids_current = *current;
-    auto peak = read_optional_counter(pids->dir / "pids.peak");
-    if (!peak) return std::move(peak).error();
-    stats.pids_peak = *peak;
-    if (auto events = read_value(pids->dir / "pids.events"); events) {
-      auto values = parse_flat_keyed(*events);
-      if (auto found = values.find("max"); found != values.end())
-        stats.pids_limit_hits = found->second;
-    }
+    if (auto read = read_pids_stats(pids->dir, stats); !read) return read.error();
   }
   if (const Placement* io = placement_of(Controller::io)) {
-    if (io->version == CgroupVersion::v1) {
-      // The throttle layer's counters: the only v1 io statistics with the mq-deadline/none
-      // schedulers (the blkio.bfq.* ones count only under bfq).
-      auto bytes = read_value(io->dir / "blkio.throttle.io_service_bytes_recursive");
-      auto ops = read_value(io->dir / "blkio.throttle.io_serviced_recursive");
-      if (!bytes) return std::move(bytes).error();
-      if (!ops) return std::move(ops).error();
-      auto byte_totals = parse_v1_blkio_rwstat(*bytes);
-      auto op_totals = parse_v1_blkio_rwstat(*ops);
-      stats.io_read_bytes = byte_totals.read;
-      stats.io_write_bytes = byte_totals.write;
-      stats.io_read_ops = op_totals.read;
-      stats.io_write_ops = op_totals.write;
-    } else {
-      auto text = read_value(io->dir / "io.stat");
-      if (!text) return std::move(text).error();
-      auto counters = parse_v2_io_stat(*text);
-      stats.io_read_bytes = counters.read_bytes;
-      stats.io_write_bytes = counters.write_bytes;
-      stats.io_read_ops = counters.read_ops;
-      stats.io_write_ops = counters.write_ops;
-    }
+    if (auto read = read_io_stats(io->version, io->dir, stats); !read) return read.error();
   }
   return stats;
 }

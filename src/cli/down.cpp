@@ -101,59 +101,54 @@ std::vector<pid_t> supervisors_from_cgroups(const std::string& project) {
   return found;
 }
 
-}  // namespace
-
-int run_down(const GlobalOptions& global, const DownArguments& arguments) {
-  auto project = resolve_project(global, /*need_lab=*/false);
-  if (!project) return report_error(project.error());
-  const auto& paths = project->paths;
-
-  json::object request{{"command", "down"}, {"volumes", arguments.volumes}};
-  if (arguments.stop_timeout >= 0) request["timeout_ms"] = int64_t{arguments.stop_timeout} * 1000;
-  NoReply why = NoReply::failed;
-  auto reply = ask_supervisor(*project, request, kNoTimeout, &why);
-  if (reply) {
-    auto report_value = reply->if_contains("report");
-    json::object report =
-        report_value && report_value->is_object() ? report_value->as_object() : json::object{};
-    if (!arguments.report_file.empty()) {
-      auto text = json::serialize(report) + "\n";
-      if (auto status = supervisor::write_file_atomically(arguments.report_file, text); !status) {
-        return report_error(status.error());
-      }
+// The supervisor took the lab down: its report saved (--report) and printed.
+int finish_answered_down(const ProjectRef& project, const json::object& reply,
+                         const DownArguments& arguments) {
+  auto report_value = reply.if_contains("report");
+  json::object report =
+      report_value && report_value->is_object() ? report_value->as_object() : json::object{};
+  if (!arguments.report_file.empty()) {
+    auto text = json::serialize(report) + "\n";
+    if (auto status = supervisor::write_file_atomically(arguments.report_file, text); !status) {
+      return report_error(status.error());
     }
-    print_report(report, arguments);
-    std::fflush(stdout);
-    std::fprintf(stderr, "lab %s is down\n", project->name.c_str());
-    return 0;
   }
-  // A supervisor that refused (the lab is already going down) is left to finish.
-  if (why == NoReply::failed) return report_error(reply.error());
-  if (why == NoReply::not_serving) {
-    std::fprintf(stderr, "srcompose: %s: ending it\n", reply.error().to_string().c_str());
-  }
+  print_report(report, arguments);
+  std::fflush(stdout);
+  std::fprintf(stderr, "lab %s is down\n", project.name.c_str());
+  return 0;
+}
 
-  // Down is the recovery command: from here on everything is found by name. A supervisor that
-  // holds the lock but does not answer, or whose state directory was deleted, is ended first, so
-  // that it cannot recreate what is being removed (nor keep a published port).
-  bool had_state = std::filesystem::exists(paths.dir);
+// Ends the supervisor holding the lock and any other found through the lab's cgroups; true when
+// there was one.
+bool end_supervisors(const ProjectRef& project) {
   bool ended_one = false;
-  if (auto owner = supervisor::ProjectLock::owner(paths)) {
+  if (auto owner = supervisor::ProjectLock::owner(project.paths)) {
     end_supervisor(*owner);
     ended_one = true;
   }
-  for (pid_t pid : supervisors_from_cgroups(project->name)) {
+  for (pid_t pid : supervisors_from_cgroups(project.name)) {
     end_supervisor(pid);
     ended_one = true;
   }
+  return ended_one;
+}
+
+// Down is the recovery command: from here on everything is found by name. A supervisor that
+// holds the lock but does not answer, or whose state directory was deleted, is ended first, so
+// that it cannot recreate what is being removed (nor keep a published port).
+int recover_down(const ProjectRef& project, const DownArguments& arguments) {
+  const auto& paths = project.paths;
+  bool had_state = std::filesystem::exists(paths.dir);
+  bool ended_one = end_supervisors(project);
   std::filesystem::path storage =
-      project->lab ? project->lab->storage_dir : std::filesystem::path("/var/lib/srcompose");
+      project.lab ? project.lab->storage_dir : std::filesystem::path("/var/lib/srcompose");
   auto state = read_state(paths);
   auto targets =
-      supervisor::cleanup_targets_from_state(project->name, state ? &*state : nullptr, storage);
+      supervisor::cleanup_targets_from_state(project.name, state ? &*state : nullptr, storage);
   targets.keep_persistent = !arguments.volumes;
-  if (project->lab && targets.bridges.empty()) {
-    for (const auto& bridge : plan::plan_lab(*project->lab).networks.bridges)
+  if (project.lab && targets.bridges.empty()) {
+    for (const auto& bridge : plan::plan_lab(*project.lab).networks.bridges)
       targets.bridges.push_back(bridge.bridge);
   }
   auto cleaned = supervisor::clean_up_project(targets);
@@ -162,11 +157,29 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   if (had_state || ended_one) {
     std::fprintf(
         stderr, "lab %s: its supervisor was gone or not answering; everything it left is removed\n",
-        project->name.c_str());
+        project.name.c_str());
   } else {
-    std::fprintf(stderr, "lab %s is not up\n", project->name.c_str());
+    std::fprintf(stderr, "lab %s is not up\n", project.name.c_str());
   }
   return 0;
+}
+
+}  // namespace
+
+int run_down(const GlobalOptions& global, const DownArguments& arguments) {
+  auto project = resolve_project(global, /*need_lab=*/false);
+  if (!project) return report_error(project.error());
+  json::object request{{"command", "down"}, {"volumes", arguments.volumes}};
+  if (arguments.stop_timeout >= 0) request["timeout_ms"] = int64_t{arguments.stop_timeout} * 1000;
+  NoReply why = NoReply::failed;
+  auto reply = ask_supervisor(*project, request, kNoTimeout, &why);
+  if (reply) return finish_answered_down(*project, *reply, arguments);
+  // A supervisor that refused (the lab is already going down) is left to finish.
+  if (why == NoReply::failed) return report_error(reply.error());
+  if (why == NoReply::not_serving) {
+    std::fprintf(stderr, "srcompose: %s: ending it\n", reply.error().to_string().c_str());
+  }
+  return recover_down(*project, arguments);
 }
 
 }  // namespace srcompose::cli

@@ -145,7 +145,8 @@ std::vector<LogLine> read_backlog(const std::filesystem::path& base, const std::
   auto first = std::lower_bound(
       lines.begin(), lines.end(), since,
       [](const LogLine& line, const std::string& time) { return line.timestamp < time; });
-  if (tail && static_cast<size_t>(lines.end() - first) > *tail) first = lines.end() - *tail;
+  if (tail && static_cast<size_t>(lines.end() - first) > *tail)
+    first = lines.end() - static_cast<std::ptrdiff_t>(*tail);
   lines.erase(lines.begin(), first);
   return lines;
 }

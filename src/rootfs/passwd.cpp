@@ -69,21 +69,13 @@ std::vector<GroupEntry> parse_group(std::string_view text) {
   return entries;
 }
 
-Result<ResolvedUser> resolve_user_in(std::string_view spec, std::optional<std::string_view> passwd,
-                                     std::optional<std::string_view> group) {
-  size_t colon = spec.find(':');
-  std::string_view user_part = spec.substr(0, colon);
-  std::optional<std::string_view> group_part;
-  if (colon != std::string_view::npos) group_part = spec.substr(colon + 1);
-  if (user_part.empty() || (group_part && group_part->empty())) {
-    return Error::message("user \"" + std::string(spec) + "\": expected user[:group]");
-  }
+namespace {
 
-  auto users = passwd ? parse_passwd(*passwd) : std::vector<PasswdEntry>{};
-  auto groups = group ? parse_group(*group) : std::vector<GroupEntry>{};
-
-  ResolvedUser resolved;
-  resolved.home = "/";
+// The user part: a number (whose passwd entry, if any, gives the group and home) or a name that
+// must be in passwd. Sets uid, gid and home; returns the entry found.
+Result<const PasswdEntry*> resolve_user_part(std::string_view user_part,
+                                             const std::vector<PasswdEntry>& users, bool has_passwd,
+                                             ResolvedUser& resolved) {
   const PasswdEntry* entry = nullptr;
   if (auto uid = parse_id(user_part)) {
     resolved.uid = *uid;
@@ -95,7 +87,7 @@ Result<ResolvedUser> resolve_user_in(std::string_view spec, std::optional<std::s
                               [&](const PasswdEntry& user) { return user.name == user_part; });
     if (found == users.end()) {
       return Error::message("user \"" + std::string(user_part) + "\" not found in /etc/passwd" +
-                            (passwd ? "" : " (the image has no /etc/passwd)"));
+                            (has_passwd ? "" : " (the image has no /etc/passwd)"));
     }
     entry = &*found;
     resolved.uid = entry->uid;
@@ -104,30 +96,58 @@ Result<ResolvedUser> resolve_user_in(std::string_view spec, std::optional<std::s
     resolved.gid = entry->gid;
     if (!entry->home.empty()) resolved.home = entry->home;
   }
+  return entry;
+}
 
+// The group part: a number or a name that must be in group.
+Result<uint32_t> resolve_group_part(std::string_view group_part,
+                                    const std::vector<GroupEntry>& groups, bool has_group) {
+  if (auto gid = parse_id(group_part)) return *gid;
+  auto found = std::find_if(groups.begin(), groups.end(),
+                            [&](const GroupEntry& g) { return g.name == group_part; });
+  if (found == groups.end()) {
+    return Error::message("group \"" + std::string(group_part) + "\" not found in /etc/group" +
+                          (has_group ? "" : " (the image has no /etc/group)"));
+  }
+  return found->gid;
+}
+
+// The groups that list the user as a member, each once.
+std::vector<uint32_t> supplementary_groups_of(const std::string& user,
+                                              const std::vector<GroupEntry>& groups) {
+  std::vector<uint32_t> gids;
+  for (const auto& g : groups) {
+    bool member = std::find(g.members.begin(), g.members.end(), user) != g.members.end();
+    bool seen = std::find(gids.begin(), gids.end(), g.gid) != gids.end();
+    if (member && !seen) gids.push_back(g.gid);
+  }
+  return gids;
+}
+
+}  // namespace
+
+Result<ResolvedUser> resolve_user_in(std::string_view spec, std::optional<std::string_view> passwd,
+                                     std::optional<std::string_view> group) {
+  size_t colon = spec.find(':');
+  std::string_view user_part = spec.substr(0, colon);
+  std::optional<std::string_view> group_part;
+  if (colon != std::string_view::npos) group_part = spec.substr(colon + 1);
+  if (user_part.empty() || (group_part && group_part->empty())) {
+    return Error::message("user \"" + std::string(spec) + "\": expected user[:group]");
+  }
+  auto users = passwd ? parse_passwd(*passwd) : std::vector<PasswdEntry>{};
+  auto groups = group ? parse_group(*group) : std::vector<GroupEntry>{};
+
+  ResolvedUser resolved;
+  resolved.home = "/";
+  auto entry = resolve_user_part(user_part, users, passwd.has_value(), resolved);
+  if (!entry) return std::move(entry).error();
   if (group_part) {
-    if (auto gid = parse_id(*group_part)) {
-      resolved.gid = *gid;
-    } else {
-      auto found = std::find_if(groups.begin(), groups.end(),
-                                [&](const GroupEntry& g) { return g.name == *group_part; });
-      if (found == groups.end()) {
-        return Error::message("group \"" + std::string(*group_part) + "\" not found in /etc/group" +
-                              (group ? "" : " (the image has no /etc/group)"));
-      }
-      resolved.gid = found->gid;
-    }
+    auto gid = resolve_group_part(*group_part, groups, group.has_value());
+    if (!gid) return std::move(gid).error();
+    resolved.gid = *gid;
   }
-
-  if (entry) {
-    for (const auto& g : groups) {
-      bool member = std::find(g.members.begin(), g.members.end(), entry->name) != g.members.end();
-      bool seen =
-          std::find(resolved.supplementary_groups.begin(), resolved.supplementary_groups.end(),
-                    g.gid) != resolved.supplementary_groups.end();
-      if (member && !seen) resolved.supplementary_groups.push_back(g.gid);
-    }
-  }
+  if (*entry) resolved.supplementary_groups = supplementary_groups_of((*entry)->name, groups);
   return resolved;
 }
 

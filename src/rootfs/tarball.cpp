@@ -3,11 +3,12 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -78,6 +79,52 @@ bool add_filters(archive* reader, int report_fd) {
   return true;
 }
 
+// The entry's data, from the archive to the disk. False when it failed (and said why).
+bool copy_entry_data(archive* reader, archive* writer, const std::string& path, int report_fd) {
+  const void* block = nullptr;
+  size_t size = 0;
+  la_int64_t offset = 0;
+  int rc = ARCHIVE_OK;
+  while ((rc = archive_read_data_block(reader, &block, &size, &offset)) == ARCHIVE_OK) {
+    if (archive_write_data_block(writer, block, size, offset) < ARCHIVE_OK) {
+      return report(report_fd, 'E', "write " + path + ": " + archive_message(writer)), false;
+    }
+  }
+  if (rc != ARCHIVE_EOF) {
+    return report(report_fd, 'E', "read " + path + ": " + archive_message(reader)), false;
+  }
+  return true;
+}
+
+// One entry written to the disk; device nodes, and hard links to them (`skipped`), left out. False
+// when it failed (and said why).
+bool unpack_entry(archive* reader, archive* writer, archive_entry* entry,
+                  std::set<std::string>& skipped, int report_fd) {
+  std::string path = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+  auto type = archive_entry_filetype(entry);
+  if (type == AE_IFCHR || type == AE_IFBLK) {
+    // A user namespace cannot create them, and a cached image must not carry host devices.
+    report(report_fd, 'N', "skipped device node " + path);
+    skipped.insert(path);
+    return true;
+  }
+  if (const char* target = archive_entry_hardlink(entry); target && skipped.count(target)) {
+    report(report_fd, 'N', "skipped hard link " + path + " to device node " + target);
+    return true;
+  }
+  int rc = archive_write_header(writer, entry);
+  if (rc < ARCHIVE_WARN) {
+    return report(report_fd, 'E', "entry " + path + ": " + archive_message(writer)), false;
+  }
+  if (rc == ARCHIVE_WARN) report(report_fd, 'N', path + ": " + archive_message(writer));
+  if (archive_entry_size(entry) > 0 && !copy_entry_data(reader, writer, path, report_fd))
+    return false;
+  if (archive_write_finish_entry(writer) < ARCHIVE_WARN) {
+    return report(report_fd, 'E', "finish " + path + ": " + archive_message(writer)), false;
+  }
+  return true;
+}
+
 // Runs in the forked child, inside `destination` (its working directory). Returns the exit code.
 int unpack(int tar_fd, int report_fd) {
   std::unique_ptr<archive, ReadRelease> reader(archive_read_new());
@@ -95,39 +142,7 @@ int unpack(int tar_fd, int report_fd) {
     int rc = archive_read_next_header(reader.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc < ARCHIVE_WARN) return report(report_fd, 'E', archive_message(reader.get())), 1;
-    std::string path = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
-    auto type = archive_entry_filetype(entry);
-    if (type == AE_IFCHR || type == AE_IFBLK) {
-      // A user namespace cannot create them, and a cached image must not carry host devices.
-      report(report_fd, 'N', "skipped device node " + path);
-      skipped.insert(path);
-      continue;
-    }
-    if (const char* target = archive_entry_hardlink(entry); target && skipped.count(target)) {
-      report(report_fd, 'N', "skipped hard link " + path + " to device node " + target);
-      continue;
-    }
-    rc = archive_write_header(writer.get(), entry);
-    if (rc < ARCHIVE_WARN) {
-      return report(report_fd, 'E', "entry " + path + ": " + archive_message(writer.get())), 1;
-    }
-    if (rc == ARCHIVE_WARN) report(report_fd, 'N', path + ": " + archive_message(writer.get()));
-    if (archive_entry_size(entry) > 0) {
-      const void* block = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      while ((rc = archive_read_data_block(reader.get(), &block, &size, &offset)) == ARCHIVE_OK) {
-        if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_OK) {
-          return report(report_fd, 'E', "write " + path + ": " + archive_message(writer.get())), 1;
-        }
-      }
-      if (rc != ARCHIVE_EOF) {
-        return report(report_fd, 'E', "read " + path + ": " + archive_message(reader.get())), 1;
-      }
-    }
-    if (archive_write_finish_entry(writer.get()) < ARCHIVE_WARN) {
-      return report(report_fd, 'E', "finish " + path + ": " + archive_message(writer.get())), 1;
-    }
+    if (!unpack_entry(reader.get(), writer.get(), entry, skipped, report_fd)) return 1;
   }
   // Directory modes and times are applied here, after their contents were written.
   if (archive_write_close(writer.get()) < ARCHIVE_WARN) {
@@ -156,10 +171,13 @@ Status extract_tarball(int tar_fd, const std::filesystem::path& destination,
     }
     ::_exit(unpack(tar_fd, write_end.get()));
   }
-  // pidfd_open through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (!pidfd) return Error::last_errno("pidfd_open(" + std::to_string(pid) + ")");
-  sys::ChildProcess child(pid, std::move(pidfd));
+  auto pidfd = sys::open_pidfd(pid);
+  if (!pidfd) {
+    ::kill(pid, SIGKILL);  // not owned yet: nothing else would end it
+    ::waitpid(pid, nullptr, 0);
+    return std::move(pidfd).error();
+  }
+  sys::ChildProcess child(pid, std::move(*pidfd));
   write_end.reset();
   auto output = fs::read_all(read_end.get(), "unpack report", 16 << 20);
   auto exit = child.wait();
