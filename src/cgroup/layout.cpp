@@ -163,8 +163,8 @@ namespace {
 // drives (a hierarchy mounted twice, by bind mounts, is driven through its first mount only).
 Hierarchy v1_hierarchy(const HostLayout& layout, std::string_view mount_point,
                        std::string_view super_options) {
-  Hierarchy hierarchy{CgroupVersion::v1, std::filesystem::path(mount_point), {},
-                      v1_mount_options(super_options)};
+  Hierarchy hierarchy{
+      CgroupVersion::v1, std::filesystem::path(mount_point), {}, v1_mount_options(super_options)};
   for (auto option : fields_of(super_options, ',')) {
     auto controller = controller_named_v1(option);
     if (controller && !layout.driver_of(*controller)) hierarchy.controllers.push_back(*controller);
