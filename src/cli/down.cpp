@@ -63,6 +63,27 @@ void end_supervisor(pid_t pid) {
   ::kill(pid, SIGKILL);
 }
 
+// The parent of `pid` when it is a container's init (pid 1 of its namespace, NSpid ending in 1)
+// and the parent is not the host's init.
+std::optional<pid_t> parent_of_container_init(pid_t pid) {
+  auto status = supervisor::read_small_file("/proc/" + std::to_string(pid) + "/status");
+  if (!status) return std::nullopt;
+  auto nspid = status->find("\nNSpid:");
+  if (nspid == std::string::npos) return std::nullopt;
+  auto line_end = status->find('\n', nspid + 1);
+  std::string nspid_line = status->substr(nspid + 1, line_end - nspid - 1);
+  if (!nspid_line.ends_with("\t1")) return std::nullopt;  // not a container's init
+  auto ppid = status->find("\nPPid:");
+  if (ppid == std::string::npos) return std::nullopt;
+  pid_t parent = 0;
+  const char* digits = status->c_str() + ppid + 6;
+  while (*digits == '\t' || *digits == ' ')
+    ++digits;
+  std::from_chars(digits, status->c_str() + status->size(), parent);
+  if (parent <= 1) return std::nullopt;
+  return parent;
+}
+
 // The supervisors of the project's running containers, found without any state: every container's
 // init (pid 1 of its namespace) is a child of its supervisor.
 std::vector<pid_t> supervisors_from_cgroups(const std::string& project) {
@@ -78,22 +99,9 @@ std::vector<pid_t> supervisors_from_cgroups(const std::string& project) {
       if (!procs) continue;
       std::istringstream pids(*procs);
       for (pid_t pid; pids >> pid;) {
-        auto status = supervisor::read_small_file("/proc/" + std::to_string(pid) + "/status");
-        if (!status) continue;
-        auto nspid = status->find("\nNSpid:");
-        auto line_end = status->find('\n', nspid + 1);
-        if (nspid == std::string::npos) continue;
-        std::string nspid_line = status->substr(nspid + 1, line_end - nspid - 1);
-        if (!nspid_line.ends_with("\t1")) continue;  // not a container's init
-        auto ppid = status->find("\nPPid:");
-        if (ppid == std::string::npos) continue;
-        pid_t parent = 0;
-        const char* digits = status->c_str() + ppid + 6;
-        while (*digits == '\t' || *digits == ' ')
-          ++digits;
-        std::from_chars(digits, status->c_str() + status->size(), parent);
-        if (parent > 1 && std::find(found.begin(), found.end(), parent) == found.end())
-          found.push_back(parent);
+        auto parent = parent_of_container_init(pid);
+        if (parent && std::find(found.begin(), found.end(), *parent) == found.end())
+          found.push_back(*parent);
       }
     }
     if (!found.empty()) break;

@@ -125,8 +125,7 @@ std::optional<RouteInfo> route_info(rtnl_route* route) {
   info.destination.prefix_length = static_cast<uint8_t>(nl_addr_get_prefixlen(dst));
   info.destination.network.value = ntohl(network_order);
   info.table = rtnl_route_get_table(route);
-  info.text =
-      ipv4_text(info.destination.network) + "/" + std::to_string(info.destination.prefix_length);
+  info.text = spec::to_string(info.destination);
   if (type != RTN_UNICAST)
     info.text = (type == RTN_BLACKHOLE ? "blackhole " : "unreachable ") + info.text;
   if (rtnl_route_get_nnexthops(route) == 1) {
@@ -293,7 +292,7 @@ Status set_link_up(const NetlinkSocket& socket, const std::string& name) {
 
 Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,
                         uint8_t prefix_length) {
-  std::string text = ipv4_text(address) + "/" + std::to_string(prefix_length);
+  std::string text = spec::to_string(address) + "/" + std::to_string(prefix_length);
   RtAddrPtr request(rtnl_addr_alloc());
   AddrPtr local = ipv4_addr(address, prefix_length);
   if (!request || !local) return Error::from_errno("rtnl_addr_alloc", ENOMEM);
@@ -309,7 +308,7 @@ Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 add
 }
 
 Status add_default_route(const NetlinkSocket& socket, spec::Ipv4 gateway, int ifindex) {
-  std::string text = "default via " + ipv4_text(gateway);
+  std::string text = "default via " + spec::to_string(gateway);
   RoutePtr route(rtnl_route_alloc());
   AddrPtr any = ipv4_addr(spec::Ipv4{0}, 0);
   AddrPtr via = ipv4_addr(gateway, 32);
@@ -371,19 +370,6 @@ Result<std::vector<spec::Cidr>> list_ipv4_address_blocks(const NetlinkSocket& so
     if (prefix > 0 && prefix < 32) blocks.push_back(spec::Cidr{spec::Ipv4{value & mask}, prefix});
   }
   return blocks;
-}
-
-bool overlaps(const spec::Cidr& a, const spec::Cidr& b) {
-  uint8_t shorter = a.prefix_length < b.prefix_length ? a.prefix_length : b.prefix_length;
-  uint32_t mask = shorter == 0 ? 0 : ~uint32_t{0} << (32 - shorter);
-  return (a.network.value & mask) == (b.network.value & mask);
-}
-
-std::string ipv4_text(spec::Ipv4 address) {
-  std::array<char, INET_ADDRSTRLEN> text{};
-  uint32_t network_order = htonl(address.value);
-  ::inet_ntop(AF_INET, &network_order, text.data(), text.size());
-  return text.data();
 }
 
 }  // namespace srcompose::net

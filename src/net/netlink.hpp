@@ -86,9 +86,4 @@ Result<std::vector<RouteInfo>> list_ipv4_routes(const NetlinkSocket& socket);
 // itself (/32): what a new subnet must not hold even where no route says so (noprefixroute, /32).
 Result<std::vector<spec::Cidr>> list_ipv4_address_blocks(const NetlinkSocket& socket);
 
-// True when the two subnets share an address.
-bool overlaps(const spec::Cidr& a, const spec::Cidr& b);
-// Dotted quad.
-std::string ipv4_text(spec::Ipv4 address);
-
 }  // namespace srcompose::net

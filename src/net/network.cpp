@@ -13,6 +13,7 @@
 #include "net/netns.hpp"
 #include "net/nftables.hpp"
 #include "net/sysctl.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::net {
 namespace {
@@ -23,10 +24,6 @@ std::string project_alias_prefix(std::string_view project) {
 
 bool is_ours(const LinkInfo& link, std::string_view project) {
   return link.alias.starts_with(project_alias_prefix(project));
-}
-
-std::string cidr_text(const spec::Cidr& cidr) {
-  return ipv4_text(cidr.network) + "/" + std::to_string(cidr.prefix_length);
 }
 
 // A link of a bridge's name must be absent, or left by this project (then it is deleted here).
@@ -51,15 +48,17 @@ Status check_subnets(const NetlinkSocket& socket, const plan::LabNetPlan& plan) 
   for (size_t i = 0; i < plan.bridges.size(); ++i) {
     const auto& bridge = plan.bridges[i];
     for (const auto& route : *routes) {
-      if (overlaps(bridge.subnet, route.destination)) {
-        return Error::message("network " + bridge.network + ": subnet " + cidr_text(bridge.subnet) +
-                              " overlaps the host's route " + route.text);
+      if (spec::cidrs_overlap(bridge.subnet, route.destination)) {
+        return Error::message("network " + bridge.network + ": subnet " +
+                              spec::to_string(bridge.subnet) + " overlaps the host's route " +
+                              route.text);
       }
     }
     for (size_t j = 0; j < i; ++j) {
-      if (overlaps(bridge.subnet, plan.bridges[j].subnet)) {
-        return Error::message("network " + bridge.network + ": subnet " + cidr_text(bridge.subnet) +
-                              " overlaps network " + plan.bridges[j].network);
+      if (spec::cidrs_overlap(bridge.subnet, plan.bridges[j].subnet)) {
+        return Error::message("network " + bridge.network + ": subnet " +
+                              spec::to_string(bridge.subnet) + " overlaps network " +
+                              plan.bridges[j].network);
       }
     }
   }
@@ -165,6 +164,33 @@ Status delete_project_links(std::string_view project,
     }
   }
   return first;
+}
+
+// One interface of a container: the veth pair, its host end (recorded in `host_ends` once it
+// exists, so that it is removed on failure) on the bridge and up, its other end in the netns.
+Status add_interface(const NetlinkSocket& host, const plan::InterfacePlan& interface,
+                     const std::string& alias, int netns_fd, std::vector<std::string>& host_ends) {
+  auto context =
+      interface.container_ifname + " (" + interface.host_ifname + " on " + interface.bridge + ")";
+  if (auto status = claim_host_end(host, interface.host_ifname, alias); !status)
+    return std::move(status).error().context(context);
+  auto bridge = find_link(host, interface.bridge);
+  if (!bridge) return std::move(bridge).error().context(context);
+  if (!bridge->has_value()) {
+    return Error::message("bridge " + interface.bridge + " of network " + interface.network +
+                          " does not exist");
+  }
+  if (auto status = create_veth(host, interface.host_ifname, alias, (*bridge)->ifindex,
+                                interface.container_ifname, netns_fd, interface.mac);
+      !status) {
+    return std::move(status).error().context(context);
+  }
+  host_ends.push_back(interface.host_ifname);
+  if (auto status = disable_accept_ra(interface.host_ifname); !status)
+    return std::move(status).error().context(context);
+  if (auto status = set_link_up(host, interface.host_ifname); !status)
+    return std::move(status).error().context(context);
+  return {};
 }
 
 }  // namespace
@@ -315,29 +341,10 @@ Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan
 
   if (plan.enabled) {
     for (const auto& interface : plan.interfaces) {
-      auto context = interface.container_ifname + " (" + interface.host_ifname + " on " +
-                     interface.bridge + ")";
-      if (auto status = claim_host_end(*host, interface.host_ifname, owner.alias_); !status) {
-        return std::move(status).error().context(context).context(where);
-      }
-      auto bridge = find_link(*host, interface.bridge);
-      if (!bridge) return std::move(bridge).error().context(context).context(where);
-      if (!bridge->has_value()) {
-        return Error::message("bridge " + interface.bridge + " of network " + interface.network +
-                              " does not exist")
-            .context(where);
-      }
-      if (auto status = create_veth(*host, interface.host_ifname, owner.alias_, (*bridge)->ifindex,
-                                    interface.container_ifname, netns->get(), interface.mac);
+      if (auto status =
+              add_interface(*host, interface, owner.alias_, netns->get(), owner.host_ends_);
           !status) {
-        return std::move(status).error().context(context).context(where);
-      }
-      owner.host_ends_.push_back(interface.host_ifname);
-      if (auto status = disable_accept_ra(interface.host_ifname); !status) {
-        return std::move(status).error().context(context).context(where);
-      }
-      if (auto status = set_link_up(*host, interface.host_ifname); !status) {
-        return std::move(status).error().context(context).context(where);
+        return std::move(status).error().context(where);
       }
     }
   }

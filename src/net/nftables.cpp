@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "net/netlink.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::net {
 namespace {
@@ -15,10 +16,7 @@ namespace {
 // Names go into the script between quotes; anything but these characters could end the string
 // (or the rule) and inject rules, so it is refused rather than escaped.
 bool safe_name(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-  });
+  return !name.empty() && spec::is_name_text(name, "_-.");
 }
 
 std::string quoted(const std::string& name) {
@@ -48,9 +46,8 @@ void add_input_rules(const plan::BridgePlan& bridge, std::string& chain) {
 
 void add_nat_rules(const plan::BridgePlan& bridge, std::string& chain) {
   if (!bridge.nat || bridge.internal) return;
-  chain += "    ip saddr " + ipv4_text(bridge.subnet.network) + "/" +
-           std::to_string(bridge.subnet.prefix_length) + " oifname != " + quoted(bridge.bridge) +
-           " masquerade\n";
+  chain += "    ip saddr " + spec::to_string(bridge.subnet) +
+           " oifname != " + quoted(bridge.bridge) + " masquerade\n";
 }
 
 struct ContextDeleter {

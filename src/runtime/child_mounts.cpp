@@ -37,6 +37,29 @@ int open_in_root(int root_fd, const char* path, uint64_t flags, uint64_t resolve
   return sys::openat2(root_fd, path, flags | O_CLOEXEC, 0, resolve);
 }
 
+// Creates the missing last component of `prefix` (a path inside the root, modified in place and
+// restored) in its parent, which exists: a directory, or a file when it is the path's end and
+// `create` says so. Returns 0 or an errno value.
+int create_component(int root_fd, char* prefix, bool last, MountOp::Create create,
+                     uint64_t resolve) {
+  char* slash = std::strrchr(prefix, '/');
+  const char* name = slash ? slash + 1 : prefix;
+  ScopedFd parent{
+      slash ? (*slash = '\0', open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, resolve))
+            : ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0)};
+  if (slash) *slash = '/';
+  if (parent.fd < 0) return errno;
+  if (last && create == MountOp::Create::file) {
+    int file =
+        ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (file < 0) return errno;
+    ::close(file);
+  } else if (::mkdirat(parent.fd, name, 0755) < 0 && errno != EEXIST) {
+    return errno;
+  }
+  return 0;
+}
+
 // Creates what is missing of `path` (directories, and the last component as `create`), each
 // component made with mkdirat/openat on its parent's fd so that it lands inside the root.
 int create_path(int root_fd, const char* path, MountOp::Create create, uint64_t resolve) {
@@ -53,21 +76,8 @@ int create_path(int root_fd, const char* path, MountOp::Create create, uint64_t 
     if (existing.fd < 0) {
       if (errno != ENOENT) return errno;
       // The parent exists (made in the previous round); create this component in it.
-      char* slash = std::strrchr(buffer, '/');
-      const char* name = slash ? slash + 1 : buffer;
-      ScopedFd parent{
-          slash ? (*slash = '\0', open_in_root(root_fd, buffer, O_PATH | O_DIRECTORY, resolve))
-                : ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0)};
-      if (slash) *slash = '/';
-      if (parent.fd < 0) return errno;
-      if (last && create == MountOp::Create::file) {
-        int file =
-            ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (file < 0) return errno;
-        ::close(file);
-      } else if (::mkdirat(parent.fd, name, 0755) < 0 && errno != EEXIST) {
-        return errno;
-      }
+      if (int error = create_component(root_fd, buffer, last, create, resolve); error != 0)
+        return error;
     }
     if (!last) buffer[i] = '/';
   }

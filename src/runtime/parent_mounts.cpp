@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "sys/kernel_features.hpp"
+#include "sys/syscalls.hpp"
 #include "userns/mapping_namespace.hpp"
 
 namespace srcompose::runtime {
@@ -17,12 +18,7 @@ namespace srcompose::runtime {
 namespace {
 
 uint64_t bind_attributes(const plan::MountStep& step) {
-  uint64_t attributes = 0;
-  if (step.flags & MS_NOSUID) attributes |= MOUNT_ATTR_NOSUID;
-  if (step.flags & MS_NODEV) attributes |= MOUNT_ATTR_NODEV;
-  if (step.flags & MS_NOEXEC) attributes |= MOUNT_ATTR_NOEXEC;
-  if ((step.flags & MS_RDONLY) || step.readonly) attributes |= MOUNT_ATTR_RDONLY;
-  return attributes;
+  return sys::mount_attributes(step.flags, step.readonly);
 }
 
 Status set_attributes(int mount_fd, uint64_t attributes, int userns_fd, const std::string& what) {

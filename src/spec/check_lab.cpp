@@ -158,6 +158,19 @@ void pick_address(Reader& reader, const SourceLocation& where, const std::string
   attachment.ipv4 = Ipv4{candidate};
 }
 
+// The first pass checks a static address, the second picks one for the others. A network without
+// a subnet was already reported.
+void address_attachment(Reader& reader, const SourceLocation& where, const std::string& path,
+                        const Network& network, NetworkAttachment& attachment,
+                        std::set<uint32_t>& taken, bool picking) {
+  if (network.subnet.prefix_length == 0) return;
+  if (!picking && attachment.ipv4_static) {
+    check_static_address(reader, where, path, network, attachment, taken);
+  } else if (picking && !attachment.ipv4_static) {
+    pick_address(reader, where, path, network, attachment, taken);
+  }
+}
+
 // Static addresses are checked and reserved first, for every container, so that a picked address
 // never takes one written later in the file; then the others are picked in file order.
 void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource>& sources) {
@@ -185,13 +198,8 @@ void check_addresses(Reader& reader, Lab& lab, const std::vector<ContainerSource
                        "found network \"" + attachment.network + "\": no such network" +
                            suggest(attachment.network, network_names));
         }
-        // A network without a subnet was already reported.
-        if (!n || lab.networks[*n].subnet.prefix_length == 0) continue;
-        if (!picking && attachment.ipv4_static) {
-          check_static_address(reader, where, path, lab.networks[*n], attachment, taken[*n]);
-        } else if (picking && !attachment.ipv4_static) {
-          pick_address(reader, where, path, lab.networks[*n], attachment, taken[*n]);
-        }
+        if (n)
+          address_attachment(reader, where, path, lab.networks[*n], attachment, taken[*n], picking);
       }
     }
   }
@@ -289,29 +297,40 @@ std::optional<uint64_t> numeric_id(const std::string& part) {
   return id;
 }
 
+// Reports a numeric uid or gid (`part`) of the container's user that its idmap does not map.
+void report_unmapped_id(Reader& reader, const Container& container, const ContainerSource& source,
+                        bool is_uid, const std::string& part) {
+  const bool defaulted = source.user.line == 0;
+  const char* range_note = container.idmap.mode == IdMapMode::automatic ? " (0 to 65535)" : "";
+  reader.error(defaulted ? source.idmap : source.user,
+               container_path(container, defaulted ? "idmap" : "user"),
+               "found " + std::string(is_uid ? "uid " : "gid ") + part +
+                   (defaulted ? " (the default user)" : "") +
+                   ", which the container's idmap does not map; expected an id mapped inside the "
+                   "user namespace" +
+                   range_note);
+}
+
+// Whether the user namespace of `container` maps the id (inside) `id`.
+bool id_mapped(const Container& container, bool is_uid, uint64_t id) {
+  if (container.idmap.mode == IdMapMode::automatic) return id < 65536;
+  return mapped(is_uid ? container.idmap.uid : container.idmap.gid, id);
+}
+
 // A numeric user or group must exist inside the user namespace, or setresuid fails at start.
 void check_user_mapped(Reader& reader, const Lab& lab,
                        const std::vector<ContainerSource>& sources) {
   for (size_t c = 0; c < lab.containers.size(); ++c) {
     const Container& container = lab.containers[c];
     if (container.idmap.mode == IdMapMode::host || !sources[c].idmap_valid) continue;
-    const bool defaulted = sources[c].user.line == 0;
-    const bool automatic = container.idmap.mode == IdMapMode::automatic;
     size_t colon = container.user.find(':');
-    std::string parts[2] = {container.user.substr(0, colon),
-                            colon == std::string::npos ? "" : container.user.substr(colon + 1)};
-    for (int i = 0; i < 2; ++i) {
-      auto id = numeric_id(parts[i]);
-      if (!id) continue;
-      const auto& ranges = i == 0 ? container.idmap.uid : container.idmap.gid;
-      if (automatic ? *id < 65536 : mapped(ranges, *id)) continue;
-      reader.error(defaulted ? sources[c].idmap : sources[c].user,
-                   container_path(container, defaulted ? "idmap" : "user"),
-                   "found " + std::string(i == 0 ? "uid " : "gid ") + parts[i] +
-                       (defaulted ? " (the default user)" : "") +
-                       ", which the container's idmap does not map; expected an id mapped inside "
-                       "the user namespace" +
-                       (automatic ? " (0 to 65535)" : ""));
+    const std::string user = container.user.substr(0, colon);
+    const std::string group = colon == std::string::npos ? "" : container.user.substr(colon + 1);
+    for (bool is_uid : {true, false}) {
+      const std::string& part = is_uid ? user : group;
+      auto id = numeric_id(part);
+      if (id && !id_mapped(container, is_uid, *id))
+        report_unmapped_id(reader, container, sources[c], is_uid, part);
     }
   }
 }

@@ -17,11 +17,7 @@ constexpr size_t kMaxProjectName = 63;
 
 bool is_project_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxProjectName) return false;
-  auto allowed = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  };
-  return std::isalnum(static_cast<unsigned char>(name[0])) &&
-         std::all_of(name.begin(), name.end(), allowed);
+  return name[0] != '_' && name[0] != '-' && is_name_text(name, "_-", /*lowercase=*/true);
 }
 
 std::string project_name_rule() {
@@ -47,29 +43,21 @@ std::string project_from_directory(const std::filesystem::path& directory) {
   std::string name;
   for (char c : directory.filename().string()) {
     char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' ||
-        lower == '-') {
-      if (!name.empty() || std::isalnum(static_cast<unsigned char>(lower))) name += lower;
-    }
+    if (!is_name_text(std::string_view(&lower, 1), "_-", /*lowercase=*/true)) continue;
+    if (!name.empty() || (lower != '_' && lower != '-')) name += lower;
   }
   if (name.size() > kMaxProjectName) name.resize(kMaxProjectName);
   return name.empty() ? "default" : name;
 }
 
 bool is_network_name(std::string_view name) {
-  return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
+  return !name.empty() && name.size() <= 63 && is_name_text(name, "_-");
 }
 
 // Linux accepts almost any byte in an interface name; we accept what every tool prints safely.
 bool is_bridge_name(std::string_view name) {
   return !name.empty() && name.size() <= 15 && name[0] != '-' && name[0] != '.' &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-' || c == '.';
-         });
+         is_name_text(name, "_-.");
 }
 
 std::string default_bridge_name(std::string_view project, std::string_view network) {

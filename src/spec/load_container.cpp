@@ -38,12 +38,7 @@ bool is_user_part(std::string_view part) {
   if (std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return part.size() < 10 || (part.size() == 10 && part < "4294967295");
   }
-  auto name_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-  };
-  return !(part[0] >= '0' && part[0] <= '9') && part[0] != '-' &&
-         std::all_of(part.begin(), part.end(), name_char);
+  return !(part[0] >= '0' && part[0] <= '9') && part[0] != '-' && is_name_text(part, "_-.");
 }
 
 void read_rootfs(LoadContext& context, const toml::node& node, std::string_view path,
@@ -239,6 +234,18 @@ void read_stop_signal(Reader& reader, const toml::node& node, std::string_view p
   }
 }
 
+// read_only, persist, idmap_share: booleans.
+bool read_flag_key(Reader& reader, std::string_view key, const toml::node& node,
+                   std::string_view path, Container& container) {
+  bool* flag = key == "read_only"     ? &container.read_only
+               : key == "persist"     ? &container.persist
+               : key == "idmap_share" ? &container.idmap_share
+                                      : nullptr;
+  if (flag == nullptr) return false;
+  if (auto value = reader.boolean(node, path)) *flag = *value;
+  return true;
+}
+
 // The keys that are one scalar each.
 bool read_scalar_key(LoadContext& context, std::string_view key, const toml::node& node,
                      std::string_view path, Container& container) {
@@ -261,14 +268,8 @@ bool read_scalar_key(LoadContext& context, std::string_view key, const toml::nod
     if (auto index = read_choice(reader, node, path, kChoices)) {
       container.network_mode = static_cast<NetworkMode>(*index);
     }
-  } else if (key == "read_only" || key == "persist" || key == "idmap_share") {
-    if (auto value = reader.boolean(node, path)) {
-      (key == "read_only" ? container.read_only
-       : key == "persist" ? container.persist
-                          : container.idmap_share) = *value;
-    }
   } else {
-    return false;
+    return read_flag_key(reader, key, node, path, container);
   }
   return true;
 }
@@ -375,9 +376,7 @@ std::optional<Milliseconds> read_duration(Reader& reader, const toml::node& node
 
 bool is_host_label(std::string_view name) {
   if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-  });
+  return is_name_text(name, "-");
 }
 
 void read_container(LoadContext& context, const toml::table& table, Container& container,

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "spec/loader.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::spec::detail {
 namespace {
@@ -43,10 +44,7 @@ bool is_sysctl_name(std::string_view key) {
       key.find("..") != std::string_view::npos) {
     return false;
   }
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-  });
+  return is_name_text(key, "_-.");
 }
 
 }  // namespace

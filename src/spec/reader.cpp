@@ -36,10 +36,7 @@ std::string_view article_name(toml::node_type type) {
 }
 
 bool is_bare_key(std::string_view key) {
-  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
+  return !key.empty() && is_name_text(key, "_-");
 }
 
 template <class T>

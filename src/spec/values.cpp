@@ -138,26 +138,65 @@ Result<Milliseconds> parse_duration(std::string_view text) {
   return Milliseconds{static_cast<Milliseconds::rep>(total)};
 }
 
+namespace {
+
+// Exactly `width` digits taken from `rest`, then `separator` (none when 0; 'T' also as 't' or ' ').
+std::optional<int> take_time_field(std::string_view& rest, size_t width, char separator) {
+  std::string_view digits = take_digits(rest);
+  if (digits.size() != width) return std::nullopt;
+  if (separator != 0) {
+    if (rest.empty()) return std::nullopt;
+    char found = rest[0];
+    if (found != separator && !(separator == 'T' && (found == 't' || found == ' ')))
+      return std::nullopt;
+    rest.remove_prefix(1);
+  }
+  return parse_decimal<int>(digits);
+}
+
+// ".123456789" (at most nanoseconds are kept) or nothing; nullopt for a '.' without digits.
+std::optional<std::chrono::nanoseconds> take_fraction(std::string_view& rest) {
+  std::chrono::nanoseconds fraction{0};
+  if (rest.empty() || rest[0] != '.') return fraction;
+  rest.remove_prefix(1);
+  std::string_view digits = take_digits(rest);
+  if (digits.empty()) return std::nullopt;
+  int64_t scale = 100'000'000;
+  for (char digit : digits.substr(0, 9)) {
+    fraction += std::chrono::nanoseconds((digit - '0') * scale);
+    scale /= 10;
+  }
+  return fraction;
+}
+
+// "Z" or "+hh:mm" / "-hh:mm", the whole rest.
+std::optional<std::chrono::minutes> take_utc_offset(std::string_view& rest) {
+  if (rest.size() == 1 && (rest[0] == 'Z' || rest[0] == 'z')) {
+    rest.remove_prefix(1);
+    return std::chrono::minutes(0);
+  }
+  if (rest.empty() || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
+  int sign = rest[0] == '+' ? 1 : -1;
+  rest.remove_prefix(1);
+  auto hours = take_time_field(rest, 2, ':');
+  auto minutes = take_time_field(rest, 2, 0);
+  if (!hours || !minutes || *hours > 23 || *minutes > 59 || !rest.empty()) return std::nullopt;
+  return std::chrono::minutes(sign * (*hours * 60 + *minutes));
+}
+
+}  // namespace
+
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
   const Error expected = Error::message(
       "expected an RFC 3339 time such as \"2026-11-28T19:00:00Z\" or "
       "\"2026-11-28T20:00:00+01:00\"");
   std::string_view rest = text;
-  // Exactly `width` digits, then `separator` (none when 0; 'T' also as 't' or ' ').
-  auto field = [&](size_t width, char separator) -> std::optional<int> {
-    std::string_view digits = take_digits(rest);
-    if (digits.size() != width) return std::nullopt;
-    if (separator != 0) {
-      if (rest.empty()) return std::nullopt;
-      char found = rest[0];
-      if (found != separator && !(separator == 'T' && (found == 't' || found == ' ')))
-        return std::nullopt;
-      rest.remove_prefix(1);
-    }
-    return parse_decimal<int>(digits);
-  };
-  auto year = field(4, '-'), month = field(2, '-'), day = field(2, 'T');
-  auto hour = field(2, ':'), minute = field(2, ':'), second = field(2, 0);
+  auto year = take_time_field(rest, 4, '-');
+  auto month = take_time_field(rest, 2, '-');
+  auto day = take_time_field(rest, 2, 'T');
+  auto hour = take_time_field(rest, 2, ':');
+  auto minute = take_time_field(rest, 2, ':');
+  auto second = take_time_field(rest, 2, 0);
   if (!year || !month || !day || !hour || !minute || !second) return expected;
   // The system clock counts nanoseconds in 64 bits: it ends in 2262.
   if (*year > 2200) return Error::message("expected an RFC 3339 time before the year 2200");
@@ -165,31 +204,10 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
       *second > 59) {
     return expected;
   }
-  std::chrono::nanoseconds fraction{0};
-  if (!rest.empty() && rest[0] == '.') {
-    rest.remove_prefix(1);
-    std::string_view digits = take_digits(rest);
-    if (digits.empty()) return expected;
-    int64_t scale = 100'000'000;
-    for (char digit : digits.substr(0, 9)) {
-      fraction += std::chrono::nanoseconds((digit - '0') * scale);
-      scale /= 10;
-    }
-  }
-  std::chrono::minutes offset{0};
-  if (rest.size() == 1 && (rest[0] == 'Z' || rest[0] == 'z')) {
-    rest.remove_prefix(1);
-  } else if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
-    int sign = rest[0] == '+' ? 1 : -1;
-    rest.remove_prefix(1);
-    auto offset_hours = field(2, ':'), offset_minutes = field(2, 0);
-    if (!offset_hours || !offset_minutes || *offset_hours > 23 || *offset_minutes > 59)
-      return expected;
-    offset = std::chrono::minutes(sign * (*offset_hours * 60 + *offset_minutes));
-  } else {
-    return expected;
-  }
-  if (!rest.empty()) return expected;
+  auto fraction = take_fraction(rest);
+  if (!fraction) return expected;
+  auto offset = take_utc_offset(rest);
+  if (!offset) return expected;
   std::tm utc{};
   utc.tm_year = *year - 1900;
   utc.tm_mon = *month - 1;
@@ -200,8 +218,8 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view tex
   std::time_t seconds = ::timegm(&utc);
   // timegm normalises 2026-02-31 into March: a day past its month's end is no date.
   if (utc.tm_mday != *day) return expected;
-  return std::chrono::system_clock::from_time_t(seconds) - offset +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
+  return std::chrono::system_clock::from_time_t(seconds) - *offset +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(*fraction);
 }
 
 std::string format_duration(Milliseconds duration) {
@@ -229,6 +247,13 @@ Result<Ipv4> parse_ipv4(std::string_view text) {
   }
   if (!rest.empty()) return expected;
   return Ipv4{value};
+}
+
+bool is_name_text(std::string_view text, std::string_view punctuation, bool lowercase) {
+  return std::all_of(text.begin(), text.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (!lowercase && c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || punctuation.find(c) != std::string_view::npos;
+  });
 }
 
 uint32_t netmask(uint8_t prefix_length) {
@@ -309,6 +334,7 @@ std::string signal_name(int signal_number) {
 
 std::vector<std::string> signal_names() {
   std::vector<std::string> names;
+  names.reserve(kSignals.size());
   for (const auto& signal : kSignals)
     names.emplace_back(signal.name);
   return names;

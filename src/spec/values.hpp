@@ -29,6 +29,11 @@ std::string format_duration(Milliseconds duration);
 // numeric offset; 't', 'z' and a space for 'T' as RFC 3339 allows).
 Result<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
+// True when every character of `text` is an ASCII letter (a lowercase one with `lowercase`), an
+// ASCII digit or one of `punctuation`; true for an empty text. The one character class of the
+// names srcompose accepts (projects, containers, networks, bridges, keys, users, nft names).
+bool is_name_text(std::string_view text, std::string_view punctuation, bool lowercase = false);
+
 // Dotted quad, each part 0..255, no leading zeros (which some parsers read as octal).
 Result<Ipv4> parse_ipv4(std::string_view text);
 // "10.1.0.0/24": the host bits must be zero.

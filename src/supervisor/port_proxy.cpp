@@ -39,7 +39,7 @@ asio::ip::address_v4 to_asio(spec::Ipv4 address) {
 }
 
 std::string port_text(const spec::PortMapping& mapping) {
-  return "port " + net::ipv4_text(mapping.host_ip) + ":" + std::to_string(mapping.host_port) +
+  return "port " + spec::to_string(mapping.host_ip) + ":" + std::to_string(mapping.host_port) +
          (mapping.protocol == spec::Protocol::tcp ? "/tcp" : "/udp");
 }
 

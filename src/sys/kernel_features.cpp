@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "common/unique_fd.hpp"
+#include "sys/process.hpp"
 #include "sys/syscalls.hpp"
 
 namespace srcompose::sys {
@@ -39,9 +40,9 @@ int probe_overlay_lower_fd() {
 
 // Before 6.11 a pidfd has no ioctls at all: ENOTTY.
 int probe_pidfd_namespaces() {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
-  if (!pidfd) return errno;
-  auto opened = open_namespace_by_ioctl(pidfd.get(), PidfdNamespace::user);
+  auto pidfd = open_pidfd(::getpid());
+  if (!pidfd) return pidfd.error().error_number();
+  auto opened = open_namespace_by_ioctl(pidfd->get(), PidfdNamespace::user);
   return opened ? 0 : opened.error().error_number();
 }
 

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,15 @@ struct CloneArgs {
 }  // namespace
 
 namespace srcompose::sys {
+
+uint64_t mount_attributes(unsigned long ms_flags, bool readonly) {
+  uint64_t attributes = 0;
+  if (ms_flags & MS_NOSUID) attributes |= MOUNT_ATTR_NOSUID;
+  if (ms_flags & MS_NODEV) attributes |= MOUNT_ATTR_NODEV;
+  if (ms_flags & MS_NOEXEC) attributes |= MOUNT_ATTR_NOEXEC;
+  if ((ms_flags & MS_RDONLY) || readonly) attributes |= MOUNT_ATTR_RDONLY;
+  return attributes;
+}
 
 pid_t clone3(uint64_t flags, int* pidfd, int exit_signal) {
   CloneArgs args{};

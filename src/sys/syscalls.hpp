@@ -30,6 +30,10 @@ int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t
 // pivot_root(2).
 int pivot_root(const char* new_root, const char* put_old);
 
+// mount(2)'s MS_NOSUID, MS_NODEV, MS_NOEXEC and MS_RDONLY (or `readonly`) as mount_setattr(2)'s
+// MOUNT_ATTR_* bits; the other flags have none.
+uint64_t mount_attributes(unsigned long ms_flags, bool readonly);
+
 // A namespace of the process behind a pidfd, as an owned nsfd. Where the kernel has them
 // (kernel_features().pidfd_namespaces) the pidfs ioctls of 6.11+; else /proc/PID/ns/*.
 enum class PidfdNamespace { user, time_for_children };

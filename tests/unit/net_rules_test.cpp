@@ -4,6 +4,7 @@
 #include "net/netlink.hpp"
 #include "net/network.hpp"
 #include "net/nftables.hpp"
+#include "spec/values.hpp"
 
 namespace spec = srcompose::spec;
 namespace plan = srcompose::plan;
@@ -72,12 +73,12 @@ TEST_CASE("subnet overlap") {
   auto cidr = [](uint32_t a, uint32_t b, uint32_t c, uint8_t prefix) {
     return spec::Cidr{spec::Ipv4{(a << 24) | (b << 16) | (c << 8)}, prefix};
   };
-  CHECK(net::overlaps(cidr(10, 0, 0, 16), cidr(10, 0, 5, 24)));
-  CHECK(net::overlaps(cidr(10, 0, 5, 24), cidr(10, 0, 0, 16)));
-  CHECK_FALSE(net::overlaps(cidr(10, 0, 5, 24), cidr(10, 0, 6, 24)));
-  CHECK_FALSE(net::overlaps(cidr(10, 1, 0, 16), cidr(10, 0, 0, 16)));
-  CHECK(net::overlaps(cidr(0, 0, 0, 0), cidr(10, 0, 0, 16)));
-  CHECK(net::ipv4_text(spec::Ipv4{(192U << 24) | (168U << 16) | 7U}) == "192.168.0.7");
+  CHECK(spec::cidrs_overlap(cidr(10, 0, 0, 16), cidr(10, 0, 5, 24)));
+  CHECK(spec::cidrs_overlap(cidr(10, 0, 5, 24), cidr(10, 0, 0, 16)));
+  CHECK_FALSE(spec::cidrs_overlap(cidr(10, 0, 5, 24), cidr(10, 0, 6, 24)));
+  CHECK_FALSE(spec::cidrs_overlap(cidr(10, 1, 0, 16), cidr(10, 0, 0, 16)));
+  CHECK(spec::cidrs_overlap(cidr(0, 0, 0, 0), cidr(10, 0, 0, 16)));
+  CHECK(spec::to_string(spec::Ipv4{(192U << 24) | (168U << 16) | 7U}) == "192.168.0.7");
 }
 
 TEST_CASE("resolv.conf: loopback nameservers dropped, the rest kept, a comment when none remain") {

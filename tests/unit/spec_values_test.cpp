@@ -161,3 +161,15 @@ TEST_CASE("RFC 3339 times: Z, offsets, fractions; anything else is refused") {
     CHECK(time.error().to_string().find("RFC 3339") != std::string::npos);
   }
 }
+
+TEST_CASE("is_name_text: ASCII letters and digits and the given punctuation, nothing else") {
+  using srcompose::spec::is_name_text;
+  CHECK(is_name_text("web-1_a.b", "_-."));
+  CHECK(is_name_text("", "-"));
+  CHECK_FALSE(is_name_text("web.1", "-"));
+  CHECK_FALSE(is_name_text("a b", "_-"));
+  CHECK_FALSE(is_name_text("caf\xc3\xa9", "_-"));
+  CHECK_FALSE(is_name_text("a;b", "_-."));
+  CHECK(is_name_text("lab-2", "-", /*lowercase=*/true));
+  CHECK_FALSE(is_name_text("Lab-2", "-", /*lowercase=*/true));
+}
