@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -49,6 +50,200 @@ void add_lifecycle_command(CLI::App& app, GlobalOptions& global, const std::stri
   });
 }
 
+// config [--format F] [--services] [-q] [--fingerprint]
+void add_config_command(CLI::App& app, GlobalOptions& global, int& status) {
+  struct ConfigOptions {
+    std::string format = "toml";
+    bool services = false;
+    bool quiet = false;
+    bool fingerprint = false;
+  };
+  auto options = std::make_shared<ConfigOptions>();
+  auto* config = app.add_subcommand("config", "Validate the lab file and print it normalized");
+  config->add_option("--format", options->format, "toml or json")
+      ->check(CLI::IsMember({"toml", "json"}));
+  config->add_flag("--services", options->services, "Print only the container names, one a line");
+  config->add_flag("-q,--quiet", options->quiet,
+                   "Only validate: print nothing, say it by exit status");
+  config->add_flag("--fingerprint", options->fingerprint,
+                   "Print only the fingerprint of the normalized lab (as in the run report)");
+  config->callback([&global, &status, options] {
+    // Only the file is looked for here: run_config loads it (once, printing its errors once).
+    std::string file = global.file.empty() ? default_lab_file().string() : global.file;
+    if (file.empty()) {
+      status = report_error(Error::message("no lab file: give one with -f"));
+      return;
+    }
+    status = options->quiet      ? run_config_quiet(file, global)
+             : options->services ? run_config_services(file, global)
+                                 : run_config(file, global, options->format, options->fingerprint);
+  });
+}
+
+void add_up_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<UpArguments>();
+  UpArguments& up = *arguments;
+  auto* up_command = app.add_subcommand("up", "Create and start the lab");
+  up_command->add_option("containers", up.containers,
+                         "Only these containers and what they depend on (default: all)");
+  up_command->add_flag("--no-start", up.no_start,
+                       "Create everything, start nothing (then `srcompose start`); implies -d");
+  add_stop_timeout_option(*up_command, up.stop_timeout);
+  up_command->add_flag("-d,--detach", up.detach,
+                       "Run in the background; return once every container runs");
+  up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
+  up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit,
+                       "Stop the lab when any container exits");
+  up_command
+      ->add_option("--exit-code-from", up.exit_code_from,
+                   "Exit with this container's exit code (implies --abort-on-container-exit)")
+      ->type_name("CONTAINER");
+  up_command
+      ->add_option("--report", up.report_file,
+                   "Write the run report (JSON) to this file when the lab goes down")
+      ->type_name("FILE");
+  up_command->add_option("--wait-timeout", up.wait_timeout,
+                         "Fail if the lab is not up (and healthy with --wait) after this long");
+  up_command
+      ->add_option("--results", up.results_dir,
+                   "At the end, write report.json and one NAME.log per container here")
+      ->type_name("DIR");
+  up_command->add_flag("--no-color", up.no_color, "Plain output");
+  up_command->callback([&global, &status, arguments] { status = run_up(global, *arguments); });
+}
+
+void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<RunArguments>();
+  RunArguments& run_arguments = *arguments;
+  auto* run_command = app.add_subcommand(
+      "run", "Start a container's dependencies, run it in the foreground, then remove everything");
+  run_command
+      ->add_option("--report", run_arguments.report_file,
+                   "Write the run report (JSON) to this file at the end")
+      ->type_name("FILE");
+  run_command
+      ->add_option("--results", run_arguments.results_dir,
+                   "At the end, write report.json and one NAME.log per container here")
+      ->type_name("DIR");
+  run_command->add_flag("--no-color", run_arguments.no_color, "Plain output");
+  run_command->add_option("container", run_arguments.container, "Container")->required();
+  // As for exec: what follows the container name is its command, options included.
+  run_command->prefix_command();
+  run_command->fallthrough(false);
+  run_command->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
+  run_command->add_option("-p,--project-name", global.project, "Project name")
+      ->type_name("PROJECT");
+  run_command->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
+  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
+      ->type_name("FILE");
+  run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
+  run_command->callback([&global, &status, arguments, run_command] {
+    arguments->command = run_command->remaining();
+    if (!arguments->command.empty() && arguments->command.front() == "--")
+      arguments->command.erase(arguments->command.begin());
+    status = run_run(global, *arguments);
+  });
+}
+
+void add_batch_command(CLI::App& app, GlobalOptions& global, int& status, const char* program) {
+  auto arguments = std::make_shared<BatchArguments>();
+  BatchArguments& batch_arguments = *arguments;
+  auto* batch_command = app.add_subcommand(
+      "batch", "Run the lab once per item (submission), here or through Slurm, and summarize");
+  batch_command
+      ->add_option("--items", batch_arguments.items,
+                   "A directory (one item per entry), a CSV file with a header, or a list file")
+      ->required()
+      ->type_name("DIR|FILE");
+  batch_command->add_option("--run", batch_arguments.run, "The container to run (default grader)")
+      ->type_name("CONTAINER");
+  batch_command->add_option("-j,--jobs", batch_arguments.jobs,
+                            "Instances at a time (default: what CPUs and memory allow)");
+  batch_command
+      ->add_option("--results", batch_arguments.results,
+                   "OUT: OUT/<item>/ per item, OUT/summary.csv and OUT/summary.json "
+                   "(default ./results)")
+      ->type_name("DIR");
+  batch_command->add_flag("--rerun", batch_arguments.rerun,
+                          "Run every item, also those with a complete result");
+  batch_command->add_flag("--slurm", batch_arguments.slurm, "Submit as one Slurm job array");
+  batch_command
+      ->add_option("--slurm-arg", batch_arguments.slurm_arguments, "Passed to sbatch (repeatable)")
+      ->allow_extra_args(false);
+  batch_command->add_flag("--slurm-dry-run", batch_arguments.slurm_dry_run,
+                          "Print the Slurm job script instead of submitting it");
+  batch_arguments.program = program;
+  batch_command->callback(
+      [&global, &status, arguments] { status = run_batch(global, *arguments); });
+}
+
+void add_down_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<DownArguments>();
+  DownArguments& down = *arguments;
+  auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");
+  down_command->add_option("--report", down.report_file, "Write the run report (JSON) to this file")
+      ->type_name("FILE");
+  down_command->add_option("--format", down.format, "text or json (the report)")
+      ->check(CLI::IsMember({"text", "json"}));
+  add_stop_timeout_option(*down_command, down.stop_timeout);
+  down_command->add_flag("-v,--volumes", down.volumes,
+                         "Also remove the writable layers kept by `persist = true`");
+  down_command->callback([&global, &status, arguments] { status = run_down(global, *arguments); });
+}
+
+void add_ps_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<PsArguments>();
+  PsArguments& ps_arguments = *arguments;
+  auto* ps = app.add_subcommand("ps", "List the containers of a running lab");
+  ps->add_option("--format", ps_arguments.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  ps->add_flag("-a,--all", ps_arguments.all, "Also exited and failed containers");
+  ps->add_flag("-q,--quiet", ps_arguments.quiet, "Only the names");
+  ps->add_flag("--services", ps_arguments.services, "Only the names (a container is its service)");
+  ps->add_option("--status", ps_arguments.states, "Only containers in this state (repeatable)")
+      ->check(CLI::IsMember({"waiting", "created", "starting", "running", "paused", "restarting",
+                             "stopping", "exited", "failed"}));
+  ps->callback([&global, &status, arguments] { status = run_ps(global, *arguments); });
+}
+
+void add_logs_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<LogsArguments>();
+  LogsArguments& logs = *arguments;
+  auto* logs_command = app.add_subcommand("logs", "Show the containers' output");
+  logs_command->add_flag("-f,--follow", logs.follow, "Follow until the lab goes down");
+  logs_command->add_flag("-t,--timestamps", logs.timestamps, "Show timestamps");
+  logs_command->add_option("-n,--tail", logs.tail,
+                           "Only the last N lines of each container (default: all)");
+  logs_command->add_option(
+      "--since", logs.since,
+      "Only lines since a time (2026-11-28T19:00:00Z) or a duration ago (10m)");
+  logs_command->add_flag("--no-log-prefix", logs.no_log_prefix, "No \"name | \" before each line");
+  logs_command->add_option("containers", logs.containers, "Containers (default: all)");
+  logs_command->callback([&global, &status, arguments] { status = run_logs(global, *arguments); });
+}
+
+void add_ls_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<LsArguments>();
+  LsArguments& ls_arguments = *arguments;
+  auto* ls = app.add_subcommand("ls", "List the labs that are up on this host");
+  ls->add_option("--format", ls_arguments.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  ls->add_flag("-a,--all", ls_arguments.all, "Also labs whose supervisor is gone");
+  ls->add_flag("-q,--quiet", ls_arguments.quiet, "Only the names");
+  ls->callback([&global, &status, arguments] { status = run_ls(global, *arguments); });
+}
+
+void add_port_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto arguments = std::make_shared<PortArguments>();
+  PortArguments& port_arguments = *arguments;
+  auto* port = app.add_subcommand("port", "Print the host address of a published port");
+  port->add_option("container", port_arguments.container, "Container")->required();
+  port->add_option("port", port_arguments.port, "Its port (80, or 80/udp)")->required();
+  port->add_option("--protocol", port_arguments.protocol, "tcp or udp")
+      ->check(CLI::IsMember({"tcp", "udp"}));
+  port->callback([&global, &status, arguments] { status = run_port(global, *arguments); });
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -78,116 +273,10 @@ int run(int argc, char** argv) {
   int status = 0;
   auto done = [&status](int code) { status = code; };
 
-  auto* config = app.add_subcommand("config", "Validate the lab file and print it normalized");
-  std::string config_format = "toml";
-  config->add_option("--format", config_format, "toml or json")
-      ->check(CLI::IsMember({"toml", "json"}));
-  bool config_services = false;
-  config->add_flag("--services", config_services, "Print only the container names, one a line");
-  bool config_quiet = false;
-  config->add_flag("-q,--quiet", config_quiet,
-                   "Only validate: print nothing, say it by exit status");
-  bool config_fingerprint = false;
-  config->add_flag("--fingerprint", config_fingerprint,
-                   "Print only the fingerprint of the normalized lab (as in the run report)");
-  config->callback([&] {
-    // Only the file is looked for here: run_config loads it (once, printing its errors once).
-    std::string file = global.file.empty() ? default_lab_file().string() : global.file;
-    if (file.empty()) {
-      status = report_error(Error::message("no lab file: give one with -f"));
-      return;
-    }
-    status = config_quiet      ? run_config_quiet(file, global)
-             : config_services ? run_config_services(file, global)
-                               : run_config(file, global, config_format, config_fingerprint);
-  });
-
-  UpArguments up;
-  auto* up_command = app.add_subcommand("up", "Create and start the lab");
-  up_command->add_option("containers", up.containers,
-                         "Only these containers and what they depend on (default: all)");
-  up_command->add_flag("--no-start", up.no_start,
-                       "Create everything, start nothing (then `srcompose start`); implies -d");
-  add_stop_timeout_option(*up_command, up.stop_timeout);
-  up_command->add_flag("-d,--detach", up.detach,
-                       "Run in the background; return once every container runs");
-  up_command->add_flag("--wait", up.wait, "With -d: also wait until health checks pass");
-  up_command->add_flag("--abort-on-container-exit", up.abort_on_container_exit,
-                       "Stop the lab when any container exits");
-  up_command
-      ->add_option("--exit-code-from", up.exit_code_from,
-                   "Exit with this container's exit code (implies --abort-on-container-exit)")
-      ->type_name("CONTAINER");
-  up_command
-      ->add_option("--report", up.report_file,
-                   "Write the run report (JSON) to this file when the lab goes down")
-      ->type_name("FILE");
-  up_command->add_option("--wait-timeout", up.wait_timeout,
-                         "Fail if the lab is not up (and healthy with --wait) after this long");
-  up_command
-      ->add_option("--results", up.results_dir,
-                   "At the end, write report.json and one NAME.log per container here")
-      ->type_name("DIR");
-  up_command->add_flag("--no-color", up.no_color, "Plain output");
-  up_command->callback([&] { status = run_up(global, up); });
-
-  RunArguments run_arguments;
-  auto* run_command = app.add_subcommand(
-      "run", "Start a container's dependencies, run it in the foreground, then remove everything");
-  run_command
-      ->add_option("--report", run_arguments.report_file,
-                   "Write the run report (JSON) to this file at the end")
-      ->type_name("FILE");
-  run_command
-      ->add_option("--results", run_arguments.results_dir,
-                   "At the end, write report.json and one NAME.log per container here")
-      ->type_name("DIR");
-  run_command->add_flag("--no-color", run_arguments.no_color, "Plain output");
-  run_command->add_option("container", run_arguments.container, "Container")->required();
-  // As for exec: what follows the container name is its command, options included.
-  run_command->prefix_command();
-  run_command->fallthrough(false);
-  run_command->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
-  run_command->add_option("-p,--project-name", global.project, "Project name")
-      ->type_name("PROJECT");
-  run_command->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
-  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
-      ->type_name("FILE");
-  run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
-  run_command->callback([&] {
-    run_arguments.command = run_command->remaining();
-    if (!run_arguments.command.empty() && run_arguments.command.front() == "--")
-      run_arguments.command.erase(run_arguments.command.begin());
-    status = run_run(global, run_arguments);
-  });
-
-  BatchArguments batch_arguments;
-  auto* batch_command = app.add_subcommand(
-      "batch", "Run the lab once per item (submission), here or through Slurm, and summarize");
-  batch_command
-      ->add_option("--items", batch_arguments.items,
-                   "A directory (one item per entry), a CSV file with a header, or a list file")
-      ->required()
-      ->type_name("DIR|FILE");
-  batch_command->add_option("--run", batch_arguments.run, "The container to run (default grader)")
-      ->type_name("CONTAINER");
-  batch_command->add_option("-j,--jobs", batch_arguments.jobs,
-                            "Instances at a time (default: what CPUs and memory allow)");
-  batch_command
-      ->add_option("--results", batch_arguments.results,
-                   "OUT: OUT/<item>/ per item, OUT/summary.csv and OUT/summary.json "
-                   "(default ./results)")
-      ->type_name("DIR");
-  batch_command->add_flag("--rerun", batch_arguments.rerun,
-                          "Run every item, also those with a complete result");
-  batch_command->add_flag("--slurm", batch_arguments.slurm, "Submit as one Slurm job array");
-  batch_command
-      ->add_option("--slurm-arg", batch_arguments.slurm_arguments, "Passed to sbatch (repeatable)")
-      ->allow_extra_args(false);
-  batch_command->add_flag("--slurm-dry-run", batch_arguments.slurm_dry_run,
-                          "Print the Slurm job script instead of submitting it");
-  batch_arguments.program = argv[0];
-  batch_command->callback([&] { status = run_batch(global, batch_arguments); });
+  add_config_command(app, global, status);
+  add_up_command(app, global, status);
+  add_run_command(app, global, status);
+  add_batch_command(app, global, status, argv[0]);
 
   std::vector<std::string> wait_containers;
   auto* wait_command =
@@ -195,57 +284,11 @@ int run(int argc, char** argv) {
   wait_command->add_option("containers", wait_containers, "Containers")->required();
   wait_command->callback([&] { status = run_wait(global, wait_containers); });
 
-  DownArguments down;
-  auto* down_command = app.add_subcommand("down", "Stop and remove everything of the lab");
-  down_command->add_option("--report", down.report_file, "Write the run report (JSON) to this file")
-      ->type_name("FILE");
-  down_command->add_option("--format", down.format, "text or json (the report)")
-      ->check(CLI::IsMember({"text", "json"}));
-  add_stop_timeout_option(*down_command, down.stop_timeout);
-  down_command->add_flag("-v,--volumes", down.volumes,
-                         "Also remove the writable layers kept by `persist = true`");
-  down_command->callback([&] { status = run_down(global, down); });
-
-  PsArguments ps_arguments;
-  auto* ps = app.add_subcommand("ps", "List the containers of a running lab");
-  ps->add_option("--format", ps_arguments.format, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
-  ps->add_flag("-a,--all", ps_arguments.all, "Also exited and failed containers");
-  ps->add_flag("-q,--quiet", ps_arguments.quiet, "Only the names");
-  ps->add_flag("--services", ps_arguments.services, "Only the names (a container is its service)");
-  ps->add_option("--status", ps_arguments.states, "Only containers in this state (repeatable)")
-      ->check(CLI::IsMember({"waiting", "created", "starting", "running", "paused", "restarting",
-                             "stopping", "exited", "failed"}));
-  ps->callback([&] { status = run_ps(global, ps_arguments); });
-
-  LogsArguments logs;
-  auto* logs_command = app.add_subcommand("logs", "Show the containers' output");
-  logs_command->add_flag("-f,--follow", logs.follow, "Follow until the lab goes down");
-  logs_command->add_flag("-t,--timestamps", logs.timestamps, "Show timestamps");
-  logs_command->add_option("-n,--tail", logs.tail,
-                           "Only the last N lines of each container (default: all)");
-  logs_command->add_option(
-      "--since", logs.since,
-      "Only lines since a time (2026-11-28T19:00:00Z) or a duration ago (10m)");
-  logs_command->add_flag("--no-log-prefix", logs.no_log_prefix, "No \"name | \" before each line");
-  logs_command->add_option("containers", logs.containers, "Containers (default: all)");
-  logs_command->callback([&] { status = run_logs(global, logs); });
-
-  LsArguments ls_arguments;
-  auto* ls = app.add_subcommand("ls", "List the labs that are up on this host");
-  ls->add_option("--format", ls_arguments.format, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
-  ls->add_flag("-a,--all", ls_arguments.all, "Also labs whose supervisor is gone");
-  ls->add_flag("-q,--quiet", ls_arguments.quiet, "Only the names");
-  ls->callback([&] { status = run_ls(global, ls_arguments); });
-
-  PortArguments port_arguments;
-  auto* port = app.add_subcommand("port", "Print the host address of a published port");
-  port->add_option("container", port_arguments.container, "Container")->required();
-  port->add_option("port", port_arguments.port, "Its port (80, or 80/udp)")->required();
-  port->add_option("--protocol", port_arguments.protocol, "tcp or udp")
-      ->check(CLI::IsMember({"tcp", "udp"}));
-  port->callback([&] { status = run_port(global, port_arguments); });
+  add_down_command(app, global, status);
+  add_ps_command(app, global, status);
+  add_logs_command(app, global, status);
+  add_ls_command(app, global, status);
+  add_port_command(app, global, status);
 
   add_exec_command(app, global, status);
   add_top_command(app, global, status);
