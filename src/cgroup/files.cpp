@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "common/unique_fd.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::cgroup {
 
@@ -59,20 +60,7 @@ Status write_value(const std::filesystem::path& file, std::string_view value) {
 }
 
 Result<std::string> read_value(const std::filesystem::path& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::last_errno("open " + file.string());
-  std::string content;
-  char buffer[4096];
-  for (;;) {
-    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("read " + file.string());
-    }
-    if (got == 0) break;
-    content.append(buffer, static_cast<size_t>(got));
-  }
-  return content;
+  return sys::read_whole_file(file);
 }
 
 Result<std::string> read_trimmed(const std::filesystem::path& file) {

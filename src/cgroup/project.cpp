@@ -9,6 +9,7 @@
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
 #include "cgroup/values.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::cgroup {
 
@@ -65,12 +66,12 @@ Status check_controller(const HostLayout& host, Controller controller) {
 
 Status check_ids_online(std::string_view value, const std::filesystem::path& online_file,
                         std::string_view what, std::string_view fallback) {
-  auto wanted = parse_id_list(value);
+  auto wanted = spec::parse_cpu_list(value);
   if (!wanted) return std::move(wanted).error();
   if (wanted->empty()) return Error::message("empty list");
   auto online_text = read_trimmed(online_file);
   std::string online = online_text ? *online_text : std::string(fallback);
-  auto available = parse_id_list(online);
+  auto available = spec::parse_cpu_list(online);
   if (!available) return std::move(available).error().context(online_file.string());
   for (unsigned id : *wanted) {
     if (!std::binary_search(available->begin(), available->end(), id)) {

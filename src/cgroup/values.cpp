@@ -61,31 +61,6 @@ uint64_t cpus_to_quota_usec(double cpus) {
   return static_cast<uint64_t>(quota);
 }
 
-Result<std::vector<unsigned>> parse_id_list(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.remove_suffix(1);
-  std::vector<unsigned> ids;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view piece = text.substr(start, end - start);
-    size_t dash = piece.find('-');
-    auto first = to_unsigned(piece.substr(0, dash));
-    auto last = dash == std::string_view::npos ? first : to_unsigned(piece.substr(dash + 1));
-    if (!first || !last || *last < *first || *last - *first > 65'535) {
-      return Error::message("bad list element \"" + std::string(piece) + "\" in \"" +
-                            std::string(text) + "\"");
-    }
-    for (unsigned id = *first; id <= *last; ++id)
-      ids.push_back(id);
-    start = end + 1;
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 std::string format_io_max(const IoThrottle& throttle) {
   static constexpr const char* kKeys[] = {"rbps", "wbps", "riops", "wiops"};
   std::string line = throttle.device();

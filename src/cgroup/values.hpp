@@ -28,10 +28,6 @@ inline constexpr uint64_t kCfsPeriodUsec = 100'000;
 // of 1000 us (a smaller quota is refused with EINVAL).
 uint64_t cpus_to_quota_usec(double cpus);
 
-// "0-2,5" -> {0, 1, 2, 5}, sorted, without duplicates. The format of cpuset.cpus and of
-// /sys/devices/system/cpu/online. Errors name the bad piece.
-Result<std::vector<unsigned>> parse_id_list(std::string_view text);
-
 // The io limits of one block device (whole disk), resolved to its device number.
 struct IoThrottle {
   unsigned major = 0;

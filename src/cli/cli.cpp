@@ -244,6 +244,30 @@ void add_port_command(CLI::App& app, GlobalOptions& global, int& status) {
   port->callback([&global, &status, arguments] { status = run_port(global, *arguments); });
 }
 
+void add_wait_command(CLI::App& app, GlobalOptions& global, int& status) {
+  auto containers = std::make_shared<std::vector<std::string>>();
+  auto* wait_command =
+      app.add_subcommand("wait", "Block until containers have ended; exit with the first's code");
+  wait_command->add_option("containers", *containers, "Containers")->required();
+  wait_command->callback(
+      [&global, &status, containers] { status = run_wait(global, *containers); });
+}
+
+void add_version_and_completion_commands(CLI::App& app, int& status) {
+  auto version_short = std::make_shared<bool>(false);
+  auto* version =
+      app.add_subcommand("version", "Show the version, git revision and library versions");
+  version->add_flag("--short", *version_short, "Only the version number");
+  version->callback([&status, version_short] { status = run_version(*version_short); });
+
+  auto shell = std::make_shared<std::string>();
+  auto* completion = app.add_subcommand("completion", "Print the shell completion script");
+  completion->add_option("shell", *shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->callback([&status, shell] { status = run_completion(*shell); });
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -278,11 +302,7 @@ int run(int argc, char** argv) {
   add_run_command(app, global, status);
   add_batch_command(app, global, status, argv[0]);
 
-  std::vector<std::string> wait_containers;
-  auto* wait_command =
-      app.add_subcommand("wait", "Block until containers have ended; exit with the first's code");
-  wait_command->add_option("containers", wait_containers, "Containers")->required();
-  wait_command->callback([&] { status = run_wait(global, wait_containers); });
+  add_wait_command(app, global, status);
 
   add_down_command(app, global, status);
   add_ps_command(app, global, status);
@@ -303,18 +323,7 @@ int run(int argc, char** argv) {
   add_lifecycle_command(app, global, "pause", "Freeze every process of containers", done);
   add_lifecycle_command(app, global, "unpause", "Thaw paused containers", done);
 
-  bool version_short = false;
-  auto* version =
-      app.add_subcommand("version", "Show the version, git revision and library versions");
-  version->add_flag("--short", version_short, "Only the version number");
-  version->callback([&] { status = run_version(version_short); });
-
-  std::string shell;
-  auto* completion = app.add_subcommand("completion", "Print the shell completion script");
-  completion->add_option("shell", shell, "bash, zsh or fish")
-      ->required()
-      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
-  completion->callback([&] { status = run_completion(shell); });
+  add_version_and_completion_commands(app, status);
 
   // The completion scripts' question, answered from the app built above (never parsed by CLI11:
   // the words are a partial command line).

@@ -12,6 +12,7 @@
 
 #include "common/unique_fd.hpp"
 #include "net/sysctl.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::net {
 namespace {
@@ -75,20 +76,6 @@ Result<UniqueFd> open_locked(const std::filesystem::path& record) {
   return fd;
 }
 
-Result<std::string> read_all(int fd, const std::string& what) {
-  std::string text;
-  char buffer[4096];
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::last_errno("read " + what);
-    if (n == 0) return text;
-    text.append(buffer, static_cast<size_t>(n));
-    offset += n;
-  }
-}
-
 // Rewritten in place (not renamed over): the lock is on this inode.
 Status write_all(int fd, const std::string& text, const std::string& what) {
   if (::ftruncate(fd, 0) < 0) return Error::last_errno("truncate " + what);
@@ -105,9 +92,7 @@ Status write_all(int fd, const std::string& text, const std::string& what) {
 
 Result<std::string> read_forwarding() {
   const std::string path = std::string("/proc/sys/") + kForwardingSysctl;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::last_errno("open " + path);
-  auto text = read_all(fd.get(), path);
+  auto text = sys::read_whole_file(path);
   if (!text) return text;
   while (!text->empty() && (text->back() == '\n' || text->back() == ' '))
     text->pop_back();
@@ -121,7 +106,7 @@ Status hold_ipv4_forwarding(std::string_view project, const std::filesystem::pat
   const std::string what = record_path.string();
   auto fd = open_locked(record_path);
   if (!fd) return std::move(fd).error().context("hold net.ipv4.ip_forward");
-  auto text = read_all(fd->get(), what);
+  auto text = sys::read_to_end(fd->get(), what);
   if (!text) return std::move(text).error().context("hold net.ipv4.ip_forward");
   Record record = parse_record(*text);
   if (!record.original || record.projects.empty()) {
@@ -145,7 +130,7 @@ Status release_ipv4_forwarding(std::string_view project, const std::filesystem::
   const std::string what = record_path.string();
   auto fd = open_locked(record_path);
   if (!fd) return std::move(fd).error().context("release net.ipv4.ip_forward");
-  auto text = read_all(fd->get(), what);
+  auto text = sys::read_to_end(fd->get(), what);
   if (!text) return std::move(text).error().context("release net.ipv4.ip_forward");
   Record record = parse_record(*text);
   auto held = std::find(record.projects.begin(), record.projects.end(), project);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "sys/file_io.hpp"
 #include "sys/syscalls.hpp"
 
 namespace srcompose::rootfs::fs {
@@ -235,22 +236,6 @@ Status write_file_at(int dir_fd, const std::string& name, std::string_view conte
   return {};
 }
 
-Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size) {
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::last_errno("read " + std::string(name_for_errors));
-    if (n == 0) return text;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > max_size) {
-      return Error::message(std::string(name_for_errors) + ": larger than " +
-                            std::to_string(max_size) + " bytes");
-    }
-  }
-}
-
 Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
                                                      size_t max_size) {
   // O_PATH first: opening a device or FIFO could block or have side effects; only a regular file is
@@ -269,7 +254,7 @@ Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::str
   std::string reopen = "/proc/self/fd/" + std::to_string(handle.get());
   UniqueFd fd(::open(reopen.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
   if (!fd) return Error::last_errno("reopen " + path);
-  auto text = read_all(fd.get(), path, max_size);
+  auto text = sys::read_to_end(fd.get(), path, max_size);
   if (!text) return std::move(text).error();
   return std::optional<std::string>{std::move(*text)};
 }

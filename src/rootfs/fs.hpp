@@ -55,8 +55,4 @@ Status write_file_at(int dir_fd, const std::string& name, std::string_view conte
 Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
                                                      size_t max_size);
 
-// Reads `fd` from its current offset to the end (small files, pipes); more than `max_size` bytes
-// is an error.
-Result<std::string> read_all(int fd, std::string_view name_for_errors, size_t max_size);
-
 }  // namespace srcompose::rootfs::fs

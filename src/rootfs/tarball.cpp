@@ -16,6 +16,7 @@
 
 #include "rootfs/fs.hpp"
 #include "rootfs/image.hpp"
+#include "sys/file_io.hpp"
 #include "sys/process.hpp"
 
 namespace srcompose::rootfs {
@@ -179,7 +180,7 @@ Status extract_tarball(int tar_fd, const std::filesystem::path& destination,
   }
   sys::ChildProcess child(pid, std::move(*pidfd));
   write_end.reset();
-  auto output = fs::read_all(read_end.get(), "unpack report", 16 << 20);
+  auto output = sys::read_to_end(read_end.get(), "unpack report", 16 << 20);
   auto exit = child.wait();
   if (!output) return std::move(output).error().context("unpack " + destination.string());
   if (!exit) return std::move(exit).error().context("unpack " + destination.string());

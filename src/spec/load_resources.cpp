@@ -281,6 +281,17 @@ std::optional<std::chrono::milliseconds> read_time_limit(Reader& reader, const t
   return duration;
 }
 
+// io_read_bps, io_write_bps (sizes), io_read_iops, io_write_iops (counts): per device.
+void read_io_limit(Reader& reader, std::string_view key, const toml::node& node,
+                   const std::string& key_path, Limits& limits) {
+  const bool bytes = key.ends_with("_bps");
+  auto& device_limits = key == "io_read_bps"    ? limits.io_read_bps
+                        : key == "io_write_bps" ? limits.io_write_bps
+                        : key == "io_read_iops" ? limits.io_read_iops
+                                                : limits.io_write_iops;
+  device_limits = read_device_limits(reader, node, key_path, bytes);
+}
+
 // One key of [limits] (the keys were checked before).
 void read_limit(LoadContext& context, std::string_view key, const toml::node& node,
                 const std::string& key_path, Limits& limits) {
@@ -300,12 +311,8 @@ void read_limit(LoadContext& context, std::string_view key, const toml::node& no
   } else if (key == "pids") {
     if (auto pids = reader.integer_in(node, key_path, 1, INT32_MAX))
       limits.pids = static_cast<uint64_t>(*pids);
-  } else if (key == "io_read_bps" || key == "io_write_bps") {
-    (key == "io_read_bps" ? limits.io_read_bps : limits.io_write_bps) =
-        read_device_limits(reader, node, key_path, true);
-  } else if (key == "io_read_iops" || key == "io_write_iops") {
-    (key == "io_read_iops" ? limits.io_read_iops : limits.io_write_iops) =
-        read_device_limits(reader, node, key_path, false);
+  } else if (key.starts_with("io_")) {
+    read_io_limit(reader, key, node, key_path, limits);
   } else if (key == "cpu_time" || key == "wall_time") {
     (key == "cpu_time" ? limits.cpu_time : limits.wall_time) =
         read_time_limit(reader, node, key_path);

@@ -416,27 +416,38 @@ std::string to_string(const IdRange& range) {
          std::to_string(range.count);
 }
 
+Result<std::vector<unsigned>> parse_cpu_list(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
+  std::vector<unsigned> ids;
+  for (size_t start = 0; !text.empty() && start <= text.size();) {
+    size_t end = std::min(text.find(',', start), text.size());
+    std::string_view piece = text.substr(start, end - start);
+    size_t dash = piece.find('-');
+    auto first = parse_decimal<unsigned>(piece.substr(0, dash));
+    auto last =
+        dash == std::string_view::npos ? first : parse_decimal<unsigned>(piece.substr(dash + 1));
+    // A range of more than 65536 ids is no CPU or memory node list.
+    if (!first || !last || *last < *first || *last - *first > 65'535) {
+      return Error::message("bad list element \"" + std::string(piece) + "\" in \"" +
+                            std::string(text) + "\"");
+    }
+    for (unsigned id = *first; id <= *last; ++id)
+      ids.push_back(id);
+    start = end + 1;
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 Result<unsigned> parse_cpu_list_max(std::string_view text) {
   const Error expected = Error::message("expected a list such as \"0-3,5\"");
-  if (text.empty()) return expected;
-  unsigned highest = 0;
-  std::string_view rest = text;
-  while (true) {
-    auto first = parse_decimal<unsigned>(take_digits(rest));
-    if (!first) return expected;
-    unsigned last = *first;
-    if (rest.starts_with('-')) {
-      rest.remove_prefix(1);
-      auto end = parse_decimal<unsigned>(take_digits(rest));
-      if (!end || *end < *first) return expected;
-      last = *end;
-    }
-    highest = std::max(highest, last);
-    if (rest.empty()) break;
-    if (!rest.starts_with(',')) return expected;
-    rest.remove_prefix(1);
-  }
-  return highest;
+  // A lab file's value: no trailing whitespace, as the kernel's files have.
+  if (text.find_first_of("\n ") != std::string_view::npos) return expected;
+  auto ids = parse_cpu_list(text);
+  if (!ids || ids->empty()) return expected;
+  return ids->back();
 }
 
 uint64_t fnv1a(std::string_view text, uint64_t seed) {

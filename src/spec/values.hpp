@@ -68,6 +68,9 @@ std::string to_string(const PortMapping& port);  // always the full form "0.0.0.
 Result<IdRange> parse_id_range(std::string_view text);
 std::string to_string(const IdRange& range);
 
+// "0-2,5" -> {0, 1, 2, 5}, sorted, without duplicates: the format of cpuset.cpus and of
+// /sys/devices/system/cpu/online (a trailing newline is fine). Errors name the bad piece.
+Result<std::vector<unsigned>> parse_cpu_list(std::string_view text);
 // Linux cpu list "0-3,5": the highest number in it, or an Error for a malformed list.
 Result<unsigned> parse_cpu_list_max(std::string_view text);
 

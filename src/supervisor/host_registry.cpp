@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "rootfs/fs.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::supervisor {
 namespace {
@@ -45,7 +45,7 @@ Result<std::vector<std::string>> LockedRegistry::read_lines() const {
   std::vector<std::string> lines;
   if (!file_) return lines;
   if (::lseek(file_.get(), 0, SEEK_SET) < 0) return Error::last_errno("lseek " + path_);
-  auto text = rootfs::fs::read_all(file_.get(), path_, kMaxRegistrySize);
+  auto text = sys::read_to_end(file_.get(), path_, kMaxRegistrySize);
   if (!text) return std::move(text).error();
   std::istringstream in(*text);
   for (std::string line; std::getline(in, line);)

@@ -5,6 +5,7 @@
 #include "cgroup/files.hpp"
 #include "cgroup/values.hpp"
 #include "plan/cgroup.hpp"
+#include "spec/values.hpp"
 #include "test_support.hpp"
 
 using namespace srcompose;
@@ -35,17 +36,17 @@ TEST_CASE("cpus become a CFS quota per 100 ms period, at least the kernel's 1 ms
 }
 
 TEST_CASE("CPU and node lists parse like the kernel writes them") {
-  auto ids = parse_id_list("0-2,5\n");
+  auto ids = spec::parse_cpu_list("0-2,5\n");
   REQUIRE(ids.ok());
   CHECK(*ids == std::vector<unsigned>{0, 1, 2, 5});
-  auto unsorted = parse_id_list("3,1,1");
+  auto unsorted = spec::parse_cpu_list("3,1,1");
   REQUIRE(unsorted.ok());
   CHECK(*unsorted == std::vector<unsigned>{1, 3});
-  CHECK(parse_id_list("")->empty());
-  CHECK_FALSE(parse_id_list("2-1").ok());
-  CHECK_FALSE(parse_id_list("a").ok());
-  CHECK_FALSE(parse_id_list("1,,2").ok());
-  CHECK(parse_id_list("0-x").error().to_string() == "bad list element \"0-x\" in \"0-x\"");
+  CHECK(spec::parse_cpu_list("")->empty());
+  CHECK_FALSE(spec::parse_cpu_list("2-1").ok());
+  CHECK_FALSE(spec::parse_cpu_list("a").ok());
+  CHECK_FALSE(spec::parse_cpu_list("1,,2").ok());
+  CHECK(spec::parse_cpu_list("0-x").error().to_string() == "bad list element \"0-x\" in \"0-x\"");
 }
 
 TEST_CASE("io.max lines carry only the keys that are set") {

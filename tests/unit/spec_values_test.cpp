@@ -173,3 +173,10 @@ TEST_CASE("is_name_text: ASCII letters and digits and the given punctuation, not
   CHECK(is_name_text("lab-2", "-", /*lowercase=*/true));
   CHECK_FALSE(is_name_text("Lab-2", "-", /*lowercase=*/true));
 }
+
+TEST_CASE("parse_cpu_list_max: the highest of a lab file's cpu list, no whitespace around it") {
+  CHECK(*parse_cpu_list_max("3,1-2") == 3);
+  CHECK_FALSE(parse_cpu_list_max("0-3\n").ok());
+  CHECK_FALSE(parse_cpu_list_max("").ok());
+  CHECK_FALSE(parse_cpu_list_max("0-").ok());
+}
