@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spec/values.hpp"
 #include "supervisor/log_sink.hpp"
 
 namespace srcompose::supervisor {
@@ -26,8 +27,7 @@ void EventLog::start(std::string_view container, pid_t pid, uint64_t run) {
 void EventLog::exit(std::string_view container, const RunEnd& end) {
   json::object fields{{"exit_code", end.exit_code}, {"signal", end.signal}};
   if (end.signal != 0) {
-    const char* name = sigabbrev_np(end.signal);
-    fields["signal_name"] = name ? std::string("SIG") + name : std::to_string(end.signal);
+    fields["signal_name"] = spec::signal_name(end.signal);
   }
   fields["oom_killed"] = end.oom_killed;
   fields["status"] = end.verdict;

@@ -312,10 +312,9 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
     if (!first_signal_at_) {
       first_signal_at_ = now;
       if (!shutdown_requested_.is_set()) {
-        request_shutdown(signal_number == SIGINT ? std::string("interrupted")
-                         : signal_number == SIGTERM
-                             ? std::string("terminated")
-                             : std::string("SIG") + sigabbrev_np(signal_number));
+        request_shutdown(signal_number == SIGINT    ? std::string("interrupted")
+                         : signal_number == SIGTERM ? std::string("terminated")
+                                                    : spec::signal_name(signal_number));
         continue;
       }
     }

@@ -1,4 +1,5 @@
 #include "supervisor/status.hpp"
+#include "spec/values.hpp"
 
 #include <string.h>
 
@@ -191,8 +192,9 @@ std::string RunEnd::reason() const {
   if (verdict == "cpu_time" || verdict == "wall_time") return verdict + " limit";
   if (oom_killed) return "OOM kill";
   if (signal != 0) {
-    const char* name = sigabbrev_np(signal);
-    return "signal " + std::to_string(signal) + (name ? std::string(" (SIG") + name + ")" : "") +
+    const std::string name = spec::signal_name(signal);  // the number alone when it has no name
+    return "signal " + std::to_string(signal) +
+           (name.starts_with("SIG") ? " (" + name + ")" : std::string()) +
            (core_dumped ? ", core dumped" : "");
   }
   return "exit code " + std::to_string(exit_code);

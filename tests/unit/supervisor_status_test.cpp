@@ -35,3 +35,16 @@ TEST_CASE("a container record reads back; a missing or mistyped key is an error 
   REQUIRE_FALSE(bad_usage.ok());
   CHECK(bad_usage.error().to_string().find("wrong type") != std::string::npos);
 }
+
+TEST_CASE("a run's end names its signal as spec::signal_name does, real-time ones included") {
+  RunEnd end;
+  end.signal = 9;
+  end.exit_code = 137;
+  CHECK(end.reason() == "signal 9 (SIGKILL)");
+  end.signal = 36;
+  end.core_dumped = true;
+  CHECK(end.reason() == "signal 36 (SIGRTMIN+2), core dumped");
+  end.signal = 0;
+  end.exit_code = 3;
+  CHECK(end.reason() == "exit code 3");
+}
