@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # srcompose batch throughput (issue 15): items per minute for a class of N submissions (default 50)
 # at -j 1, 2 and 4. Each item is an instance of a two-container grading lab like
 # tests/e2e/batch_class.bash's: a busybox echo server (the submission) and a grader that checks it,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What a flooding container costs the supervisor (issue 10 item 14): `yes` for 5 s in one container
 # with the default logging settings; the supervisor's CPU time from /proc/PID/stat before and after,
 # the container's from its cgroup (ps --format json), the log files' sizes and the bytes dropped.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark of srcompose against crun and podman, measured in the same run (issue 16). Each
 # container has the same shape in every tool: its own user namespace mapping 65536 ids, a cgroup
 # namespace, a network namespace with a veth on a bridge made beforehand, memory and pids limits, a

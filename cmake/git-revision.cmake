@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run at every build (cmake -P): writes OUTPUT, a header defining SRCOMPOSE_GIT_REVISION: OVERRIDE
 # when set (a package built from a copy of the tree), else the git revision of SOURCE_DIR ("-dirty"
 # when the work tree differs), else "unknown" (a source tarball, or a copy inside some other git

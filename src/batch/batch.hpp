@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose batch`: the lab run once per item, each instance `srcompose run NAME` as a project of
 // its own, locally N at a time (local_runner.hpp) or as a Slurm job array (slurm.hpp), and one
 // summary over every item (results.hpp).

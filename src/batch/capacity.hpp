@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How many instances of a lab this host runs at once when `srcompose batch` is given no -j: what
 // its CPUs and memory allow for the lab's limits.
 #pragma once

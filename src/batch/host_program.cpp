@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "batch/host_program.hpp"
 
 #include <fcntl.h>

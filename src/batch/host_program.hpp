@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Starting host programs from `srcompose batch` (a plain CLI process, not the supervisor): each
 // instance's `srcompose run`, and sbatch, squeue and scancel for --slurm. posix_spawn, as
 // rootfs/busybox.cpp starts the host's busybox; the process is then owned through a pidfd.

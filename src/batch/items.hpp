@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What `srcompose batch` runs the lab for: the items (one per submission), read from a directory or
 // a file, each with the project it runs as and the variables its instance's lab file sees. Pure
 // except for listing a directory.

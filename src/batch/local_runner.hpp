@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The local batch: N instances at a time on this host, each `srcompose run` in a process group of
 // its own with its output in OUT/<key>/run.out, waited for through pidfds on one Asio loop.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The batch's progress: counts and an estimate of the time left, as one line.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What one item's run left in OUT/<key>/ and what the batch makes of it: the item's end record
 // (done.json, written when its `srcompose run` ended on its own, by the local driver or the Slurm
 // job script alike), the run's report.json and logs, and the summary over every item.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose batch --slurm`: the same batch as one Slurm job array. Task i runs `srcompose run` for
 // the i-th item to run, on whichever node Slurm picks, with its results under OUT (a directory the
 // nodes share); the batch waits for the array, polling squeue, and then summarizes as a local batch

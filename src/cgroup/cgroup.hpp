@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Container cgroups on cgroup v1, v2 and hybrid hosts behind one interface.
 //
 // Every container lives in <hierarchy>/srcompose/<project>/<container> of every hierarchy srcompose

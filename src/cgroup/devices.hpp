@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The device allow-list of every container: which device nodes its processes may create (mknod)
 // and open. Without one, a container given CAP_MKNOD with idmap = "host" creates and opens any of
 // the host's devices (its disks, /dev/kvm, /dev/mem). Enforced on cgroup v1 by the devices

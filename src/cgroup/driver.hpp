@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The two cgroup drivers: how v1 and v2 directories are prepared and how limits become files.
 // Internal to src/cgroup. Every function takes the directory it works on, so that tests can point
 // it at a fake tree of regular files laid out like cgroupfs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // cgroup v1 driver: one directory per mounted controller hierarchy.
 #include <signal.h>
 

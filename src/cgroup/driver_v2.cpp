@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // cgroup v2 driver: one unified hierarchy, controllers enabled top-down through
 // cgroup.subtree_control.
 #include <algorithm>

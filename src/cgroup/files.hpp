@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Small helpers for cgroupfs files, shared by both drivers. Internal to src/cgroup.
 //
 // Every write is one write(2) of the whole value on a freshly opened O_WRONLY|O_TRUNC file:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host's cgroup layout: which hierarchies are mounted where, and which one drives each
 // controller. Detected once at start; immutable afterwards.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Project-wide operations: crash cleanup of every cgroup of a project, and the check of a plan's
 // limits against the host before anything is created.
 #include <unistd.h>

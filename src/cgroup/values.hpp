@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Limit values as the cgroup files want them: conversions between the v1 and v2 scales, CPU list
 // parsing, block device resolution. Internal to src/cgroup; the pure parts are unit-tested.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose batch`: grade a whole class. Validates the lab file for every item before anything
 // runs, skips the items a previous batch completed, runs the rest here (batch/local_runner.hpp) or
 // as a Slurm job array (batch/slurm.hpp), and writes OUT/summary.csv and OUT/summary.json.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The command line: parses arguments with CLI11 and dispatches to one small file per command.
 #pragma once
 

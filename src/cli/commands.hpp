@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One function per command; each parses nothing (CLI11 did) and returns the process exit status.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every command shares: the global options, finding the project and its lab file, and printing
 // an error as one line.
 #pragma once

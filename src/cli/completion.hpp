@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shell completion. `srcompose completion bash|zsh|fish` prints a small script that, at each TAB,
 // runs `srcompose __complete WORD...` and shows what it answers: the candidates are computed from
 // the CLI11 app itself (its commands, options, value types and choices), so they stay true as

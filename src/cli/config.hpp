@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose config`: validate a lab file and print it normalized.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose down`: asks the running supervisor to tear the lab down in reverse order; when no
 // supervisor answers (killed, crashed, state lost), removes everything of the project itself.
 #include <signal.h>

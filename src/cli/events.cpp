@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose events [NAME...] [--json]`: the lab's events (supervisor/event_log.hpp), what the
 // state directory holds so far and then each new one as the supervisor appends it, until the lab is
 // down. Woken by inotify on the state directory (an append, a rotation, the directory's removal)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose exec [-d] [-i] [-t|-T] [-e KEY=VALUE] [-u USER] [-w DIR] NAME CMD...`: runs a command
 // inside a running container (its namespaces, cgroup, user, capabilities and seccomp filter), stdio
 // passed through or on a pseudo-terminal of the container's own devpts, its exit code returned.

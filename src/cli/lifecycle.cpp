@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // stop, start, restart, kill, pause, unpause: requests to the running supervisor.
 #include "cli/commands.hpp"
 #include "spec/values.hpp"

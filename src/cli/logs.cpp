@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose logs`: the containers' output from the log files of the state directory, merged in
 // time order; --since and --tail choose what of it, -f follows them until the lab goes down.
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose ls`: the labs of this host's state root, as `docker compose ls` lists projects.
 #include <cstdio>
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose port NAME PORT`: where on the host a container's port is published, as `docker compose
 // port` prints it, from the lab file the running lab came up with.
 #include <charconv>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose ps`: the containers of a running lab, from its supervisor (live cgroup readings).
 #include <algorithm>
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose run NAME [CMD...]` (docker compose run): NAME's dependencies started by their
 // conditions, NAME in the foreground with its own output on the terminal, and everything torn down
 // once NAME has ended. Other containers exiting, crashing or restarting never end it: the grader's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose stats [--no-stream] [NAME...]`: CPU %, memory used and limit, pids and block I/O per
 // container (compose's `stats`), from the supervisor's live cgroup readings: CPU % is the CPU time
 // used between two readings a second apart over that second (100% = one CPU busy).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `exec -t`: this process's stdin and stdout joined to a pseudo-terminal's master while the process
 // on its slave runs, as a terminal emulator would.
 #pragma once

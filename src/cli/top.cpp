@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose top [NAME...]`: the processes of each running container, with their host pids and the
 // pids the container sees (compose's `top`). Read from the container's cgroup and /proc; nothing is
 // asked of the supervisor but the state file's list of cgroup.procs files.

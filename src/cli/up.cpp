@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose up`: validate, plan, take the project's lock, and run the supervisor in the foreground
 // or, with -d, in a detached child that tells the waiting parent when the lab is up.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the command line says about itself, as docker compose does: every --help ends with examples
 // and the global options, and a usage error is one line naming the word, then where to read more.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose version` and `srcompose --version`: what was built, from which revision, against which
 // libraries.
 #pragma once

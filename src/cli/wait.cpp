@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose wait NAME...` (docker compose wait): blocks until the named containers have ended for
 // good; the exit status is the first one's exit code.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one error vocabulary of srcompose.
 //
 // A failing operation returns an Error that names the operation, its arguments or path, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The format of a container's log file (logs/<name>.log and its rotations), written by the
 // supervisor's LogSink and read by `srcompose logs`. Pure.
 //

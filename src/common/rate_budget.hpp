@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A token bucket with hysteresis: how much of a container's output the supervisor takes (issue 10
 // item 14). Pure; time is passed in.
 #pragma once

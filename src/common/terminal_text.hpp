@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Container output on its way to a terminal: bytes a terminal would act on are made visible.
 //
 // A container's output is the workload's, and the workload is hostile: escape sequences can set

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UniqueFd: the owner of one file descriptor. Every fd srcompose holds lives in one of these; none
 // is stored as a raw int. Open everything O_CLOEXEC.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // net.ipv4.ip_forward for `nat` networks: set while a lab needs it, put back as it was found when
 // the last such lab goes down (issue 10 item 7).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every container's own namespaces get before it runs, whatever its networks: loopback up
 // (also with network_mode = "none" and no network at all), and its namespaced sysctls.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Route netlink (libnl-route-3) for the net module: one socket owner and the few link, address and
 // route operations srcompose needs. Every failure is an Error naming the operation and carrying the
 // kernel's own errno (taken from its NLMSG_ERROR, not libnl's lossy NLE_* code).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reaching into another process's network namespace without moving the calling thread.
 #pragma once
 

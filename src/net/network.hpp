@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Networks of a lab on the host: bridges, the project's nftables table, containers' veth pairs.
 //
 // Parent side only, as root in the host's network namespace, on the supervisor's thread. Everything

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The project's nftables table (family inet), built as one nft script and loaded through
 // libnftables in one transaction: a project's rules appear and disappear all at once.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The few /proc/sys/net knobs srcompose sets on the host side (parent, root, host netns).
 #pragma once
 

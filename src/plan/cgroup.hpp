@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Cgroup plan: where the container's cgroup lives and the limit values, version-neutral. The cgroup
 // module turns these into v1 or v2 files.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The normalized lab: the text whose digest is the lab's fingerprint. Pure.
 #pragma once
 

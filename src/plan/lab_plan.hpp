@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The whole plan of a lab: what `up` will create, computed before the kernel is touched.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Lifecycle plan: what the supervisor does with a container over time (when it may start, when it
 // is restarted, how it is stopped, how its health is checked, how much of its output is kept).
 // The supervisor reads these, never the lab file's spec::Container.

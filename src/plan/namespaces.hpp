@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Namespace plan: which namespaces a container gets. How each is made (by clone, unshared later
 // by the child, joined by exec) is the runtime's decision, in one place: runtime/namespaces.hpp.
 #pragma once

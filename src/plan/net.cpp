@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network planning: bridges, interfaces, host names and name files of a lab. Pure.
 #include "plan/net.hpp"
 

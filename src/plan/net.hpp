@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Network plan: bridges of the lab and, per container, its interfaces, routes and name files.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Host power a lab file asks for (issue 10, "privileged requests are visible"): `config` and `up`
 // print one warning line per container that gets any, so a teacher who downloaded a lab file sees
 // it before running it. Pure; srcompose(1) SECURITY says what each one gives away.

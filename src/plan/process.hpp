@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Process plan: what the container's workload is and who runs it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Rootfs and mount plan: where the image comes from, where the writable layer lives, and the
 // ordered list of mounts the child performs inside its mount namespace.
 #pragma once

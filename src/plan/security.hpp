@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Security plan: capabilities, no_new_privs and seccomp.
 #pragma once
 

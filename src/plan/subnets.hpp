@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `subnet = "auto"`: which /24 of the lab's pool each automatic network takes (issue 14). Pure:
 // the caller gathers what the host holds (its routes and addresses, read through netlink, and the
 // subnets of the other labs that are up, from the host-wide registry) and keeps the registry.

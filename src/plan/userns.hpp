@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // User namespace plan: the id maps written to /proc/PID/{uid,gid}_map.
 #pragma once
 

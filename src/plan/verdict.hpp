@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Grading decisions, pure: the verdict of a container's run, and when the supervisor must look at a
 // container's time budgets next.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The built-in busybox image, made from the host's busybox-static without running anything of a
 // container: the applet list comes from the host's own binary.
 #include <fcntl.h>

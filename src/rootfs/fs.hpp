@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Directory-fd helpers of the rootfs module. Everything below a storage directory is reached
 // through an fd opened O_NOFOLLOW, never by concatenating strings: a persistent writable layer is
 // written by the container, so any name in it may have become a symlink to a host path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Read-only images: a directory used as is, a tarball unpacked once into the cache, or the built-in
 // busybox image. Internal to the rootfs module (prepare() is the public entry point).
 #pragma once

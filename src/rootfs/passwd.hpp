@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // /etc/passwd and /etc/group parsing, done by srcompose itself (never NSS: it would load code from
 // the container into the host). Pure functions over the files' text.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parent side of the rootfs: the read-only image and the container's writable layer.
 #pragma once
 

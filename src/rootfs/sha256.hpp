@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SHA-256 of image content: cached images are named after it. The hashing itself is nettle's (the
 // library libarchive already loads), not code of ours.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The storage root and its images/ and containers/: private to root (issue 10 item 2).
 //
 // Images keep what their tarball says: setuid and setgid bits, file capabilities, world-writable

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Unpacking tarball images with libarchive, in a forked child.
 #include <archive.h>
 #include <archive_entry.h>

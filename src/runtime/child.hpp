@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Child side of start_container: the ordered steps between clone3 and the built-in init.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Everything the child needs after clone, computed by the parent before it: C strings, argv/envp
 // arrays, the ordered mount operations. The child only reads this (its copy-on-write image of the
 // parent's memory); it allocates nothing and builds no string.

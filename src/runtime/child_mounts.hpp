@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Child side of the mount namespace: the operations of ChildConfig::mounts, done inside the new
 // root before pivot_root. Async-signal-safe, no allocation: paths are built in stack buffers.
 #pragma once

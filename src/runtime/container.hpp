@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running one container on the real kernel: clone3 into new namespaces, the parent/child sync
 // protocol, the child's mounts and identity, the built-in init; and exec into a running container.
 //

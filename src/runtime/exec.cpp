@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // exec_in_container: a helper process joins the container, then forks the real process into its pid
 // namespace as a child of the caller (CLONE_PARENT), and hands its pidfd back.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the plan's namespace set is made: the one place that turns plan::NamespaceSet into the
 // flags of clone3, of the child's unshares and of exec's setns. Pure.
 #pragma once

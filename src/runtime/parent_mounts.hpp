@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parent side of the mount namespace: the mounts that need the host's view or host root's rights,
 // made as detached mounts (open_tree/fsmount) and passed to the child as fds. A detached mount is
 // in no namespace: until the child attaches it, closing the fd frees it, so nothing ever shows on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pseudo-terminals for `exec -t`, taken from the container's own devpts instance (its /dev/pts is
 // mounted newinstance), never the host's: the process inside sees /dev/pts/N of its own /dev, and
 // nothing of the host's terminals is reachable through it.

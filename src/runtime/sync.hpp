@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The parent/child sync channel: a SOCK_SEQPACKET socketpair, one record per message.
 //
 // Parent -> child: `go` (with the mount fds as SCM_RIGHTS) once the maps are written and the hooks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ulimits against what the host allows, checked before anything of the lab is created.
 #pragma once
 

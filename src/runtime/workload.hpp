@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Child side: turning a process into the workload (identity, capabilities, no_new_privs, fds,
 // seccomp, execve) and the built-in init that runs as the container's PID 1.
 // Async-signal-safe, no allocation: these run after clone in a copy of the supervisor.

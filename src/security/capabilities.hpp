@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Capabilities: applied by the child just before it becomes the workload.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // srcompose's default seccomp profile.
 //
 // Why a deny-list (default allow, listed syscalls fail with EPERM) and not Docker's allow-list: the

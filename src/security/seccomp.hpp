@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Seccomp: the filter is compiled in the parent with libseccomp; the child only installs the BPF.
 #pragma once
 

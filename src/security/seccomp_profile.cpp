@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "security/seccomp_profile.hpp"
 
 #include <fcntl.h>

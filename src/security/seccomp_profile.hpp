@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Seccomp profiles as data: the built-in default and Docker/OCI-style JSON files. Pure code; the
 // libseccomp side lives in seccomp.cpp.
 #pragma once

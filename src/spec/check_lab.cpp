@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Checks across containers: dependencies, network references and addresses, ports, id ranges.
 #include <algorithm>
 #include <charconv>

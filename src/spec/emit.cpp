@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Emitters. toml::table iterates sorted by key, which would reorder containers, networks and a
 // container's interfaces (eth0 is the first network): so the TOML is written section by section
 // here, in lab order, with toml++'s formatter producing every value (quoting, escaping). The JSON

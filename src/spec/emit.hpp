@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The normalized lab as text: every default filled in, units in their canonical form, relative
 // paths made absolute. Used by `srcompose config`. Pure.
 #pragma once

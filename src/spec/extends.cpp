@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `extends = "NAME"` (issue 14): a container takes every key of another container or of a
 // [templates.NAME] table that it does not set itself, tables merged key by key. Resolved on the
 // parsed document before any container is read, so that every check sees the merged table; the

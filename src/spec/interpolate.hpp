@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Variables in lab files, as docker compose has them: `${VAR}`, `${VAR:-default}`,
 // `${VAR-default}`,
 // `${VAR:?message}`, `${VAR?message}`, `${VAR:+replacement}`, `${VAR+replacement}`, `$VAR` and `$$`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The lab file, loaded and validated: immutable, every default filled in.
 //
 // This is the contract between the loader (src/spec) and everything after it. A `Lab` only exists

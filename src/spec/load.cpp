@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // load_lab_file / load_lab_text: the top level of the lab file, its networks, and the project name.
 #include "spec/load.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Loading a lab file: parse, validate everything, normalize. Pure: touches no kernel state; it may
 // stat host paths that the file names (rootfs, bind sources, block devices) to check they exist.
 #pragma once

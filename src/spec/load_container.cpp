@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME]: every key of a container except limits and mounts (load_resources.cpp).
 #include <algorithm>
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME]: the keys of what it may do on the host (idmap, cap_add, cap_drop, seccomp).
 #include <algorithm>
 #include <array>

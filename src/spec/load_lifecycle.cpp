@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME]: the keys of when it starts and how it is watched (depends_on, healthcheck).
 #include <algorithm>
 #include <array>

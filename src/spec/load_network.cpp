@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME]: the keys of its network place (networks, ports, dns).
 #include <algorithm>
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME] ulimits and sysctls: what the workload's process and its namespaces get beyond
 // cgroup limits.
 #include <sys/resource.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // [containers.NAME.limits] and [[containers.NAME.mounts]].
 #include <sys/stat.h>
 #include <algorithm>

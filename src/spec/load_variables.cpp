@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // interpolate_document: compose's variables over a parsed lab file (see spec/interpolate.hpp).
 #include <cerrno>
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Internal to the loader: the pieces of load_lab_text split by scope. Each reads its part of the
 // document into the Lab, reports every mistake through the Reader, and keeps going with defaults so
 // that all errors of a file come out in one run.

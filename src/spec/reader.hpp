@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Internal to the loader: typed access to a parsed TOML document that records a Diagnostic for
 // every mistake instead of stopping at the first, and recovers file order (toml::table iterates
 // sorted by key, but eth0/eth1 order, start-order ties and picked addresses follow the file).

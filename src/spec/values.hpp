@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Parsers and printers for the value forms of the lab file (sizes, durations, addresses, signals,
 // ports, id ranges). Pure. Each parser returns the value or an Error whose message says what is
 // expected, ready to follow "found X: " in a diagnostic.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // AsyncEvent: a one-shot flag that coroutines on the supervisor's single thread can wait for
 // (dependency conditions, "stopped", "lab is shutting down"). Implemented with a steady_timer that
 // never expires on its own: set() cancels it, which wakes every waiter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Waiting for child processes on the supervisor's event loop. Nothing here blocks the loop: a
 // process is watched through a duplicate of its pidfd (readable once it exited) and reaped with
 // WNOHANG, so a process that never ends (stopped, frozen, hostile) costs a pending wait, never the

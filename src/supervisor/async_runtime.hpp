@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Starting a container and exec'ing into one on the supervisor's event loop. The parent's part
 // (runtime::launch_container / launch_exec: clone, id maps, hooks, mount fds) runs at once; the
 // child's part is followed by reading the sync channel when it is readable, with a deadline. So a

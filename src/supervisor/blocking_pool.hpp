@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // BlockingPool: the few filesystem operations of a teardown that the kernel offers no asynchronous
 // form of and that can take long: removing a writable layer (a recursive walk of unlink and rmdir
 // over whatever the container wrote) and removing a cgroup (rmdir, retried while killed tasks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Cleanup of a project whose supervisor is gone (killed, crashed, machine state lost): everything
 // is found from names that carry the project, so it works even without the state directory.
 #pragma once

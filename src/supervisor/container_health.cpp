@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Health checks of a ContainerInstance: the lab file's `healthcheck` command run inside the
 // container (its namespaces, cgroup, user, caps and seccomp) at an interval, with a timeout, a
 // start period and retries, as docker compose does. `depends_on` condition "healthy" waits for

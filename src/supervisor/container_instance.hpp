@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ContainerInstance: one container of the lab on the supervisor's event loop. It owns every kernel
 // resource of the container (writable layer, cgroup, host veth ends, the init process, published
 // ports) and runs its life as coroutines: start, watch the pidfd, attribute OOM kills, restart with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The client side of the control socket (declared in control_server.hpp beside the server it talks
 // to), on Asio's local stream socket as the server is: connect, write and read run on a private
 // io_context in one-second slices, between which the deadline and the supervisor's liveness are

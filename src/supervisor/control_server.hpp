@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The control socket: a filesystem Unix stream socket, mode 0600, in the 0700 state directory. One
 // request per connection, one JSON object per line each way. Served on the supervisor's loop.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // EventLog: what `srcompose events` reads. The supervisor appends one JSON object per line to
 // <state dir>/events.jsonl for each container start, exit, OOM kill, restart, health change, pause
 // and unpause, failure to start, and for the lab coming up and going down. Every line has "time"

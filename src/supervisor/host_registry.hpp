@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host-wide registries of the state root (id-ranges, subnets): small text files that every
 // `up` and `down` of one srcompose installation shares, each read and rewritten whole under an
 // flock of the file itself. A project's lines count while the project is up, that is while its

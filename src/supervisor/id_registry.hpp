@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host-wide registry of user-namespace id ranges (issue 10 item 9). Automatic ranges come from
 // a hash of the project and container names into 4096 slots: two labs can meet, and then their
 // containers would share host uids (each could signal, ptrace or read the other's files). The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The LabSupervisor's answers to control requests: ps, down, and the per-container lifecycle
 // commands (stop, start, restart, kill, pause, unpause).
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // LabSupervisor: the composition root of a running lab. One thread, one io_context: it creates the
 // networks, starts every container in dependency order (each as coroutines of its
 // ContainerInstance), serves the control socket, handles SIGINT/SIGTERM, and tears everything down

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // LogSink: where container output and lab progress go. A container's output is appended to
 // logs/<name>.log in records of common/log_format.hpp (what `srcompose logs` reads back, merged in
 // time order), rotated at the container's logging.max_size into at most logging.max_file files,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The supervisor's end of a container's stdout or stderr pipe: what it reads goes to the LogSink,
 // within the container's output budget (issue 10 item 14).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Published ports: a userspace proxy on the supervisor's io_context from host_ip:host_port to the
 // container's address. Chosen over DNAT because it reaches the container from the host's own
 // localhost too, without route_localnet (which would expose 127/8 on the wire) or hairpin NAT.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ProjectLock: one `up` per project. An exclusive flock on <state dir>/lock, held by the supervisor
 // for its whole life (inherited across the fork of `up -d`); the file records the supervisor's pid.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The run report: one JSON shape for `up --report`, `run --report`, `--results DIR/report.json`,
 // `down --report` and `down --format json` (documented in srcompose(1), schema in
 // docs/report.schema.json).

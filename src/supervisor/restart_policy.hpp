@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The supervisor's pure decisions about one container: whether a run is followed by a restart, the
 // backoff before it, the bounded restart record, and whether a dependency's condition is met. No
 // loop and no kernel here, so all of it is unit-tested without root.

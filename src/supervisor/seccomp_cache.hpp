@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SeccompCache: one compiled filter per distinct security plan of a lab. Compiling the default
 // profile for three ABIs takes libseccomp about half a millisecond, once per container start
 // before; the containers of a lab mostly share one plan, so a lab of 200 compiles it once and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How the supervisor starts its coroutines. Expected failures travel as Status; an exception that
 // escapes a coroutine is a bug. asio::detached would drop it silently; rethrowing would end the
 // supervisor of every container. It is logged (stderr: the console, or supervisor.log when

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The state directory of a project: /run/srcompose/PROJECT (or --state-dir / SRCOMPOSE_STATE_DIR).
 // Mode 0700; holds the lock, the control socket, the recorded state, the lab file copy and the
 // logs.

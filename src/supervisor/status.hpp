@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the supervisor knows of each container: shown by `ps`, kept in state.json, and turned into
 // the run report when the lab goes down. Plain data with JSON conversions.
 #pragma once

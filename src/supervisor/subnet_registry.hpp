@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host-wide registry of lab subnets (issue 14, `subnet = "auto"`): <state root>/subnets, one
 // "PROJECT NETWORK SUBNET" line per network of every lab that came up, fixed subnets as well as
 // picked ones, read and rewritten only under an flock of the file (host_registry.hpp). The lines of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reading a file or a pipe whole: the one loop of read(2) calls (EINTR retried, a size cap) that
 // the modules share.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "sys/host_command.hpp"
 
 // Boost.Process v1 on std::filesystem: no link dependency on Boost.Filesystem.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Running a host program to its end and reading what it printed (the host's `busybox --list-full`,
 // the tests' commands), through Boost.Process. Not for a container's processes: those need clone3
 // (runtime/container.cpp).

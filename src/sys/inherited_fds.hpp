@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The file descriptors srcompose found open when it started, beyond stdin, stdout and stderr: a
 // shell's redirections, a `flock` lock, a CI runner's pipes. srcompose never uses them. A
 // detached supervisor closes them, or it would hold its starter's lock or pipe open for as long

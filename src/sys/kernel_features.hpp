@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What this kernel offers among the interfaces srcompose uses that are newer than its floor
 // (Linux 6.1), decided by probing once per process, never by the version number (distributions
 // backport; docs/architecture.md lists every interface with its version and fallback).

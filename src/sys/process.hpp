@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ChildProcess: the owner of a child process through its pidfd. Destroying an unreaped child kills
 // it with SIGKILL and reaps it, so no failure path leaves a process behind.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // CVE-2019-5736: a process that srcompose starts inside a container (the init, the workload before
 // its execve, an exec or healthcheck process) is a fork of srcompose, so its /proc/self/exe is the
 // srcompose binary. A workload whose command is a "#!/proc/self/exe" script makes the kernel run

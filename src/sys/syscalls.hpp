@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Thin wrappers for the system calls glibc 2.36 does not wrap (clone3, openat2, pivot_root) and a
 // few small owners built on them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "userns/id_maps.hpp"
 
 #include <fcntl.h>

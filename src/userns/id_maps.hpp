@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // User namespace: the parent writes the child's uid/gid maps (nsjail's user.cc "initNsFromParent").
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "userns/mapping_namespace.hpp"
 
 #include <pthread.h>

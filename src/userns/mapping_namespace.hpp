@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A user namespace that holds nothing but an id mapping, for idmapped bind mounts: mount_setattr's
 // MOUNT_ATTR_IDMAP takes its mapping from a user namespace fd.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # srcompose batch (issue 15), locally: a class of 12 submissions at -j 4, interrupted and resumed;
 # items from CSV and list files; mistakes found before anything runs.
 

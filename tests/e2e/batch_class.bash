@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A class of 12 submissions and the lab that grades them, shared by batch.bats (locally) and
 # batch_slurm.bats (through Slurm): both must summarize it the same way. At the end, the grades of
 # examples/' sample class (examples.bats locally, batch_slurm.bats through Slurm).

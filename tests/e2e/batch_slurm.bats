@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # srcompose batch --slurm (issue 15), for real: a single-node Slurm cluster started by the test runs
 # the class of batch_class.bash as one job array, and its summary equals the local batch's apart
 # from timings; a node with another srcompose or other images refuses its tasks.

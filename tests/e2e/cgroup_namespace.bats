@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every container has its own cgroup namespace: it sees its cgroup as "/" and, under /sys/fs/cgroup,
 # its own controllers and limits, read-only, whatever the host's layout (v1, hybrid or v2).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The CLI's small promises (issue 12): usage errors, signals, unknown containers, paused containers,
 # --wait, health after exit.
 

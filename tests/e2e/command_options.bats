@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The command options a docker compose user reaches for (issue 14, "Commands and options"): logs,
 # ps, config, ls, port, up, down, stop and restart as compose spells them.
 

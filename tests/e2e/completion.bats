@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shell completion (issue 14): `srcompose completion bash|zsh|fish` and the `__complete` question
 # the scripts ask at each TAB: commands, options (the command's own before the global ones),
 # option values, container names from the lab file (or the running lab of -p) and project names

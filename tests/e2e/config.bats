@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `srcompose config` (issue 2): validates, prints the normalized lab, reports every mistake at once.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A supervisor killed (SIGKILL, injected by strace) at any step of `up` leaves nothing that one
 # `down -p NAME` cannot remove, and the next `up` works (issue 12). The points cover every step of
 # the setup order: state dir, image build, bridge and its alias, nftables table, cgroups, clone,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Errors are never lost: every failure reaches the user (or supervisor.log) with the container and
 # the step, and the exit status says so (issue 12).
 

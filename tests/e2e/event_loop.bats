@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The supervisor's event loop never waits on a container (issue 10 items 12 and 13, issue 16):
 # hostile or stuck processes inside a container cost a pending wait, never the loop; `ps` answers
 # and `down` finishes.

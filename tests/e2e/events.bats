@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `srcompose events` (issue 14): a JSON line per start, exit, OOM kill, restart, health change,
 # pause and unpause, and the lab's up and down; followed until the lab is down.
 

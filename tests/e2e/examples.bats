@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every example of examples/ runs and shows what its README section says (issue 7).
 
 load helpers

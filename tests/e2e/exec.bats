@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 14: `exec` as a compose user types it: -it with a real pseudo-terminal (driven here through
 # script(1), which gives srcompose a terminal of its own), -e, -u, -w, -d and -T.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # net.ipv4.ip_forward: on while a lab with a `nat` network runs, back to what it was when the last
 # such lab is down, also after a supervisor killed with -9 (issue 10 item 7).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Grading runs (issue 11): run, wait, --wait-timeout, unhealthy dependencies, results that outlive
 # the lab.
 

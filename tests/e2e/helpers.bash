@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the end-to-end tests. They drive the real srcompose binary as root on the real kernel.
 # CTest passes SRCOMPOSE (the binary) and SRCOMPOSE_SOURCE_DIR.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Attacks of issue 10 played end to end by a container's root (or a crafted image) against the real
 # srcompose binary and kernel: the host must stay untouched.
 

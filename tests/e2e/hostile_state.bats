@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 items 1 and 11: `-p NAME` and the state directory, played as an attacker would. Nothing
 # outside <state root>/<valid name> may be removed or written, whatever -p says or whatever was
 # planted in the state root.

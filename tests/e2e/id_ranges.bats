@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 9: automatic id ranges are settled across every lab of the state root, so two labs
 # whose names hash to the same slot never share host uids; a lab keeps its range run after run.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 14's lab-file keys through the real binary: `subnet = "auto"` (three projects from one file
 # brought up at once) and `extends`.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Container output on its way to the teacher: bounded logs and a cheap supervisor under a flood
 # (issue 10 item 14), and terminals that a container's escape sequences cannot drive (item 15).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What every container's own namespaces get (issue 11): loopback up, ping without NET_RAW,
 # namespaced sysctls, ulimits.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Networks, published ports and rootfs sources through the real binary (issues 3 and 5).
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package (issue 17) as a sysadmin meets it: built from the binary the other tests ran
 # (scripts/package --prebuilt), lintian-clean, installed with apt, used from its installed files,
 # then removed and purged without a trace; removal and purge are refused while a lab is up. The

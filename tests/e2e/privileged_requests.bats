@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, "privileged requests are visible": config and up name what a container gets beyond the
 # default confinement, one warning line per container.
 

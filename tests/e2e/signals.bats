@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Signals never kill a supervisor without its teardown, and never escalate by accident (issue 12).
 
 load helpers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A single-node Slurm cluster of the test's own (no systemd): munged, slurmctld and slurmd started in
 # the background from a generated slurm.conf in a temporary directory, on ports of their own, and
 # stopped by stop_slurm_cluster. The clients find it through SLURM_CONF (exported). Meant for bats'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The supervisor and the commands (issue 6), end to end on the real kernel.
 
 load helpers

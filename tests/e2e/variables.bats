@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ${VAR} interpolation as compose does it (issue 14): the environment, .env beside the lab file,
 # --env-file (repeatable, later wins, replaces .env), the environment over files, errors with their
 # position, and later commands (exec) reading the lab with the variables `up` used.

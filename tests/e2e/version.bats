@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `srcompose version` and `--version` (issue 17): the version, the git revision the binary was built
 # from, and the versions of the libraries that matter.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the lab-file loader and the planner on arbitrary bytes. Any crash, sanitizer
 // report or escaping exception is a bug: a lab file is untrusted input (teachers download them),
 // and `config` must turn every mistake into a diagnostic.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: the Docker/OCI seccomp profile reader on arbitrary bytes. A profile file named
 // by a lab file is untrusted input; it must come back as a profile or an error, never a crash.
 #include <cstddef>

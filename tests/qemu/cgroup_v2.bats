@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Pure cgroup v2 checks run inside the QEMU guests (tests/qemu/run.sh), beside the e2e files (OOM
 # through memory.events with restart on-oom, crash cleanup and `down` are in supervisor.bats and
 # examples.bats): the host's own run is on a v1 hybrid layout, where these files differ.

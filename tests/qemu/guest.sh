@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The QEMU guest's second stage, run by tests/qemu/init on the host's root (read-only, over 9p):
 # makes the writable places a test run needs, a pure cgroup v2 tree with every controller enabled,
 # loads the modules, runs the bats files and reports "srcompose-qemu: result N" on the console.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs the end-to-end tests inside QEMU on Debian 12's stock kernels (6.1 and 6.12 from
 # bookworm-backports/-security), booted with pure cgroup v2: the host's own run covers its kernel
 # and its cgroup layout (v1 hybrid here); together they cover both layouts and the supported range.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The first stage of CVE-2019-5736, for tests: an image ships this program as the dynamic loader
  * (/lib64/ld-linux-x86-64.so.2), the path the srcompose binary names as its ELF interpreter. When
  * a container's "#!/proc/self/exe" script is executed by a process that srcompose started, the

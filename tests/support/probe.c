@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The probe: a static program copied into test rootfs. It prints what it sees inside a container as
  * "key=value" lines; privileged tests assert on them. Several subcommands may follow each other:
  * "probe hostname ids ls /dev". Errors of the operations it tries are printed as errno names'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A test image: a directory with /bin/busybox (from busybox-static), its applet links, the static
 // probe as /bin/probe, /etc/passwd and /etc/group. Nothing is downloaded.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // srcompose batch, the pure parts: items from names, lists and CSV; keys and projects; judging an
 // item from its files; the summary; -j's default; the progress line.
 #include <doctest/doctest.h>

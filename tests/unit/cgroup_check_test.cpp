@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // check_limits: limits validated against the host before anything is created. Reads sysfs and
 // stats device nodes only; needs no root and creates nothing.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The device allow-list as data: v1's devices.allow lines and the BPF program, run here by a small
 // interpreter of the instructions it uses (the privileged tests run it in the kernel).
 #include <doctest/doctest.h>

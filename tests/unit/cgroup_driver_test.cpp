@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The v1 and v2 drivers' file writes, checked byte for byte.
 //
 // NOT THE KERNEL: these tests run the drivers against temporary directories of regular files laid

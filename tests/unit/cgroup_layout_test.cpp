@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Layout detection from mountinfo text: pure, no cgroupfs touched.
 #include <doctest/doctest.h>
 

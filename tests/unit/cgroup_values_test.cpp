@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pure conversions and parsers of the cgroup module, and the plan's paths.
 #include <doctest/doctest.h>
 #include <unistd.h>

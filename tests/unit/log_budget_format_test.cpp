@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure parts of bounded logs (issue 10 item 14): the record format and the output budget.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure parts of the net module: the nft script and the resolv.conf filter.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // PlanInputs::taken_id_ranges / host_id_ranges: automatic id ranges settled against the other labs
 // on the host (issue 10 item 9).
 #include <doctest/doctest.h>

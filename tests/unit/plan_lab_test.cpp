@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // plan_lab: one plan per container in start order, pointing into the lab, with the name files.
 #include <doctest/doctest.h>
 

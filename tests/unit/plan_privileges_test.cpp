@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // privileged_requests / privilege_warnings: what a lab file asks beyond the default confinement.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // PlanInputs of `srcompose run NAME [CMD...]` and `up NAME...`: NAME and what it depends on,
 // nothing else, and run's command in place of NAME's.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `subnet = "auto"`: loading (placeholder, then the picked /24 given), the emitted form, and the
 // pure picker that `up` runs under the host-wide subnet registry's lock.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pure planners of the userns and process parts.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Verdicts and time budgets: pure decisions of grading runs.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // make_child_config(plan_lab(...)): what the child will do, decided in the parent, without root.
 #include <doctest/doctest.h>
 

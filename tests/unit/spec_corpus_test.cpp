@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The lab-file corpus: every bad file yields exactly its .expected diagnostics, every good file
 // loads, and normalization round-trips.
 #include <doctest/doctest.h>

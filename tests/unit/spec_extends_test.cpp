@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `extends` and templates, compose's names hinted, `env` as a list: the loader's side of issue 14.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Loader behaviour beyond the corpus: start order, picked addresses, defaults, project names.
 #include <doctest/doctest.h>
 

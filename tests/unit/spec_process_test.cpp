@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // ulimits, sysctls, the grading time limits, limits.disk and idmapped mounts of the lab file.
 #include <doctest/doctest.h>
 #include <sys/resource.h>

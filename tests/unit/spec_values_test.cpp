@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The value parsers of the lab file.
 #include <doctest/doctest.h>
 

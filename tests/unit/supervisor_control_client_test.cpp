@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The events file of `srcompose events`: one JSON object a line, capped by rotation.
 #include <doctest/doctest.h>
 

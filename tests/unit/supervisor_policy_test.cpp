@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The supervisor's pure decisions (restart_policy.hpp): restarts, backoff, the bounded record and
 // dependency conditions, without a loop or root.
 #include <doctest/doctest.h>

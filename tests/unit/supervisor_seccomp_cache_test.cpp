@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SeccompCache (issue 16): containers of one security plan share one compiled filter; a plan that
 // differs in anything the filter depends on gets its own. Compiling needs no root.
 #include <doctest/doctest.h>

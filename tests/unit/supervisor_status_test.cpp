@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The state file's container records: written by to_json, read back without exceptions.
 #include <doctest/doctest.h>
 

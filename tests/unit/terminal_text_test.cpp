@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Container output neutralised for a terminal (issue 10 item 15).
 #include <doctest/doctest.h>
 

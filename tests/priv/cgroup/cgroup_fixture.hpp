@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared helpers of the privileged cgroup tests: a uniquely named project that is removed (with
 // every process in it) whatever happens, and forked children placed in a cgroup before they run.
 #pragma once

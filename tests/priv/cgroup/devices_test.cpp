@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The device allow-list on the real kernel: a process of the container's cgroup (host root with
 // every capability, as a container with idmap = "host" and cap_add = ["MKNOD"] is at best) may
 // create device nodes but open none of the host's devices except the listed ones. The v1 devices

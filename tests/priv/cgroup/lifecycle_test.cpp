@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Privileged: placement, freeze/thaw, kill-all, removal and crash cleanup on the real kernel.
 #include <doctest/doctest.h>
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Privileged: limits enforced by the real kernel, on whatever layout this host has (v1 hybrid on
 // the development machines, pure v2 elsewhere: the API selects the driver, the read-backs select
 // the file by the detected layout).

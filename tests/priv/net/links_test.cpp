@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Bridges and veth pairs on the real kernel: creation, what a container sees, reachability,
 // refusals, teardown and crash cleanup.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers of the privileged net tests: stand-in containers (processes in their own network
 // namespace), sockets opened inside them, labs built in code, and guards that always clean up.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The project's nftables policy on the real kernel: internal networks, isolation between projects,
 // masquerading for nat networks. Traffic only goes to addresses the test created.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Published ports: the supervisor's userspace proxy from the host's 127.0.0.1 into a container.
 #include <doctest/doctest.h>
 #include <netinet/in.h>

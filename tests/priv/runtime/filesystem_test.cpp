@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a container sees of the filesystem: its own root only, /dev with exactly the listed nodes,
 // masked and read-only kernel paths, the lab file's mounts, and mount targets that stay inside the
 // root even through symlinks of the image.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Attacks of issue 10 played by a container's root against the real kernel, in the default user
 // namespace mode and with idmap = "host" (no user namespace: root inside is the host's root with a
 // reduced capability set), where srcompose's own defences are all that stands in the way.

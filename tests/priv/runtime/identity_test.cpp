@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A container's identity as the probe inside sees it: hostname, pid namespace, ids, capabilities,
 // no_new_privs and seccomp; and what the host sees of it.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The fallbacks for interfaces newer than Linux 6.1 (sys/kernel_features.hpp), run explicitly on
 // this kernel, which also has the fast paths: both ways must give the same result and leave the
 // same nothing behind. CTest runs this whole program a second time with every fallback forced.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The built-in init's contract (exit status, signal forwarding), failures that leave nothing
 // behind, two containers side by side, time namespaces, and exec into a running container.
 #include <doctest/doctest.h>

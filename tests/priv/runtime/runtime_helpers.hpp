@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Helpers of the runtime's privileged tests: a container plan made by hand around the busybox +
 // probe image, its rootfs prepared by rootfs::prepare, and a way to run it to the end.
 #pragma once

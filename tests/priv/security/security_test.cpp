@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Privileged tests of capabilities and seccomp: a forked child applies them to itself, probes
 // syscalls and reads /proc/self/status, and reports "key=value" lines back over a pipe.
 #include <doctest/doctest.h>

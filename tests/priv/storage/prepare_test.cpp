@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Privileged tests of the rootfs module: images (builtin busybox, tarballs, hostile tarballs), the
 // writable layer, files written into it, removal, and user resolution.
 #include <archive.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Issue 10 item 2, played as an unprivileged host user (uid/gid 65534, no groups): a tarball image
 // with a setuid-root file and world-writable directories, two containers' writable layers, and
 // storage directories an older version left 0755. Nothing below the storage root may be reachable.
