@@ -2,12 +2,12 @@
 #include "runtime/child_config.hpp"
 
 #include <sched.h>
-#include <sys/mount.h>
 
 #include <algorithm>
 #include <string_view>
 
 #include "runtime/namespaces.hpp"
+#include "sys/syscalls.hpp"
 
 namespace srcompose::runtime {
 
@@ -41,15 +41,6 @@ const char* filesystem_type(plan::MountStep::Kind kind) {
       break;
   }
   return nullptr;
-}
-
-uint64_t mount_attributes(unsigned long flags, bool readonly) {
-  uint64_t attributes = 0;
-  if (flags & MS_NOSUID) attributes |= MOUNT_ATTR_NOSUID;
-  if (flags & MS_NODEV) attributes |= MOUNT_ATTR_NODEV;
-  if (flags & MS_NOEXEC) attributes |= MOUNT_ATTR_NOEXEC;
-  if ((flags & MS_RDONLY) || readonly) attributes |= MOUNT_ATTR_RDONLY;
-  return attributes;
 }
 
 // "/dev/null" -> "dev/null": targets are opened relative to the new root's fd.
@@ -97,7 +88,7 @@ MountOp filesystem_op(ChildConfig& config, std::string_view target, const char* 
 // cpu,cpuacct), then the whole tree made read-only. A mount the kernel refuses fails the start.
 void add_cgroup_mounts(ChildConfig& config, const plan::MountStep& step,
                        const cgroup::HostLayout& host) {
-  const uint64_t readonly = mount_attributes(step.flags, true);
+  const uint64_t readonly = sys::mount_attributes(step.flags, true);
   const size_t first = config.mounts.size();
   if (host.mode() == cgroup::HostLayout::Mode::unified) {
     config.mounts.push_back(filesystem_op(config, step.target, "cgroup2", "", readonly));
@@ -105,7 +96,7 @@ void add_cgroup_mounts(ChildConfig& config, const plan::MountStep& step,
     return;
   }
   config.mounts.push_back(filesystem_op(config, step.target, "tmpfs", "mode=755,size=65536",
-                                        mount_attributes(step.flags, false)));
+                                        sys::mount_attributes(step.flags, false)));
   for (const auto& hierarchy : host.hierarchies) {
     const std::string name = hierarchy.mount.filename().string();
     const std::string target = step.target + "/" + name;
@@ -159,7 +150,7 @@ void add_plan_mounts(ChildConfig& config, const plan::RootfsPlan& rootfs,
     } else {
       op.kind = MountOp::Kind::filesystem;
       op.fs_type = filesystem_type(step.kind);
-      op.attributes = mount_attributes(step.flags, step.readonly);
+      op.attributes = sys::mount_attributes(step.flags, step.readonly);
       op.no_symlinks = step.no_symlinks;
       add_options(config, op, step.data);
       if (step.target == "/dev") has_dev = true;
