@@ -107,7 +107,11 @@ run_kernel() {
     echo "qemu: $package: no time left of the matrix's ${SRCOMPOSE_QEMU_BUDGET:-840}s budget" >&2
     return 1
   fi
-  timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -m 2G -smp 2 \
+  # Single-threaded TCG: with one host thread per vCPU (QEMU's default), a guest vCPU can still run a
+  # translated block that another vCPU's text_poke_bp() has already patched back, and the guest
+  # kernel dies of an unhandled int3 (seen on 6.12 in get_page_from_freelist while nftables flipped
+  # its static keys). One thread runs both vCPUs in turn, so code patching is never observed halfway.
+  timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single -m 2G -smp 2 \
     -nographic -no-reboot -nic none \
     -kernel "$root/boot/vmlinuz-$version" -initrd "$work/initramfs.cpio" \
     -append "console=ttyS0 panic=-1 cgroup_no_v1=all quiet srcompose.top=$top srcompose.build=$build srcompose.modroot=$root srcompose.tests=${tests// /,} srcompose.watchdog=$((limit - 45))" \
