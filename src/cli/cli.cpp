@@ -20,6 +20,15 @@ namespace srcompose::cli {
 namespace {
 
 // -t, --timeout SECONDS of up, down, stop and restart, as compose spells it.
+// What `up` and `run` leave behind and how they print: the same for both.
+void add_results_options(CLI::App& command, std::string& results_dir, bool& no_color) {
+  command
+      .add_option("--results", results_dir,
+                  "At the end, write report.json and one NAME.log per container here")
+      ->type_name("DIR");
+  command.add_flag("--no-color", no_color, "Plain output");
+}
+
 void add_stop_timeout_option(CLI::App& command, int& seconds) {
   command
       .add_option(
@@ -105,11 +114,7 @@ void add_up_command(CLI::App& app, GlobalOptions& global, int& status) {
       ->type_name("FILE");
   up_command->add_option("--wait-timeout", up.wait_timeout,
                          "Fail if the lab is not up (and healthy with --wait) after this long");
-  up_command
-      ->add_option("--results", up.results_dir,
-                   "At the end, write report.json and one NAME.log per container here")
-      ->type_name("DIR");
-  up_command->add_flag("--no-color", up.no_color, "Plain output");
+  add_results_options(*up_command, up.results_dir, up.no_color);
   up_command->callback([&global, &status, arguments] { status = run_up(global, *arguments); });
 }
 
@@ -122,21 +127,12 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
       ->add_option("--report", run_arguments.report_file,
                    "Write the run report (JSON) to this file at the end")
       ->type_name("FILE");
-  run_command
-      ->add_option("--results", run_arguments.results_dir,
-                   "At the end, write report.json and one NAME.log per container here")
-      ->type_name("DIR");
-  run_command->add_flag("--no-color", run_arguments.no_color, "Plain output");
+  add_results_options(*run_command, run_arguments.results_dir, run_arguments.no_color);
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();
   run_command->fallthrough(false);
-  run_command->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
-  run_command->add_option("-p,--project-name", global.project, "Project name")
-      ->type_name("PROJECT");
-  run_command->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
-  run_command->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
-      ->type_name("FILE");
+  add_global_options_to(*run_command, global);
   run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
   run_command->callback([&global, &status, arguments, run_command] {
     arguments->command = run_command->remaining();
@@ -340,6 +336,14 @@ int run(int argc, char** argv) {
     return usage_error(app, argc, argv, error);
   }
   return status;
+}
+
+void add_global_options_to(CLI::App& command, GlobalOptions& global) {
+  command.add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
+  command.add_option("-p,--project-name", global.project, "Project name")->type_name("PROJECT");
+  command.add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
+  command.add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
+      ->type_name("FILE");
 }
 
 }  // namespace srcompose::cli

@@ -130,6 +130,9 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments);
 // Register `exec`, `top`, `stats` and `events` and their options on `app`; the exit status goes to
 // `status`.
 void add_exec_command(CLI::App& app, GlobalOptions& global, int& status);
+// -f, -p, --state-dir and --env-file declared on a command whose trailing arguments are a command
+// line (`run`, `exec`): those cannot fall through to srcompose's own options.
+void add_global_options_to(CLI::App& command, GlobalOptions& global);
 void add_top_command(CLI::App& app, GlobalOptions& global, int& status);
 void add_stats_command(CLI::App& app, GlobalOptions& global, int& status);
 // `events`: the lab's events (supervisor/event_log.hpp) until it is down.

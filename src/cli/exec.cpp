@@ -200,11 +200,7 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
   // The command's own arguments stay with exec: they must not fall through to srcompose's options,
   // so exec declares the global ones itself (`srcompose exec -p lab web sh -c ...`).
   exec->fallthrough(false);
-  exec->add_option("-f,--file", global.file, "Lab file")->type_name("FILE");
-  exec->add_option("-p,--project-name", global.project, "Project name")->type_name("PROJECT");
-  exec->add_option("--state-dir", global.state_dir, "State root")->type_name("DIR");
-  exec->add_option("--env-file", global.env_files, "Variables for ${VAR} (repeatable)")
-      ->type_name("FILE");
+  add_global_options_to(*exec, global);
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([exec, arguments, &global, &status] {
     arguments->command = exec->remaining();
