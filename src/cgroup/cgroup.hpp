@@ -108,32 +108,29 @@ class ContainerCgroup {
   Result<bool> empty() const;
   Result<OomWatch> watch_oom() const;
 
-  // Kills what is left, waits (bounded: 50 x 10 ms) until empty, removes the directories (children
-  // first) in every hierarchy. Idempotent. The project directory is left for remove_project.
+  // Removes the directories (children first) in every hierarchy: at once when no process is left,
+  // else after killing them and waiting (through the kernel's notifications, at most ~1 s) until
+  // they are gone. Blocks: the supervisor calls it on its blocking pool. Idempotent. The project
+  // directory is left for remove_project.
   Status remove();
   // Keeps the directories on destruction (e.g. handed over to a restarted supervisor).
   void release() { owns_ = false; }
 
  private:
-  struct Placement {
-    CgroupVersion version;
-    std::vector<Controller> controllers;
-    std::filesystem::path dir;
-  };
   ContainerCgroup() = default;
-  const Placement* placement_of(Controller controller) const;
   // The device allow-list (cgroup/devices.hpp) in every hierarchy that can enforce it.
   Status restrict_devices() const;
-  const Placement* unified_placement() const;
 
   std::string relative_path_;
   std::vector<Placement> placements_;
   bool owns_ = false;
 };
 
-// Crash cleanup and `down`: kills every process below srcompose/<project> in every hierarchy,
-// waits (bounded) until they are gone and removes all the project's directories, children first;
-// then removes srcompose/ itself if no other project uses it. A missing project is fine.
+// Crash cleanup and `down`: removes all the directories of srcompose/<project> in every hierarchy,
+// children first, then srcompose/ itself if no other project uses it. An empty project (the usual
+// case: each container removed its own cgroup) goes without freezing or killing anything, so this
+// does not block then; processes still in it are killed and waited for (bounded, ~1 s, through the
+// kernel's notifications). A missing project is fine.
 Status remove_project(const HostLayout& host, std::string_view project);
 
 // Creates nothing, touches no cgroup: validates the plan's limits against this host before

@@ -11,6 +11,7 @@
 #include "cgroup/cgroup.hpp"
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
+#include "cgroup/placements.hpp"
 
 namespace srcompose::cgroup {
 
@@ -123,11 +124,11 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
 Status ContainerCgroup::restrict_devices() const {
   const auto& rules = default_device_rules();
   bool restricted = false;
-  if (const Placement* devices = placement_of(Controller::devices)) {
+  if (const Placement* devices = placement_of(placements_, Controller::devices)) {
     if (auto s = v1::write_device_rules(devices->dir, rules); !s) return s;
     restricted = true;
   }
-  if (const Placement* unified = unified_placement()) {
+  if (const Placement* unified = unified_placement(placements_)) {
     if (auto s = v2::write_device_rules(unified->dir, rules); !s) return s;
     restricted = true;
   }
@@ -136,23 +137,6 @@ Status ContainerCgroup::restrict_devices() const {
                           ": the host has neither the v1 devices controller nor cgroup2");
   }
   return {};
-}
-
-const ContainerCgroup::Placement* ContainerCgroup::placement_of(Controller controller) const {
-  for (const auto& placement : placements_) {
-    if (std::find(placement.controllers.begin(), placement.controllers.end(), controller) !=
-        placement.controllers.end()) {
-      return &placement;
-    }
-  }
-  return nullptr;
-}
-
-const ContainerCgroup::Placement* ContainerCgroup::unified_placement() const {
-  for (const auto& placement : placements_) {
-    if (placement.version == CgroupVersion::v2) return &placement;
-  }
-  return nullptr;
 }
 
 Status ContainerCgroup::attach(pid_t pid) const {
@@ -170,40 +154,25 @@ std::vector<std::filesystem::path> ContainerCgroup::procs_files() const {
 }
 
 Status ContainerCgroup::freeze() const {
-  const Placement* freezer = placement_of(Controller::freezer);
+  const Placement* freezer = placement_of(placements_, Controller::freezer);
   if (!freezer) return Error::message("freeze " + relative_path_ + ": the host has no freezer");
   return freezer->version == CgroupVersion::v1 ? v1::set_frozen(freezer->dir, true)
                                                : v2::set_frozen(freezer->dir, true);
 }
 
 Status ContainerCgroup::thaw() const {
-  const Placement* freezer = placement_of(Controller::freezer);
+  const Placement* freezer = placement_of(placements_, Controller::freezer);
   if (!freezer) return Error::message("thaw " + relative_path_ + ": the host has no freezer");
   return freezer->version == CgroupVersion::v1 ? v1::set_frozen(freezer->dir, false)
                                                : v2::set_frozen(freezer->dir, false);
 }
 
 Status ContainerCgroup::kill_all() const {
-  const Placement* freezer = placement_of(Controller::freezer);
-  const std::filesystem::path* v1_freezer =
-      freezer && freezer->version == CgroupVersion::v1 ? &freezer->dir : nullptr;
-  if (const Placement* unified = unified_placement()) {
-    auto killed = write_value(unified->dir / "cgroup.kill", "1");
-    // cgroup.kill exists since Linux 5.14; older kernels take the v1 way below.
-    if (killed || killed.error().error_number() != ENOENT) {
-      // A task frozen by the v1 freezer acts on its SIGKILL only once thawed.
-      if (killed && v1_freezer) return write_value(*v1_freezer / "freezer.state", "THAWED");
-      return killed;
-    }
-  }
-  std::vector<std::filesystem::path> dirs;
-  for (const auto& placement : placements_)
-    dirs.push_back(placement.dir);
-  return v1::kill_all(dirs, v1_freezer);
+  return kill_processes(placements_);
 }
 
 Result<uint64_t> ContainerCgroup::oom_kill_count() const {
-  const Placement* memory = placement_of(Controller::memory);
+  const Placement* memory = placement_of(placements_, Controller::memory);
   if (!memory) return Error::message("oom count of " + relative_path_ + ": no memory controller");
   auto file =
       memory->dir / (memory->version == CgroupVersion::v1 ? "memory.oom_control" : "memory.events");
@@ -301,42 +270,31 @@ Status read_io_stats(CgroupVersion version, const std::filesystem::path& dir, St
 
 Result<Stats> ContainerCgroup::stats() const {
   Stats stats;
-  if (const Placement* memory = placement_of(Controller::memory)) {
+  if (const Placement* memory = placement_of(placements_, Controller::memory)) {
     if (auto read = read_memory_stats(memory->version, memory->dir, stats); !read)
       return read.error();
     auto ooms = oom_kill_count();
     if (!ooms) return std::move(ooms).error();
     stats.oom_kills = *ooms;
   }
-  if (const Placement* cpu = placement_of(Controller::cpuacct)) {
+  if (const Placement* cpu = placement_of(placements_, Controller::cpuacct)) {
     if (auto read = read_cpu_stats(cpu->version, cpu->dir, stats); !read) return read.error();
   }
-  if (const Placement* pids = placement_of(Controller::pids)) {
+  if (const Placement* pids = placement_of(placements_, Controller::pids)) {
     if (auto read = read_pids_stats(pids->dir, stats); !read) return read.error();
   }
-  if (const Placement* io = placement_of(Controller::io)) {
+  if (const Placement* io = placement_of(placements_, Controller::io)) {
     if (auto read = read_io_stats(io->version, io->dir, stats); !read) return read.error();
   }
   return stats;
 }
 
 Result<bool> ContainerCgroup::empty() const {
-  if (const Placement* unified = unified_placement()) {
-    auto events = read_value(unified->dir / "cgroup.events");
-    if (!events) return std::move(events).error();
-    auto values = parse_flat_keyed(*events);
-    return values["populated"] == 0;
-  }
-  for (const auto& placement : placements_) {
-    auto pids = list_procs_recursive(placement.dir);
-    if (!pids) return std::move(pids).error();
-    if (!pids->empty()) return false;
-  }
-  return true;
+  return cgroup_empty(placements_);
 }
 
 Result<OomWatch> ContainerCgroup::watch_oom() const {
-  const Placement* memory = placement_of(Controller::memory);
+  const Placement* memory = placement_of(placements_, Controller::memory);
   if (!memory) return Error::message("watch oom of " + relative_path_ + ": no memory controller");
   if (memory->version == CgroupVersion::v2) {
     // The kernel calls cgroup_file_notify() on memory.events for every oom/oom_kill event, which
@@ -364,38 +322,8 @@ Result<OomWatch> ContainerCgroup::watch_oom() const {
 }
 
 Status ContainerCgroup::remove() {
-  if (placements_.empty()) {
-    owns_ = false;
-    return {};
-  }
-  auto context = "remove cgroup " + relative_path_;
-  // 50 x 10 ms: killed tasks leave within milliseconds unless stuck in the kernel (D state).
-  bool is_empty = false;
-  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
-    if (attempt % 10 == 0) {
-      if (auto killed = kill_all(); !killed) return std::move(killed).error().context(context);
-    }
-    auto result = empty();
-    if (!result) return std::move(result).error().context(context);
-    is_empty = *result;
-    if (!is_empty) sleep_milliseconds(10);
-  }
-  if (!is_empty) {
-    return Error::from_errno("wait until " + relative_path_ + " is empty", ETIMEDOUT)
-        .context(context);
-  }
-  // rmdir can still see EBUSY briefly after the last task left (css offlining is asynchronous).
-  Status status;
-  for (auto it = placements_.begin(); it != placements_.end();) {
-    status = remove_tree(it->dir);
-    for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
-         ++attempt) {
-      sleep_milliseconds(10);
-      status = remove_tree(it->dir);
-    }
-    if (!status) return std::move(status).error().context(context);
-    it = placements_.erase(it);
-  }
+  if (auto removed = remove_cgroup(placements_, relative_path_); !removed) return removed;
+  placements_.clear();
   owns_ = false;
   return {};
 }

@@ -4,6 +4,7 @@
 // it at a fake tree of regular files laid out like cgroupfs.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ Status set_frozen(const std::filesystem::path& dir, bool frozen);
 // while waiting for the cgroup to empty.
 Status kill_all(const std::vector<std::filesystem::path>& dirs,
                 const std::filesystem::path* freezer_dir);
+// Returns once no process listed in `dirs` or below is alive any more, or at `deadline`. v1 has
+// no notification for an emptied cgroup: waits on the listed processes' pidfds (poll(2)).
+Status wait_for_exit(const std::vector<std::filesystem::path>& dirs,
+                     std::chrono::steady_clock::time_point deadline);
 
 }  // namespace v1
 
@@ -62,6 +67,14 @@ inline Status write_device_rules(const std::filesystem::path& dir,
                                  const std::vector<DeviceRule>& rules) {
   return attach_device_program(dir, rules);
 }
+// cgroup.events "populated": true while a live process is in `dir` or below.
+Result<bool> populated(const std::filesystem::path& dir);
+// cgroup.kill: SIGKILL to the whole subtree at once (Linux 5.14; ENOENT before).
+Status kill(const std::filesystem::path& dir);
+// Returns once cgroup.events says "populated 0", or at `deadline`: poll(2) for POLLPRI on the file,
+// which the kernel signals on every change (cgroup-v2.rst, "cgroup.events").
+Status wait_until_unpopulated(const std::filesystem::path& dir,
+                              std::chrono::steady_clock::time_point deadline);
 // cgroup.freeze 1 / 0, then waits (bounded) until cgroup.events says "frozen 1" / "frozen 0".
 Status set_frozen(const std::filesystem::path& dir, bool frozen);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // cgroup v1 driver: one directory per mounted controller hierarchy.
+#include <poll.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
+#include "sys/process.hpp"
 
 namespace srcompose::cgroup::v1 {
 
@@ -184,6 +186,34 @@ Status kill_all(const std::vector<std::filesystem::path>& dirs,
     if (!thawed && status.ok()) status = std::move(thawed);
   }
   return status;
+}
+
+Status wait_for_exit(const std::vector<std::filesystem::path>& dirs,
+                     std::chrono::steady_clock::time_point deadline) {
+  // A pid is listed only while its task is in the cgroup (it leaves before it becomes a zombie),
+  // and a pidfd turns readable once the process has exited: together they cover the tasks that
+  // were there when listed. Those started since are the caller's next round.
+  std::vector<UniqueFd> pidfds;
+  for (const auto& dir : dirs) {
+    auto pids = list_procs_recursive(dir);
+    if (!pids) return std::move(pids).error();
+    for (pid_t pid : *pids) {
+      if (auto pidfd = sys::open_pidfd(pid); pidfd) pidfds.push_back(std::move(*pidfd));
+    }
+  }
+  std::vector<pollfd> watched;
+  watched.reserve(pidfds.size());
+  for (const auto& pidfd : pidfds)
+    watched.push_back(pollfd{pidfd.get(), POLLIN, 0});
+  while (!watched.empty()) {
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    int ready = ::poll(watched.data(), watched.size(), static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) return Error::last_errno("poll pidfds");
+    std::erase_if(watched, [](const pollfd& entry) { return entry.revents != 0; });
+  }
+  return {};
 }
 
 }  // namespace srcompose::cgroup::v1

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // cgroup v2 driver: one unified hierarchy, controllers enabled top-down through
 // cgroup.subtree_control.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
+#include "common/unique_fd.hpp"
 
 namespace srcompose::cgroup::v2 {
 
@@ -141,6 +146,38 @@ Status set_frozen(const std::filesystem::path& dir, bool frozen) {
   return Error::from_errno(
       "wait for " + (dir / "cgroup.events").string() + " frozen " + (frozen ? "1" : "0"),
       ETIMEDOUT);
+}
+
+Result<bool> populated(const std::filesystem::path& dir) {
+  auto events = read_value(dir / "cgroup.events");
+  if (!events) return std::move(events).error();
+  return parse_flat_keyed(*events)["populated"] != 0;
+}
+
+Status kill(const std::filesystem::path& dir) {
+  return write_value(dir / "cgroup.kill", "1");
+}
+
+Status wait_until_unpopulated(const std::filesystem::path& dir,
+                              std::chrono::steady_clock::time_point deadline) {
+  const auto file = dir / "cgroup.events";
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + file.string());
+  for (;;) {
+    // Each read from the start re-arms the notification (kernfs compares event counts per open
+    // file), so a change between this read and the poll still wakes the poll.
+    char buffer[256];
+    ssize_t length = ::pread(fd.get(), buffer, sizeof buffer, 0);
+    if (length < 0) return Error::last_errno("read " + file.string());
+    auto values = parse_flat_keyed(std::string_view(buffer, static_cast<size_t>(length)));
+    if (values["populated"] == 0) return {};
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    pollfd watched{fd.get(), POLLPRI, 0};
+    if (::poll(&watched, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+      return Error::last_errno("poll " + file.string());
+  }
 }
 
 }  // namespace srcompose::cgroup::v2

@@ -47,6 +47,13 @@ struct Hierarchy {
   std::string mount_options;
 };
 
+// One cgroup (a container's or a project's) in one hierarchy.
+struct Placement {
+  CgroupVersion version = CgroupVersion::v1;
+  std::vector<Controller> controllers;  // those the hierarchy drives
+  std::filesystem::path dir;
+};
+
 struct HostLayout {
   // Layout of the host: pure v2 (`unified`), v1 only (`legacy`), or v1 controllers plus a cgroup2
   // mount (`hybrid`, as systemd's "hybrid" mode and this project's development machines).

@@ -9,6 +9,7 @@
 #include "cgroup/cgroup.hpp"
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
+#include "cgroup/placements.hpp"
 #include "cgroup/values.hpp"
 #include "spec/values.hpp"
 
@@ -17,47 +18,6 @@ namespace srcompose::cgroup {
 namespace {
 
 constexpr std::string_view kTopDirectory = "srcompose";
-
-// No live process left below `dir` of `hierarchy`.
-Result<bool> tree_empty(const Hierarchy& hierarchy, const std::filesystem::path& dir) {
-  if (hierarchy.version == CgroupVersion::v2) {
-    auto events = read_value(dir / "cgroup.events");
-    if (!events) return std::move(events).error();
-    return parse_flat_keyed(*events)["populated"] == 0;
-  }
-  auto pids = list_procs_recursive(dir);
-  if (!pids) return std::move(pids).error();
-  return pids->empty();
-}
-
-Status kill_project(const HostLayout& host, const std::filesystem::path& relative) {
-  std::vector<std::filesystem::path> v1_dirs;
-  const std::filesystem::path* v1_freezer = nullptr;
-  std::filesystem::path freezer_dir;
-  Status status;
-  for (const auto& hierarchy : host.hierarchies) {
-    auto dir = hierarchy.mount / relative;
-    if (::access(dir.c_str(), F_OK) < 0) continue;
-    if (hierarchy.version == CgroupVersion::v2) {
-      // cgroup.kill kills the whole subtree; ENOENT on kernels < 5.14 leaves it to the v1 way.
-      auto killed = write_value(dir / "cgroup.kill", "1");
-      if (killed) continue;
-      if (killed.error().error_number() != ENOENT) status = std::move(killed);
-    }
-    v1_dirs.push_back(dir);
-    if (hierarchy.version == CgroupVersion::v1 &&
-        std::find(hierarchy.controllers.begin(), hierarchy.controllers.end(),
-                  Controller::freezer) != hierarchy.controllers.end()) {
-      freezer_dir = dir;
-      v1_freezer = &freezer_dir;
-    }
-  }
-  if (!v1_dirs.empty()) {
-    auto killed = v1::kill_all(v1_dirs, v1_freezer);
-    if (!killed && status.ok()) status = std::move(killed);
-  }
-  return status;
-}
 
 Status check_controller(const HostLayout& host, Controller controller) {
   if (host.has(controller)) return {};
@@ -158,40 +118,6 @@ Status check_plan_limits(const HostLayout& host, const plan::CgroupPlan& plan,
   return check_io_limits(host, limits, rootfs_device);
 }
 
-// Kills the project's processes (again every 100 ms) until every hierarchy's tree is empty, for
-// at most half a second.
-Status wait_until_project_empty(const HostLayout& host, const std::filesystem::path& relative) {
-  bool is_empty = false;
-  for (int attempt = 0; attempt < 50 && !is_empty; ++attempt) {
-    if (attempt % 10 == 0) {
-      if (auto killed = kill_project(host, relative); !killed) return killed;
-    }
-    is_empty = true;
-    for (const auto& hierarchy : host.hierarchies) {
-      auto dir = hierarchy.mount / relative;
-      if (::access(dir.c_str(), F_OK) < 0) continue;
-      auto result = tree_empty(hierarchy, dir);
-      if (!result) return std::move(result).error();
-      is_empty = is_empty && *result;
-    }
-    if (!is_empty) sleep_milliseconds(10);
-  }
-  if (!is_empty)
-    return Error::from_errno("wait until " + relative.string() + " is empty", ETIMEDOUT);
-  return {};
-}
-
-// An emptied cgroup stays busy for a moment while the kernel finishes its exits: retried on EBUSY.
-Status remove_tree_retrying(const std::filesystem::path& dir) {
-  Status status = remove_tree(dir);
-  for (int attempt = 0; !status && status.error().error_number() == EBUSY && attempt < 20;
-       ++attempt) {
-    sleep_milliseconds(10);
-    status = remove_tree(dir);
-  }
-  return status;
-}
-
 }  // namespace
 
 Status remove_project(const HostLayout& host, std::string_view project) {
@@ -202,11 +128,15 @@ Status remove_project(const HostLayout& host, std::string_view project) {
   }
   auto relative = std::filesystem::path(kTopDirectory) / project;
   auto context = "remove cgroups of project " + std::string(project);
-  if (auto emptied = wait_until_project_empty(host, relative); !emptied)
-    return std::move(emptied).error().context(context);
+  std::vector<Placement> placements;
   for (const auto& hierarchy : host.hierarchies) {
-    if (auto status = remove_tree_retrying(hierarchy.mount / relative); !status)
-      return std::move(status).error().context(context);
+    auto dir = hierarchy.mount / relative;
+    if (::access(dir.c_str(), F_OK) == 0)
+      placements.push_back(Placement{hierarchy.version, hierarchy.controllers, dir});
+  }
+  if (auto removed = remove_cgroup(placements, relative.string()); !removed)
+    return std::move(removed).error().context(context);
+  for (const auto& hierarchy : host.hierarchies) {
     // srcompose/ is shared by every project: it goes when the last one does. Another project
     // creating its directory at the same moment makes this rmdir fail, which is fine.
     auto top = hierarchy.mount / kTopDirectory;

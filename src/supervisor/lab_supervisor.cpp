@@ -366,8 +366,14 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     co_await done->wait();
   report_header_.ended_at = utc_timestamp_now();
   final_report_ = make_report(report_header_, report());
-  // The per-container owners removed their own directories; the project's parents go last.
-  if (auto status = cgroup::remove_project(*cgroups_, plan_.project); !status) {
+  // The per-container owners removed their own directories; the project's parents go last, on the
+  // blocking pool: a process still in them (which nothing should leave) means waiting for the
+  // kernel.
+  BlockingPool::Job remove_cgroups = [host = *cgroups_, project = plan_.project] {
+    return cgroup::remove_project(host, project);
+  };
+  if (auto status = co_await blocking_.async_run(std::move(remove_cgroups), asio::use_awaitable);
+      !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
   if (auto status =

@@ -96,6 +96,23 @@ sys::ChildProcess start_in_cgroup(const cgroup::ContainerCgroup& cgroup, Body bo
   return child;
 }
 
+// Bodies for start_in_cgroup: sleep until killed; or fork three sleeping children first.
+inline int sleeper() {
+  ::pause();
+  return 0;
+}
+
+inline int sleeper_family() {
+  for (int i = 0; i < 3; ++i) {
+    if (::fork() == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+  }
+  ::pause();
+  return 0;
+}
+
 inline int busy_loop() {
   volatile uint64_t counter = 0;
   for (;;)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Privileged: placement, freeze/thaw, kill-all, removal and crash cleanup on the real kernel.
+// Privileged: placement, freeze/thaw, kill-all and removal on the real kernel (crash cleanup and
+// the waits: removal_test.cpp).
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
@@ -13,23 +14,6 @@ using namespace srcompose::test;
 using cgroup::Controller;
 
 namespace {
-
-int sleeper() {
-  ::pause();
-  return 0;
-}
-
-// Forks three sleeping grandchildren, then sleeps itself.
-int sleeper_family() {
-  for (int i = 0; i < 3; ++i) {
-    if (::fork() == 0) {
-      ::pause();
-      ::_exit(0);
-    }
-  }
-  ::pause();
-  return 0;
-}
 
 // The cgroup paths of `pid`, one per line of /proc/<pid>/cgroup ("4:memory:/srcompose/p/c").
 std::vector<std::string> cgroup_lines(pid_t pid) {
@@ -124,21 +108,6 @@ TEST_CASE("kill_all empties the cgroup, also when frozen, and remove() deletes e
   for (const auto& procs : files)
     CHECK_FALSE(std::filesystem::exists(procs.parent_path()));
   CHECK(cgroup.remove().ok());  // idempotent
-}
-
-TEST_CASE("remove_project kills a live process and removes the project's directories") {
-  require_root();
-  TestProject project("crash");
-  auto cgroup = project.create("left");
-  auto child = start_in_cgroup(cgroup, sleeper_family);
-  cgroup.release();  // as after a supervisor crash: nobody owns the directories any more
-  auto removed = cgroup::remove_project(project.host(), project.name());
-  REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
-  auto status = child.wait();
-  REQUIRE(status.ok());
-  CHECK(status->signal == SIGKILL);
-  for (const auto& dir : project.directories())
-    CHECK_FALSE(std::filesystem::exists(dir));
 }
 
 TEST_CASE("a limit the kernel refuses fails create with the file and value, leaving nothing") {
