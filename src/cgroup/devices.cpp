@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "common/unique_fd.hpp"
 
@@ -168,15 +169,40 @@ std::vector<bpf_insn> device_program(const std::vector<DeviceRule>& rules) {
   return program;
 }
 
+namespace {
+
+bool same_program(const std::vector<bpf_insn>& a, const std::vector<bpf_insn>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(bpf_insn)) == 0;
+}
+
+// The loaded program for `instructions`, loaded once per process: every container gets the same
+// rules, and a load (the verifier's pass) is a twentieth of a container's whole setup. The kernel
+// lets one program be attached to any number of cgroups. Called from the supervisor's blocking pool
+// threads at once, hence the lock.
+Result<int> shared_program(const std::vector<bpf_insn>& instructions) {
+  static std::mutex mutex;
+  static std::vector<bpf_insn> loaded_instructions;
+  static UniqueFd loaded;
+  const std::lock_guard lock(mutex);
+  if (loaded && same_program(loaded_instructions, instructions)) return loaded.get();
+  auto program = load_program(instructions);
+  if (!program) return std::move(program).error();
+  loaded_instructions = instructions;
+  loaded = std::move(*program);
+  return loaded.get();
+}
+
+}  // namespace
+
 Status attach_device_program(const std::filesystem::path& dir,
                              const std::vector<DeviceRule>& rules) {
-  auto program = load_program(device_program(rules));
+  auto program = shared_program(device_program(rules));
   if (!program) return std::move(program).error().context("device filter for " + dir.string());
   UniqueFd cgroup(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cgroup) return Error::last_errno("open " + dir.string());
   bpf_attr attributes{};
   attributes.target_fd = static_cast<uint32_t>(cgroup.get());
-  attributes.attach_bpf_fd = static_cast<uint32_t>(program->get());
+  attributes.attach_bpf_fd = static_cast<uint32_t>(*program);
   attributes.attach_type = BPF_CGROUP_DEVICE;
   attributes.attach_flags = BPF_F_ALLOW_MULTI;
   if (bpf(BPF_PROG_ATTACH, &attributes) < 0) {

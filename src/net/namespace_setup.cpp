@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "common/unique_fd.hpp"
 #include "net/netlink.hpp"
 #include "net/netns.hpp"
+#include "sys/syscalls.hpp"
 
 namespace srcompose::net {
 
@@ -45,14 +45,14 @@ Status write_sysctls_in(int netns_fd, int ipcns_fd,
       }
       // net.* first, as the host's root (CAP_NET_ADMIN over every network namespace). The ipc ones
       // (kernel.*, fs.mqueue.*) only their namespace's owner may write: ipc_permissions() checks
-      // the euid, not a capability. Raw system calls: glibc's setresuid changes every thread of the
-      // process, these only this one, which ends right after.
+      // the euid, not a capability. Raw system calls (sys/syscalls.hpp): glibc's setresuid changes
+      // every thread of the process, these only this one, which ends right after.
       bool switched = false;
       for (const auto& [key, value] : sysctls) {
         if (!key.starts_with("net.") && !switched) {
           switched = true;
-          if (::syscall(SYS_setresgid, root_gid, root_gid, root_gid) != 0 ||
-              ::syscall(SYS_setresuid, root_uid, root_uid, root_uid) != 0) {
+          if (sys::set_gids_of_thread(root_gid, root_gid, root_gid) != 0 ||
+              sys::set_uids_of_thread(root_uid, root_uid, root_uid) != 0) {
             result.emplace(Error::last_errno("setresuid(" + std::to_string(root_uid) + ")"));
             return;
           }

@@ -268,36 +268,41 @@ Result<LabNetwork> LabNetwork::create(const plan::LabNetPlan& plan, std::string_
   }
   // Marked before applying: a failed transaction leaves nothing, and deleting nothing is harmless.
   owner.table_created_ = true;
-  if (auto status = apply_ruleset(*script); !status) {
+  if (auto status = apply_lab_ruleset(*script); !status) {
     return std::move(status).error().context("table inet " + plan.nft_table).context(where);
   }
   return owner;
 }
 
+Status LabNetwork::remove_table() {
+  if (!table_created_) return {};
+  table_created_ = false;
+  return delete_table(table_);
+}
+
+Status LabNetwork::remove_bridges() {
+  if (bridges_.empty()) return {};
+  auto socket = NetlinkSocket::open();
+  if (!socket) return std::move(socket).error();
+  Status first;
+  for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
+    if (auto status = delete_our_link(*socket, *it, project_); !status && first) first = status;
+  }
+  bridges_.clear();
+  return first;
+}
+
+Status LabNetwork::release_forwarding() {
+  if (!forwarding_held_) return {};
+  forwarding_held_ = false;
+  return release_ipv4_forwarding(project_);
+}
+
 Status LabNetwork::remove() {
   Status first;
-  auto keep_first = [&first](Status status) {
-    if (!status && first) first = std::move(status);
-  };
-  if (table_created_) {
-    keep_first(delete_table(table_));
-    table_created_ = false;
-  }
-  if (!bridges_.empty()) {
-    auto socket = NetlinkSocket::open();
-    if (!socket) {
-      keep_first(std::move(socket).error());
-    } else {
-      for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
-        keep_first(delete_our_link(*socket, *it, project_));
-      }
-      bridges_.clear();
-    }
-  }
   // Last: forwarding stays on until the lab's table and bridges are gone.
-  if (forwarding_held_) {
-    keep_first(release_ipv4_forwarding(project_));
-    forwarding_held_ = false;
+  for (Status status : {remove_table(), remove_bridges(), release_forwarding()}) {
+    if (!status && first) first = std::move(status);
   }
   if (!first) return std::move(first).error().context("remove networks of " + project_);
   return first;

@@ -43,6 +43,12 @@ class LabNetwork {
   // then releases ip_forward (put back when no other lab holds it). Tries everything and reports
   // the first failure.
   Status remove();
+  // remove() in its parts, for a caller that runs the first two at once on two threads: each
+  // waits for RCU grace periods (~15-20 ms), and they touch different members. release_forwarding
+  // after both. The errors have no context; remove() adds it.
+  Status remove_table();
+  Status remove_bridges();
+  Status release_forwarding();
   // Keeps everything on the host: the destructor no longer removes it.
   void release();
 

@@ -64,7 +64,7 @@ std::string trimmed(const char* text) {
 
 }  // namespace
 
-Result<std::string> lab_ruleset(const plan::LabNetPlan& plan) {
+Result<LabRuleset> lab_ruleset(const plan::LabNetPlan& plan) {
   if (!safe_name(plan.nft_table)) {
     return Error::message("nftables table name '" + plan.nft_table + "' has unsafe characters");
   }
@@ -79,8 +79,7 @@ Result<std::string> lab_ruleset(const plan::LabNetPlan& plan) {
     add_nat_rules(bridge, postrouting);
   }
   const std::string table = "table inet " + plan.nft_table;
-  // "add" then "delete" first: the transaction replaces a leftover table and works without one.
-  std::string script = "add " + table + "\ndelete " + table + "\n" + table + " {\n";
+  std::string script = table + " {\n";
   script += "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
             forward + "  }\n";
   script += "  chain input {\n    type filter hook input priority filter; policy accept;\n" +
@@ -89,7 +88,18 @@ Result<std::string> lab_ruleset(const plan::LabNetPlan& plan) {
       "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" +
       postrouting + "  }\n";
   script += "}\n";
-  return script;
+  // "add" then "delete" first: that transaction replaces a leftover table and works without one.
+  return LabRuleset{"create " + table + "\n" + script,
+                    "add " + table + "\ndelete " + table + "\n" + script};
+}
+
+Status apply_lab_ruleset(const LabRuleset& ruleset) {
+  // Usually there is no leftover (a crashed lab's `down` removes it): "create" fails when there
+  // is one, and only then the replacing transaction runs. Its deletion would cost the socket's
+  // close an RCU grace period (~15 ms) on every `up`. Any other error fails the second attempt too,
+  // which reports it.
+  if (apply_ruleset(ruleset.fresh)) return {};
+  return apply_ruleset(ruleset.replacing);
 }
 
 Status apply_ruleset(const std::string& script) {

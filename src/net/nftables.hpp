@@ -18,9 +18,17 @@
 
 namespace srcompose::net {
 
-// The nft script for `plan` (pure). It replaces a table of the same name atomically. Errors when a
-// bridge or table name holds characters that are unsafe to place in an nft script.
-Result<std::string> lab_ruleset(const plan::LabNetPlan& plan);
+// The nft scripts for `plan` (pure): `fresh` creates the table and fails when one of the name
+// exists, `replacing` replaces one atomically. Errors when a bridge or table name holds characters
+// that are unsafe to place in an nft script.
+struct LabRuleset {
+  std::string fresh;
+  std::string replacing;
+};
+Result<LabRuleset> lab_ruleset(const plan::LabNetPlan& plan);
+
+// Applies `fresh`, and `replacing` when that fails (a leftover table).
+Status apply_lab_ruleset(const LabRuleset& ruleset);
 
 // Runs `script` through libnftables (root, host netns). The error carries nft's own message.
 Status apply_ruleset(const std::string& script);

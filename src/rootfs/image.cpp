@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -28,7 +29,10 @@ Result<std::string> busybox_digest(int fd) {
     int64_t mtime_ns;
     bool operator==(const Key&) const = default;
   };
+  // Containers are prepared on several threads of the supervisor's blocking pool at once.
+  static std::mutex mutex;
   static std::optional<std::pair<Key, std::string>> remembered;
+  const std::lock_guard lock(mutex);
   struct stat info {};
   if (::fstat(fd, &info) < 0) return Error::last_errno(std::string("stat ") + kHostBusybox);
   Key key{info.st_dev, info.st_ino, info.st_size,

@@ -2,7 +2,6 @@
 #include "runtime/child.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include "runtime/child_mounts.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/workload.hpp"
+#include "sys/syscalls.hpp"
 
 namespace srcompose::runtime {
 
@@ -41,9 +41,9 @@ void install_fds(const ChildFds& fds) {
 // Host root's supplementary groups and ids mean nothing inside; become the namespace's root now
 // that the parent wrote the maps.
 int become_root() {
-  if (::setgroups(0, nullptr) < 0) return errno;
-  if (::setresgid(0, 0, 0) < 0) return errno;
-  if (::setresuid(0, 0, 0) < 0) return errno;
+  if (sys::set_groups_of_thread(0, nullptr) < 0) return errno;
+  if (sys::set_gids_of_thread(0, 0, 0) < 0) return errno;
+  if (sys::set_uids_of_thread(0, 0, 0) < 0) return errno;
   return 0;
 }
 

@@ -67,11 +67,9 @@ class SignalsBlocked {
   sigset_t saved_{};
 };
 
-Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
-                                 const rootfs::PreparedRootfs& rootfs,
-                                 const rootfs::ResolvedUser& user,
-                                 const security::CompiledSeccomp& seccomp,
-                                 const StartHooks& hooks) {
+Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
+                                    const rootfs::ResolvedUser& user,
+                                    const security::CompiledSeccomp& seccomp) {
   // Before clone: everything that can fail without a process to clean up.
   auto binds = open_bind_sources(plan.rootfs, plan.userns);
   if (!binds) return std::move(binds).error();
@@ -112,42 +110,14 @@ Result<LaunchedContainer> launch(const plan::ContainerPlan& plan,
     if (pid == 0) run_container_child(config, child_fds);
   }
   if (pid < 0) return Error::last_errno("clone3");
-  sys::ChildProcess init(pid, UniqueFd(pidfd));
-  sync_child->reset();
-  out->write.reset();
-  err->write.reset();
-  end_report_write.reset();
-  dev_null->reset();
-
-  // While the child waits for `go`: maps, the caller's hooks, the root mount (the idmap needs the
-  // child's user namespace, which only exists now).
-  UniqueFd userns;
-  if (namespaces.clone & CLONE_NEWUSER) {
-    if (auto status = userns::write_id_maps(pid, plan.userns); !status) return status.error();
-    auto opened = sys::open_namespace(init.pidfd(), sys::PidfdNamespace::user);
-    if (!opened) return std::move(opened).error();
-    userns = std::move(*opened);
-  }
-  if (hooks.after_clone) {
-    if (auto status = hooks.after_clone(pid, init.pidfd()); !status) return status.error();
-  }
-  auto root = make_root_mount(rootfs, userns ? userns.get() : -1);
-  if (!root) return std::move(root).error();
-
-  std::vector<UniqueFd> passed;
-  passed.push_back(std::move(*root));
-  for (auto& fd : binds->fds)
-    passed.push_back(std::move(fd));
-  if (auto status = send_go(sync_parent.get(), passed); !status) return status.error();
-  passed.clear();  // the child holds them now; ours would only keep detached mounts alive
-
   std::string command = config.workload.argv.size() > 1 ? config.workload.argv[0] : "";
-  return LaunchedContainer{std::move(init),
-                           std::move(sync_parent),
-                           std::move(out->read),
-                           std::move(err->read),
-                           std::move(end_report->read),
-                           SetupProgress(config.details, std::move(command))};
+  return ClonedContainer{
+      LaunchedContainer{sys::ChildProcess(pid, UniqueFd(pidfd)), std::move(sync_parent),
+                        std::move(out->read), std::move(err->read), std::move(end_report->read),
+                        SetupProgress(config.details, std::move(command))},
+      std::move(binds->fds), (namespaces.clone & CLONE_NEWUSER) != 0};
+  // The child's ends (sync_child, the pipes' write ends, /dev/null) close here: only its copies
+  // stay open.
 }
 
 // Reads the child's reports until every child-side copy of the socket is closed: by the init after
@@ -202,18 +172,61 @@ Error setup_timeout_error(const SetupProgress& progress, std::chrono::millisecon
                            ETIMEDOUT);
 }
 
+Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
+                                        const rootfs::ResolvedUser& user,
+                                        const security::CompiledSeccomp& seccomp) {
+  // The init and the workload are forks of this process (CVE-2019-5736, sys/sealed_binary.hpp).
+  if (auto sealed = sys::check_sealed_binary(); !sealed) {
+    return std::move(sealed).error().context("container " + plan.name);
+  }
+  auto cloned = clone_child(plan, user, seccomp);
+  if (!cloned) return std::move(cloned).error().context("container " + plan.name);
+  return cloned;
+}
+
+Result<std::vector<UniqueFd>> prepare_go(const plan::ContainerPlan& plan,
+                                         const rootfs::PreparedRootfs& rootfs, GoInputs inputs,
+                                         const StartHooks& hooks) {
+  auto fail = [&](Error error) { return std::move(error).context("container " + plan.name); };
+  // While the child waits for `go`: maps, the caller's hooks, the root mount (the idmap needs the
+  // child's user namespace, which only exists now).
+  UniqueFd userns;
+  if (inputs.user_namespace) {
+    if (auto status = userns::write_id_maps(inputs.pid, plan.userns); !status) {
+      return fail(status.error());
+    }
+    auto opened = sys::open_namespace(inputs.pidfd, sys::PidfdNamespace::user);
+    if (!opened) return fail(std::move(opened).error());
+    userns = std::move(*opened);
+  }
+  if (hooks.after_clone) {
+    if (auto status = hooks.after_clone(inputs.pid, inputs.pidfd); !status) {
+      return fail(status.error());
+    }
+  }
+  auto root = make_root_mount(rootfs, userns ? userns.get() : -1);
+  if (!root) return fail(std::move(root).error());
+  std::vector<UniqueFd> passed;
+  passed.push_back(std::move(*root));
+  for (auto& fd : inputs.bind_fds)
+    passed.push_back(std::move(fd));
+  return passed;
+}
+
 Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::PreparedRootfs& rootfs,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
                                            const StartHooks& hooks) {
-  // The init and the workload are forks of this process (CVE-2019-5736, sys/sealed_binary.hpp).
-  if (auto sealed = sys::check_sealed_binary(); !sealed) {
-    return std::move(sealed).error().context("container " + plan.name);
+  auto cloned = clone_container(plan, user, seccomp);
+  if (!cloned) return std::move(cloned).error();
+  auto go = prepare_go(plan, rootfs, cloned->go_inputs(), hooks);
+  if (!go) return std::move(go).error();
+  if (auto status = send_go(cloned->launched.sync.get(), *go); !status) {
+    return std::move(status).error().context("container " + plan.name);
   }
-  auto launched = launch(plan, rootfs, user, seccomp, hooks);
-  if (!launched) return std::move(launched).error().context("container " + plan.name);
-  return launched;
+  go->clear();  // the child holds them now; ours would only keep detached mounts alive
+  return std::move(cloned->launched);
 }
 
 Result<StartedContainer> start_container(const plan::ContainerPlan& plan,

@@ -97,6 +97,42 @@ Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
                                            const StartHooks& hooks);
+
+// launch_container in its three steps, for a caller that runs the middle one on another thread
+// (the supervisor: its loop must not wait on the kernel's grace periods of a cgroup move, nor on
+// the setns threads and the overlay of one container while the others could proceed).
+//
+// 1. clone_container: the child's program and fds, clone3. Cheap; on the caller's thread (signals
+//    are blocked around the clone on it).
+// 2. prepare_go: id maps, hooks.after_clone, the root mount; returns the fds `go` passes. Touches
+//    nothing but its arguments, so it may run on any thread while the child waits; blocks on the
+//    kernel (milliseconds).
+// 3. runtime::send_go(launched.sync, fds), then read the sync channel as launch_container's caller
+//    does.
+// An error anywhere leaves the init to its owner in `launched`, which kills and reaps it.
+struct GoInputs {
+  pid_t pid = -1;
+  int pidfd = -1;  // borrowed: the init's owner outlives prepare_go
+  bool user_namespace = false;
+  std::vector<UniqueFd> bind_fds;  // one detached bind mount per bind step, in plan order
+};
+struct ClonedContainer {
+  LaunchedContainer launched;
+  std::vector<UniqueFd> bind_fds;
+  bool user_namespace = false;
+  // Moves the bind mounts out: call once.
+  GoInputs go_inputs() {
+    return GoInputs{launched.init.pid(), launched.init.pidfd(), user_namespace,
+                    std::move(bind_fds)};
+  }
+};
+Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
+                                        const rootfs::ResolvedUser& user,
+                                        const security::CompiledSeccomp& seccomp);
+Result<std::vector<UniqueFd>> prepare_go(const plan::ContainerPlan& plan,
+                                         const rootfs::PreparedRootfs& rootfs, GoInputs inputs,
+                                         const StartHooks& hooks);
+
 // The error of a start whose child went silent for `timeout`, naming the step it was in.
 Error setup_timeout_error(const SetupProgress& progress, std::chrono::milliseconds timeout);
 // The error of a start whose init ended before `ready` without saying why.

@@ -55,9 +55,12 @@ int exec_searching(const WorkloadConfig& workload) {
 // permitted and effective sets can be set to exactly the plan's afterwards, for any uid.
 void become_user(const WorkloadConfig& workload) {
   must(Step::setresuid, errno_of(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)));
-  must(Step::setgroups, errno_of(::setgroups(workload.groups.size(), workload.groups.data())));
-  must(Step::setresgid, errno_of(::setresgid(workload.gid, workload.gid, workload.gid)));
-  must(Step::setresuid, errno_of(::setresuid(workload.uid, workload.uid, workload.uid)));
+  must(Step::setgroups,
+       errno_of(sys::set_groups_of_thread(workload.groups.size(), workload.groups.data())));
+  must(Step::setresgid,
+       errno_of(sys::set_gids_of_thread(workload.gid, workload.gid, workload.gid)));
+  must(Step::setresuid,
+       errno_of(sys::set_uids_of_thread(workload.uid, workload.uid, workload.uid)));
 }
 
 int exit_code(int status) {

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "supervisor/async_process.hpp"
+#include "supervisor/blocking_pool.hpp"
 
 namespace srcompose::supervisor {
 
@@ -109,19 +110,50 @@ asio::awaitable<Result<sys::ChildProcess>> follow_exec(asio::io_context& io,
   co_return launched.progress.finish(**helper_exit);
 }
 
+// The middle step of a start (runtime::prepare_go) as a job for the blocking pool. A std::function
+// must be copyable, so the move-only inputs and results sit behind a shared pointer; the loop
+// reads `fds` once the job has completed.
+struct GoJob {
+  const plan::ContainerPlan& plan;
+  const rootfs::PreparedRootfs& rootfs;
+  const runtime::StartHooks& hooks;
+  runtime::GoInputs inputs;
+  std::vector<UniqueFd> fds;
+};
+
+BlockingPool::Job go_job(std::shared_ptr<GoJob> job) {
+  return [job = std::move(job)]() -> Status {
+    auto fds = runtime::prepare_go(job->plan, job->rootfs, std::move(job->inputs), job->hooks);
+    if (!fds) return std::move(fds).error();
+    job->fds = std::move(*fds);
+    return {};
+  };
+}
+
 }  // namespace
 
 asio::awaitable<Result<runtime::StartedContainer>> start_container(
-    asio::io_context& io, const plan::ContainerPlan& plan, const rootfs::PreparedRootfs& rootfs,
-    const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
-    const runtime::StartHooks& hooks, Clock::time_point deadline, AsyncEvent& cancel) {
+    asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
+    const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
+    const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
+    Clock::time_point deadline, AsyncEvent& cancel) {
   auto began = Clock::now();
-  auto launched = runtime::launch_container(plan, rootfs, user, seccomp, hooks);
-  if (!launched) co_return std::move(launched).error();
-  auto started = co_await follow_start(io, *launched, began, deadline, cancel);
+  auto cloned = runtime::clone_container(plan, user, seccomp);
+  if (!cloned) co_return std::move(cloned).error();
+  auto go = std::make_shared<GoJob>(GoJob{plan, rootfs, hooks, cloned->go_inputs(), {}});
+  Status prepared = co_await pool.async_run(go_job(go), asio::use_awaitable);
+  Result<runtime::StartedContainer> started = Error::message("not started");
+  if (!prepared) {
+    started = std::move(prepared).error();
+  } else if (auto sent = runtime::send_go(cloned->launched.sync.get(), go->fds); !sent) {
+    started = std::move(sent).error().context("container " + plan.name);
+  } else {
+    go->fds.clear();  // the child holds them now; ours would only keep detached mounts alive
+    started = co_await follow_start(io, cloned->launched, began, deadline, cancel);
+    if (!started) started = std::move(started).error().context("container " + plan.name);
+  }
   // Whatever did not start is killed now and reaped whenever it dies: never waited for here.
-  kill_and_reap_later(io, std::move(launched->init));
-  if (!started) co_return std::move(started).error().context("container " + plan.name);
+  kill_and_reap_later(io, std::move(cloned->launched.init));
   co_return started;
 }
 

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Starting a container and exec'ing into one on the supervisor's event loop. The parent's part
-// (runtime::launch_container / launch_exec: clone, id maps, hooks, mount fds) runs at once; the
-// child's part is followed by reading the sync channel when it is readable, with a deadline. So a
+// Starting a container and exec'ing into one on the supervisor's event loop. Of a start's parent
+// part, the clone runs on the loop and the rest (id maps, the cgroup move, the namespaces' setup,
+// the root overlay: runtime::prepare_go) on the blocking pool, where it waits on the kernel (a
+// cgroup move waits for an RCU grace period) without holding up the loop or the other containers'
+// starts, and where the moves of containers starting together share one grace period. An exec's
+// parent part (runtime::launch_exec) runs at once. The child's part is followed by reading the sync
+// channel when it is readable, with a deadline. So a
 // container that stalls its setup, or stops a new process before its execve, delays only itself:
 // at the deadline its processes are killed (and reaped whenever they die) and the start or exec
 // fails with an error naming the container and the step. Several starts overlap on the one loop.
@@ -15,13 +19,14 @@
 #include "common/error.hpp"
 #include "runtime/container.hpp"
 #include "supervisor/async_event.hpp"
+#include "supervisor/blocking_pool.hpp"
 
 namespace srcompose::supervisor {
 
 // runtime::start_container without blocking the loop; gives up at `deadline`, or at once when
 // `cancel` is set (a stop asked while the container starts).
 boost::asio::awaitable<Result<runtime::StartedContainer>> start_container(
-    boost::asio::io_context& io, const plan::ContainerPlan& plan,
+    boost::asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
     std::chrono::steady_clock::time_point deadline, AsyncEvent& cancel);

@@ -16,6 +16,7 @@
 #include "runtime/workload.hpp"
 #include "supervisor/async_runtime.hpp"
 #include "supervisor/blocking_pool.hpp"
+#include "supervisor/container_parts.hpp"
 #include "supervisor/output_pump.hpp"
 #include "supervisor/restart_policy.hpp"
 #include "supervisor/spawn.hpp"
@@ -69,28 +70,26 @@ void ContainerInstance::rearm() {
   restart_delay_.reset();
 }
 
-Status ContainerInstance::prepare_once() {
-  if (!rootfs_) {
-    auto prepared = rootfs::prepare(plan_.rootfs, plan_.userns);
-    if (!prepared) return std::move(prepared).error().context("prepare rootfs");
-    rootfs_ = std::move(*prepared);
+KernelParts ContainerInstance::missing_parts() const {
+  return KernelParts{rootfs_, user_, std::nullopt, !cgroup_};
+}
+
+Status ContainerInstance::adopt(KernelParts parts) {
+  rootfs_ = std::move(parts.rootfs);
+  user_ = std::move(parts.user);
+  if (parts.cgroup) {
+    cgroup_ = std::move(parts.cgroup);
+    if (auto watching = watch_oom_events(); !watching) return watching;
   }
-  if (!user_) {
-    auto user = rootfs::resolve_user(*rootfs_, plan_.process.user);
-    if (!user) return std::move(user).error().context("user " + plan_.process.user);
-    user_ = std::move(*user);
-  }
+  return {};
+}
+
+// The parts of a start that live on the loop: the shared seccomp filter and the port proxies.
+Status ContainerInstance::prepare_loop_parts() {
   if (!seccomp_) {
     auto filter = lab_.seccomp.get(plan_.security);
     if (!filter) return std::move(filter).error().context("seccomp");
     seccomp_ = std::move(*filter);
-  }
-  if (!cgroup_) {
-    auto cgroup =
-        cgroup::ContainerCgroup::create(lab_.cgroups, plan_.cgroup, plan_.rootfs.layer_dir);
-    if (!cgroup) return std::move(cgroup).error().context("cgroup");
-    cgroup_ = std::move(*cgroup);
-    if (auto watching = watch_oom_events(); !watching) return watching;
   }
   if (proxies_.empty() && !plan_.net.ports.empty() && !plan_.net.interfaces.empty()) {
     for (const auto& port : plan_.net.ports) {
@@ -102,8 +101,27 @@ Status ContainerInstance::prepare_once() {
   return {};
 }
 
+asio::awaitable<Status> ContainerInstance::prepare() {
+  if (!rootfs_ || !user_ || !cgroup_) {
+    auto parts = std::make_shared<KernelParts>(missing_parts());
+    Status made = co_await lab_.blocking.async_run(kernel_parts_job(plan_, lab_.cgroups, parts),
+                                                   asio::use_awaitable);
+    // What was made is the instance's to remove, also after a failure.
+    Status adopted = adopt(std::move(*parts));
+    if (!made) co_return made;
+    if (!adopted) co_return adopted;
+  }
+  co_return prepare_loop_parts();
+}
+
 Status ContainerInstance::create() {
-  if (auto status = prepare_once(); !status)
+  KernelParts parts = missing_parts();
+  Status made = make_kernel_parts(plan_, lab_.cgroups, parts);
+  Status adopted = adopt(std::move(parts));
+  for (Status* status : {&made, &adopted}) {
+    if (!*status) return std::move(*status).error().context("container " + plan_.name);
+  }
+  if (auto status = prepare_loop_parts(); !status)
     return std::move(status).error().context("container " + plan_.name);
   state_ = ContainerState::created;
   return {};
@@ -111,8 +129,12 @@ Status ContainerInstance::create() {
 
 asio::awaitable<Status> ContainerInstance::start_run() {
   // The runtime's errors name the container already; these are named here.
-  if (auto status = prepare_once(); !status) {
+  if (auto status = co_await prepare(); !status) {
     co_return std::move(status).error().context("container " + plan_.name);
+  }
+  // A stop asked while the parts were made: nothing runs yet, the start is given up.
+  if (stop_requested_->is_set()) {
+    co_return Error::message("stopped while starting").context("container " + plan_.name);
   }
   auto oom_kills = cgroup_->oom_kill_count();
   oom_kills_before_run_ = oom_kills ? *oom_kills : 0;
@@ -143,8 +165,9 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   };
   // The child's part runs while the loop serves the other containers.
   auto deadline = steady_clock::now() + runtime::kSetupTimeout;
-  auto started = co_await supervisor::start_container(lab_.io, plan_, *rootfs_, *user_, *seccomp_,
-                                                      hooks, deadline, *stop_requested_);
+  auto started =
+      co_await supervisor::start_container(lab_.io, lab_.blocking, plan_, *rootfs_, *user_,
+                                           *seccomp_, hooks, deadline, *stop_requested_);
   if (!started) co_return std::move(started).error();
 
   // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the

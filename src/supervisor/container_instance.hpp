@@ -26,6 +26,7 @@
 #include "runtime/container.hpp"
 #include "security/seccomp.hpp"
 #include "supervisor/async_event.hpp"
+#include "supervisor/container_parts.hpp"
 #include "supervisor/event_log.hpp"
 #include "supervisor/log_sink.hpp"
 #include "supervisor/port_proxy.hpp"
@@ -105,7 +106,12 @@ class ContainerInstance {
   ContainerStatus status(bool read_usage = true) const;
 
  private:
-  Status prepare_once();
+  // The parts of a start not made yet (supervisor/container_parts.hpp): the kernel's on the
+  // blocking pool, then the loop's. create() makes them at once, for `up --no-start`.
+  boost::asio::awaitable<Status> prepare();
+  KernelParts missing_parts() const;
+  Status adopt(KernelParts parts);
+  Status prepare_loop_parts();
   boost::asio::awaitable<Status> start_run();
   // Waits on the loop until the init has exited, and reaps it.
   boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();

@@ -343,6 +343,27 @@ asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstanc
   done.set();
 }
 
+// The table's and the bridges' deletions each wait for RCU grace periods (~15-20 ms, the kernel's
+// own work): on two threads of the blocking pool at once, never on the loop. Each job touches its
+// own part of the network (net/network.hpp).
+asio::awaitable<Status> LabSupervisor::remove_network() {
+  auto network = std::make_shared<net::LabNetwork>(std::move(*network_));
+  network_.reset();
+  BlockingPool::Job table = [network] { return network->remove_table(); };
+  BlockingPool::Job bridges = [network] { return network->remove_bridges(); };
+  auto [table_removed, bridges_removed] =
+      co_await (blocking_.async_run(std::move(table), asio::use_awaitable) &&
+                blocking_.async_run(std::move(bridges), asio::use_awaitable));
+  Status first;
+  for (Status* status : {&table_removed, &bridges_removed}) {
+    if (!*status && first) first = std::move(*status);
+  }
+  // Last: forwarding stays on until the lab's table and bridges are gone.
+  if (auto status = network->release_forwarding(); !status && first) first = std::move(status);
+  if (!first) co_return std::move(first).error().context("remove networks of " + plan_.project);
+  co_return first;
+}
+
 asio::awaitable<void> LabSupervisor::tear_down() {
   shutdown_requested_.set();
   // Every container stops once all containers depending on it have stopped: reverse dependency
@@ -353,14 +374,12 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     asio::co_spawn(io_, take_down_after_dependents(*instance, *removed.back()),
                    log_escaped("take_down_after_dependents"));
   }
-  // Once nothing runs any more, the bridges and the table go (a bridge's deletion waits for RCU
-  // grace periods: ~20 ms) while the containers' removals go on.
+  // Once nothing runs any more, the bridges and the table go while the containers' removals go on.
   for (auto& instance : instances_)
     co_await instance->finished().wait();
   if (network_) {
-    if (auto status = network_->remove(); !status)
+    if (auto status = co_await remove_network(); !status)
       logs_->progress("", "warning: " + status.error().to_string());
-    network_.reset();
   }
   for (auto& done : removed)
     co_await done->wait();

@@ -87,6 +87,7 @@ class LabSupervisor {
   boost::asio::awaitable<void> take_down_after_dependents(ContainerInstance& instance,
                                                           AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
+  boost::asio::awaitable<Status> remove_network();
   boost::asio::awaitable<void> watch_signals();
   void on_container_exit(ContainerInstance& instance, const RunEnd& end);
   void request_shutdown(const std::string& why);
@@ -119,9 +120,6 @@ class LabSupervisor {
   StatePaths paths_;
   UpOptions options_;
   boost::asio::io_context io_;
-  // Two threads: the removals of a teardown overlap on a 2-core machine without a thread per
-  // container (memory stays flat at 200 containers). Declared after io_: joined before it goes.
-  BlockingPool blocking_{io_, 2};
   SeccompCache seccomp_;
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
@@ -129,6 +127,11 @@ class LabSupervisor {
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order
+  // Four threads: the starts' kernel waits (cgroup moves wait for RCU grace periods) and a
+  // teardown's removals overlap on a 2-core machine without a thread per container (memory stays
+  // flat at 200 containers). Declared after io_ and the instances, whose parts its jobs use: joined
+  // before they go.
+  BlockingPool blocking_{io_, 4};
   std::unique_ptr<ControlServer> control_;
   boost::asio::signal_set signals_;
   std::optional<std::chrono::steady_clock::time_point> first_signal_at_;

@@ -50,6 +50,18 @@ pid_t clone3(uint64_t flags, int* pidfd, int exit_signal) {
   return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
+int set_groups_of_thread(size_t count, const gid_t* groups) {
+  return static_cast<int>(::syscall(SYS_setgroups, count, groups));
+}
+
+int set_gids_of_thread(gid_t real, gid_t effective, gid_t saved) {
+  return static_cast<int>(::syscall(SYS_setresgid, real, effective, saved));
+}
+
+int set_uids_of_thread(uid_t real, uid_t effective, uid_t saved) {
+  return static_cast<int>(::syscall(SYS_setresuid, real, effective, saved));
+}
+
 int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve) {
   open_how how{};
   how.flags = flags;

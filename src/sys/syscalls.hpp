@@ -26,6 +26,15 @@ pid_t clone3(uint64_t flags, int* pidfd, int exit_signal);
 
 // openat2(2) (kernel 5.6+). `resolve` is RESOLVE_* (RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS ...).
 // `flags` must include O_CLOEXEC if the fd is to be owned; returns the fd or -1 with errno.
+// setgroups(2), setresgid(2), setresuid(2) for the child of a clone3: they change the calling
+// thread's credentials and nothing else. glibc's wrappers also broadcast the change to every thread
+// the process had when it was cloned (__nptl_setxid), threads that do not exist in the child; the
+// broadcast waits forever for one that was inside pthread_create at the moment of the clone (the
+// supervisor's blocking pool starts threads while containers are cloned).
+int set_groups_of_thread(size_t count, const gid_t* groups);
+int set_gids_of_thread(gid_t real, gid_t effective, gid_t saved);
+int set_uids_of_thread(uid_t real, uid_t effective, uid_t saved);
+
 int openat2(int dirfd, const char* path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
 // pivot_root(2).

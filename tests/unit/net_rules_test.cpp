@@ -37,8 +37,11 @@ TEST_CASE("ruleset: one inet table replaced atomically, isolation, nat and inter
   lab.bridges.push_back(bridge("back", "br-back", 2, false, true));
   auto script = net::lab_ruleset(lab);
   REQUIRE(script.ok());
-  const std::string& text = *script;
-  CHECK(text.starts_with("add table inet srcompose_demo\ndelete table inet srcompose_demo\n"));
+  const std::string& text = script->fresh;
+  CHECK(text.starts_with("create table inet srcompose_demo\ntable inet srcompose_demo {\n"));
+  // The same table, replacing a leftover.
+  CHECK(script->replacing == "add table inet srcompose_demo\ndelete table inet srcompose_demo\n" +
+                                 text.substr(text.find('\n') + 1));
   CHECK(contains(text, "type filter hook forward priority filter; policy accept;"));
   // Same bridge allowed, replies in, the rest into the bridge dropped.
   CHECK(contains(text, "iifname \"br-front\" oifname \"br-front\" accept\n"));

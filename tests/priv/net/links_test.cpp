@@ -244,3 +244,27 @@ TEST_CASE("crash cleanup removes the project's bridges, veths and table, and not
   // Cleaning up a project with nothing left is not an error.
   CHECK(net::cleanup_project(project).ok());
 }
+
+TEST_CASE("a table left by a crashed lab is replaced whole when the lab's network is made") {
+  test::require_root();
+  const std::string project = unique_name("nt", "t");
+  ProjectGuard guard(project);
+  const std::string table = plan::nft_table_name(project);
+  // The leftover: the lab's table with a chain the lab never makes.
+  auto made = test::run_command(
+      {"nft", "add table inet " + table + "; add chain inet " + table + " leftover_chain"});
+  REQUIRE(made.exit_code == 0);
+  LabBuilder lab(project);
+  lab.network("lan", unique_name("snt", "t"), 12);
+  auto lab_plan = plan::plan_lab_networks(lab.lab);
+  auto network = net::LabNetwork::create(lab_plan, project);
+  INFO(why(network));
+  REQUIRE(network.ok());
+  auto listed = test::run_command({"nft", "list", "table", "inet", table});
+  REQUIRE(listed.exit_code == 0);
+  CHECK_FALSE(contains(listed.out, "leftover_chain"));
+  CHECK(contains(listed.out, "chain forward"));
+  CHECK(contains(listed.out, lab_plan.bridges[0].bridge));
+  CHECK(network->remove().ok());
+  check_nothing_left(project, {lab_plan.bridges[0].bridge});
+}

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "runtime_helpers.hpp"
 
 namespace srcompose::test {
@@ -86,6 +89,39 @@ TEST_CASE("keyctl and unshare(CLONE_NEWUSER) are refused by the default seccomp 
   INFO("stdout: " << outcome.out << "\nstderr: " << outcome.err);
   CHECK(outcome.value("keyctl_errno") == std::to_string(EPERM));
   CHECK(outcome.value("unshare_errno") == std::to_string(EPERM));
+}
+
+// glibc's setgroups/setresgid/setresuid broadcast the change to every thread the process had when
+// it was cloned (__nptl_setxid); in the clone those threads do not exist, and the broadcast waited
+// forever for one that was inside pthread_create at the moment of the clone. The supervisor's
+// blocking pool starts threads while containers are cloned, so the child uses the raw calls.
+TEST_CASE("a container cloned while the parent's other threads are being created still starts") {
+  require_root();
+  BusyboxImage image;
+  auto box = make_container(
+      image, {.argv = {"/bin/probe", "ids"}, .id_base = unique_id_base(), .user = "1000:1000"});
+  // Creates and joins threads until it goes out of scope (also when a REQUIRE below throws).
+  struct ThreadChurn {
+    std::atomic<bool> stop{false};
+    std::thread churn{[this] {
+      while (!stop)
+        std::thread([] {}).join();
+    }};
+    ~ThreadChurn() {
+      stop = true;
+      churn.join();
+    }
+  };
+  int started = 0;
+  ThreadChurn churn;
+  for (; started < 40; ++started) {
+    Outcome outcome = run_container(*box);
+    INFO("start " << started << " stdout: " << outcome.out << "\nstderr: " << outcome.err);
+    CHECK(outcome.exit_code == 0);
+    CHECK(outcome.value("uid") == "1000");
+    if (outcome.exit_code != 0) break;
+  }
+  CHECK(started == 40);
 }
 
 }  // namespace srcompose::test
