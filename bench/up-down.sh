@@ -142,7 +142,9 @@ bench_srcompose() {
   record "srcompose-up-$n" "$(ms_since "$t")"
   local supervisor
   supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/bench/lock")
-  record "srcompose-rss-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
+  # Resident now (the lab running) and at the peak of its coming up, in KiB.
+  record "srcompose-rss-$n" "$(awk '/^VmRSS:/ {print $2}' "/proc/$supervisor/status")"
+  record "srcompose-hwm-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
   t=$(now)
   "$srcompose" -p bench down >>"$log" 2>&1
   record "srcompose-down-$n" "$(ms_since "$t")"
@@ -305,7 +307,9 @@ for n in "${counts[@]}"; do
     fi
     echo "$line"
   done
-  echo "supervisor_peak_rss_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-rss-$n\")) / 1024:.1f}')") MiB"
+  for kind in rss hwm; do
+    echo "supervisor_${kind}_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-$kind-$n\")) / 1024:.1f}')") MiB"
+  done
 done
 sr=$(median "$work/srcompose-run")
 cr=$(median "$work/crun-run")

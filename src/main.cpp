@@ -10,8 +10,11 @@
 
 int main(int argc, char** argv) {
   // First, before any fd or thread exists: no container may ever see the host's binary as its
-  // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp).
-  srcompose::sys::run_from_sealed_binary(argv);
+  // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp). Only a command that can start a
+  // process in a container pays for the second exec (~5 ms); any other that tried would be refused
+  // by check_sealed_binary() before its clone.
+  if (srcompose::cli::may_start_containers(argc, argv))
+    srcompose::sys::run_from_sealed_binary(argv);
   srcompose::sys::note_inherited_fds();
   // A write to a closed pipe (`srcompose up | head`, the pipe of an `up -d` client that was
   // killed) must be an EPIPE error handled where it happens, never the death of a supervisor.

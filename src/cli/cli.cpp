@@ -267,6 +267,14 @@ void add_version_and_completion_commands(CLI::App& app, int& status) {
 
 }  // namespace
 
+bool may_start_containers(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "up" || word == "run" || word == "exec" || word == "batch") return true;
+  }
+  return false;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"srcompose: declarative container labs on one Linux host", "srcompose"};
   app.set_version_flag("--version", [] {

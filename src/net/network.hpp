@@ -83,9 +83,10 @@ class ContainerLinks {
 
   // Deletes the host ends still present (those whose namespace is gone have vanished already).
   Status remove();
-  // True once no host end is left: the kernel deletes a veth pair with the network namespace of
-  // its other end, in the background and in batches. Deleting an end ourselves costs about 20 ms
-  // of rtnl and RCU waits, each one after the other; waiting for the namespace costs nothing.
+  // True once no link of a host end's name is left: the kernel deletes a veth pair with the
+  // network namespace of its other end, in the background and in batches. Deleting an end ourselves
+  // costs about 20 ms of rtnl and RCU waits, each one after the other; waiting for the namespace
+  // costs nothing. Never waits for the rtnl lock.
   Result<bool> vanished() const;
   void release();
 

@@ -60,6 +60,34 @@ EOF_LAB
   assert_nothing_left e2e-cve5736
 }
 
+# Execveats of the read-only copy (AT_EMPTY_PATH) by the process running `srcompose "$@"` (not
+# followed into its children: the re-execution comes first, and up -d leaves a supervisor running).
+sealed_reexecs() {
+  strace -qq -e trace=execveat -o "$TEST_DIR/execs" "$SRCOMPOSE" "$@" >/dev/null 2>&1 || true
+  grep -c AT_EMPTY_PATH "$TEST_DIR/execs" || true
+}
+
+@test "only commands that can start a process in a container re-execute from the sealed copy" {
+  command -v strace >/dev/null || { echo "strace is required (scripts/install-deps)"; return 1; }
+  write_lab e2e-sealing <<'EOF_LAB'
+[containers.c]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  # up's supervisor is a fork: it runs from the copy (one re-execution, by the first process).
+  [ "$(sealed_reexecs -f "$LAB" up -d)" = 1 ]
+  for command in ps version "logs c" "port c 80"; do
+    # shellcheck disable=SC2086 # the command's words
+    count=$(sealed_reexecs -p e2e-sealing $command)
+    echo "$command: $count"
+    [ "$count" = 0 ]
+  done
+  # exec forks into the container: from the copy.
+  [ "$(sealed_reexecs -p e2e-sealing exec c /bin/true)" = 1 ]
+  [ "$(sealed_reexecs -p e2e-sealing down)" = 0 ]
+  assert_nothing_left e2e-sealing
+}
+
 @test "CVE-2019-5736 through exec, idmap = host: the binary srcompose ran from cannot be rewritten" {
   # The thief's fd leads to a read-only mount: EROFS (30), where the host's root would write.
   play_cve_2019_5736 'idmap = "host"' 30
