@@ -2,7 +2,6 @@
 #include "batch/host_program.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -108,59 +107,6 @@ Result<sys::ChildProcess> spawn_program(const SpawnRequest& request) {
     ::posix_spawn_file_actions_adddup2(&setup.actions_, output.get(), 2);
   }
   return start(request.argv, request.environment, setup);
-}
-
-Result<Captured> run_captured(const std::vector<std::string>& argv, std::string_view input) {
-  int pipes[3][2];
-  for (auto& pipe : pipes) {
-    if (::pipe2(pipe, O_CLOEXEC) < 0) return Error::last_errno("pipe2");
-  }
-  UniqueFd in_read(pipes[0][0]), in_write(pipes[0][1]);
-  UniqueFd out_read(pipes[1][0]), out_write(pipes[1][1]);
-  UniqueFd err_read(pipes[2][0]), err_write(pipes[2][1]);
-  SpawnSetup setup;
-  setup.default_signals(/*own_process_group=*/false);
-  ::posix_spawn_file_actions_adddup2(&setup.actions_, in_read.get(), 0);
-  ::posix_spawn_file_actions_adddup2(&setup.actions_, out_write.get(), 1);
-  ::posix_spawn_file_actions_adddup2(&setup.actions_, err_write.get(), 2);
-  auto process = start(argv, environment_with({}), setup);
-  if (!process) return std::move(process).error();
-  in_read.reset();
-  out_write.reset();
-  err_write.reset();
-  // The input is small (a job script): written whole before reading; EPIPE when the program does
-  // not read it is fine (SIGPIPE is ignored, main.cpp).
-  for (size_t written = 0; written < input.size();) {
-    ssize_t n = ::write(in_write.get(), input.data() + written, input.size() - written);
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  in_write.reset();
-  Captured captured;
-  pollfd fds[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
-  std::string* sinks[2] = {&captured.output, &captured.errors};
-  int open_count = 2;
-  while (open_count > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("poll " + argv[0]);
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-  auto status = process->wait();
-  if (!status) return std::move(status).error();
-  captured.status = *status;
-  return captured;
 }
 
 }  // namespace srcompose::batch

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Starting host programs from `srcompose batch` (a plain CLI process, not the supervisor): each
-// instance's `srcompose run`, and sbatch, squeue and scancel for --slurm. posix_spawn, as
-// rootfs/busybox.cpp starts the host's busybox; the process is then owned through a pidfd.
+// instance's `srcompose run`, owned through a pidfd, and watched on the batch's loop. (sbatch,
+// squeue and scancel, whose output is read, run through sys::run_host_command.)
 #pragma once
 
 #include <filesystem>
@@ -30,14 +30,5 @@ Result<sys::ChildProcess> spawn_program(const SpawnRequest& request);
 // This process's environment with `overrides` ("KEY=VALUE" for each) replacing same-named entries.
 std::vector<std::string> environment_with(
     const std::vector<std::pair<std::string, std::string>>& overrides);
-
-struct Captured {
-  sys::ExitStatus status;
-  std::string output;  // stdout
-  std::string errors;  // stderr
-};
-// Runs `argv` to its end (blocking; for short commands) with this process's environment, stdin
-// from `input`, and returns what it printed.
-Result<Captured> run_captured(const std::vector<std::string>& argv, std::string_view input = {});
 
 }  // namespace srcompose::batch

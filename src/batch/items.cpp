@@ -6,24 +6,16 @@
 #include <map>
 #include <set>
 
+#include "common/lines.hpp"
 #include "spec/load.hpp"
+#include "spec/values.hpp"
 #include "supervisor/state_dir.hpp"
 
 namespace srcompose::batch {
 namespace {
 
-constexpr size_t kMaxProjectName = 63;  // spec::is_project_name
-
 std::string location(const std::filesystem::path& file, size_t line) {
   return file.string() + ":" + std::to_string(line);
-}
-
-bool is_variable_name(std::string_view name) {
-  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
 }
 
 Item make_item(std::string name, const std::filesystem::path& path) {
@@ -102,12 +94,7 @@ Result<std::vector<Item>> items_from_lines(std::string_view text,
   std::vector<Item> items;
   std::vector<size_t> lines;
   size_t line_number = 0;
-  size_t position = 0;
-  while (position < text.size()) {
-    size_t end = text.find('\n', position);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(position, end - position);
-    position = end + 1;
+  for (std::string_view line : split_lines(text)) {
     ++line_number;
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
       line.remove_suffix(1);
@@ -128,7 +115,7 @@ Result<std::vector<Item>> items_from_csv(std::string_view text, const std::files
   if (!header) return std::move(header).error().context(location(file, 1));
   std::set<std::string_view> names;
   for (const auto& name : *header) {
-    if (!is_variable_name(name))
+    if (!spec::is_variable_name(name))
       return Error::message(location(file, 1) + ": column \"" + name +
                             "\": a header names a variable: letters, digits and '_', not "
                             "starting with a digit");
@@ -161,17 +148,16 @@ Result<std::vector<Item>> items_from_csv(std::string_view text, const std::files
 }
 
 Status assign_keys(std::vector<Item>& items, std::string_view project_prefix) {
-  if (project_prefix.size() + 2 > kMaxProjectName)
+  if (project_prefix.size() + 2 > spec::kMaxProjectName)
     return Error::message("project name \"" + std::string(project_prefix) +
                           "\" leaves no room for the item in \"<project>-<item>\" (63 characters)");
-  const size_t room = kMaxProjectName - project_prefix.size() - 1;
+  const size_t room = spec::kMaxProjectName - project_prefix.size() - 1;
   std::set<std::string> taken;
   for (auto& item : items) {
     std::string key;
     for (char c : item.name) {
       auto lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      bool kept = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_';
-      if (kept) {
+      if (spec::is_name_text(std::string_view(&lower, 1), "_", /*lowercase=*/true)) {
         key += lower;
       } else if (!key.empty() && key.back() != '-') {
         key += '-';

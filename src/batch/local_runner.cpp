@@ -18,6 +18,7 @@
 #include "supervisor/async_process.hpp"
 #include "supervisor/spawn.hpp"
 #include "supervisor/state_dir.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::batch {
 namespace {
@@ -122,7 +123,7 @@ class LocalBatch {
       reporter_.line(item.name + ": interrupted");
       co_return;
     }
-    if (auto status = supervisor::write_file_atomically(dir / kItemEndFile, format_item_end(end));
+    if (auto status = sys::write_file_atomically(dir / kItemEndFile, format_item_end(end));
         !status) {
       reporter_.line(item.name + ": " + status.error().to_string());
     }

@@ -13,13 +13,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <set>
 
-#include "batch/host_program.hpp"
 #include "batch/progress.hpp"
+#include "common/lines.hpp"
 #include "common/unique_fd.hpp"
 #include "rootfs/image.hpp"
 #include "rootfs/sha256.hpp"
 #include "supervisor/spawn.hpp"
 #include "supervisor/state_dir.hpp"
+#include "sys/file_io.hpp"
+#include "sys/host_command.hpp"
 
 namespace srcompose::batch {
 namespace {
@@ -165,6 +167,14 @@ fi
 
 namespace {
 
+// sbatch, squeue and scancel: short commands whose output is read, run to their end with the
+// default deadline (a Slurm controller that does not answer fails the call instead of hanging).
+Result<sys::HostCommandOutput> run_slurm_command(std::vector<std::string> argv) {
+  sys::HostCommand command;
+  command.argv = std::move(argv);
+  return sys::run_host_command(command);
+}
+
 struct ArrayState {
   bool gone = false;
   size_t running = 0;
@@ -172,26 +182,21 @@ struct ArrayState {
 
 // squeue's view of the array: gone once no task is pending, running or completing.
 Result<ArrayState> poll_array(const std::string& job_id) {
-  auto captured = run_captured({"squeue", "-h", "-r", "-j", job_id, "-o", "%T"});
+  auto captured = run_slurm_command({"squeue", "-h", "-r", "-j", job_id, "-o", "%T"});
   if (!captured) return std::move(captured).error();
   ArrayState state;
   if (captured->status.exit_code != 0) {
     // After the job left the controller's memory squeue says it does not know the id.
-    if (captured->errors.find("Invalid job id") != std::string::npos) {
+    if (captured->err.find("Invalid job id") != std::string::npos) {
       state.gone = true;
       return state;
     }
-    return Error::message("squeue: " + captured->errors);
+    return Error::message("squeue: " + captured->err);
   }
   size_t lines = 0;
-  size_t position = 0;
-  while (position < captured->output.size()) {
-    size_t end = captured->output.find('\n', position);
-    if (end == std::string::npos) end = captured->output.size();
-    std::string_view line(captured->output.data() + position, end - position);
+  for (std::string_view line : split_lines(captured->out)) {
     if (!line.empty()) ++lines;
     if (line == "RUNNING" || line == "COMPLETING") ++state.running;
-    position = end + 1;
   }
   state.gone = lines == 0;
   return state;
@@ -281,11 +286,11 @@ class SlurmWait {
       outcome_.signal = signal_number;
       reporter_.line("interrupted: cancelling job " + job_id_ +
                      " (its running instances tear their labs down)");
-      auto cancelled = run_captured({"scancel", job_id_});
+      auto cancelled = run_slurm_command({"scancel", job_id_});
       if (!cancelled) {
         reporter_.line("scancel " + job_id_ + ": " + cancelled.error().to_string());
       } else if (cancelled->status.exit_code != 0) {
-        reporter_.line("scancel " + job_id_ + ": " + cancelled->errors);
+        reporter_.line("scancel " + job_id_ + ": " + cancelled->err);
       }
     }
   }
@@ -316,18 +321,18 @@ Result<LocalRun> run_slurm(const BatchSetup& setup, const std::vector<size_t>& t
   std::filesystem::create_directories(slurm_dir, error);
   if (error) return Error::message("mkdir " + slurm_dir.string() + ": " + error.message());
   auto script_file = slurm_dir / "job.sh";
-  if (auto status = supervisor::write_file_atomically(script_file, script); !status)
+  if (auto status = sys::write_file_atomically(script_file, script); !status)
     return std::move(status).error();
   std::vector<std::string> argv{"sbatch", "--parsable"};
   argv.insert(argv.end(), sbatch_arguments.begin(), sbatch_arguments.end());
   argv.push_back(script_file.string());
-  auto submitted = run_captured(argv);
+  auto submitted = run_slurm_command(argv);
   if (!submitted) return std::move(submitted).error().context("sbatch");
   if (submitted->status.exit_code != 0)
     return Error::message("sbatch failed (exit code " +
-                          std::to_string(submitted->status.exit_code) + "): " + submitted->errors);
+                          std::to_string(submitted->status.exit_code) + "): " + submitted->err);
   // --parsable: "JOBID" or "JOBID;CLUSTER".
-  std::string job_id = submitted->output.substr(0, submitted->output.find_first_of(";\n"));
+  std::string job_id = submitted->out.substr(0, submitted->out.find_first_of(";\n"));
   if (job_id.empty()) return Error::message("sbatch printed no job id");
   std::fprintf(stderr, "srcompose: batch: submitted job array %s (%zu tasks, %u at a time)\n",
                job_id.c_str(), to_run.size(), setup.jobs);

@@ -16,6 +16,7 @@
 #include "cli/version.hpp"
 #include "common/unique_fd.hpp"
 #include "supervisor/state_dir.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::cli {
 namespace {
@@ -127,11 +128,11 @@ Result<UniqueFd> lock_results(const std::filesystem::path& out) {
 
 Status write_summary(const batch::BatchSetup& setup,
                      const std::vector<batch::ItemResult>& results) {
-  if (auto status = supervisor::write_file_atomically(
-          setup.out / "summary.csv", batch::summary_csv(results, setup.containers));
+  if (auto status = sys::write_file_atomically(setup.out / "summary.csv",
+                                               batch::summary_csv(results, setup.containers));
       !status)
     return status;
-  return supervisor::write_file_atomically(
+  return sys::write_file_atomically(
       setup.out / "summary.json",
       batch::summary_json(results, setup.lab_file.string(), setup.run_container));
 }

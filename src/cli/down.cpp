@@ -16,6 +16,7 @@
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/project_lock.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::cli {
 
@@ -118,7 +119,7 @@ int finish_answered_down(const ProjectRef& project, const json::object& reply,
       report_value && report_value->is_object() ? report_value->as_object() : json::object{};
   if (!arguments.report_file.empty()) {
     auto text = json::serialize(report) + "\n";
-    if (auto status = supervisor::write_file_atomically(arguments.report_file, text); !status) {
+    if (auto status = sys::write_file_atomically(arguments.report_file, text); !status) {
       return report_error(status.error());
     }
   }

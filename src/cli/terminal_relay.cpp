@@ -12,6 +12,8 @@
 #include <array>
 #include <optional>
 
+#include "sys/file_io.hpp"
+
 namespace srcompose::cli {
 namespace {
 
@@ -48,16 +50,7 @@ void copy_window_size(int master) {
 
 // Writes all of `data`; false when the other side is gone.
 bool write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
+  return sys::write_all(fd, {data, size}, "terminal").ok();
 }
 
 // One read from `from` written to `to`. False at end of input, on EIO (a master whose slave is

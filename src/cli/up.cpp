@@ -17,6 +17,7 @@
 #include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
 #include "supervisor/subnet_registry.hpp"
+#include "sys/file_io.hpp"
 #include "sys/inherited_fds.hpp"
 #include "sys/kernel_features.hpp"
 
@@ -131,16 +132,16 @@ Result<ClaimedProject> claim_project(spec::Lab& lab, plan::PlanInputs inputs,
   if (!plan) return abandon(std::move(plan).error());
   auto copied = supervisor::read_small_file(lab.file, supervisor::Symlinks::follow);
   if (!copied) return std::move(copied).error();
-  if (auto status = supervisor::write_file_atomically(paths.lab_copy(), *copied); !status) {
+  if (auto status = sys::write_file_atomically(paths.lab_copy(), *copied); !status) {
     return status.error();
   }
   auto variables = spec::format_env_file(lab.variables);
-  if (auto status = supervisor::write_file_atomically(paths.lab_variables(), variables); !status) {
+  if (auto status = sys::write_file_atomically(paths.lab_variables(), variables); !status) {
     return status.error();
   }
   // Intent before action: before the supervisor makes its first host resource, the state file
   // says where `down` must look (storage, bridge names); the supervisor rewrites it as it goes.
-  if (auto status = supervisor::write_file_atomically(
+  if (auto status = sys::write_file_atomically(
           paths.state_file(), supervisor::json::serialize(supervisor::initial_state(*plan)) + "\n");
       !status) {
     return status.error();

@@ -42,4 +42,16 @@ std::string Error::to_string() const {
   return text;
 }
 
+void FirstError::keep(Status status, std::string_view context) {
+  if (status || first_) return;
+  first_ = std::move(status).error();
+  if (!context.empty()) first_->context(std::string(context));
+}
+
+Status FirstError::status(std::string_view context) && {
+  if (!first_) return {};
+  if (!context.empty()) first_->context(std::string(context));
+  return std::move(*first_);
+}
+
 }  // namespace srcompose

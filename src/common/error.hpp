@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -89,5 +90,19 @@ class [[nodiscard]] Result<void> {
 };
 
 using Status = Result<void>;
+
+// For steps that must all be tried however the earlier ones went (a teardown, a crash cleanup):
+// each step's Status is kept, and the first failure is what the whole reports.
+class FirstError {
+ public:
+  // Keeps `status`'s error, with `context` added when it is not empty, unless one is kept already.
+  void keep(Status status, std::string_view context = {});
+  bool failed() const { return first_.has_value(); }
+  // Success when no step failed, else the first failure with `context` added when not empty.
+  Status status(std::string_view context = {}) &&;
+
+ private:
+  std::optional<Error> first_;
+};
 
 }  // namespace srcompose

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/lines.hpp"
 #include "common/unique_fd.hpp"
 #include "net/sysctl.hpp"
 #include "sys/file_io.hpp"
@@ -30,10 +31,7 @@ struct Record {
 
 Record parse_record(std::string_view text) {
   Record record;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  for (std::string_view line : split_lines(text)) {
     if (line.starts_with(kOriginalKey)) {
       record.original = std::string(line.substr(kOriginalKey.size()));
     } else if (line.starts_with(kProjectKey)) {
@@ -77,18 +75,18 @@ Result<UniqueFd> open_locked(const std::filesystem::path& record) {
   return fd;
 }
 
-// Rewritten in place (not renamed over): the lock is on this inode.
-Status write_all(int fd, const std::string& text, const std::string& what) {
-  if (::ftruncate(fd, 0) < 0) return Error::last_errno("truncate " + what);
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n =
-        ::pwrite(fd, text.data() + written, text.size() - written, static_cast<off_t>(written));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::last_errno("write " + what);
-    written += static_cast<size_t>(n);
-  }
-  return {};
+// The record, opened and locked (open_locked), and what it holds. Rewritten in place through `fd`
+// (not renamed over): the lock is on this inode.
+struct LockedRecord {
+  UniqueFd fd;
+  Record record;
+};
+Result<LockedRecord> read_locked_record(const std::filesystem::path& record_path) {
+  auto fd = open_locked(record_path);
+  if (!fd) return std::move(fd).error();
+  auto text = sys::read_to_end(fd->get(), record_path.string());
+  if (!text) return std::move(text).error();
+  return LockedRecord{std::move(*fd), parse_record(*text)};
 }
 
 Result<std::string> read_forwarding() {
@@ -104,12 +102,9 @@ Result<std::string> read_forwarding() {
 }  // namespace
 
 Status hold_ipv4_forwarding(std::string_view project, const std::filesystem::path& record_path) {
-  const std::string what = record_path.string();
-  auto fd = open_locked(record_path);
-  if (!fd) return std::move(fd).error().context("hold net.ipv4.ip_forward");
-  auto text = sys::read_to_end(fd->get(), what);
-  if (!text) return std::move(text).error().context("hold net.ipv4.ip_forward");
-  Record record = parse_record(*text);
+  auto locked = read_locked_record(record_path);
+  if (!locked) return std::move(locked).error().context("hold net.ipv4.ip_forward");
+  Record& record = locked->record;
   if (!record.original || record.projects.empty()) {
     auto current = read_forwarding();
     if (!current) return std::move(current).error().context("hold net.ipv4.ip_forward");
@@ -118,7 +113,9 @@ Status hold_ipv4_forwarding(std::string_view project, const std::filesystem::pat
   if (std::find(record.projects.begin(), record.projects.end(), project) == record.projects.end()) {
     record.projects.emplace_back(project);
   }
-  if (auto status = write_all(fd->get(), render_record(record), what); !status) {
+  if (auto status =
+          sys::rewrite_in_place(locked->fd.get(), render_record(record), record_path.string());
+      !status) {
     return std::move(status).error().context("hold net.ipv4.ip_forward");
   }
   if (auto status = write_sysctl(kForwardingSysctl, "1"); !status) {
@@ -128,12 +125,9 @@ Status hold_ipv4_forwarding(std::string_view project, const std::filesystem::pat
 }
 
 Status release_ipv4_forwarding(std::string_view project, const std::filesystem::path& record_path) {
-  const std::string what = record_path.string();
-  auto fd = open_locked(record_path);
-  if (!fd) return std::move(fd).error().context("release net.ipv4.ip_forward");
-  auto text = sys::read_to_end(fd->get(), what);
-  if (!text) return std::move(text).error().context("release net.ipv4.ip_forward");
-  Record record = parse_record(*text);
+  auto locked = read_locked_record(record_path);
+  if (!locked) return std::move(locked).error().context("release net.ipv4.ip_forward");
+  Record& record = locked->record;
   auto held = std::find(record.projects.begin(), record.projects.end(), project);
   if (held == record.projects.end()) return {};
   record.projects.erase(held);
@@ -144,7 +138,9 @@ Status release_ipv4_forwarding(std::string_view project, const std::filesystem::
       return std::move(status).error().context("put back net.ipv4.ip_forward");
     }
   }
-  if (auto status = write_all(fd->get(), render_record(record), what); !status) {
+  if (auto status =
+          sys::rewrite_in_place(locked->fd.get(), render_record(record), record_path.string());
+      !status) {
     return std::move(status).error().context("release net.ipv4.ip_forward");
   }
   return {};

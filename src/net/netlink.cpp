@@ -142,31 +142,47 @@ std::optional<RouteInfo> route_info(rtnl_route* route) {
   return info;
 }
 
+// The link `name` as the kernel has it now (RTM_GETLINK).
+Result<LinkPtr> kernel_link(const NetlinkSocket& socket, const std::string& name) {
+  rtnl_link* raw = nullptr;
+  socket.clear_kernel_error();
+  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
+  LinkPtr link(raw);
+  if (code < 0) return socket.error("RTM_GETLINK " + name, code);
+  return link;
+}
+
+// RTM_NEWLINK changing the existing link `current` by the attributes `set(request)` puts on an
+// empty request. `operation` names it in errors.
+template <class Set>
+Status change_link(const NetlinkSocket& socket, rtnl_link* current, Set set,
+                   const std::string& operation) {
+  LinkPtr change(rtnl_link_alloc());
+  if (!change) return Error::from_errno("rtnl_link_alloc", ENOMEM);
+  set(change.get());
+  socket.clear_kernel_error();
+  int code = rtnl_link_change(socket.get(), current, change.get(), 0);
+  if (code < 0) return socket.error(operation, code);
+  return {};
+}
+
 // Sets the alias of the link `name` that was just created, or deletes that link again: a link of
 // ours without our alias would be refused as foreign by the next `up` and missed by crash cleanup.
 // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK, hence this second request; a crash
 // between the two is the one window left.
 Status label_new_link(const NetlinkSocket& socket, const std::string& name,
                       const std::string& alias) {
-  rtnl_link* raw = nullptr;
-  socket.clear_kernel_error();
-  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
-  LinkPtr current(raw);
-  if (code < 0) return socket.error("RTM_GETLINK " + name, code);
-  LinkPtr change(rtnl_link_alloc());
-  if (!change) code = -NLE_NOMEM;
-  if (change) {
-    rtnl_link_set_ifalias(change.get(), alias.c_str());
+  auto current = kernel_link(socket, name);
+  if (!current) return std::move(current).error();
+  auto status = change_link(
+      socket, current->get(),
+      [&alias](rtnl_link* change) { rtnl_link_set_ifalias(change, alias.c_str()); },
+      "RTM_NEWLINK " + name + " alias " + alias);
+  if (!status) {
     socket.clear_kernel_error();
-    code = rtnl_link_change(socket.get(), current.get(), change.get(), 0);
+    rtnl_link_delete(socket.get(), current->get());
   }
-  if (code < 0) {
-    Error error = socket.error("RTM_NEWLINK " + name + " alias " + alias, code);
-    socket.clear_kernel_error();
-    rtnl_link_delete(socket.get(), current.get());
-    return error;
-  }
-  return {};
+  return status;
 }
 
 }  // namespace
@@ -214,18 +230,13 @@ Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& socket) {
 }
 
 Result<std::optional<LinkInfo>> find_link(const NetlinkSocket& socket, const std::string& name) {
-  rtnl_link* raw = nullptr;
-  socket.clear_kernel_error();
-  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
-  LinkPtr link(raw);
-  if (code < 0) {
-    Error error = socket.error("RTM_GETLINK " + name, code);
-    if (error.error_number() == ENODEV || error.error_number() == ENOENT) {
-      return std::optional<LinkInfo>();
-    }
-    return error;
+  auto link = kernel_link(socket, name);
+  if (!link) {
+    const int error_number = link.error().error_number();
+    if (error_number == ENODEV || error_number == ENOENT) return std::optional<LinkInfo>();
+    return std::move(link).error();
   }
-  return std::optional<LinkInfo>(link_info(link.get()));
+  return std::optional<LinkInfo>(link_info(link->get()));
 }
 
 Status delete_link(const NetlinkSocket& socket, int ifindex, const std::string& name) {
@@ -277,18 +288,11 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
 }
 
 Status set_link_up(const NetlinkSocket& socket, const std::string& name) {
-  rtnl_link* raw = nullptr;
-  socket.clear_kernel_error();
-  int code = rtnl_link_get_kernel(socket.get(), 0, name.c_str(), &raw);
-  LinkPtr current(raw);
-  if (code < 0) return socket.error("RTM_GETLINK " + name, code);
-  LinkPtr change(rtnl_link_alloc());
-  if (!change) return Error::from_errno("rtnl_link_alloc", ENOMEM);
-  rtnl_link_set_flags(change.get(), IFF_UP);
-  socket.clear_kernel_error();
-  code = rtnl_link_change(socket.get(), current.get(), change.get(), 0);
-  if (code < 0) return socket.error("RTM_NEWLINK " + name + " up", code);
-  return {};
+  auto current = kernel_link(socket, name);
+  if (!current) return std::move(current).error();
+  return change_link(
+      socket, current->get(), [](rtnl_link* change) { rtnl_link_set_flags(change, IFF_UP); },
+      "RTM_NEWLINK " + name + " up");
 }
 
 Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,

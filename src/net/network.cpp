@@ -10,6 +10,7 @@
 #include <array>
 #include <utility>
 
+#include "common/lines.hpp"
 #include "common/unique_fd.hpp"
 #include "net/forwarding.hpp"
 #include "net/netlink.hpp"
@@ -154,7 +155,7 @@ Status delete_project_links(std::string_view project,
   if (!socket) return std::move(socket).error();
   auto links = list_links(*socket);
   if (!links) return std::move(links).error();
-  Status first;
+  FirstError errors;
   for (bool bridges : {false, true}) {
     for (const auto& link : *links) {
       const bool unlabelled_ours = link.kind == "bridge" && link.alias.empty() &&
@@ -163,10 +164,11 @@ Status delete_project_links(std::string_view project,
       if (!(is_ours(link, project) || unlabelled_ours) || (link.kind == "bridge") != bridges)
         continue;
       auto status = delete_link(*socket, link.ifindex, link.name);
-      if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
+      if (!status && status.error().error_number() == ENODEV) continue;  // gone already
+      errors.keep(std::move(status));
     }
   }
-  return first;
+  return std::move(errors).status();
 }
 
 // One interface of a container: the veth pair, its host end (recorded in `host_ends` once it
@@ -286,12 +288,11 @@ Status LabNetwork::remove_bridges() {
   if (bridges_.empty()) return {};
   auto socket = NetlinkSocket::open();
   if (!socket) return std::move(socket).error();
-  Status first;
-  for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it) {
-    if (auto status = delete_our_link(*socket, *it, project_); !status && first) first = status;
-  }
+  FirstError errors;
+  for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it)
+    errors.keep(delete_our_link(*socket, *it, project_));
   bridges_.clear();
-  return first;
+  return std::move(errors).status();
 }
 
 Status LabNetwork::release_forwarding() {
@@ -301,13 +302,11 @@ Status LabNetwork::release_forwarding() {
 }
 
 Status LabNetwork::remove() {
-  Status first;
+  FirstError errors;
   // Last: forwarding stays on until the lab's table and bridges are gone.
-  for (Status status : {remove_table(), remove_bridges(), release_forwarding()}) {
-    if (!status && first) first = std::move(status);
-  }
-  if (!first) return std::move(first).error().context("remove networks of " + project_);
-  return first;
+  for (Status status : {remove_table(), remove_bridges(), release_forwarding()})
+    errors.keep(std::move(status));
+  return std::move(errors).status("remove networks of " + project_);
 }
 
 void LabNetwork::release() {
@@ -371,20 +370,20 @@ Status ContainerLinks::remove() {
   if (host_ends_.empty()) return {};
   auto socket = NetlinkSocket::open();
   if (!socket) return std::move(socket).error().context("remove " + alias_);
-  Status first;
+  FirstError errors;
   for (const auto& name : host_ends_) {
     auto link = find_link(*socket, name);
     if (!link) {
-      if (first) first = std::move(link).error();
+      errors.keep(std::move(link).error());
       continue;
     }
     if (!link->has_value() || (*link)->alias != alias_) continue;
     auto status = delete_link(*socket, (*link)->ifindex, name);
-    if (!status && status.error().error_number() != ENODEV && first) first = std::move(status);
+    if (!status && status.error().error_number() == ENODEV) continue;  // gone already
+    errors.keep(std::move(status));
   }
   host_ends_.clear();
-  if (!first) return std::move(first).error().context("remove " + alias_);
-  return first;
+  return std::move(errors).status("remove " + alias_);
 }
 
 Result<bool> ContainerLinks::vanished() const {
@@ -408,24 +407,18 @@ void ContainerLinks::release() {
 Status cleanup_project(std::string_view project,
                        const std::vector<std::string>& unlabelled_bridges) {
   const std::string where = "clean up networks of project " + std::string(project);
-  Status first = delete_table(plan::nft_table_name(project));
-  if (auto status = delete_project_links(project, unlabelled_bridges); !status && first)
-    first = std::move(status);
+  FirstError errors;
+  errors.keep(delete_table(plan::nft_table_name(project)));
+  errors.keep(delete_project_links(project, unlabelled_bridges));
   // Whether or not the lab had a `nat` network: releasing what is not held changes nothing.
-  if (auto status = release_ipv4_forwarding(project); !status && first) first = std::move(status);
-  if (!first) return std::move(first).error().context(where);
-  return first;
+  errors.keep(release_ipv4_forwarding(project));
+  return std::move(errors).status(where);
 }
 
 std::string filter_resolv_conf(std::string_view host_text) {
   std::string kept;
   bool any_nameserver = false;
-  size_t start = 0;
-  while (start < host_text.size()) {
-    size_t end = host_text.find('\n', start);
-    if (end == std::string_view::npos) end = host_text.size();
-    std::string_view line = host_text.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view line : split_lines(host_text)) {
     if (line.starts_with("nameserver")) {
       std::string_view server = line.substr(10);
       while (!server.empty() && (server.front() == ' ' || server.front() == '\t')) {

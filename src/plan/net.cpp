@@ -6,51 +6,28 @@
 #include <cstdio>
 #include <set>
 
+#include "spec/values.hpp"
+
 namespace srcompose::plan {
 namespace {
 
-// FNV-1a, 64 bits: stable across builds and hosts (std::hash is not), so a lab always gets the same
-// interface names and `down` after a crash can recompute them.
+// Hashes several parts with spec::fnv1a, each but the last followed by a NUL so that ("ab", "c")
+// and ("a", "bc") hash differently.
 class Fnv1a {
  public:
-  // Each part is followed by a NUL so that ("ab", "c") and ("a", "bc") hash differently.
   Fnv1a& add(std::string_view part) {
-    for (char c : part)
-      mix(static_cast<unsigned char>(c));
-    mix(0);
+    state_ = spec::fnv1a(std::string_view("\0", 1), spec::fnv1a(part, state_));
     return *this;
   }
-  // The last part, without the separating NUL.
   Fnv1a& add_last(std::string_view part) {
-    for (char c : part)
-      mix(static_cast<unsigned char>(c));
+    state_ = spec::fnv1a(part, state_);
     return *this;
   }
   uint64_t value() const { return state_; }
 
  private:
-  void mix(unsigned char byte) {
-    state_ ^= byte;
-    state_ *= 0x100000001b3ULL;
-  }
-  uint64_t state_ = 0xcbf29ce484222325ULL;
+  uint64_t state_ = spec::fnv1a({});
 };
-
-// Three characters of prefix and 12 hex digits (48 bits of the hash) fill IFNAMSIZ - 1 = 15.
-std::string hashed_ifname(std::string_view prefix, uint64_t hash) {
-  std::array<char, 16> digits{};
-  std::snprintf(digits.data(), digits.size(), "%012llx",
-                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
-  return std::string(prefix) + digits.data();
-}
-
-// spec::to_string(Ipv4) lives with the loader; this planner keeps its own so it stays usable alone.
-std::string dotted(spec::Ipv4 address) {
-  std::array<char, 16> text{};
-  std::snprintf(text.data(), text.size(), "%u.%u.%u.%u", (address.value >> 24) & 0xffU,
-                (address.value >> 16) & 0xffU, (address.value >> 8) & 0xffU, address.value & 0xffU);
-  return text.data();
-}
 
 const spec::Network* find_network(const spec::Lab& lab, std::string_view name) {
   for (const auto& network : lab.networks) {
@@ -59,13 +36,9 @@ const spec::Network* find_network(const spec::Lab& lab, std::string_view name) {
   return nullptr;
 }
 
-std::string bridge_of(const spec::Lab& lab, const spec::Network& network) {
-  return network.bridge.empty() ? default_bridge_name(lab.name, network.name) : network.bridge;
-}
-
 // "ADDRESS\tname hostname": the hostname only when it differs from the name.
 std::string hosts_line(spec::Ipv4 address, const spec::Container& container) {
-  std::string line = dotted(address) + "\t" + container.name;
+  std::string line = spec::to_string(address) + "\t" + container.name;
   if (!container.hostname.empty() && container.hostname != container.name) {
     line += " " + container.hostname;
   }
@@ -126,13 +99,8 @@ std::string to_string(const MacAddress& mac) {
 }
 
 std::string host_veth_name(std::string_view project, std::string_view container, size_t index) {
-  return hashed_ifname("sv-",
-                       Fnv1a().add(project).add(container).add(std::to_string(index)).value());
-}
-
-std::string default_bridge_name(std::string_view project, std::string_view network) {
-  // The same value as the loader's default (spec/load.cpp): project, NUL, network.
-  return hashed_ifname("sc-", Fnv1a().add(project).add_last(network).value());
+  return spec::hashed_interface_name(
+      "sv-", Fnv1a().add(project).add(container).add(std::to_string(index)).value());
 }
 
 LabNetPlan plan_lab_networks(const spec::Lab& lab) {
@@ -140,7 +108,7 @@ LabNetPlan plan_lab_networks(const spec::Lab& lab) {
   plan.nft_table = nft_table_name(lab.name);
   for (const auto& network : lab.networks) {
     plan.bridges.push_back(BridgePlan{.network = network.name,
-                                      .bridge = bridge_of(lab, network),
+                                      .bridge = network.bridge,
                                       .subnet = network.subnet,
                                       .gateway = network.gateway,
                                       .nat = network.nat,
@@ -164,7 +132,7 @@ ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container&
     if (network == nullptr) continue;
     plan.interfaces.push_back(
         InterfacePlan{.network = network->name,
-                      .bridge = bridge_of(lab, *network),
+                      .bridge = network->bridge,
                       .host_ifname = host_veth_name(lab.name, container.name, index),
                       .container_ifname = "eth" + std::to_string(plan.interfaces.size()),
                       .address = attachment.ipv4,

@@ -64,9 +64,7 @@ ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container&
 // "srcompose_<project>", any character nft does not take in a table name replaced by '_'.
 std::string nft_table_name(std::string_view project);
 // "sv-" + 12 hex digits of a hash of (project, container, index): 15 characters, the IFNAMSIZ
-// limit.
+// limit. (A network's bridge is named by the loader: spec::default_bridge_name.)
 std::string host_veth_name(std::string_view project, std::string_view container, size_t index);
-// "sc-" + 12 hex digits of a hash of (project, network), for a network whose bridge is not named.
-std::string default_bridge_name(std::string_view project, std::string_view network);
 
 }  // namespace srcompose::plan

@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <string_view>
 
+#include "common/lines.hpp"
 #include "rootfs/fs.hpp"
 #include "rootfs/image.hpp"
+#include "sys/file_io.hpp"
 #include "sys/host_command.hpp"
 
 namespace srcompose::rootfs {
@@ -86,12 +88,8 @@ Status copy_by_hand(int source_fd, loff_t offset, int target_fd) {
     if (n < 0) return Error::last_errno("read " + std::string(kHostBusybox));
     if (n == 0) return {};
     offset += n;
-    for (ssize_t written = 0; written < n;) {
-      ssize_t w = ::write(target_fd, buffer.data() + written, static_cast<size_t>(n - written));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return Error::last_errno("write bin/busybox");
-      written += w;
-    }
+    auto status = sys::write_all(target_fd, {buffer.data(), static_cast<size_t>(n)}, "bin/busybox");
+    if (!status) return status;
   }
 }
 
@@ -131,11 +129,8 @@ Status build_busybox_image(int busybox_fd, const std::filesystem::path& destinat
 
   auto applets = list_applets();
   if (!applets) return std::move(applets).error().context("busybox image");
-  std::string_view remaining = *applets;
-  while (!remaining.empty()) {
-    size_t end = remaining.find('\n');
-    std::string entry(remaining.substr(0, end));
-    remaining.remove_prefix(end == std::string_view::npos ? remaining.size() : end + 1);
+  for (std::string_view line : split_lines(*applets)) {
+    std::string entry(line);
     auto target = applet_target(entry);
     if (!target) continue;
     if (::symlinkat(target->c_str(), root.get(), entry.c_str()) < 0 && errno != EEXIST) {
@@ -152,10 +147,12 @@ Status build_busybox_image(int busybox_fd, const std::filesystem::path& destinat
 
   auto etc = fs::open_directory_at(root.get(), "etc");
   if (!etc) return etc.error();
-  if (auto status = fs::write_file_at(etc->get(), "passwd", kPasswd, 0644, 0, 0); !status) {
+  if (auto status =
+          sys::write_file_atomically_at(etc->get(), "passwd", kPasswd, 0644, sys::FileOwner{0, 0});
+      !status) {
     return status;
   }
-  return fs::write_file_at(etc->get(), "group", kGroup, 0644, 0, 0);
+  return sys::write_file_atomically_at(etc->get(), "group", kGroup, 0644, sys::FileOwner{0, 0});
 }
 
 }  // namespace srcompose::rootfs

@@ -202,41 +202,6 @@ Status remove_tree(const std::filesystem::path& path) {
   return {};
 }
 
-Status write_file_at(int dir_fd, const std::string& name, std::string_view content, mode_t mode,
-                     uid_t uid, gid_t gid) {
-  // Write a temporary name, then rename over: whatever `name` was (symlink, hard link to a host
-  // file) is replaced, never written through.
-  std::string temporary = "." + name + ".srcompose-tmp";
-  if (::unlinkat(dir_fd, temporary.c_str(), 0) < 0 && errno != ENOENT) {
-    return Error::last_errno("unlink " + temporary);
-  }
-  UniqueFd fd(::openat(dir_fd, temporary.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
-  if (!fd) return Error::last_errno("create " + name);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      ::unlinkat(dir_fd, temporary.c_str(), 0);
-      return Error::from_errno("write " + name, saved);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fchown(fd.get(), uid, gid) < 0 || ::fchmod(fd.get(), mode & 07777) < 0) {
-    int saved = errno;
-    ::unlinkat(dir_fd, temporary.c_str(), 0);
-    return Error::from_errno("chown/chmod " + name, saved);
-  }
-  if (::renameat(dir_fd, temporary.c_str(), dir_fd, name.c_str()) < 0) {
-    int saved = errno;
-    ::unlinkat(dir_fd, temporary.c_str(), 0);
-    return Error::from_errno("rename " + temporary + " " + name, saved);
-  }
-  return {};
-}
-
 Result<std::optional<std::string>> read_file_in_root(int root_fd, const std::string& path,
                                                      size_t max_size) {
   // O_PATH first: opening a device or FIFO could block or have side effects; only a regular file is

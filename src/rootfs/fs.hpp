@@ -43,11 +43,6 @@ Status remove_tree_at(int dir_fd, const std::string& name);
 // Same for a host path (its parent is opened normally).
 Status remove_tree(const std::filesystem::path& path);
 
-// Replaces `name` in `dir_fd` with a regular file holding `content`, owned by uid:gid with `mode`.
-// An existing symlink is replaced, never followed.
-Status write_file_at(int dir_fd, const std::string& name, std::string_view content, mode_t mode,
-                     uid_t uid, gid_t gid);
-
 // Reads the file at `path` (relative) under `root_fd` with openat2(RESOLVE_IN_ROOT): symlinks,
 // absolute ones included, resolve inside the root, so an image cannot point us at a host file.
 // nullopt when it does not exist or is an overlayfs whiteout. Anything but a regular file is

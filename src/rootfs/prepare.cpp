@@ -12,6 +12,7 @@
 #include "rootfs/fs.hpp"
 #include "rootfs/image.hpp"
 #include "rootfs/passwd.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::rootfs {
 namespace {
@@ -56,8 +57,8 @@ Status write_into_upper(int upper_fd, const plan::FileToWrite& file, uid_t uid, 
     if (!next) return std::move(next).error().context("write " + file.path);
     directory = std::move(*next);
   }
-  auto status =
-      fs::write_file_at(directory.get(), components.back(), file.content, file.mode, uid, gid);
+  auto status = sys::write_file_atomically_at(directory.get(), components.back(), file.content,
+                                              file.mode, sys::FileOwner{uid, gid});
   if (!status) return std::move(status).error().context("write " + file.path);
   return {};
 }
@@ -157,7 +158,9 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
   auto work = fs::make_directory_at(layer->get(), "work", 0700, uid, gid);
   if (!work) return fail(std::move(work).error());
   if (plan.persist) {
-    if (auto status = fs::write_file_at(layer->get(), kPersistMarker, "", 0644, 0, 0); !status) {
+    if (auto status = sys::write_file_atomically_at(layer->get(), kPersistMarker, "", 0644,
+                                                    sys::FileOwner{0, 0});
+        !status) {
       return fail(status.error());
     }
   }

@@ -15,6 +15,7 @@
 #include <set>
 #include <string_view>
 
+#include "common/lines.hpp"
 #include "rootfs/fs.hpp"
 #include "rootfs/image.hpp"
 #include "sys/file_io.hpp"
@@ -40,13 +41,7 @@ void report(int fd, char kind, std::string_view text) {
   for (char c : text)
     line += (c == '\n' ? ' ' : c);
   line += '\n';
-  size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<size_t>(n);
-  }
+  (void)sys::write_all(fd, line, "report");
 }
 
 std::string archive_message(archive* handle) {
@@ -186,11 +181,7 @@ Status extract_tarball(int tar_fd, const std::filesystem::path& destination,
   if (!output) return std::move(output).error().context("unpack " + destination.string());
   if (!exit) return std::move(exit).error().context("unpack " + destination.string());
   std::string failure;
-  std::string_view remaining = *output;
-  while (!remaining.empty()) {
-    size_t end = remaining.find('\n');
-    std::string_view line = remaining.substr(0, end);
-    remaining.remove_prefix(end == std::string_view::npos ? remaining.size() : end + 1);
+  for (std::string_view line : split_lines(*output)) {
     if (line.size() < 2) continue;
     if (line[0] == 'N') notes.emplace_back(line.substr(2));
     if (line[0] == 'E') failure = line.substr(2);

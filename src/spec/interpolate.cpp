@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "spec/interpolate.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "common/lines.hpp"
+#include "spec/values.hpp"
 
 namespace srcompose::spec {
 namespace {
 
-bool is_name_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
 bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  return is_name_text(std::string_view(&c, 1), "_");
 }
 
 // Walks one string; `position_` moves left to right. A `${...}` default is interpolated by the same
@@ -69,12 +66,13 @@ class Interpolator {
   }
 
   std::string read_name() {
-    size_t start = position_;
-    if (position_ < text_.size() && is_name_start(text_[position_])) {
-      while (position_ < text_.size() && is_name_char(text_[position_]))
-        ++position_;
-    }
-    return std::string(text_.substr(start, position_ - start));
+    size_t end = position_;
+    while (end < text_.size() && is_name_char(text_[end]))
+      ++end;
+    std::string_view name = text_.substr(position_, end - position_);
+    if (!is_variable_name(name)) return {};  // a digit first: no name at all
+    position_ = end;
+    return std::string(name);
   }
 
   void substitute_plain(const std::string& name, std::string& out) {
@@ -180,6 +178,10 @@ std::optional<std::string> env_value(std::string_view raw) {
 
 }  // namespace
 
+bool is_variable_name(std::string_view name) {
+  return !name.empty() && !(name.front() >= '0' && name.front() <= '9') && is_name_text(name, "_");
+}
+
 Interpolated interpolate(std::string_view text, const Variables& variables) {
   Interpolated result;
   if (text.find('$') == std::string_view::npos) {
@@ -194,18 +196,14 @@ Interpolated interpolate(std::string_view text, const Variables& variables) {
 EnvFile parse_env_file(std::string_view text) {
   EnvFile file;
   unsigned line_number = 0;
-  while (!text.empty()) {
+  for (std::string_view line : split_lines(text)) {
     ++line_number;
-    size_t end = text.find('\n');
-    std::string_view line = trim(text.substr(0, end));
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    line = trim(line);
     if (line.empty() || line.front() == '#') continue;
     if (line.starts_with("export ")) line = trim(line.substr(7));
     size_t equals = line.find('=');
     std::string_view name = trim(line.substr(0, equals));
-    bool good_name = !name.empty() && is_name_start(name.front()) &&
-                     std::all_of(name.begin(), name.end(), is_name_char);
-    if (equals == std::string_view::npos || !good_name) {
+    if (equals == std::string_view::npos || !is_variable_name(name)) {
       file.errors.push_back({line_number,
                              "expected NAME=VALUE with NAME of letters, digits and "
                              "'_', not starting with a digit"});

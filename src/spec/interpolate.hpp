@@ -24,6 +24,10 @@ struct Interpolated {
   std::set<std::string> used;        // every variable the text looked up, set or not
 };
 
+// A variable's name, as a shell and compose take it: ASCII letters, digits and '_', not starting
+// with a digit (a lab file's `${NAME}`, an env file's NAME=, a batch CSV header).
+bool is_variable_name(std::string_view name);
+
 // Substitutes the variables in `text`. Defaults and messages may hold variables themselves.
 Interpolated interpolate(std::string_view text, const Variables& variables);
 

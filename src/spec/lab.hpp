@@ -46,7 +46,7 @@ struct Network {
   // offsets in it.
   bool subnet_auto = false;
   Ipv4 gateway;           // default: first host address of the subnet
-  std::string bridge;     // host bridge name, <= 15 chars; default derived from project and network
+  std::string bridge;     // host bridge name, <= 15 chars; default: spec::default_bridge_name
   bool nat = false;       // masquerade outbound traffic
   bool internal = false;  // no route out at all
   SourceLocation location;

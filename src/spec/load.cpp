@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -13,8 +13,6 @@
 #include "spec/values.hpp"
 
 namespace srcompose::spec {
-
-constexpr size_t kMaxProjectName = 63;
 
 bool is_project_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxProjectName) return false;
@@ -59,14 +57,6 @@ bool is_network_name(std::string_view name) {
 bool is_bridge_name(std::string_view name) {
   return !name.empty() && name.size() <= 15 && name[0] != '-' && name[0] != '.' &&
          is_name_text(name, "_-.");
-}
-
-std::string default_bridge_name(std::string_view project, std::string_view network) {
-  uint64_t hash = fnv1a(network, fnv1a(std::string(project) + '\0'));
-  char hex[13];
-  std::snprintf(hex, sizeof hex, "%012llx",
-                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
-  return "sc-" + std::string(hex);
 }
 
 // `subnet`: a fixed one (true when valid), or "auto" (a placeholder until `up` picks: lab.hpp).
@@ -353,6 +343,22 @@ LoadResult load_lab_text(std::string_view text, const std::filesystem::path& fil
   return result;
 }
 
+Result<std::string> detail::read_text_file(const std::filesystem::path& file) {
+  // ifstream opens a directory and fails only at the read, with errno unset.
+  if (std::filesystem::is_directory(file))
+    return Error::from_errno("read " + file.string(), EISDIR);
+  // A stream failure may leave errno unset: EIO then, never "Success".
+  auto failed = [&file](const char* operation) {
+    return Error::from_errno(operation + (" " + file.string()), errno != 0 ? errno : EIO);
+  };
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return failed("open");
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return failed("read");
+  return text;
+}
+
 LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& options) {
   auto cannot_read = [&](const std::string& why) {
     LoadResult result;
@@ -360,15 +366,9 @@ LoadResult load_lab_file(const std::filesystem::path& file, const LoadOptions& o
         Diagnostic{SourceLocation{file.string(), 0, 0}, "", "cannot read the lab file: " + why});
     return result;
   };
-  std::error_code ec;
-  auto status = std::filesystem::status(file, ec);
-  if (ec) return cannot_read(ec.message());
-  if (std::filesystem::is_directory(status)) return cannot_read(std::strerror(EISDIR));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return cannot_read(std::strerror(errno));
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return cannot_read(std::strerror(errno));
-  return load_lab_text(text, file, options);
+  auto text = detail::read_text_file(file);
+  if (!text) return cannot_read(std::strerror(text.error().error_number()));
+  return load_lab_text(*text, file, options);
 }
 
 }  // namespace srcompose::spec

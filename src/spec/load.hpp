@@ -45,6 +45,7 @@ struct LoadResult {
 // The rule for a project name (the lab file's `name`, or -p): it names host paths, cgroups and
 // interfaces, so it can never be "..", "." or hold a '/'. Every command checks -p with it, with or
 // without a lab file.
+constexpr size_t kMaxProjectName = 63;
 bool is_project_name(std::string_view name);
 // "expected lowercase letters, ..." for error messages.
 std::string project_name_rule();

@@ -80,9 +80,8 @@ void read_rootfs(LoadContext& context, const toml::node& node, std::string_view 
 void read_time_offsets(LoadContext& context, const toml::node& node, std::string_view path,
                        Container& container) {
   Reader& reader = context.reader;
-  const auto* table = reader.table(node, path);
+  const auto* table = reader.table(node, path, kTimeOffsetKeys);
   if (table == nullptr) return;
-  reader.check_keys(*table, path, kTimeOffsetKeys);
   TimeOffsets offsets;
   // The kernel keeps offset clocks within [0, KTIME_SEC_MAX / 2]; a century either way is plenty.
   constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600;

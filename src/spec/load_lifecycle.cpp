@@ -37,9 +37,8 @@ void read_depends_on(LoadContext& context, const toml::node& node, std::string_v
   }
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string key_path = join_key(path, entry.key->str());
-    const auto* settings = reader.table(*entry.node, key_path);
+    const auto* settings = reader.table(*entry.node, key_path, kDependencyKeys);
     if (settings == nullptr) continue;
-    reader.check_keys(*settings, key_path, kDependencyKeys);
     Dependency dependency{std::string(entry.key->str()), DependencyCondition::started};
     if (const toml::node* condition = settings->get("condition")) {
       std::string condition_path = join_key(key_path, "condition");
@@ -64,9 +63,8 @@ void read_depends_on(LoadContext& context, const toml::node& node, std::string_v
 void read_healthcheck(LoadContext& context, const toml::node& node, std::string_view path,
                       Container& container) {
   Reader& reader = context.reader;
-  const auto* table = reader.table(node, path);
+  const auto* table = reader.table(node, path, kHealthcheckKeys);
   if (table == nullptr) return;
-  reader.check_keys(*table, path, kHealthcheckKeys);
   Healthcheck healthcheck;
   if (const toml::node* command = table->get("command")) {
     if (auto argv = reader.command(*command, join_key(path, "command")))

@@ -48,9 +48,8 @@ void read_networks(LoadContext& context, const toml::node& node, std::string_vie
   }
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string key_path = join_key(path, entry.key->str());
-    const auto* settings = reader.table(*entry.node, key_path);
+    const auto* settings = reader.table(*entry.node, key_path, kAttachmentKeys);
     if (settings == nullptr) continue;
-    reader.check_keys(*settings, key_path, kAttachmentKeys);
     const toml::node* ipv4_node = settings->get("ipv4");
     SourceLocation where =
         reader.at(ipv4_node ? *ipv4_node : static_cast<const toml::node&>(*entry.node));

@@ -379,9 +379,8 @@ void read_mounts(LoadContext& context, const toml::array& array, std::string_vie
 void read_logging(LoadContext& context, const toml::node& node, std::string_view path,
                   Logging& logging) {
   Reader& reader = context.reader;
-  const auto* table = reader.table(node, path);
+  const auto* table = reader.table(node, path, kLoggingKeys);
   if (table == nullptr) return;
-  reader.check_keys(*table, path, kLoggingKeys);
   auto size_at_least = [&](std::string_view key, uint64_t minimum, uint64_t& out) {
     const toml::node* value = table->get(key);
     if (value == nullptr) return;

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // interpolate_document: compose's variables over a parsed lab file (see spec/interpolate.hpp).
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "spec/loader.hpp"
 
@@ -12,14 +9,14 @@ namespace {
 
 // Reads one env file into `variables` (later files win); its mistakes are reported against it.
 void read_env_file(Reader& reader, const std::filesystem::path& file, Variables& variables) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    reader.error(SourceLocation{file.string(), 0, 0}, "",
-                 "cannot read the env file: " + std::string(std::strerror(errno)));
+  auto text = read_text_file(file);
+  if (!text) {
+    reader.error(
+        SourceLocation{file.string(), 0, 0}, "",
+        "cannot read the env file: " + std::string(std::strerror(text.error().error_number())));
     return;
   }
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  EnvFile parsed = parse_env_file(text);
+  EnvFile parsed = parse_env_file(*text);
   for (const auto& error : parsed.errors) {
     reader.error(SourceLocation{file.string(), error.line, 1}, "", error.message);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "spec/lab.hpp"
 #include "spec/reader.hpp"
 
@@ -91,6 +92,10 @@ void interpolate_document(Reader& reader, toml::table& document, const LoadOptio
 // it lacks of its base, tables merged key by key (extends.cpp). Unknown bases and cycles become
 // diagnostics at the `extends` value.
 void resolve_extends(Reader& reader, toml::table& document);
+// The whole of a file the loader reads (the lab file, env files), or the errno of why it cannot
+// (EISDIR for a directory). The pure library's one whole-file read (sys::read_whole_file is the
+// kernel library's).
+Result<std::string> read_text_file(const std::filesystem::path& file);
 // Checks that need every container: dependencies and cycles, network references, addresses
 // (static ones checked, the others picked), ports published twice, id ranges overlapping.
 void check_lab(LoadContext& context, Lab& lab, const std::vector<ContainerSource>& sources);

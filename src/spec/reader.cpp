@@ -235,6 +235,13 @@ const toml::table* Reader::table(const toml::node& node, std::string_view path) 
   return nullptr;
 }
 
+const toml::table* Reader::table(const toml::node& node, std::string_view path,
+                                 std::span<const std::string_view> allowed) {
+  const auto* value = table(node, path);
+  if (value != nullptr) check_keys(*value, path, allowed);
+  return value;
+}
+
 const toml::array* Reader::array(const toml::node& node, std::string_view path) {
   if (const auto* value = node.as_array()) return value;
   error(node, std::string(path), "found " + describe(node) + "; expected an array");

@@ -62,6 +62,9 @@ class Reader {
   std::optional<int64_t> integer_in(const toml::node& node, std::string_view path, int64_t min,
                                     int64_t max);
   const toml::table* table(const toml::node& node, std::string_view path);
+  // A table whose keys are then checked against `allowed` (check_keys): a sub-table of the file.
+  const toml::table* table(const toml::node& node, std::string_view path,
+                           std::span<const std::string_view> allowed);
   const toml::array* array(const toml::node& node, std::string_view path);
   // An array of strings; each bad element is reported on its own.
   std::optional<std::vector<std::string>> strings(const toml::node& node, std::string_view path);

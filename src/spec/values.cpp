@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <limits>
 #include <vector>
@@ -458,6 +459,17 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
     hash *= 0x100000001b3ULL;
   }
   return hash;
+}
+
+std::string hashed_interface_name(std::string_view prefix, uint64_t hash) {
+  std::array<char, 13> digits{};
+  std::snprintf(digits.data(), digits.size(), "%012llx",
+                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
+  return std::string(prefix) + digits.data();
+}
+
+std::string default_bridge_name(std::string_view project, std::string_view network) {
+  return hashed_interface_name("sc-", fnv1a(network, fnv1a(std::string(project) + '\0')));
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {

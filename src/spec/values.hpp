@@ -75,9 +75,16 @@ Result<std::vector<unsigned>> parse_cpu_list(std::string_view text);
 // Linux cpu list "0-3,5": the highest number in it, or an Error for a malformed list.
 Result<unsigned> parse_cpu_list_max(std::string_view text);
 
-// FNV-1a, 64 bits: a stable hash for host names derived from the project (bridges, id ranges).
-// Chain calls through `seed` to hash several strings.
+// FNV-1a, 64 bits: a stable hash for host names derived from the project (bridges, veths, MAC
+// addresses, id ranges), the same across builds and hosts (std::hash is not), so that a later run
+// and `down` after a crash recompute them. Chain calls through `seed` to hash several strings.
 uint64_t fnv1a(std::string_view text, uint64_t seed = 0xcbf29ce484222325ULL);
+// `prefix` (three characters) and the low 48 bits of `hash` as 12 hex digits: 15 characters, the
+// IFNAMSIZ - 1 limit of an interface name.
+std::string hashed_interface_name(std::string_view prefix, uint64_t hash);
+// "sc-" + 12 hex digits of FNV-1a of (project, NUL, network): the bridge of a network whose
+// `bridge` is not given.
+std::string default_bridge_name(std::string_view project, std::string_view network);
 
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);

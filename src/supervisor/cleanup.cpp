@@ -46,22 +46,18 @@ Status clean_up_project(const CleanupTargets& targets) {
   // that far, whoever the caller is.
   if (!spec::is_project_name(project))
     return Error::message("clean up project \"" + project + "\": " + spec::project_name_rule());
-  std::optional<Error> first_error;
-  auto keep = [&](Status status, const char* step) {
-    if (!status && !first_error) first_error = std::move(status).error().context(step);
-  };
+  FirstError errors;
   // Processes first (through their cgroups), so nothing recreates what the next steps remove.
   if (auto layout = cgroup::detect_host(); layout) {
-    keep(cgroup::remove_project(*layout, project), "cgroups");
+    errors.keep(cgroup::remove_project(*layout, project), "cgroups");
   } else {
-    keep(std::move(layout).error(), "detect cgroups");
+    errors.keep(std::move(layout).error(), "detect cgroups");
   }
-  keep(net::cleanup_project(project, targets.bridges), "network");
-  keep(rootfs::remove_project_layers(storage_dir, project, targets.keep_persistent),
-       "writable layers");
-  keep(rootfs::remove_stale_builds(storage_dir / "images"), "image cache");
-  if (first_error) return std::move(*first_error).context("clean up project " + project);
-  return {};
+  errors.keep(net::cleanup_project(project, targets.bridges), "network");
+  errors.keep(rootfs::remove_project_layers(storage_dir, project, targets.keep_persistent),
+              "writable layers");
+  errors.keep(rootfs::remove_stale_builds(storage_dir / "images"), "image cache");
+  return std::move(errors).status("clean up project " + project);
 }
 
 }  // namespace srcompose::supervisor

@@ -489,13 +489,10 @@ asio::awaitable<Status> ContainerInstance::destroy() {
     boost::system::error_code ignored;
     oom_events_->close(ignored);
   }
-  std::optional<Error> first_error;
-  auto keep = [&](Status status, const char* what) {
-    if (!status && !first_error) first_error = std::move(status).error().context(what);
-  };
+  FirstError errors;
   if (links_) {
     co_await wait_for_veths_to_vanish();
-    keep(links_->remove(), "remove veths");  // what is left after the wait
+    errors.keep(links_->remove(), "remove veths");  // what is left after the wait
     links_.reset();
   }
   // Usage is read one last time for the report before the cgroup goes.
@@ -512,22 +509,16 @@ asio::awaitable<Status> ContainerInstance::destroy() {
   cgroup_.reset();
   rootfs_.reset();
   BlockingPool::Job job = [removal]() -> Status {
-    Status first;
-    if (removal->cgroup) {
-      if (auto status = removal->cgroup->remove(); !status)
-        first = std::move(status).error().context("remove cgroup");
-    }
-    if (removal->layer) {
-      if (auto status = rootfs::remove_layer(*removal->layer); !status && first)
-        first = std::move(status).error().context("remove writable layer");
-    }
-    return first;
+    FirstError removal_errors;
+    if (removal->cgroup) removal_errors.keep(removal->cgroup->remove(), "remove cgroup");
+    if (removal->layer)
+      removal_errors.keep(rootfs::remove_layer(*removal->layer), "remove writable layer");
+    return std::move(removal_errors).status();
   };
   removal.reset();
   auto removed = co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable);
-  if (!removed && !first_error) first_error = std::move(removed).error();
-  if (first_error) co_return std::move(*first_error).context("container " + plan_.name);
-  co_return Status{};
+  errors.keep(std::move(removed));
+  co_return std::move(errors).status("container " + plan_.name);
 }
 
 ContainerStatus ContainerInstance::status(bool read_usage) const {

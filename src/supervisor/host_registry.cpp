@@ -56,17 +56,7 @@ Result<std::vector<std::string>> LockedRegistry::read_lines() const {
 
 Status LockedRegistry::write(std::string_view text) const {
   if (!file_) return Error::from_errno("write " + path_, EBADF);
-  if (::ftruncate(file_.get(), 0) < 0) return Error::last_errno("truncate " + path_);
-  for (size_t written = 0; written < text.size();) {
-    ssize_t n = ::pwrite(file_.get(), text.data() + written, text.size() - written,
-                         static_cast<off_t>(written));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("write " + path_);
-    }
-    written += static_cast<size_t>(n);
-  }
-  return {};
+  return sys::rewrite_in_place(file_.get(), text, path_);
 }
 
 bool LockedRegistry::project_is_up(const std::string& project) const {

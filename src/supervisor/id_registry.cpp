@@ -18,32 +18,22 @@ struct Entry {
   spec::IdRange range;
 };
 
-// Lines that do not parse are dropped: a registry cut short by a crash costs at most a re-pick.
-Result<std::vector<Entry>> read_entries(const LockedRegistry& registry) {
-  auto lines = registry.read_lines();
-  if (!lines) return std::move(lines).error();
-  std::vector<Entry> entries;
-  for (const auto& line : *lines) {
-    std::istringstream fields(line);
-    Entry entry;
-    uint64_t first = 0, count = 0;
-    if (!(fields >> entry.project >> first >> count) || !spec::is_project_name(entry.project) ||
-        count == 0 || first + count > (uint64_t{1} << 32)) {
-      continue;
-    }
-    entry.range = spec::IdRange{0, static_cast<uint32_t>(first), static_cast<uint32_t>(count)};
-    entries.push_back(std::move(entry));
+// "PROJECT FIRST COUNT".
+std::optional<Entry> parse_entry(const std::string& line) {
+  std::istringstream fields(line);
+  Entry entry;
+  uint64_t first = 0, count = 0;
+  if (!(fields >> entry.project >> first >> count) || !spec::is_project_name(entry.project) ||
+      count == 0 || first + count > (uint64_t{1} << 32)) {
+    return std::nullopt;
   }
-  return entries;
+  entry.range = spec::IdRange{0, static_cast<uint32_t>(first), static_cast<uint32_t>(count)};
+  return entry;
 }
 
-Status write_entries(const LockedRegistry& registry, const std::vector<Entry>& entries) {
-  std::string text;
-  for (const auto& entry : entries) {
-    text += entry.project + " " + std::to_string(entry.range.outside) + " " +
-            std::to_string(entry.range.count) + "\n";
-  }
-  return registry.write(text);
+std::string format_entry(const Entry& entry) {
+  return entry.project + " " + std::to_string(entry.range.outside) + " " +
+         std::to_string(entry.range.count);
 }
 
 }  // namespace
@@ -52,7 +42,7 @@ Result<plan::LabPlan> plan_with_id_ranges(const StatePaths& paths, const spec::L
                                           plan::PlanInputs inputs) {
   auto registry = LockedRegistry::lock(paths, kRegistry, /*create=*/true);
   if (!registry) return std::move(registry).error().context("id range registry");
-  auto entries = read_entries(*registry);
+  auto entries = registry->read_entries(parse_entry);
   if (!entries) return std::move(entries).error().context("id range registry");
   std::vector<Entry> kept;
   for (auto& entry : *entries) {
@@ -63,7 +53,7 @@ Result<plan::LabPlan> plan_with_id_ranges(const StatePaths& paths, const spec::L
   plan::LabPlan plan = plan::plan_lab(lab, inputs);
   for (const auto& range : plan::host_id_ranges(plan))
     kept.push_back({paths.project, range});
-  if (auto status = write_entries(*registry, kept); !status)
+  if (auto status = registry->write_entries(kept, format_entry); !status)
     return std::move(status).error().context("id range registry");
   return plan;
 }
@@ -72,10 +62,10 @@ Status release_id_ranges(const StatePaths& paths) {
   auto registry = LockedRegistry::lock(paths, kRegistry, /*create=*/false);
   if (!registry) return std::move(registry).error().context("id range registry");
   if (!registry->exists()) return {};
-  auto entries = read_entries(*registry);
+  auto entries = registry->read_entries(parse_entry);
   if (!entries) return std::move(entries).error().context("id range registry");
   std::erase_if(*entries, [&](const Entry& entry) { return entry.project == paths.project; });
-  if (auto status = write_entries(*registry, *entries); !status)
+  if (auto status = registry->write_entries(*entries, format_entry); !status)
     return std::move(status).error().context("id range registry");
   return {};
 }

@@ -18,6 +18,7 @@
 #include "supervisor/control_server.hpp"
 #include "supervisor/restart_policy.hpp"
 #include "supervisor/spawn.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::supervisor {
 
@@ -354,14 +355,12 @@ asio::awaitable<Status> LabSupervisor::remove_network() {
   auto [table_removed, bridges_removed] =
       co_await (blocking_.async_run(std::move(table), asio::use_awaitable) &&
                 blocking_.async_run(std::move(bridges), asio::use_awaitable));
-  Status first;
-  for (Status* status : {&table_removed, &bridges_removed}) {
-    if (!*status && first) first = std::move(*status);
-  }
+  FirstError errors;
+  errors.keep(std::move(table_removed));
+  errors.keep(std::move(bridges_removed));
   // Last: forwarding stays on until the lab's table and bridges are gone.
-  if (auto status = network->release_forwarding(); !status && first) first = std::move(status);
-  if (!first) co_return std::move(first).error().context("remove networks of " + plan_.project);
-  co_return first;
+  errors.keep(network->release_forwarding());
+  co_return std::move(errors).status("remove networks of " + plan_.project);
 }
 
 asio::awaitable<void> LabSupervisor::tear_down() {
@@ -402,7 +401,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   }
   auto report_text = json::serialize(final_report_) + "\n";
   if (!options_.report_file.empty()) {
-    if (auto status = write_file_atomically(options_.report_file, report_text); !status) {
+    if (auto status = sys::write_file_atomically(options_.report_file, report_text); !status) {
       logs_->progress("", "warning: report: " + status.error().to_string());
     }
   }
@@ -423,7 +422,7 @@ void LabSupervisor::write_results(const std::string& report_text) {
     logs_->progress("", "warning: results: mkdir " + dir.string() + ": " + error.message());
     return;
   }
-  if (auto status = write_file_atomically(dir / "report.json", report_text); !status)
+  if (auto status = sys::write_file_atomically(dir / "report.json", report_text); !status)
     logs_->progress("", "warning: results: " + status.error().to_string());
   for (const auto& container : plan_.containers) {
     auto log = paths_.logs_dir() / (container.name + ".log");
@@ -431,7 +430,7 @@ void LabSupervisor::write_results(const std::string& report_text) {
     std::filesystem::remove(copy, error);
     if (!std::filesystem::exists(log)) {
       // A container that never wrote a line still gets its (empty) file: absence means nothing.
-      (void)write_file_atomically(copy, "");
+      (void)sys::write_file_atomically(copy, "");
       continue;
     }
     std::filesystem::copy_file(log, copy, std::filesystem::copy_options::overwrite_existing, error);
@@ -476,7 +475,7 @@ void LabSupervisor::write_state() {
     containers.emplace_back(to_json(instance->status(/*read_usage=*/false)));
   json::object state = initial_state(plan_);
   state["containers"] = std::move(containers);
-  if (auto status = write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
+  if (auto status = sys::write_file_atomically(paths_.state_file(), json::serialize(state) + "\n");
       !status) {
     logs_->progress("", "warning: state file: " + status.error().to_string());
   }

@@ -15,6 +15,7 @@
 
 #include "common/log_format.hpp"
 #include "common/terminal_text.hpp"
+#include "sys/file_io.hpp"
 
 namespace srcompose::supervisor {
 
@@ -23,15 +24,9 @@ namespace {
 // The ANSI colours docker compose cycles through for service names.
 constexpr std::array<int, 6> kPalette = {36, 33, 32, 35, 34, 31};
 
+// A full disk or closed terminal must not stop the supervisor: a failed write is dropped.
 void write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // a full disk or closed terminal must not stop the supervisor
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
+  (void)sys::write_all(fd, text, "log");
 }
 
 void append_console_text(std::string& line, std::string_view text, bool terminal) {

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <string>
 
+#include "sys/file_io.hpp"
+
 namespace srcompose::supervisor {
 
 Result<ProjectLock> ProjectLock::acquire(const StatePaths& paths, const std::string& project) {
@@ -27,11 +29,7 @@ Result<ProjectLock> ProjectLock::acquire(const StatePaths& paths, const std::str
 
 Status ProjectLock::record_owner(pid_t pid) const {
   std::string text = std::to_string(pid) + "\n";
-  if (::ftruncate(fd_.get(), 0) < 0) return Error::last_errno("truncate lock file");
-  if (::pwrite(fd_.get(), text.data(), text.size(), 0) < 0) {
-    return Error::last_errno("write lock file");
-  }
-  return {};
+  return sys::rewrite_in_place(fd_.get(), text, "lock file");
 }
 
 std::optional<pid_t> ProjectLock::owner(const StatePaths& paths) {

@@ -14,6 +14,7 @@
 #include "rootfs/fs.hpp"
 #include "spec/load.hpp"
 #include "supervisor/id_registry.hpp"
+#include "sys/file_io.hpp"
 #include "sys/syscalls.hpp"
 
 namespace srcompose::supervisor {
@@ -162,45 +163,10 @@ Status remove_state_dir(const StatePaths& paths) {
   return release_id_ranges(paths);
 }
 
-Status write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  auto temporary = path;
-  temporary += ".tmp";
-  if (::unlink(temporary.c_str()) < 0 && errno != ENOENT)
-    return Error::last_errno("unlink " + temporary.string());
-  UniqueFd fd(
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return Error::last_errno("open " + temporary.string());
-  size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("write " + temporary.string());
-    }
-    written += static_cast<size_t>(n);
-  }
-  fd.reset();
-  if (::rename(temporary.c_str(), path.c_str()) < 0) {
-    return Error::last_errno("rename " + temporary.string() + " " + path.string());
-  }
-  return {};
-}
-
 Result<std::string> read_small_file(const std::filesystem::path& path, Symlinks symlinks) {
+  // O_NONBLOCK: a FIFO named as the lab file fails at once instead of blocking the open.
   const int nofollow = symlinks == Symlinks::refuse ? O_NOFOLLOW : 0;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | nofollow | O_CLOEXEC));
-  if (!fd) return Error::last_errno("open " + path.string());
-  std::string content;
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::last_errno("read " + path.string());
-    }
-    if (n == 0) return content;
-    content.append(buffer, static_cast<size_t>(n));
-  }
+  return sys::read_whole_file(path, SIZE_MAX, O_NONBLOCK | nofollow);
 }
 
 }  // namespace srcompose::supervisor

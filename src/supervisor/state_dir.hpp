@@ -60,13 +60,8 @@ Status check_state_dir(const StatePaths& paths);
 // Refuses an invalid name and a symlink at the directory.
 Status remove_state_dir(const StatePaths& paths);
 
-// Writes `content` to `path` atomically (temporary file created O_EXCL|O_NOFOLLOW, fsync-free
-// rename), mode 0600: a symlink at `path` or at the temporary name is replaced, never written
-// through.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view content);
-
-// Reads a whole small file. Files in a state directory are read with Symlinks::refuse (O_NOFOLLOW);
-// a file the user names (the lab file) with Symlinks::follow.
+// Reads a whole small file (sys::read_whole_file). Files in a state directory are read with
+// Symlinks::refuse (O_NOFOLLOW); a file the user names (the lab file) with Symlinks::follow.
 enum class Symlinks { refuse, follow };
 Result<std::string> read_small_file(const std::filesystem::path& path,
                                     Symlinks symlinks = Symlinks::refuse);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <array>
+
 namespace srcompose::supervisor {
 
 std::string_view to_string(ContainerState state) {
@@ -41,13 +43,51 @@ ContainerState state_from_string(std::string_view text) {
   return ContainerState::failed;
 }
 
+// A struct of numbers is a JSON object with a key per member: these tables are the one list of
+// the keys, for writing and for reading.
+template <class Struct, class Number>
+struct NumberField {
+  std::string_view key;
+  Number Struct::*member;
+  bool optional = false;  // may be missing: state files written before the key existed
+};
+
+constexpr std::array<NumberField<WorkloadUsage, int64_t>, 5> kWorkloadUsageFields{{
+    {"max_rss_kib", &WorkloadUsage::max_rss_kib},
+    {"user_usec", &WorkloadUsage::user_usec},
+    {"system_usec", &WorkloadUsage::system_usec},
+    {"voluntary_switches", &WorkloadUsage::voluntary_switches},
+    {"involuntary_switches", &WorkloadUsage::involuntary_switches},
+}};
+
+constexpr std::array<NumberField<ResourceUsage, uint64_t>, 13> kResourceUsageFields{{
+    {"memory_current", &ResourceUsage::memory_current},
+    {"memory_peak", &ResourceUsage::memory_peak},
+    {"memory_limit", &ResourceUsage::memory_limit},
+    {"cpu_user_usec", &ResourceUsage::cpu_user_usec},
+    {"cpu_system_usec", &ResourceUsage::cpu_system_usec},
+    {"pids_current", &ResourceUsage::pids_current},
+    {"pids_peak", &ResourceUsage::pids_peak},
+    {"io_read_bytes", &ResourceUsage::io_read_bytes},
+    {"io_write_bytes", &ResourceUsage::io_write_bytes},
+    {"io_read_ops", &ResourceUsage::io_read_ops},
+    {"io_write_ops", &ResourceUsage::io_write_ops},
+    {"oom_kills", &ResourceUsage::oom_kills},
+    {"pids_limit_hits", &ResourceUsage::pids_limit_hits, /*optional=*/true},
+}};
+
+template <class Struct, class Number, size_t N>
+json::object fields_to_json(const Struct& value,
+                            const std::array<NumberField<Struct, Number>, N>& fields) {
+  json::object object;
+  for (const auto& field : fields)
+    object.emplace(field.key, value.*field.member);
+  return object;
+}
+
 json::value to_json(const std::optional<WorkloadUsage>& usage) {
   if (!usage) return nullptr;
-  return json::object{{"max_rss_kib", usage->max_rss_kib},
-                      {"user_usec", usage->user_usec},
-                      {"system_usec", usage->system_usec},
-                      {"voluntary_switches", usage->voluntary_switches},
-                      {"involuntary_switches", usage->involuntary_switches}};
+  return fields_to_json(*usage, kWorkloadUsageFields);
 }
 
 json::object to_json(const RunEnd& end) {
@@ -86,6 +126,14 @@ class FieldReader {
     if (inner && !error_) error_ = *inner;
   }
   const std::optional<std::string>& error() const { return error_; }
+  // Every field of the table into `out`.
+  template <class Struct, class Number, size_t N>
+  void read_fields(const std::array<NumberField<Struct, Number>, N>& fields, Struct& out) {
+    for (const auto& field : fields) {
+      if (field.optional && optional(field.key) == nullptr) continue;
+      read(field.key, out.*field.member);
+    }
+  }
 
  private:
   const json::object& object_;
@@ -98,11 +146,7 @@ std::optional<WorkloadUsage> workload_usage_from_json(const json::value* value,
   if (!value || !value->is_object()) return std::nullopt;
   FieldReader reader(value->as_object());
   WorkloadUsage usage;
-  reader.read("max_rss_kib", usage.max_rss_kib);
-  reader.read("user_usec", usage.user_usec);
-  reader.read("system_usec", usage.system_usec);
-  reader.read("voluntary_switches", usage.voluntary_switches);
-  reader.read("involuntary_switches", usage.involuntary_switches);
+  reader.read_fields(kWorkloadUsageFields, usage);
   outer.adopt(reader.error());
   return usage;
 }
@@ -122,37 +166,13 @@ RunEnd run_end_from_json(const json::object& object, FieldReader& outer) {
 }
 
 json::object to_json(const ResourceUsage& usage) {
-  return {{"memory_current", usage.memory_current},
-          {"memory_peak", usage.memory_peak},
-          {"memory_limit", usage.memory_limit},
-          {"cpu_user_usec", usage.cpu_user_usec},
-          {"cpu_system_usec", usage.cpu_system_usec},
-          {"pids_current", usage.pids_current},
-          {"pids_peak", usage.pids_peak},
-          {"io_read_bytes", usage.io_read_bytes},
-          {"io_write_bytes", usage.io_write_bytes},
-          {"io_read_ops", usage.io_read_ops},
-          {"io_write_ops", usage.io_write_ops},
-          {"oom_kills", usage.oom_kills},
-          {"pids_limit_hits", usage.pids_limit_hits}};
+  return fields_to_json(usage, kResourceUsageFields);
 }
 
 ResourceUsage usage_from_json(const json::object& object, FieldReader& outer) {
   FieldReader reader(object);
   ResourceUsage usage;
-  reader.read("memory_current", usage.memory_current);
-  reader.read("memory_peak", usage.memory_peak);
-  reader.read("memory_limit", usage.memory_limit);
-  reader.read("cpu_user_usec", usage.cpu_user_usec);
-  reader.read("cpu_system_usec", usage.cpu_system_usec);
-  reader.read("pids_current", usage.pids_current);
-  reader.read("pids_peak", usage.pids_peak);
-  reader.read("io_read_bytes", usage.io_read_bytes);
-  reader.read("io_write_bytes", usage.io_write_bytes);
-  reader.read("io_read_ops", usage.io_read_ops);
-  reader.read("io_write_ops", usage.io_write_ops);
-  reader.read("oom_kills", usage.oom_kills);
-  if (reader.optional("pids_limit_hits")) reader.read("pids_limit_hits", usage.pids_limit_hits);
+  reader.read_fields(kResourceUsageFields, usage);
   outer.adopt(reader.error());
   return usage;
 }

@@ -24,36 +24,25 @@ struct Entry {
   bool automatic = false;
 };
 
-// "PROJECT NETWORK SUBNET auto|fixed". Lines that do not parse are dropped: a registry cut short by
-// a crash costs at most a re-pick.
-Result<std::vector<Entry>> read_entries(const LockedRegistry& registry) {
-  auto lines = registry.read_lines();
-  if (!lines) return std::move(lines).error();
-  std::vector<Entry> entries;
-  for (const auto& line : *lines) {
-    std::istringstream fields(line);
-    Entry entry;
-    std::string subnet, kind;
-    if (!(fields >> entry.project >> entry.network >> subnet >> kind) ||
-        !spec::is_project_name(entry.project) || (kind != "auto" && kind != "fixed")) {
-      continue;
-    }
-    auto cidr = spec::parse_cidr(subnet);
-    if (!cidr) continue;
-    entry.subnet = *cidr;
-    entry.automatic = kind == "auto";
-    entries.push_back(std::move(entry));
+// "PROJECT NETWORK SUBNET auto|fixed".
+std::optional<Entry> parse_entry(const std::string& line) {
+  std::istringstream fields(line);
+  Entry entry;
+  std::string subnet, kind;
+  if (!(fields >> entry.project >> entry.network >> subnet >> kind) ||
+      !spec::is_project_name(entry.project) || (kind != "auto" && kind != "fixed")) {
+    return std::nullopt;
   }
-  return entries;
+  auto cidr = spec::parse_cidr(subnet);
+  if (!cidr) return std::nullopt;
+  entry.subnet = *cidr;
+  entry.automatic = kind == "auto";
+  return entry;
 }
 
-Status write_entries(const LockedRegistry& registry, const std::vector<Entry>& entries) {
-  std::string text;
-  for (const auto& entry : entries) {
-    text += entry.project + " " + entry.network + " " + spec::to_string(entry.subnet) +
-            (entry.automatic ? " auto\n" : " fixed\n");
-  }
-  return registry.write(text);
+std::string format_entry(const Entry& entry) {
+  return entry.project + " " + entry.network + " " + spec::to_string(entry.subnet) +
+         (entry.automatic ? " auto" : " fixed");
 }
 
 // What the host's routing holds: every route but the default ones and the local table's, and
@@ -86,7 +75,7 @@ Status check_fixed_subnets(const spec::Lab& lab, const std::vector<Entry>& held)
 
 Result<SubnetChoice> reserve_locked(const LockedRegistry& registry, const StatePaths& paths,
                                     const spec::Lab& lab) {
-  auto entries = read_entries(registry);
+  auto entries = registry.read_entries(parse_entry);
   if (!entries) return std::move(entries).error().context("subnet registry");
   std::vector<Entry> held, kept;
   plan::SubnetConstraints constraints;
@@ -125,7 +114,7 @@ Result<SubnetChoice> reserve_locked(const LockedRegistry& registry, const StateP
     spec::Cidr subnet = pick != chosen.end() ? pick->second : network.subnet;
     kept.push_back(Entry{paths.project, network.name, subnet, network.subnet_auto});
   }
-  if (auto status = write_entries(registry, kept); !status)
+  if (auto status = registry.write_entries(kept, format_entry); !status)
     return std::move(status).error().context("subnet registry");
   return chosen;
 }
@@ -141,7 +130,7 @@ Result<SubnetChoice> reserve_subnets(const StatePaths& paths, const spec::Lab& l
 Result<SubnetChoice> recorded_subnets(const StatePaths& paths) {
   auto registry = LockedRegistry::lock(paths, kRegistry, /*create=*/false, /*exclusive=*/false);
   if (!registry) return std::move(registry).error().context("subnet registry");
-  auto entries = read_entries(*registry);
+  auto entries = registry->read_entries(parse_entry);
   if (!entries) return std::move(entries).error().context("subnet registry");
   SubnetChoice recorded;
   for (const auto& entry : *entries) {

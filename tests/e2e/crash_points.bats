@@ -59,10 +59,11 @@ crash_at() {
   command -v strace >/dev/null || { echo "strace is required (scripts/install-deps)"; return 1; }
   crash_lab
   # mkdir: state dir, storage, image .tmp dir, cgroups; copy_file_range/symlinkat: the image;
-  # rename: image into place, lab copy and state writes; sendmsg: netlink (bridge, alias, address,
-  # veth); sendto: nftables; clone3: the container; fsconfig/fsmount: the overlay root.
+  # rename: image into place; renameat: lab copy and state writes (sys::write_file_atomically);
+  # sendmsg: netlink (bridge, alias, address, veth); sendto: nftables; clone3: the container;
+  # fsconfig/fsmount: the overlay root.
   local points="mkdir:1 mkdir:2 mkdir:3 mkdir:4 mkdir:5 mkdir:7 mkdir:9 mkdir:12
-    copy_file_range:1 symlinkat:3 rename:1 rename:2 rename:3 rename:4
+    copy_file_range:1 symlinkat:3 rename:1 renameat:1 renameat:2 renameat:3 renameat:4
     sendmsg:1 sendmsg:2 sendmsg:3 sendmsg:4 sendmsg:6 sendmsg:8 sendmsg:10 sendmsg:14
     sendto:1 sendto:2 sendto:3 clone3:1 fsconfig:1 fsconfig:2 fsmount:1"
   for point in $points; do

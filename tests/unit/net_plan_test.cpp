@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "plan/net.hpp"
+#include "spec/values.hpp"
 
 namespace spec = srcompose::spec;
 namespace plan = srcompose::plan;
@@ -35,7 +36,9 @@ spec::Lab sample_lab() {
   spec::Lab lab;
   lab.name = "lab1";
   lab.networks.push_back(network("front", ip(10, 1, 0, 0), 24, "srfront"));
-  lab.networks.push_back(network("back", ip(10, 2, 0, 0), 16));
+  // The loader names a network's bridge when the file does not.
+  lab.networks.push_back(
+      network("back", ip(10, 2, 0, 0), 16, spec::default_bridge_name("lab1", "back")));
   lab.networks.back().internal = true;
   lab.networks.front().nat = true;
   lab.containers.push_back(
@@ -61,7 +64,7 @@ TEST_CASE("lab networks: bridges in file order, named or derived, one nft table 
   CHECK_FALSE(planned.bridges[0].internal);
   CHECK(planned.bridges[0].gateway == ip(10, 1, 0, 1));
   CHECK(planned.bridges[1].network == "back");
-  CHECK(planned.bridges[1].bridge == plan::default_bridge_name("lab1", "back"));
+  CHECK(planned.bridges[1].bridge == spec::default_bridge_name("lab1", "back"));
   CHECK(planned.bridges[1].internal);
   CHECK(planned.bridges[1].subnet == spec::Cidr{ip(10, 2, 0, 0), 16});
 }
@@ -74,14 +77,15 @@ TEST_CASE("derived host names fit IFNAMSIZ, are stable and differ per input") {
   CHECK(veth != plan::host_veth_name("lab1", "web", 1));
   CHECK(veth != plan::host_veth_name("lab2", "web", 0));
   CHECK(plan::host_veth_name("ab", "c", 0) != plan::host_veth_name("a", "bc", 0));
-  auto bridge = plan::default_bridge_name("lab1", "back");
+  auto bridge = spec::default_bridge_name("lab1", "back");
   CHECK(bridge.size() == 15);
   CHECK(bridge.starts_with("sc-"));
-  CHECK(bridge != plan::default_bridge_name("lab1", "front"));
+  CHECK(bridge != spec::default_bridge_name("lab1", "front"));
   // Names are part of the on-host contract (a later run recomputes them): pin them. The bridge
   // default is the loader's (FNV-1a of project, NUL, network).
   CHECK(plan::host_veth_name("p", "c", 0) == "sv-95af7120dc4e");
-  CHECK(plan::default_bridge_name("lab1", "back") == "sc-ae33b84b8e1a");
+  CHECK(plan::to_string(plan::container_mac("p", "c", "n")) == "02:97:09:c9:91:6c");
+  CHECK(spec::default_bridge_name("lab1", "back") == "sc-ae33b84b8e1a");
   CHECK(plan::nft_table_name("my-lab_2") == "srcompose_my-lab_2");
   CHECK(plan::nft_table_name("a b\"c") == "srcompose_a_b_c");
 }

@@ -119,3 +119,12 @@ TEST_CASE("config output keeps a literal $ literal: written as $$, it loads to t
   CHECK(second.lab->containers.at(0).command.back() == "echo $HOME");
   CHECK(to_json(*first.lab).find("echo $HOME") != std::string::npos);
 }
+
+TEST_CASE("variable names: ASCII letters, digits and '_', not starting with a digit") {
+  CHECK(is_variable_name("HOME"));
+  CHECK(is_variable_name("_x1"));
+  CHECK_FALSE(is_variable_name(""));
+  CHECK_FALSE(is_variable_name("1x"));
+  CHECK_FALSE(is_variable_name("A-B"));
+  CHECK_FALSE(is_variable_name("\xc3\xa9t\xc3\xa9"));  // letters, but not ASCII ones
+}

@@ -109,6 +109,19 @@ TEST_CASE("a tarball rootfs is accepted by its extension, a directory as a direc
   CHECK(lab.containers[1].rootfs.kind == spec::RootfsKind::directory);
 }
 
+TEST_CASE("an env file that cannot be read is a diagnostic naming it, a directory too") {
+  test::TempDir dir("srcompose-spec");
+  test::write_file(dir.path() / "lab.toml", "[containers.a]\n");
+  std::filesystem::create_directory(dir.path() / "env.d");
+  spec::LoadOptions options;
+  options.env_files = {dir.path() / "env.d", dir.path() / "missing.env"};
+  auto result = spec::load_lab_file(dir.path() / "lab.toml", options);
+  REQUIRE(result.diagnostics.size() == 2);
+  CHECK(result.diagnostics[0].message == "cannot read the env file: Is a directory");
+  CHECK(result.diagnostics[0].location.file == (dir.path() / "env.d").string());
+  CHECK(result.diagnostics[1].message == "cannot read the env file: No such file or directory");
+}
+
 TEST_CASE("a missing lab file is one diagnostic naming the file") {
   auto result = spec::load_lab_file("/nonexistent/srcompose/lab.toml");
   REQUIRE(result.diagnostics.size() == 1);
