@@ -25,13 +25,7 @@ struct SecurityPlan {
   security::SeccompProfile seccomp_rules;
 };
 
-// Podman's default set: CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, NET_BIND_SERVICE, SETFCAP,
-// SETGID, SETPCAP, SETUID, SYS_CHROOT.
-uint64_t default_capabilities();
-// "NET_ADMIN" -> 12; nullopt for an unknown name. Accepts an optional "CAP_" prefix, any case.
-std::optional<unsigned> capability_number(std::string_view name);
-std::string_view capability_name(unsigned number);  // 12 -> "NET_ADMIN"
-
+// The capability set starts from security::default_capabilities() (security/capability_names.hpp).
 SecurityPlan plan_security(const spec::Lab& lab, const spec::Container& container);
 
 }  // namespace srcompose::plan

@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "common/unique_fd.hpp"
-#include "plan/security.hpp"
+#include "security/capability_names.hpp"
 
 namespace srcompose::security {
 namespace {
@@ -111,7 +111,7 @@ bool is_host_arch(std::string_view name) {
 }
 
 bool has_capability(uint64_t capabilities, std::string_view name) {
-  auto number = plan::capability_number(name);
+  auto number = security::capability_number(name);
   return number && ((capabilities >> *number) & 1U);
 }
 

@@ -132,13 +132,9 @@ void read_env(Reader& reader, const toml::node& node, std::string_view path, Con
     }
     return;
   }
-  const auto* table = node.as_table();
-  if (table == nullptr) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) +
-                     "; expected a table NAME = \"value\" or an array of \"NAME=value\"");
-    return;
-  }
+  const auto* table = reader.table_or_error(
+      node, path, "expected a table NAME = \"value\" or an array of \"NAME=value\"");
+  if (table == nullptr) return;
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string name(entry.key->str());
     std::string key_path = join_key(path, name);

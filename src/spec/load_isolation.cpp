@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "plan/security.hpp"
+#include "security/capability_names.hpp"
 #include "security/seccomp_profile.hpp"
 #include "spec/loader.hpp"
 #include "spec/values.hpp"
@@ -107,13 +107,9 @@ void read_idmap(LoadContext& context, const toml::node& node, std::string_view p
     }
     return;
   }
-  const auto* table = node.as_table();
-  if (table == nullptr) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) +
-                     "; expected \"auto\", \"host\" or a table { uid = [...], gid = [...] }");
-    return;
-  }
+  const auto* table = reader.table_or_error(
+      node, path, "expected \"auto\", \"host\" or a table { uid = [...], gid = [...] }");
+  if (table == nullptr) return;
   reader.check_keys(*table, path, kIdMapKeys);
   idmap.mode = IdMapMode::explicit_ranges;
   const toml::node* uid = table->get("uid");
@@ -150,14 +146,11 @@ std::vector<std::string> read_capabilities(Reader& reader, const toml::node& nod
     std::string key_path = join_index(path, i);
     auto text = reader.string((*array)[i], key_path);
     if (!text) continue;
-    std::string upper = *text;
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     std::string name;
-    if (upper == "ALL") {
+    if (security::is_all_capabilities(*text)) {
       name = "ALL";
-    } else if (auto number = plan::capability_number(*text)) {
-      name = std::string(plan::capability_name(*number));
+    } else if (auto number = security::capability_number(*text)) {
+      name = std::string(security::capability_name(*number));
     } else {
       reader.error((*array)[i], key_path,
                    "found " + describe((*array)[i]) +

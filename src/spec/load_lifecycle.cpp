@@ -27,14 +27,10 @@ void read_depends_on(LoadContext& context, const toml::node& node, std::string_v
     }
     return;
   }
-  const auto* table = node.as_table();
-  if (table == nullptr) {
-    reader.error(
-        node, std::string(path),
-        "found " + describe(node) +
-            "; expected an array of container names or a table name -> { condition = \"...\" }");
-    return;
-  }
+  const auto* table = reader.table_or_error(
+      node, path,
+      "expected an array of container names or a table name -> { condition = \"...\" }");
+  if (table == nullptr) return;
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string key_path = join_key(path, entry.key->str());
     const auto* settings = reader.table(*entry.node, key_path, kDependencyKeys);

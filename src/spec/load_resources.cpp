@@ -47,14 +47,11 @@ std::optional<uint64_t> read_size(Reader& reader, const toml::node& node, std::s
 std::vector<DeviceLimit> read_device_limits(Reader& reader, const toml::node& node,
                                             std::string_view path, bool bytes) {
   std::vector<DeviceLimit> limits;
-  const auto* table = node.as_table();
-  if (table == nullptr) {
-    reader.error(node, std::string(path),
-                 "found " + describe(node) +
-                     "; expected a table device -> value, such as { \"/dev/vda\" = " +
-                     (bytes ? "\"1M\"" : "100") + " }");
-    return limits;
-  }
+  const auto* table = reader.table_or_error(
+      node, path,
+      std::string("expected a table device -> value, such as { \"/dev/vda\" = ") +
+          (bytes ? "\"1M\"" : "100") + " }");
+  if (table == nullptr) return limits;
   for (const auto& entry : Reader::in_file_order(*table)) {
     std::string device(entry.key->str());
     std::string key_path = join_key(path, device);

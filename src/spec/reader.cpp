@@ -230,8 +230,13 @@ std::optional<int64_t> Reader::integer_in(const toml::node& node, std::string_vi
 }
 
 const toml::table* Reader::table(const toml::node& node, std::string_view path) {
+  return table_or_error(node, path, "expected a table");
+}
+
+const toml::table* Reader::table_or_error(const toml::node& node, std::string_view path,
+                                          std::string_view expected) {
   if (const auto* value = node.as_table()) return value;
-  error(node, std::string(path), "found " + describe(node) + "; expected a table");
+  error(node, std::string(path), "found " + describe(node) + "; " + std::string(expected));
   return nullptr;
 }
 

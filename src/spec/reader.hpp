@@ -62,6 +62,9 @@ class Reader {
   std::optional<int64_t> integer_in(const toml::node& node, std::string_view path, int64_t min,
                                     int64_t max);
   const toml::table* table(const toml::node& node, std::string_view path);
+  // The same where a table is one of several forms: "found X; " + `expected` otherwise.
+  const toml::table* table_or_error(const toml::node& node, std::string_view path,
+                                    std::string_view expected);
   // A table whose keys are then checked against `allowed` (check_keys): a sub-table of the file.
   const toml::table* table(const toml::node& node, std::string_view path,
                            std::span<const std::string_view> allowed);

@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 
 #include "plan/security.hpp"
+#include "security/capability_names.hpp"
 #include "spec/load.hpp"
 #include "test_support.hpp"
 
@@ -28,30 +29,30 @@ spec::Container container_with(std::vector<std::string> add, std::vector<std::st
 }  // namespace
 
 TEST_CASE("the default capability set is Podman's eleven") {
-  CHECK(plan::default_capabilities() ==
+  CHECK(security::default_capabilities() ==
         caps({CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
               CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT}));
-  CHECK(__builtin_popcountll(plan::default_capabilities()) == 11);
+  CHECK(__builtin_popcountll(security::default_capabilities()) == 11);
 }
 
 TEST_CASE("capability names map to the kernel's numbers, both ways, over the whole list") {
-  CHECK(plan::capability_number("NET_ADMIN") == CAP_NET_ADMIN);
-  CHECK(plan::capability_number("cap_net_admin") == CAP_NET_ADMIN);
-  CHECK(plan::capability_number("CAP_SYS_ADMIN") == CAP_SYS_ADMIN);
-  CHECK(plan::capability_number("CHOWN") == 0u);
-  CHECK(plan::capability_number("CHECKPOINT_RESTORE") == 40u);
-  CHECK(plan::capability_number("BPF") == CAP_BPF);
-  CHECK(plan::capability_number("PERFMON") == CAP_PERFMON);
-  CHECK_FALSE(plan::capability_number("NET_ADMINX").has_value());
-  CHECK_FALSE(plan::capability_number("CAP_").has_value());
-  CHECK_FALSE(plan::capability_number("").has_value());
-  CHECK_FALSE(plan::capability_number("ALL").has_value());
-  CHECK(plan::capability_name(CAP_NET_ADMIN) == "NET_ADMIN");
-  CHECK(plan::capability_name(40) == "CHECKPOINT_RESTORE");
-  CHECK(plan::capability_name(41).empty());
+  CHECK(security::capability_number("NET_ADMIN") == CAP_NET_ADMIN);
+  CHECK(security::capability_number("cap_net_admin") == CAP_NET_ADMIN);
+  CHECK(security::capability_number("CAP_SYS_ADMIN") == CAP_SYS_ADMIN);
+  CHECK(security::capability_number("CHOWN") == 0u);
+  CHECK(security::capability_number("CHECKPOINT_RESTORE") == 40u);
+  CHECK(security::capability_number("BPF") == CAP_BPF);
+  CHECK(security::capability_number("PERFMON") == CAP_PERFMON);
+  CHECK_FALSE(security::capability_number("NET_ADMINX").has_value());
+  CHECK_FALSE(security::capability_number("CAP_").has_value());
+  CHECK_FALSE(security::capability_number("").has_value());
+  CHECK_FALSE(security::capability_number("ALL").has_value());
+  CHECK(security::capability_name(CAP_NET_ADMIN) == "NET_ADMIN");
+  CHECK(security::capability_name(40) == "CHECKPOINT_RESTORE");
+  CHECK(security::capability_name(41).empty());
   for (unsigned number = 0; number <= CAP_LAST_CAP; ++number) {
     CAPTURE(number);
-    CHECK(plan::capability_number(plan::capability_name(number)) == number);
+    CHECK(security::capability_number(security::capability_name(number)) == number);
   }
 }
 
@@ -59,7 +60,7 @@ TEST_CASE("plan_security: default + cap_add - cap_drop") {
   spec::Lab lab;
   SUBCASE("nothing asked: the default set, no_new_privs, default seccomp") {
     auto plan = plan::plan_security(lab, container_with({}, {}));
-    CHECK(plan.capabilities == plan::default_capabilities());
+    CHECK(plan.capabilities == security::default_capabilities());
     CHECK(plan.no_new_privs);
     CHECK(plan.seccomp == spec::SeccompMode::default_profile);
     CHECK(plan.seccomp_profile.empty());
@@ -67,7 +68,7 @@ TEST_CASE("plan_security: default + cap_add - cap_drop") {
   SUBCASE("add and drop single capabilities") {
     auto plan = plan::plan_security(lab, container_with({"NET_ADMIN", "SYS_TIME"}, {"CHOWN"}));
     CHECK(plan.capabilities ==
-          ((plan::default_capabilities() | caps({CAP_NET_ADMIN, CAP_SYS_TIME})) &
+          ((security::default_capabilities() | caps({CAP_NET_ADMIN, CAP_SYS_TIME})) &
            ~caps({CAP_CHOWN})));
   }
   SUBCASE("drop ALL empties the default before adding") {

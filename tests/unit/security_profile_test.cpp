@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "plan/security.hpp"
+#include "security/capability_names.hpp"
 #include "security/seccomp_profile.hpp"
 
 using namespace srcompose;
@@ -41,7 +42,7 @@ bool denied_outright(const security::SeccompProfile& profile, std::string_view s
 }  // namespace
 
 TEST_CASE("default profile: always-denied syscalls, whatever the capabilities") {
-  for (uint64_t capabilities : {plan::default_capabilities(), ~uint64_t{0}}) {
+  for (uint64_t capabilities : {security::default_capabilities(), ~uint64_t{0}}) {
     auto profile = security::default_seccomp_profile(capabilities);
     CHECK(profile.default_action == SeccompAction::allow);
     for (const char* name : {"keyctl", "add_key", "request_key", "userfaultfd", "io_uring_setup",
@@ -56,7 +57,7 @@ TEST_CASE("default profile: always-denied syscalls, whatever the capabilities") 
 }
 
 TEST_CASE("default profile without CAP_SYS_ADMIN: no mounts, no namespaces") {
-  auto profile = security::default_seccomp_profile(plan::default_capabilities());
+  auto profile = security::default_seccomp_profile(security::default_capabilities());
   for (const char* name :
        {"mount", "umount2", "pivot_root", "setns", "unshare", "fsopen", "fsmount", "move_mount",
         "open_tree", "mount_setattr", "swapon", "swapoff", "reboot", "acct", "settimeofday",
@@ -75,7 +76,7 @@ TEST_CASE("default profile without CAP_SYS_ADMIN: no mounts, no namespaces") {
 }
 
 TEST_CASE("default profile with CAP_SYS_ADMIN / SYS_TIME / BPF lifts only what they cover") {
-  uint64_t capabilities = plan::default_capabilities() | uint64_t{1} << CAP_SYS_ADMIN |
+  uint64_t capabilities = security::default_capabilities() | uint64_t{1} << CAP_SYS_ADMIN |
                           uint64_t{1} << CAP_SYS_TIME | uint64_t{1} << CAP_BPF;
   auto profile = security::default_seccomp_profile(capabilities);
   CHECK(rules_for(profile, "mount").empty());
@@ -107,7 +108,7 @@ TEST_CASE("a Docker-style JSON profile is parsed") {
       {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8"}}
     ]
   })";
-  auto profile = security::parse_seccomp_profile(json, plan::default_capabilities());
+  auto profile = security::parse_seccomp_profile(json, security::default_capabilities());
   REQUIRE_MESSAGE(profile.ok(), profile.error().to_string());
   CHECK(profile->default_action == SeccompAction::errno_return);
   CHECK(profile->default_errno == 38);
@@ -124,7 +125,7 @@ TEST_CASE("a Docker-style JSON profile is parsed") {
   CHECK(profile->rules[4].action == SeccompAction::kill_process);
   CHECK(profile->rules[5].names == std::vector<std::string>{"ptrace"});
 
-  auto with_admin = security::parse_seccomp_profile(json, plan::default_capabilities() |
+  auto with_admin = security::parse_seccomp_profile(json, security::default_capabilities() |
                                                               uint64_t{1} << CAP_SYS_ADMIN |
                                                               uint64_t{1} << CAP_SYSLOG);
   REQUIRE(with_admin.ok());

@@ -14,6 +14,7 @@
 #include "plan/namespaces.hpp"
 #include "plan/rootfs.hpp"
 #include "plan/security.hpp"
+#include "security/capability_names.hpp"
 #include "security/seccomp_profile.hpp"
 
 namespace srcompose::test {
@@ -71,7 +72,7 @@ std::unique_ptr<TestContainer> make_container(const BusyboxImage& image, Contain
   plan.process.hostname = spec.hostname;
   plan.process.domainname = spec.domainname;
   plan.process.time_offsets = options.time_offsets;
-  plan.security.capabilities = plan::default_capabilities() | options.capabilities;
+  plan.security.capabilities = security::default_capabilities() | options.capabilities;
   plan.security.no_new_privs = true;
   plan.security.seccomp = spec::SeccompMode::default_profile;
   plan.security.seccomp_rules = security::default_seccomp_profile(plan.security.capabilities);

@@ -25,6 +25,7 @@
 #include "common/unique_fd.hpp"
 #include "plan/security.hpp"
 #include "security/capabilities.hpp"
+#include "security/capability_names.hpp"
 #include "security/seccomp.hpp"
 #include "test_support.hpp"
 
@@ -263,7 +264,7 @@ TEST_CASE("without a filter the probes reach the kernel (baseline for the tests 
 
 TEST_CASE("default profile without CAP_SYS_ADMIN denies the listed syscalls on every x86 ABI") {
   test::require_root();
-  auto filter = compile(plan::default_capabilities());
+  auto filter = compile(security::default_capabilities());
   REQUIRE_FALSE(filter.empty());
   auto report = probe_with_filter(filter);
   CHECK(report["nnp"] == "0");
@@ -292,7 +293,7 @@ TEST_CASE("default profile without CAP_SYS_ADMIN denies the listed syscalls on e
 TEST_CASE("default profile with CAP_SYS_ADMIN allows mounts and namespaces but no user namespace") {
   test::require_root();
   auto report =
-      probe_with_filter(compile(plan::default_capabilities() | uint64_t{1} << CAP_SYS_ADMIN));
+      probe_with_filter(compile(security::default_capabilities() | uint64_t{1} << CAP_SYS_ADMIN));
   CHECK(report["install"] == "0");
   CHECK(report["mount"] == "ENOENT");
   CHECK(report["setns"] == "EBADF");
@@ -308,7 +309,7 @@ TEST_CASE("default profile with CAP_SYS_ADMIN allows mounts and namespaces but n
 
 TEST_CASE("capabilities: the sets in /proc/self/status are exactly the plan's") {
   test::require_root();
-  const uint64_t keep = plan::default_capabilities();
+  const uint64_t keep = security::default_capabilities();
   auto report = run_in_child([&](Report& r) {
     r["nnp"] = std::to_string(security::set_no_new_privs());
     r["caps"] = std::to_string(security::apply_capabilities(keep));
@@ -334,7 +335,7 @@ TEST_CASE("capabilities: the sets in /proc/self/status are exactly the plan's") 
 
 TEST_CASE("capabilities: a non-root uid keeps exactly the plan's sets (PR_SET_KEEPCAPS)") {
   test::require_root();
-  const uint64_t keep = plan::default_capabilities();
+  const uint64_t keep = security::default_capabilities();
   auto report = run_in_child([&](Report& r) {
     // What the runtime does before apply_capabilities: keep permitted across the uid change.
     r["keepcaps"] = outcome(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
@@ -382,7 +383,7 @@ TEST_CASE("a Docker-style JSON profile file is compiled and enforced") {
        "args": [{"index": 0, "value": 424242, "op": "SCMP_CMP_EQ"}]}
     ]
   })");
-  auto filter = compile(plan::default_capabilities(), spec::SeccompMode::profile_file, path);
+  auto filter = compile(security::default_capabilities(), spec::SeccompMode::profile_file, path);
   auto report = run_in_child([&](Report& r) {
     r["nnp"] = std::to_string(security::set_no_new_privs());
     r["install"] = std::to_string(security::install_seccomp(filter));
