@@ -4,11 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <chrono>
-#include <vector>
 
 #include "common/unique_fd.hpp"
 #include "spec/values.hpp"
@@ -20,6 +21,10 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr size_t kReadSize = size_t{64} * 1024;
+// One read buffer for every pump of the process: a pump reads only once its pipe is readable and
+// hands the bytes on before it awaits anything again, so no two reads overlap on the one loop.
+// A buffer per pump was 128 KiB per container, most of a 200-container supervisor's memory.
+std::array<char, kReadSize> read_buffer;
 // A line longer than this is logged in pieces: memory per pump stays bounded.
 constexpr size_t kMaxLogLine = size_t{16} * 1024;
 // While dropping, the pipe is emptied this often; meanwhile a flooding writer blocks on the full
@@ -68,7 +73,6 @@ class Pump {
         container_(std::move(container)),
         shared_(std::move(shared)),
         null_fd_(::open("/dev/null", O_WRONLY | O_CLOEXEC)),
-        buffer_(kReadSize),
         timer_(io) {}
 
   // Until the pipe's end: lines to the log while the budget allows, the pipe drained while not.
@@ -99,11 +103,16 @@ class Pump {
     co_return true;
   }
 
+  // False at the pipe's end. Waits until readable, then reads into the shared buffer (above).
   asio::awaitable<bool> read_once() {
     boost::system::error_code error;
-    size_t n = co_await pipe_->async_read_some(asio::buffer(buffer_),
-                                               asio::redirect_error(asio::use_awaitable, error));
+    co_await pipe_->async_wait(asio::posix::stream_descriptor::wait_read,
+                               asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return false;
+    const ssize_t got = ::read(pipe_->native_handle(), read_buffer.data(), read_buffer.size());
+    if (got == 0) co_return false;
+    if (got < 0) co_return errno == EAGAIN || errno == EINTR;
+    const auto n = static_cast<size_t>(got);
     if (!shared_->budget.take(n, RateBudget::Clock::now())) {
       // A line cut by the drop is ended here rather than joined to what comes after it.
       if (!pending_.empty()) logs_.container_line(container_, stream_, pending_);
@@ -112,7 +121,7 @@ class Pump {
       co_return true;
     }
     flush_marker();
-    pending_.append(buffer_.data(), n);
+    pending_.append(read_buffer.data(), n);
     size_t complete = pending_.rfind('\n');
     if (complete != std::string::npos) {
       logs_.container_output(container_, stream_,
@@ -143,7 +152,6 @@ class Pump {
   std::string container_;
   std::shared_ptr<OutputBudget> shared_;
   UniqueFd null_fd_;
-  std::vector<char> buffer_;
   std::string pending_;
   uint64_t dropped_ = 0;  // since the last marker
   asio::steady_timer timer_;
