@@ -120,6 +120,7 @@ class ContainerCgroup {
   ContainerCgroup() = default;
   // The device allow-list (cgroup/devices.hpp) in every hierarchy that can enforce it.
   Status restrict_devices() const;
+  Status set_frozen(bool frozen) const;
 
   std::string relative_path_;
   std::vector<Placement> placements_;

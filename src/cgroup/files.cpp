@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <ctime>
@@ -33,7 +34,8 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-// Splits on any of `separators`, dropping empty pieces.
+}  // namespace
+
 std::vector<std::string_view> split(std::string_view text, std::string_view separators) {
   std::vector<std::string_view> pieces;
   size_t start = 0;
@@ -45,8 +47,6 @@ std::vector<std::string_view> split(std::string_view text, std::string_view sepa
   }
   return pieces;
 }
-
-}  // namespace
 
 Status write_value(const std::filesystem::path& file, std::string_view value) {
   auto operation = [&] { return "write " + file.string() + " = " + std::string(value); };
@@ -78,6 +78,33 @@ Result<std::optional<uint64_t>> read_number(const std::filesystem::path& file) {
   if (!value)
     return Error::message("read " + file.string() + ": not a number: \"" + *content + "\"");
   return std::optional<uint64_t>{*value};
+}
+
+Result<uint64_t> read_counter(const std::filesystem::path& file) {
+  auto value = read_number(file);
+  if (!value) return std::move(value).error();
+  return value->value_or(0);
+}
+
+Result<uint64_t> read_optional_counter(const std::filesystem::path& file) {
+  auto value = read_number(file);
+  if (!value) {
+    if (value.error().error_number() == ENOENT) return uint64_t{0};
+    return std::move(value).error();
+  }
+  return value->value_or(0);
+}
+
+uint64_t value_or_zero(const Result<std::optional<uint64_t>>& value) {
+  return value.ok() && value->has_value() ? **value : 0;
+}
+
+Result<uint64_t> read_key(const std::filesystem::path& file, std::string_view key) {
+  auto text = read_value(file);
+  if (!text) return std::move(text).error();
+  auto values = parse_flat_keyed(*text);
+  auto found = values.find(key);
+  return found == values.end() ? uint64_t{0} : found->second;
 }
 
 std::map<std::string, uint64_t, std::less<>> parse_flat_keyed(std::string_view text) {
@@ -158,6 +185,12 @@ Status remove_tree(const std::filesystem::path& dir) {
   if (::rmdir(dir.c_str()) < 0 && errno != ENOENT)
     return Error::last_errno("rmdir " + dir.string());
   return {};
+}
+
+int milliseconds_until(std::chrono::steady_clock::time_point deadline) {
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), -1, 1'000'000));
 }
 
 void sleep_milliseconds(int milliseconds) {

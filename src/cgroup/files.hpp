@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -21,12 +22,25 @@
 
 namespace srcompose::cgroup {
 
+// Pure: the pieces of `text` between any of `separators`, empty pieces dropped.
+std::vector<std::string_view> split(std::string_view text, std::string_view separators);
+
 Status write_value(const std::filesystem::path& file, std::string_view value);
 Result<std::string> read_value(const std::filesystem::path& file);  // whole file
 // The file's content, trailing whitespace removed.
 Result<std::string> read_trimmed(const std::filesystem::path& file);
 // A single unsigned number ("max" reads as nullopt).
 Result<std::optional<uint64_t>> read_number(const std::filesystem::path& file);
+
+// A counter file; "max" reads as 0.
+Result<uint64_t> read_counter(const std::filesystem::path& file);
+// The same for a file missing on older kernels (memory.peak < 5.19, pids.peak < 6.x): missing
+// reads as 0; other failures are errors.
+Result<uint64_t> read_optional_counter(const std::filesystem::path& file);
+// The number, or 0 for "max" and for any failure (values only displayed).
+uint64_t value_or_zero(const Result<std::optional<uint64_t>>& value);
+// The value of `key` in a flat-keyed file (cgroup.events, memory.events); 0 when absent.
+Result<uint64_t> read_key(const std::filesystem::path& file, std::string_view key);
 
 // Pure: "key value" lines (memory.events, cpu.stat, memory.oom_control) -> map.
 std::map<std::string, uint64_t, std::less<>> parse_flat_keyed(std::string_view text);
@@ -48,6 +62,8 @@ Result<std::vector<pid_t>> list_procs_recursive(const std::filesystem::path& dir
 // rmdir of `dir` and all its descendant directories, children first. A missing `dir` is fine.
 // Cgroup directories hold only kernel files, which rmdir removes with the directory.
 Status remove_tree(const std::filesystem::path& dir);
+// Milliseconds left until `deadline` (rounded up; <= 0 once passed), for poll(2).
+int milliseconds_until(std::chrono::steady_clock::time_point deadline);
 // Sleeps `milliseconds` (the bounded waits for freezing, emptying, removal).
 void sleep_milliseconds(int milliseconds);
 

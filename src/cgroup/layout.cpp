@@ -33,21 +33,9 @@ std::string unescape(std::string_view field) {
   return out;
 }
 
-std::vector<std::string_view> fields_of(std::string_view line, char separator) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (start <= line.size()) {
-    size_t end = line.find(separator, start);
-    if (end == std::string_view::npos) end = line.size();
-    if (end > start) fields.push_back(line.substr(start, end - start));
-    start = end + 1;
-  }
-  return fields;
-}
-
 // "36 25 0:32 / /sys/fs/cgroup/memory rw,relatime shared:15 - cgroup cgroup rw,memory"
 std::optional<MountEntry> parse_mountinfo_line(std::string_view line) {
-  auto fields = fields_of(line, ' ');
+  auto fields = split(line, " ");
   auto dash = std::find(fields.begin(), fields.end(), std::string_view("-"));
   if (fields.size() < 6 || dash == fields.end() || fields.end() - dash < 4) return std::nullopt;
   return MountEntry{unescape(fields[3]), unescape(fields[4]), std::string(dash[1]),
@@ -65,7 +53,7 @@ std::optional<Controller> controller_named_v1(std::string_view name) {
 // those of the mount (rw/ro) and release_agent, which a mount from a user namespace may not set.
 std::string v1_mount_options(std::string_view super_options) {
   std::string options;
-  for (auto option : fields_of(super_options, ',')) {
+  for (auto option : split(super_options, ",")) {
     if (option == "rw" || option == "ro" || option.starts_with("release_agent=")) continue;
     if (!options.empty()) options += ',';
     options += option;
@@ -73,52 +61,42 @@ std::string v1_mount_options(std::string_view super_options) {
   return options;
 }
 
-bool contains(const std::vector<Controller>& list, Controller controller) {
-  return std::find(list.begin(), list.end(), controller) != list.end();
+}  // namespace
+
+bool drives(const std::vector<Controller>& controllers, Controller controller) {
+  return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
+}
+
+namespace {
+
+// Each controller's name as a v1 mount option and in cgroup2's files ("": not a cgroup2
+// controller; core files do its job there).
+struct ControllerNames {
+  Controller controller;
+  std::string_view v1;
+  std::string_view v2;
+};
+constexpr ControllerNames kControllerNames[] = {
+    {Controller::cpu, "cpu", "cpu"},          {Controller::cpuacct, "cpuacct", ""},
+    {Controller::cpuset, "cpuset", "cpuset"}, {Controller::memory, "memory", "memory"},
+    {Controller::pids, "pids", "pids"},       {Controller::io, "blkio", "io"},
+    {Controller::freezer, "freezer", ""},     {Controller::devices, "devices", ""}};
+
+const ControllerNames& names_of(Controller controller) {
+  for (const auto& names : kControllerNames) {
+    if (names.controller == controller) return names;
+  }
+  return kControllerNames[0];  // unreachable: every enumerator is in the table
 }
 
 }  // namespace
 
 std::string_view v1_name(Controller controller) {
-  switch (controller) {
-    case Controller::cpu:
-      return "cpu";
-    case Controller::cpuacct:
-      return "cpuacct";
-    case Controller::cpuset:
-      return "cpuset";
-    case Controller::memory:
-      return "memory";
-    case Controller::pids:
-      return "pids";
-    case Controller::io:
-      return "blkio";
-    case Controller::freezer:
-      return "freezer";
-    case Controller::devices:
-      return "devices";
-  }
-  return "";
+  return names_of(controller).v1;
 }
 
 std::string_view v2_name(Controller controller) {
-  switch (controller) {
-    case Controller::cpu:
-      return "cpu";
-    case Controller::cpuset:
-      return "cpuset";
-    case Controller::memory:
-      return "memory";
-    case Controller::pids:
-      return "pids";
-    case Controller::io:
-      return "io";
-    case Controller::cpuacct:
-    case Controller::freezer:
-    case Controller::devices:
-      return "";
-  }
-  return "";
+  return names_of(controller).v2;
 }
 
 std::string_view display_name(Controller controller) {
@@ -137,6 +115,23 @@ std::string_view to_string(HostLayout::Mode mode) {
   return "";
 }
 
+ContainerCgroupView container_view(const HostLayout& host) {
+  ContainerCgroupView view;
+  if (host.mode() == HostLayout::Mode::unified) {
+    view.mounts.push_back({"", "cgroup2", "", {}});
+    return view;
+  }
+  for (const auto& hierarchy : host.hierarchies) {
+    const std::string name = hierarchy.mount.filename().string();
+    const bool v1 = hierarchy.version == CgroupVersion::v1;
+    view.mounts.push_back({name, v1 ? "cgroup" : "cgroup2", hierarchy.mount_options, {}});
+    if (name.find(',') == std::string::npos) continue;
+    for (auto part : split(name, ","))
+      view.mounts.back().links.emplace_back(part);
+  }
+  return view;
+}
+
 HostLayout::Mode HostLayout::mode() const {
   bool has_v1 = std::any_of(hierarchies.begin(), hierarchies.end(),
                             [](const Hierarchy& h) { return h.version == CgroupVersion::v1; });
@@ -153,7 +148,7 @@ const Hierarchy* HostLayout::unified() const {
 
 const Hierarchy* HostLayout::driver_of(Controller controller) const {
   for (const auto& hierarchy : hierarchies) {
-    if (contains(hierarchy.controllers, controller)) return &hierarchy;
+    if (drives(hierarchy.controllers, controller)) return &hierarchy;
   }
   return nullptr;
 }
@@ -166,7 +161,7 @@ Hierarchy v1_hierarchy(const HostLayout& layout, std::string_view mount_point,
                        std::string_view super_options) {
   Hierarchy hierarchy{
       CgroupVersion::v1, std::filesystem::path(mount_point), {}, v1_mount_options(super_options)};
-  for (auto option : fields_of(super_options, ',')) {
+  for (auto option : split(super_options, ",")) {
     auto controller = controller_named_v1(option);
     if (controller && !layout.driver_of(*controller)) hierarchy.controllers.push_back(*controller);
   }
@@ -178,7 +173,7 @@ Hierarchy v1_hierarchy(const HostLayout& layout, std::string_view mount_point,
 // never be driven by both; the check keeps that true for odd inputs.
 void add_unified_controllers(const HostLayout& layout, std::string_view unified_controllers,
                              Hierarchy& unified) {
-  for (auto name : fields_of(unified_controllers, ' ')) {
+  for (auto name : split(unified_controllers, " ")) {
     while (!name.empty() && name.back() == '\n')
       name.remove_suffix(1);
     for (auto controller : kAllControllers) {
@@ -201,7 +196,7 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
   HostLayout layout;
   std::optional<Hierarchy> unified;
   bool unified_is_root = false;
-  for (auto line : fields_of(mountinfo, '\n')) {
+  for (auto line : split(mountinfo, "\n")) {
     auto entry = parse_mountinfo_line(line);
     if (!entry) continue;
     if (entry->fs_type == "cgroup2") {

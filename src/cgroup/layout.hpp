@@ -34,6 +34,9 @@ std::string_view v2_name(Controller controller);
 // The name used in messages ("io", "cpuacct", ...).
 std::string_view display_name(Controller controller);
 
+// Whether `controller` is in `controllers`.
+bool drives(const std::vector<Controller>& controllers, Controller controller);
+
 enum class CgroupVersion { v1, v2 };
 
 // One mounted hierarchy that srcompose places containers in.
@@ -73,6 +76,25 @@ struct HostLayout {
 };
 
 std::string_view to_string(HostLayout::Mode mode);
+
+// What a container sees at its cgroup mount point (/sys/fs/cgroup): the child mounts these after
+// unsharing its cgroup namespace, so that each is rooted at the container's own cgroup. Pure v2:
+// cgroup2 itself at the mount point. v1 and hybrid: one mount per hierarchy the container is
+// placed in, named as on the host ("memory", "cpu,cpuacct", "unified"), on a tmpfs, with the
+// host's links for combined hierarchies ("cpu" -> "cpu,cpuacct").
+struct ContainerCgroupView {
+  struct Mount {
+    std::string name;     // below the mount point; "" is the mount point itself
+    const char* fs_type;  // "cgroup" or "cgroup2" (a literal)
+    std::string options;  // Hierarchy::mount_options
+    // Links to `name` beside it, as on the host: "cpu" and "cpuacct" for "cpu,cpuacct".
+    std::vector<std::string> links;
+  };
+  std::vector<Mount> mounts;
+  // Whether the mounts need a tmpfs at the mount point to hold them.
+  bool needs_tmpfs() const { return mounts.size() != 1 || !mounts.front().name.empty(); }
+};
+ContainerCgroupView container_view(const HostLayout& host);
 
 // Pure: builds the layout from the text of /proc/self/mountinfo and of the cgroup2 mount's
 // cgroup.controllers ("" when there is no cgroup2 mount or it offers nothing).

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cgroup/placements.hpp"
 
-#include <algorithm>
+#include <signal.h>
+
 #include <cerrno>
 #include <string>
 
@@ -14,20 +15,41 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::filesystem::path> directories_of(const std::vector<Placement>& placements) {
-  std::vector<std::filesystem::path> dirs;
-  dirs.reserve(placements.size());
-  for (const auto& placement : placements)
-    dirs.push_back(placement.dir);
-  return dirs;
+// Every placement holds the same processes (attach() writes each into all of them): ask the one
+// whose kernel keeps a populated flag for the subtree (the unified hierarchy, also on hybrid
+// hosts), else any.
+const Placement* population_placement(const std::vector<Placement>& placements) {
+  for (const auto& placement : placements) {
+    if (driver_for(placement).tracks_population()) return &placement;
+  }
+  return placements.empty() ? nullptr : &placements.front();
 }
 
-// Blocks until every process of the cgroup is gone or `deadline` passes (then returns, and the
-// caller's next emptiness check decides).
-Status wait_for_exit(const std::vector<Placement>& placements, Clock::time_point deadline) {
-  if (const Placement* unified = unified_placement(placements))
-    return v2::wait_until_unpopulated(unified->dir, deadline);
-  return v1::wait_for_exit(directories_of(placements), deadline);
+// Without a kernel that kills a subtree in one step: freeze (so that no pid exits and is reused
+// between being read and being killed, and no fork escapes), kill every listed pid, thaw. A freeze
+// that times out (a task stuck in the kernel) does not stop the kill; without a freezer a fork may
+// escape, which remove_cgroup's next round catches.
+Status kill_listed(const std::vector<Placement>& placements) {
+  const Placement* freezer = placement_of(placements, Controller::freezer);
+  if (freezer) (void)driver_for(*freezer).set_frozen(freezer->dir, true);
+  Status status;
+  for (const auto& placement : placements) {
+    auto pids = list_procs_recursive(placement.dir);
+    if (!pids) {
+      status = std::move(pids).error();
+      continue;
+    }
+    for (pid_t pid : *pids) {
+      if (::kill(pid, SIGKILL) < 0 && errno != ESRCH)
+        status = Error::last_errno("kill(" + std::to_string(pid) + ", SIGKILL)");
+    }
+  }
+  // Frozen tasks act on the pending SIGKILL once thawed. Thaw even if the freeze timed out.
+  if (freezer) {
+    auto thawed = driver_for(*freezer).set_frozen(freezer->dir, false);
+    if (!thawed && status.ok()) status = std::move(thawed);
+  }
+  return status;
 }
 
 // An emptied cgroup can stay busy for a moment while the kernel finishes its tasks' exits:
@@ -42,60 +64,34 @@ Status remove_tree_retrying(const std::filesystem::path& dir) {
   return status;
 }
 
-Status thaw_if_frozen(const std::filesystem::path& v1_freezer_dir) {
-  auto state = read_trimmed(v1_freezer_dir / "freezer.state");
-  if (!state) return std::move(state).error();
-  if (*state == "THAWED") return {};
-  return write_value(v1_freezer_dir / "freezer.state", "THAWED");
-}
-
 }  // namespace
 
 const Placement* placement_of(const std::vector<Placement>& placements, Controller controller) {
   for (const auto& placement : placements) {
-    if (std::find(placement.controllers.begin(), placement.controllers.end(), controller) !=
-        placement.controllers.end()) {
-      return &placement;
-    }
-  }
-  return nullptr;
-}
-
-const Placement* unified_placement(const std::vector<Placement>& placements) {
-  for (const auto& placement : placements) {
-    if (placement.version == CgroupVersion::v2) return &placement;
+    if (drives(placement.controllers, controller)) return &placement;
   }
   return nullptr;
 }
 
 Result<bool> cgroup_empty(const std::vector<Placement>& placements) {
-  if (const Placement* unified = unified_placement(placements)) {
-    auto populated = v2::populated(unified->dir);
-    if (!populated) return std::move(populated).error();
-    return !*populated;
-  }
-  for (const auto& placement : placements) {
-    auto pids = list_procs_recursive(placement.dir);
-    if (!pids) return std::move(pids).error();
-    if (!pids->empty()) return false;
-  }
-  return true;
+  const Placement* asked = population_placement(placements);
+  if (!asked) return true;
+  auto populated = driver_for(*asked).populated(asked->dir);
+  if (!populated) return std::move(populated).error();
+  return !*populated;
 }
 
 Status kill_processes(const std::vector<Placement>& placements) {
-  const Placement* freezer = placement_of(placements, Controller::freezer);
-  const std::filesystem::path* v1_freezer =
-      freezer && freezer->version == CgroupVersion::v1 ? &freezer->dir : nullptr;
-  if (const Placement* unified = unified_placement(placements)) {
-    auto killed = v2::kill(unified->dir);
-    // cgroup.kill exists since Linux 5.14; older kernels take the v1 way below.
-    if (killed || killed.error().error_number() != ENOENT) {
-      // A task frozen by the v1 freezer (a paused container) acts on its SIGKILL only once thawed.
-      if (killed && v1_freezer) return thaw_if_frozen(*v1_freezer);
-      return killed;
-    }
+  for (const auto& placement : placements) {
+    auto killed = driver_for(placement).kill_subtree(placement.dir);
+    if (!killed) return std::move(killed).error();
+    if (!*killed) continue;
+    // A paused container's tasks must be able to act on the SIGKILL.
+    if (const Placement* freezer = placement_of(placements, Controller::freezer))
+      return driver_for(*freezer).let_frozen_die(freezer->dir);
+    return {};
   }
-  return v1::kill_all(directories_of(placements), v1_freezer);
+  return kill_listed(placements);
 }
 
 Status remove_cgroup(const std::vector<Placement>& placements, std::string_view name) {
@@ -111,7 +107,8 @@ Status remove_cgroup(const std::vector<Placement>& placements, std::string_view 
     }
     if (auto killed = kill_processes(placements); !killed)
       return std::move(killed).error().context(context());
-    if (auto waited = wait_for_exit(placements, deadline); !waited)
+    const Placement* watched = population_placement(placements);
+    if (auto waited = driver_for(*watched).wait_until_empty(watched->dir, deadline); !waited)
       return std::move(waited).error().context(context());
   }
   for (const auto& placement : placements) {

@@ -81,40 +81,34 @@ MountOp filesystem_op(ChildConfig& config, std::string_view target, const char* 
   return op;
 }
 
-// The container's cgroups at `step.target`, read-only, each rooted at the container's own cgroup
-// (the child mounts them after unsharing its cgroup namespace). Pure v2: cgroup2 itself. v1 and
-// hybrid: a tmpfs holding one mount per hierarchy the container is placed in, named as on the host
-// (memory, "cpu,cpuacct", unified), with the host's links for combined hierarchies (cpu ->
-// cpu,cpuacct), then the whole tree made read-only. A mount the kernel refuses fails the start.
+// The container's cgroups at `step.target`, read-only, as cgroup::container_view lays them out: a
+// single filesystem at the target, or a tmpfs holding one mount per hierarchy and the host's links,
+// then the whole tree made read-only. A mount the kernel refuses fails the start.
 void add_cgroup_mounts(ChildConfig& config, const plan::MountStep& step,
                        const cgroup::HostLayout& host) {
   const uint64_t readonly = sys::mount_attributes(step.flags, true);
+  const auto view = cgroup::container_view(host);
   const size_t first = config.mounts.size();
-  if (host.mode() == cgroup::HostLayout::Mode::unified) {
-    config.mounts.push_back(filesystem_op(config, step.target, "cgroup2", "", readonly));
+  if (!view.needs_tmpfs()) {
+    const auto& only = view.mounts.front();
+    config.mounts.push_back(
+        filesystem_op(config, step.target, only.fs_type, only.options, readonly));
     config.mounts.back().no_symlinks = step.no_symlinks;
     return;
   }
   config.mounts.push_back(filesystem_op(config, step.target, "tmpfs", "mode=755,size=65536",
                                         sys::mount_attributes(step.flags, false)));
-  for (const auto& hierarchy : host.hierarchies) {
-    const std::string name = hierarchy.mount.filename().string();
-    const std::string target = step.target + "/" + name;
-    const bool v1 = hierarchy.version == cgroup::CgroupVersion::v1;
-    config.mounts.push_back(filesystem_op(config, target, v1 ? "cgroup" : "cgroup2",
-                                          hierarchy.mount_options, readonly));
-    if (name.find(',') == std::string::npos) continue;
-    std::string_view names = name;
-    while (!names.empty()) {
-      const size_t comma = names.find(',');
+  for (const auto& mount : view.mounts) {
+    config.mounts.push_back(filesystem_op(config, step.target + "/" + mount.name, mount.fs_type,
+                                          mount.options, readonly));
+    for (const auto& name : mount.links) {
       MountOp link;
       link.kind = MountOp::Kind::symlink;
-      const std::string path = step.target + "/" + std::string(names.substr(0, comma));
+      const std::string path = step.target + "/" + name;
       link.target = config.keep(relative(path));
-      link.link_target = config.keep(name);
+      link.link_target = config.keep(mount.name);
       link.detail = config.add_detail(path);
       config.mounts.push_back(link);
-      names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
     }
   }
   MountOp seal;

@@ -7,6 +7,8 @@
 // is what the privileged tests in tests/priv/cgroup check on the real kernel.
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include "cgroup/driver.hpp"
 #include "cgroup/files.hpp"
 #include "test_support.hpp"
@@ -62,7 +64,7 @@ TEST_CASE("v2 driver (fake tree, not the kernel): subtree_control top-down and e
   make_cgroup_dir(root.path() / "srcompose/lab", kV2Files);
   make_cgroup_dir(root.path() / "srcompose/lab/web", kV2Files);
 
-  auto prepared = v2::prepare_ancestors(root.path(), "srcompose/lab", kV2Controllers);
+  auto prepared = v2_driver().prepare_ancestors(root.path(), "srcompose/lab", kV2Controllers);
   REQUIRE_MESSAGE(prepared.ok(), prepared.error().to_string());
   CHECK(read_file(root.path() / "cgroup.subtree_control") == "+cpuset +io +pids");
   CHECK(read_file(root.path() / "srcompose/cgroup.subtree_control") ==
@@ -73,7 +75,7 @@ TEST_CASE("v2 driver (fake tree, not the kernel): subtree_control top-down and e
   CHECK(read_file(root.path() / "srcompose/lab/web/cgroup.subtree_control") == "");
 
   auto web = root.path() / "srcompose/lab/web";
-  auto written = v2::write_limits(web, kV2Controllers, every_limit());
+  auto written = v2_driver().write_limits(web, kV2Controllers, every_limit());
   REQUIRE_MESSAGE(written.ok(), written.error().to_string());
   CHECK(read_file(web / "memory.max") == "67108864");
   CHECK(read_file(web / "memory.swap.max") == "33554432");  // 96M memory+swap - 64M memory
@@ -91,9 +93,10 @@ TEST_CASE("v2 driver (fake tree): only controllers the hierarchy drives are enab
     make_cgroup_dir(root.path() / dir, kV2Files);
   }
   std::vector<Controller> only_memory = {Controller::memory, Controller::cpuacct};
-  REQUIRE(v2::prepare_ancestors(root.path(), "srcompose/lab", only_memory).ok());
+  REQUIRE(v2_driver().prepare_ancestors(root.path(), "srcompose/lab", only_memory).ok());
   CHECK(read_file(root.path() / "cgroup.subtree_control") == "+memory");
-  REQUIRE(v2::write_limits(root.path() / "srcompose/lab/web", only_memory, every_limit()).ok());
+  REQUIRE(
+      v2_driver().write_limits(root.path() / "srcompose/lab/web", only_memory, every_limit()).ok());
   CHECK(read_file(root.path() / "srcompose/lab/web/memory.max") == "67108864");
   CHECK(read_file(root.path() / "srcompose/lab/web/pids.max") == "");
   CHECK(read_file(root.path() / "srcompose/lab/web/cpu.max") == "");
@@ -101,7 +104,7 @@ TEST_CASE("v2 driver (fake tree): only controllers the hierarchy drives are enab
   // A hybrid host's unified hierarchy drives nothing: directories only, no subtree_control write.
   test::TempDir unified("srcompose-fake-unified");
   make_cgroup_dir(unified.path(), kV2Files);
-  REQUIRE(v2::prepare_ancestors(unified.path(), "srcompose/lab", {}).ok());
+  REQUIRE(v2_driver().prepare_ancestors(unified.path(), "srcompose/lab", {}).ok());
   CHECK(std::filesystem::is_directory(unified.path() / "srcompose/lab"));
   CHECK(read_file(unified.path() / "cgroup.subtree_control") == "");
 }
@@ -113,10 +116,10 @@ TEST_CASE(
   ResolvedLimits no_swap;
   no_swap.limits.memory = 1 << 20;
   no_swap.limits.memory_swap = 1 << 20;
-  CHECK(v2::write_limits(root.path(), {Controller::memory}, no_swap).ok());
+  CHECK(v2_driver().write_limits(root.path(), {Controller::memory}, no_swap).ok());
   ResolvedLimits some_swap = no_swap;
   some_swap.limits.memory_swap = 2 << 20;
-  auto failed = v2::write_limits(root.path(), {Controller::memory}, some_swap);
+  auto failed = v2_driver().write_limits(root.path(), {Controller::memory}, some_swap);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().to_string() == "write " + (root.path() / "memory.swap.max").string() +
                                           " = 1048576: No such file or directory");
@@ -142,16 +145,16 @@ TEST_CASE("v1 driver (fake tree, not the kernel): cpusets inherited, every limit
   write_file(cpuset / "cpuset.cpus", "0-3\n");
   write_file(cpuset / "cpuset.mems", "0\n");
 
-  REQUIRE(v1::prepare_ancestors(cpuset, "srcompose/lab", {Controller::cpuset}).ok());
+  REQUIRE(v1_driver().prepare_ancestors(cpuset, "srcompose/lab", {Controller::cpuset}).ok());
   CHECK(read_file(cpuset / "srcompose/cpuset.cpus") == "0-3");
   CHECK(read_file(cpuset / "srcompose/lab/cpuset.mems") == "0");
-  REQUIRE(v1::prepare_ancestors(memory, "srcompose/lab", {Controller::memory}).ok());
+  REQUIRE(v1_driver().prepare_ancestors(memory, "srcompose/lab", {Controller::memory}).ok());
   CHECK(read_file(memory / "srcompose/lab/memory.use_hierarchy") == "1");
 
   auto limits = every_limit();
   limits.limits.cpuset_mems.reset();  // inherited from the parent instead
   auto write = [&](const std::filesystem::path& mount, Controller controller) {
-    auto status = v1::write_limits(mount / "srcompose/lab/web", {controller}, limits);
+    auto status = v1_driver().write_limits(mount / "srcompose/lab/web", {controller}, limits);
     REQUIRE_MESSAGE(status.ok(), status.error().to_string());
   };
   write(cpuset, Controller::cpuset);
@@ -179,15 +182,15 @@ TEST_CASE("v1 driver (fake tree): errors name the file and the value") {
   ResolvedLimits limits;
   limits.limits.memory = 64 << 20;
   limits.limits.memory_swap = 64 << 20;  // no swap wanted: fine without memsw
-  CHECK(v1::write_limits(root.path(), {Controller::memory}, limits).ok());
+  CHECK(v1_driver().write_limits(root.path(), {Controller::memory}, limits).ok());
   limits.limits.memory_swap = 128 << 20;
-  auto failed = v1::write_limits(root.path(), {Controller::memory}, limits);
+  auto failed = v1_driver().write_limits(root.path(), {Controller::memory}, limits);
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().to_string() == "write " +
                                           (root.path() / "memory.memsw.limit_in_bytes").string() +
                                           " = 134217728: No such file or directory");
   std::filesystem::remove(root.path() / "memory.limit_in_bytes");
-  auto missing = v1::write_limits(root.path(), {Controller::memory}, limits);
+  auto missing = v1_driver().write_limits(root.path(), {Controller::memory}, limits);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().to_string() == "write " + (root.path() / "memory.limit_in_bytes").string() +
                                            " = 67108864: No such file or directory");
@@ -200,4 +203,69 @@ TEST_CASE("remove_tree removes nested directories children first") {
   REQUIRE(remove_tree(root.path() / "a").ok());
   CHECK_FALSE(std::filesystem::exists(root.path() / "a"));
   CHECK(remove_tree(root.path() / "a").ok());  // already gone: fine
+}
+
+TEST_CASE("drivers (fake tree): kill, thaw, population and devices differ only behind the driver") {
+  test::TempDir root("srcompose-fake-cgroup");
+  const auto dir = root.path();
+  // v2: cgroup.kill is one write; a kernel without it (ENOENT) leaves the kill to the caller.
+  auto no_kill_file = v2_driver().kill_subtree(dir);
+  REQUIRE(no_kill_file.ok());
+  CHECK_FALSE(*no_kill_file);
+  write_file(dir / "cgroup.kill", "");
+  auto killed = v2_driver().kill_subtree(dir);
+  REQUIRE(killed.ok());
+  CHECK(*killed);
+  CHECK(read_file(dir / "cgroup.kill") == "1");
+  // v1 never kills a subtree in one step.
+  auto v1_killed = v1_driver().kill_subtree(dir);
+  REQUIRE(v1_killed.ok());
+  CHECK_FALSE(*v1_killed);
+
+  // v1 thaws only a frozen freezer (a write to a thawed one would be noise on every stop).
+  write_file(dir / "freezer.state", "THAWED\n");
+  CHECK(v1_driver().let_frozen_die(dir).ok());
+  CHECK(read_file(dir / "freezer.state") == "THAWED\n");
+  write_file(dir / "freezer.state", "FROZEN\n");
+  CHECK(v1_driver().let_frozen_die(dir).ok());
+  CHECK(read_file(dir / "freezer.state") == "THAWED");
+
+  // Population: v2 from cgroup.events, v1 from every cgroup.procs below.
+  write_file(dir / "cgroup.events", "populated 1\nfrozen 0\n");
+  CHECK(*v2_driver().populated(dir));
+  write_file(dir / "cgroup.events", "populated 0\nfrozen 0\n");
+  CHECK_FALSE(*v2_driver().populated(dir));
+  CHECK(v2_driver().tracks_population());
+  CHECK_FALSE(v1_driver().tracks_population());
+  make_cgroup_dir(dir / "child", {"cgroup.procs"});
+  write_file(dir / "cgroup.procs", "");
+  CHECK_FALSE(*v1_driver().populated(dir));
+  write_file(dir / "child/cgroup.procs", "4242\n");
+  CHECK(*v1_driver().populated(dir));
+
+  // Devices: a v1 hierarchy without the devices controller cannot hold the list.
+  auto skipped = v1_driver().restrict_devices({CgroupVersion::v1, {Controller::memory}, dir},
+                                              default_device_rules());
+  REQUIRE(skipped.ok());
+  CHECK_FALSE(*skipped);
+  write_file(dir / "devices.deny", "");
+  write_file(dir / "devices.allow", "");
+  auto restricted = v1_driver().restrict_devices({CgroupVersion::v1, {Controller::devices}, dir},
+                                                 default_device_rules());
+  REQUIRE(restricted.ok());
+  CHECK(*restricted);
+  CHECK(read_file(dir / "devices.deny") == "a");
+}
+
+TEST_CASE("v2 wait_until_empty returns at once on a fake unpopulated cgroup and at the deadline") {
+  test::TempDir root("srcompose-fake-cgroup");
+  write_file(root.path() / "cgroup.events", "populated 0\nfrozen 0\n");
+  auto start = std::chrono::steady_clock::now();
+  CHECK(v2_driver().wait_until_empty(root.path(), start + std::chrono::seconds(10)).ok());
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // Still populated: the deadline ends the wait (a regular file never signals POLLPRI).
+  write_file(root.path() / "cgroup.events", "populated 1\nfrozen 0\n");
+  start = std::chrono::steady_clock::now();
+  CHECK(v2_driver().wait_until_empty(root.path(), start + std::chrono::milliseconds(50)).ok());
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
 }

@@ -106,3 +106,28 @@ TEST_CASE("no cgroup mount at all yields an empty layout") {
   CHECK(layout.hierarchies.empty());
   CHECK_FALSE(layout.has(Controller::memory));
 }
+
+TEST_CASE(
+    "the container's view: cgroup2 alone on pure v2, one mount per hierarchy with links else") {
+  auto unified = layout_from_mountinfo("30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+                                       "cpu memory pids\n");
+  auto view = container_view(unified);
+  REQUIRE(view.mounts.size() == 1);
+  CHECK_FALSE(view.needs_tmpfs());
+  CHECK(std::string_view(view.mounts[0].fs_type) == "cgroup2");
+  CHECK(view.mounts[0].name.empty());
+
+  auto hybrid = layout_from_mountinfo(
+      "33 25 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+      "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
+      "");
+  view = container_view(hybrid);
+  CHECK(view.needs_tmpfs());
+  REQUIRE(view.mounts.size() == 2);
+  CHECK(view.mounts[0].name == "cpu,cpuacct");
+  CHECK(std::string_view(view.mounts[0].fs_type) == "cgroup");
+  CHECK(view.mounts[0].options == "cpu,cpuacct");
+  CHECK(view.mounts[0].links == std::vector<std::string>{"cpu", "cpuacct"});
+  CHECK(view.mounts[1].name == "unified");
+  CHECK(std::string_view(view.mounts[1].fs_type) == "cgroup2");
+}

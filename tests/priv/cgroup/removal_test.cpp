@@ -140,17 +140,20 @@ TEST_CASE("the waits for killed processes return when they are gone, or at the d
 
   // Alive: both waits give up at their deadline, not before and not much later.
   auto start = Clock::now();
-  REQUIRE(cgroup::v1::wait_for_exit(dirs, start + std::chrono::milliseconds(150)).ok());
+  REQUIRE(cgroup::v1_driver()
+              .wait_until_empty(dirs.front(), start + std::chrono::milliseconds(150))
+              .ok());
   double waited = milliseconds_since(start);
   CHECK(waited >= 140);
   CHECK(waited < 1000);
   start = Clock::now();
-  REQUIRE(
-      cgroup::v2::wait_until_unpopulated(unified_dir, start + std::chrono::milliseconds(150)).ok());
+  REQUIRE(cgroup::v2_driver()
+              .wait_until_empty(unified_dir, start + std::chrono::milliseconds(150))
+              .ok());
   waited = milliseconds_since(start);
   CHECK(waited >= 140);
   CHECK(waited < 1000);
-  auto populated = cgroup::v2::populated(unified_dir);
+  auto populated = cgroup::v2_driver().populated(unified_dir);
   REQUIRE(populated.ok());
   CHECK(*populated);
 
@@ -158,10 +161,11 @@ TEST_CASE("the waits for killed processes return when they are gone, or at the d
   // a 10 s deadline.
   REQUIRE(::kill(child.pid(), SIGKILL) == 0);
   start = Clock::now();
-  REQUIRE(cgroup::v1::wait_for_exit(dirs, start + std::chrono::seconds(10)).ok());
-  REQUIRE(cgroup::v2::wait_until_unpopulated(unified_dir, start + std::chrono::seconds(10)).ok());
+  REQUIRE(
+      cgroup::v1_driver().wait_until_empty(dirs.front(), start + std::chrono::seconds(10)).ok());
+  REQUIRE(cgroup::v2_driver().wait_until_empty(unified_dir, start + std::chrono::seconds(10)).ok());
   CHECK(milliseconds_since(start) < 5000);
-  populated = cgroup::v2::populated(unified_dir);
+  populated = cgroup::v2_driver().populated(unified_dir);
   REQUIRE(populated.ok());
   CHECK_FALSE(*populated);
   auto empty = cgroup.empty();
