@@ -2,6 +2,7 @@
 #include "cgroup/layout.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 
 #include "cgroup/files.hpp"
@@ -237,6 +238,18 @@ Result<HostLayout> detect_host() {
         .context("detect cgroup layout");
   }
   return layout;
+}
+
+Result<const HostLayout*> detect_host_once() {
+  static std::mutex mutex;
+  static std::optional<HostLayout> detected;
+  const std::lock_guard lock(mutex);
+  if (!detected) {
+    auto layout = detect_host();
+    if (!layout) return std::move(layout).error();
+    detected = std::move(*layout);
+  }
+  return &*detected;
 }
 
 }  // namespace srcompose::cgroup

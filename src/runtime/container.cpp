@@ -73,9 +73,9 @@ Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
   // Before clone: everything that can fail without a process to clean up.
   auto binds = open_bind_sources(plan.rootfs, plan.userns);
   if (!binds) return std::move(binds).error();
-  auto cgroups = cgroup::detect_host();
+  auto cgroups = cgroup::detect_host_once();
   if (!cgroups) return std::move(cgroups).error();
-  const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file, *cgroups);
+  const ChildConfig config = make_child_config(plan, user, seccomp, binds->is_file, **cgroups);
   const NamespaceFlags namespaces = namespace_flags(plan.namespaces);
 
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));

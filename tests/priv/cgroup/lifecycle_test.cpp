@@ -144,6 +144,21 @@ TEST_CASE("the detected layout drives each controller from exactly one hierarchy
   }
 }
 
+TEST_CASE("detect_host_once detects once per process and gives what detect_host gives") {
+  require_root();
+  auto host = detected_host();
+  auto first = cgroup::detect_host_once();
+  REQUIRE_MESSAGE(first.ok(), first.error().to_string());
+  auto second = cgroup::detect_host_once();
+  REQUIRE(second.ok());
+  CHECK(*first == *second);  // the same object: not detected again
+  REQUIRE((*first)->hierarchies.size() == host.hierarchies.size());
+  for (size_t i = 0; i < host.hierarchies.size(); ++i) {
+    CHECK((*first)->hierarchies[i].mount == host.hierarchies[i].mount);
+    CHECK((*first)->hierarchies[i].controllers == host.hierarchies[i].controllers);
+  }
+}
+
 TEST_CASE(
     "the v2 code paths run on the real unified hierarchy: place, freeze, stats, kill, remove") {
   require_root();
