@@ -55,8 +55,9 @@ class Driver {
   virtual Result<bool> restrict_devices(const Placement& placement,
                                         const std::vector<DeviceRule>& rules) const = 0;
 
-  // Freezes or thaws (v1 freezer.state, v2 cgroup.freeze) and waits (bounded, 200 x 5 ms) until
-  // the kernel reports the state reached. Blocks: not for the event loop.
+  // Freezes or thaws (v1 freezer.state, v2 cgroup.freeze) and waits (bounded, ~1 s) until the
+  // kernel reports the state reached: v2 through cgroup.events' notification, v1 (which has none)
+  // by reading freezer.state every 5 ms. Blocks: not for the event loop.
   virtual Status set_frozen(const std::filesystem::path& dir, bool frozen) const = 0;
   // Makes tasks frozen in `dir` act on a pending SIGKILL: v1 thaws when frozen (a frozen task
   // sleeps through SIGKILL); v2 has nothing to do (a fatal signal ends a frozen task).

@@ -49,6 +49,31 @@ Status enable_controllers(const std::filesystem::path& dir,
   return write_value(dir / "cgroup.subtree_control", request);
 }
 
+// Waits until `key` in <dir>/cgroup.events reads `wanted`: true once it does, false at `deadline`.
+// poll(2) for POLLPRI on the file, which the kernel signals on every change of it (cgroup-v2.rst,
+// "cgroup.events"), never a sleep loop.
+Result<bool> wait_for_event(const std::filesystem::path& dir, std::string_view key, uint64_t wanted,
+                            std::chrono::steady_clock::time_point deadline) {
+  const auto file = dir / "cgroup.events";
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::last_errno("open " + file.string());
+  for (;;) {
+    // Each read from the start re-arms the notification (kernfs compares event counts per open
+    // file), so a change between this read and the poll still wakes the poll.
+    char buffer[256];
+    ssize_t length = ::pread(fd.get(), buffer, sizeof buffer, 0);
+    if (length < 0) return Error::last_errno("read " + file.string());
+    auto values = parse_flat_keyed(std::string_view(buffer, static_cast<size_t>(length)));
+    auto found = values.find(key);
+    if ((found == values.end() ? 0 : found->second) == wanted) return true;
+    int left = milliseconds_until(deadline);
+    if (left <= 0) return false;
+    pollfd watched{fd.get(), POLLPRI, 0};
+    if (::poll(&watched, 1, left) < 0 && errno != EINTR)
+      return Error::last_errno("poll " + file.string());
+  }
+}
+
 class V2Driver final : public Driver {
  public:
   Status prepare_ancestors(const std::filesystem::path& mount, std::string_view project_path,
@@ -72,15 +97,14 @@ class V2Driver final : public Driver {
 
   Status set_frozen(const std::filesystem::path& dir, bool frozen) const override {
     if (auto s = write_value(dir / "cgroup.freeze", frozen ? "1" : "0"); !s) return s;
-    // The freeze completes asynchronously; cgroup.events reports it. 200 x 5 ms.
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      auto value = read_key(dir / "cgroup.events", "frozen");
-      if (!value) return std::move(value).error();
-      if ((*value == 1) == frozen) return {};
-      sleep_milliseconds(5);
-    }
+    // The freeze completes asynchronously; cgroup.events reports it (and notifies). At most 1 s.
+    const uint64_t wanted = frozen ? 1 : 0;
+    auto reached = wait_for_event(dir, "frozen", wanted,
+                                  std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    if (!reached) return std::move(reached).error();
+    if (*reached) return {};
     return Error::from_errno(
-        "wait for " + (dir / "cgroup.events").string() + " frozen " + (frozen ? "1" : "0"),
+        "wait for " + (dir / "cgroup.events").string() + " frozen " + std::to_string(wanted),
         ETIMEDOUT);
   }
 
@@ -102,23 +126,9 @@ class V2Driver final : public Driver {
   }
 
   Status wait_until_empty(const std::filesystem::path& dir, Deadline deadline) const override {
-    const auto file = dir / "cgroup.events";
-    UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Error::last_errno("open " + file.string());
-    for (;;) {
-      // Each read from the start re-arms the notification (kernfs compares event counts per
-      // open file), so a change between this read and the poll still wakes the poll.
-      char buffer[256];
-      ssize_t length = ::pread(fd.get(), buffer, sizeof buffer, 0);
-      if (length < 0) return Error::last_errno("read " + file.string());
-      auto values = parse_flat_keyed(std::string_view(buffer, static_cast<size_t>(length)));
-      if (values["populated"] == 0) return {};
-      int left = milliseconds_until(deadline);
-      if (left <= 0) return {};
-      pollfd watched{fd.get(), POLLPRI, 0};
-      if (::poll(&watched, 1, left) < 0 && errno != EINTR)
-        return Error::last_errno("poll " + file.string());
-    }
+    auto empty = wait_for_event(dir, "populated", 0, deadline);
+    if (!empty) return std::move(empty).error();
+    return {};
   }
 
   Status read_memory(const std::filesystem::path& dir, Stats& stats) const override {

@@ -269,3 +269,16 @@ TEST_CASE("v2 wait_until_empty returns at once on a fake unpopulated cgroup and 
   CHECK(v2_driver().wait_until_empty(root.path(), start + std::chrono::milliseconds(50)).ok());
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
 }
+
+TEST_CASE("v2 set_frozen (fake tree): writes cgroup.freeze, then waits for cgroup.events' frozen") {
+  test::TempDir root("srcompose-fake-cgroup");
+  write_file(root.path() / "cgroup.freeze", "");
+  write_file(root.path() / "cgroup.events", "populated 1\nfrozen 1\n");
+  CHECK(v2_driver().set_frozen(root.path(), true).ok());
+  CHECK(read_file(root.path() / "cgroup.freeze") == "1");
+  // The fake kernel never thaws: the wait ends at its bound, with the file in the error.
+  auto stuck = v2_driver().set_frozen(root.path(), false);
+  REQUIRE_FALSE(stuck.ok());
+  CHECK(stuck.error().to_string().find("cgroup.events frozen 0") != std::string::npos);
+  CHECK(read_file(root.path() / "cgroup.freeze") == "0");
+}
