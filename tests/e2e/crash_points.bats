@@ -25,12 +25,14 @@ ports = ["127.0.0.1:18931:80"]
 EOF_LAB
 }
 
-# Kills the supervisor at the $2-th call of syscall $1 of a foreground up, then checks `down`.
+# Kills the supervisor at the $2-th call of syscall $1 of a foreground up, counted over all its
+# threads (-f: the blocking pool prepares layers and cgroups and makes the veths and the overlay),
+# then checks `down`. The container's own calls come after all the points below (it waits for `go`).
 crash_at() {
   local syscall=$1 when=$2
   rm -rf "$STORAGE/images"  # every run builds the image again: its steps are crash points too
   local status=0
-  timeout 30 strace -qq -o /dev/null -e trace="$syscall" -e inject="$syscall:signal=KILL:when=$when" \
+  timeout 30 strace -f -qq -o /dev/null -e trace="$syscall" -e inject="$syscall:signal=KILL:when=$when" \
     "$SRCOMPOSE" -f "$LAB" up --no-color >"$TEST_DIR/up.out" 2>&1 || status=$?
   # The point must have been reached: strace ends with the supervisor's SIGKILL (137).
   if [ "$status" -ne 137 ]; then
@@ -58,14 +60,17 @@ crash_at() {
 @test "a supervisor killed at each step of up: one down removes everything, the next up works" {
   command -v strace >/dev/null || { echo "strace is required (scripts/install-deps)"; return 1; }
   crash_lab
-  # mkdir: state dir, storage, image .tmp dir, cgroups; copy_file_range/symlinkat: the image;
+  # mkdir: state dir, storage, image .tmp dir, layer, cgroups; copy_file_range/symlinkat: the image;
   # rename: image into place; renameat: lab copy and state writes (sys::write_file_atomically);
-  # sendmsg: netlink (bridge, alias, address, veth); sendto: nftables; clone3: the container;
-  # fsconfig/fsmount: the overlay root.
-  local points="mkdir:1 mkdir:2 mkdir:3 mkdir:4 mkdir:5 mkdir:7 mkdir:9 mkdir:12
+  # sendmsg: netlink (bridge, alias, address; from #10 on the veth, on a pool thread); sendto:
+  # nftables; clone3: #1 before the supervisor's threads, #2-#5 the blocking pool's threads, #6 the
+  # container; fsconfig/fsmount: the first ones are srcompose's kernel probes at start, fsconfig #4
+  # builds the overlay root (on a pool thread).
+  local points="mkdir:1 mkdir:2 mkdir:3 mkdir:4 mkdir:5 mkdir:7 mkdir:9 mkdir:12 mkdir:20 mkdir:40
     copy_file_range:1 symlinkat:3 rename:1 renameat:1 renameat:2 renameat:3 renameat:4
     sendmsg:1 sendmsg:2 sendmsg:3 sendmsg:4 sendmsg:6 sendmsg:8 sendmsg:10 sendmsg:14
-    sendto:1 sendto:2 sendto:3 clone3:1 fsconfig:1 fsconfig:2 fsmount:1"
+    sendto:1 sendto:2 sendto:3 clone3:1 clone3:2 clone3:6 fsconfig:1 fsconfig:2 fsconfig:4
+    fsmount:1"
   for point in $points; do
     crash_at "${point%%:*}" "${point##*:}"
   done
