@@ -250,7 +250,7 @@ std::string summary_json(const std::vector<ItemResult>& results, std::string_vie
 std::string utc_timestamp(std::chrono::system_clock::time_point time) {
   auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
+  std::time_t seconds = micros / 1'000'000;
   std::tm parts{};
   ::gmtime_r(&seconds, &parts);
   char text[80];

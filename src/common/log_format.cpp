@@ -10,7 +10,7 @@ namespace srcompose::logfmt {
 std::string timestamp(std::chrono::system_clock::time_point time) {
   auto since_epoch = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
   auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
-  std::time_t whole = static_cast<std::time_t>(seconds.count());
+  std::time_t whole = seconds.count();
   std::tm utc{};
   ::gmtime_r(&whole, &utc);
   char text[64];

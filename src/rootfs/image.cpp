@@ -36,7 +36,7 @@ Result<std::string> busybox_digest(int fd) {
   struct stat info {};
   if (::fstat(fd, &info) < 0) return Error::last_errno(std::string("stat ") + kHostBusybox);
   Key key{info.st_dev, info.st_ino, info.st_size,
-          static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+          int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec};
   if (remembered && remembered->first == key) return remembered->second;
   auto digest = sha256_fd(fd, kHostBusybox);
   if (!digest) return digest;

@@ -25,7 +25,7 @@ namespace {
 
 std::string octal_mode(mode_t mode) {
   char text[8];
-  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);  // mode_t: unsigned int, as %o takes
   return text;
 }
 

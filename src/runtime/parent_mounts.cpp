@@ -26,7 +26,7 @@ Status set_attributes(int mount_fd, uint64_t attributes, int userns_fd, const st
   if (attributes == 0) return {};
   mount_attr change{};
   change.attr_set = attributes;
-  if (userns_fd >= 0) change.userns_fd = static_cast<uint64_t>(userns_fd);
+  if (userns_fd >= 0) change.userns_fd = static_cast<__u64>(userns_fd);
   if (::mount_setattr(mount_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &change, sizeof change) < 0) {
     return Error::last_errno("mount_setattr " + what);
   }

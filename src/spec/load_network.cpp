@@ -47,8 +47,7 @@ void read_networks(LoadContext& context, const toml::node& node, std::string_vie
     const auto* settings = reader.table(*entry.node, key_path, kAttachmentKeys);
     if (settings == nullptr) continue;
     const toml::node* ipv4_node = settings->get("ipv4");
-    SourceLocation where =
-        reader.at(ipv4_node ? *ipv4_node : static_cast<const toml::node&>(*entry.node));
+    SourceLocation where = reader.at(ipv4_node ? *ipv4_node : *entry.node);
     std::string ipv4_path = ipv4_node ? join_key(key_path, "ipv4") : key_path;
     NetworkAttachment* attachment = add(std::string(entry.key->str()), where, ipv4_path);
     if (attachment == nullptr || ipv4_node == nullptr) continue;

@@ -463,8 +463,8 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
 
 std::string hashed_interface_name(std::string_view prefix, uint64_t hash) {
   std::array<char, 13> digits{};
-  std::snprintf(digits.data(), digits.size(), "%012llx",
-                static_cast<unsigned long long>(hash & 0xffffffffffffULL));
+  // The mask is an unsigned long long, as %llx takes.
+  std::snprintf(digits.data(), digits.size(), "%012llx", hash & 0xffffffffffffULL);
   return std::string(prefix) + digits.data();
 }
 

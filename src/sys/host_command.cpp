@@ -45,7 +45,7 @@ Result<std::filesystem::path> executable_of(const std::string& program) {
   if (program.find('/') != std::string::npos) return std::filesystem::path(program);
   auto found = bp::search_path(program);
   if (found.empty()) return Error::from_errno("find " + program + " in PATH", ENOENT);
-  return std::filesystem::path(found);
+  return found;  // a std::filesystem::path (BOOST_PROCESS_USE_STD_FS)
 }
 
 // Boost.Process reports the raw wait status once the child is reaped.

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <initializer_list>
+
 #include "cgroup/files.hpp"
 #include "cgroup/values.hpp"
 #include "plan/cgroup.hpp"
@@ -21,7 +23,7 @@ TEST_CASE("cpu weight <-> shares by proportion: weight 100 is v1's default 1024 
   CHECK(cpu_shares_to_weight(1024) == 100);
   CHECK(cpu_shares_to_weight(2) == 1);
   CHECK(cpu_shares_to_weight(262144) == 10000);
-  for (uint64_t weight : {1, 3, 50, 100, 333, 1000, 9999, 10000}) {
+  for (uint64_t weight : std::initializer_list<uint64_t>{1, 3, 50, 100, 333, 1000, 9999, 10000}) {
     CAPTURE(weight);
     CHECK(cpu_shares_to_weight(cpu_weight_to_shares(weight)) == weight);
   }

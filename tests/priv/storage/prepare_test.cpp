@@ -103,7 +103,7 @@ class TarWriter {
     archive_entry* entry = archive_entry_new();
     archive_entry_set_pathname(entry, name.c_str());
     archive_entry_set_filetype(entry, type);
-    archive_entry_set_perm(entry, static_cast<mode_t>(mode));
+    archive_entry_set_perm(entry, mode);
     archive_entry_set_size(entry, static_cast<la_int64_t>(content.size()));
     if (symlink_target) archive_entry_set_symlink(entry, symlink_target);
     if (hardlink_target) {
