@@ -490,11 +490,6 @@ asio::awaitable<Status> ContainerInstance::destroy() {
     oom_events_->close(ignored);
   }
   FirstError errors;
-  if (links_) {
-    co_await wait_for_veths_to_vanish();
-    errors.keep(links_->remove(), "remove veths");  // what is left after the wait
-    links_.reset();
-  }
   // Usage is read one last time for the report before the cgroup goes.
   if (cgroup_) final_usage_ = status().usage;
   oom_watch_.reset();
@@ -516,9 +511,20 @@ asio::awaitable<Status> ContainerInstance::destroy() {
     return std::move(removal_errors).status();
   };
   removal.reset();
-  auto removed = co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable);
+  // The veths' end and the removal on the pool overlap: neither needs the other.
+  auto [veths, removed] =
+      co_await (remove_veths() && lab_.blocking.async_run(std::move(job), asio::use_awaitable));
+  errors.keep(std::move(veths), "remove veths");
   errors.keep(std::move(removed));
   co_return std::move(errors).status("container " + plan_.name);
+}
+
+asio::awaitable<Status> ContainerInstance::remove_veths() {
+  if (!links_) co_return Status{};
+  co_await wait_for_veths_to_vanish();
+  Status removed = links_->remove();  // what is left after the wait
+  links_.reset();
+  co_return removed;
 }
 
 ContainerStatus ContainerInstance::status(bool read_usage) const {

@@ -117,6 +117,7 @@ class ContainerInstance {
   boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
   boost::asio::awaitable<void> wait_for_veths_to_vanish();
+  boost::asio::awaitable<Status> remove_veths();
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
   boost::asio::awaitable<void> report_oom_events();
