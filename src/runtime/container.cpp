@@ -50,23 +50,6 @@ Result<Pipe> make_output_pipe(const char* what) {
   return pipe;
 }
 
-// Every signal blocked around clone3, so that the child starts with none deliverable until it has
-// reset the supervisor's handlers (posix_spawn does the same).
-class SignalsBlocked {
- public:
-  SignalsBlocked() {
-    sigset_t all;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
-  }
-  ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
-  SignalsBlocked(const SignalsBlocked&) = delete;
-  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
-
- private:
-  sigset_t saved_{};
-};
-
 Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
                                     const rootfs::ResolvedUser& user,
                                     const security::CompiledSeccomp& seccomp) {
@@ -105,7 +88,7 @@ Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
   int pidfd = -1;
   pid_t pid = -1;
   {
-    SignalsBlocked blocked;
+    sys::AllSignalsBlocked blocked;
     pid = sys::clone3(namespaces.clone | CLONE_PIDFD, &pidfd, SIGCHLD);
     if (pid == 0) run_container_child(config, child_fds);
   }

@@ -143,12 +143,9 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   int helper_pidfd = -1;
   pid_t helper_pid = -1;
   {
-    sigset_t all, saved;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+    sys::AllSignalsBlocked blocked;
     helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD);
     if (helper_pid == 0) run_exec_helper(helper);
-    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   }
   if (helper_pid < 0) return Error::last_errno("clone3");
   sys::ChildProcess helper_process(helper_pid, UniqueFd(helper_pidfd));

@@ -3,6 +3,7 @@
 // it with SIGKILL and reaps it, so no failure path leaves a process behind.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -17,6 +18,23 @@ struct ExitStatus {
   int exit_code = 0;
   int signal = 0;  // non-zero when killed by a signal
   bool killed() const { return signal != 0; }
+};
+
+// Every signal blocked on this thread for the owner's lifetime, around a clone3: the child starts
+// with none deliverable until it has reset the parent's handlers (posix_spawn does the same).
+class AllSignalsBlocked {
+ public:
+  AllSignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
+  }
+  ~AllSignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+  AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_{};
 };
 
 class ChildProcess {
