@@ -52,7 +52,7 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
 asio::awaitable<void> ContainerInstance::run_healthchecks(uint64_t run_number) {
   const auto& check = *plan_.lifecycle.healthcheck;
   auto still_this_run = [&] {
-    return run_number == run_number_ && init_ && !stop_requested_->is_set();
+    return run_number == clock_.run_number() && init_ && !stop_requested_->is_set();
   };
   asio::steady_timer timer(lab_.io);
   HealthRecord health{0, status_.health};

@@ -34,10 +34,6 @@ namespace {
 // starts the delays from the beginning again (docker's rule).
 constexpr milliseconds kBackoffResetAfter{10'000};
 
-int64_t elapsed_ms(steady_clock::time_point since, steady_clock::time_point until) {
-  return std::chrono::duration_cast<milliseconds>(until - since).count();
-}
-
 }  // namespace
 
 ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan& plan)
@@ -48,7 +44,7 @@ ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan&
       healthy_(std::make_unique<AsyncEvent>(lab.io)),
       unhealthy_(std::make_unique<AsyncEvent>(lab.io)),
       finished_(std::make_unique<AsyncEvent>(lab.io)),
-      output_(std::make_shared<OutputBudget>(plan.lifecycle.logging)) {
+      output_(plan.lifecycle.logging) {
   status_.name = plan.name;
   if (plan.userns.enabled) {
     status_.uid_map = plan.userns.uid_map;
@@ -181,36 +177,22 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   pidfd_watch_ = std::make_unique<asio::posix::stream_descriptor>(lab_.io, watch_fd.release());
   run_ended_ = std::make_unique<AsyncEvent>(lab_.io);
 
-  auto out =
-      std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stdout_read.release());
-  auto err =
-      std::make_shared<asio::posix::stream_descriptor>(lab_.io, started->stderr_read.release());
-  asio::co_spawn(lab_.io, pump_output(lab_.io, out, Stream::out, lab_.logs, plan_.name, output_),
-                 log_escaped("pump_output"));
-  asio::co_spawn(lab_.io, pump_output(lab_.io, err, Stream::err, lab_.logs, plan_.name, output_),
-                 log_escaped("pump_output"));
+  output_.pump_run(lab_.io, lab_.logs, plan_.name, std::move(started->stdout_read),
+                   std::move(started->stderr_read));
 
-  ++run_number_;
-  run_started_at_ = steady_clock::now();
-  if (first_started_at_ == steady_clock::time_point{}) first_started_at_ = run_started_at_;
+  clock_.begin_run(steady_clock::now());
   status_.started_at = utc_timestamp_now();
   status_.error.clear();
   if (plan_.lifecycle.healthcheck) {
     status_.health = "starting";
-    asio::co_spawn(lab_.io, run_healthchecks(run_number_), log_escaped("run_healthchecks"));
+    asio::co_spawn(lab_.io, run_healthchecks(clock_.run_number()), log_escaped("run_healthchecks"));
   }
   auto budget = plan::time_budget(plan_.cgroup.limits);
   if (budget.cpu_time || budget.wall_time) {
-    asio::co_spawn(lab_.io, enforce_time_budget(run_number_), log_escaped("enforce_time_budget"));
+    asio::co_spawn(lab_.io, enforce_time_budget(clock_.run_number()),
+                   log_escaped("enforce_time_budget"));
   }
   co_return Status{};
-}
-
-milliseconds ContainerInstance::wall_used() const {
-  auto running =
-      init_ ? std::chrono::duration_cast<milliseconds>(steady_clock::now() - run_started_at_)
-            : milliseconds{0};
-  return wall_used_before_run_ + running;
 }
 
 // limits.cpu_time and limits.wall_time: a timer set to the earliest moment a budget can run out,
@@ -223,12 +205,13 @@ asio::awaitable<void> ContainerInstance::enforce_time_budget(uint64_t run_number
                           ? *plan_.cgroup.limits.cpus
                           : static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
   asio::steady_timer timer(lab_.io);
-  while (run_number == run_number_ && init_ && !run_ended_->is_set()) {
+  while (run_number == clock_.run_number() && init_ && !run_ended_->is_set()) {
     std::chrono::microseconds cpu_used{0};
     if (auto stats = cgroup_->stats(); stats) {
       cpu_used = std::chrono::microseconds(stats->cpu_user_usec + stats->cpu_system_usec);
     }
-    auto check = plan::check_time_budget(budget, cpu_used, wall_used(), cpus);
+    auto check =
+        plan::check_time_budget(budget, cpu_used, clock_.wall_used(steady_clock::now()), cpus);
     if (check.exceeded) {
       time_limit_hit_ = check.exceeded;
       lab_.logs.progress(plan_.name,
@@ -339,8 +322,7 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   pidfd_watch_.reset();
   // Health describes a running container; the next run starts its checks afresh.
   status_.health.clear();
-  ended_at_ = steady_clock::now();
-  wall_used_before_run_ += std::chrono::duration_cast<milliseconds>(ended_at_ - run_started_at_);
+  clock_.end_run(steady_clock::now());
   end.verdict = plan::to_string(plan::decide_verdict(plan::RunFacts{
       end.exit_code, end.signal, end.oom_killed, time_limit_hit_, stop_requested_->is_set()}));
   status_.last_end = end;
@@ -349,7 +331,7 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
 }
 
 milliseconds ContainerInstance::next_restart_delay() {
-  restart_delay_ = next_backoff(restart_delay_, ended_at_ - run_started_at_ >= kBackoffResetAfter,
+  restart_delay_ = next_backoff(restart_delay_, clock_.last_run_length() >= kBackoffResetAfter,
                                 plan_.lifecycle.restart.delay_max);
   return *restart_delay_;
 }
@@ -372,8 +354,8 @@ asio::awaitable<void> ContainerInstance::supervise(ExitCallback on_exit) {
       break;
     }
     state_ = ContainerState::running;
-    lab_.events.start(plan_.name, init_->pid(), run_number_);
-    if (run_number_ == 1) {
+    lab_.events.start(plan_.name, init_->pid(), clock_.run_number());
+    if (clock_.run_number() == 1) {
       lab_.logs.progress(plan_.name, "started (pid " + std::to_string(init_->pid()) + ")");
     }
     started_->set();
@@ -530,15 +512,13 @@ asio::awaitable<Status> ContainerInstance::remove_veths() {
 ContainerStatus ContainerInstance::status(bool read_usage) const {
   ContainerStatus status = status_;
   status.state = state_;
-  status.log_bytes_dropped = output_->bytes_dropped;
+  status.log_bytes_dropped = output_.bytes_dropped();
   auto now = steady_clock::now();
   if (init_) {
     status.pid = init_->pid();
-    status.uptime_ms = elapsed_ms(run_started_at_, now);
+    status.uptime_ms = clock_.uptime(now).count();
   }
-  if (first_started_at_ != steady_clock::time_point{}) {
-    status.wall_time_ms = elapsed_ms(first_started_at_, init_ ? now : ended_at_);
-  }
+  if (auto since = clock_.since_first_start(now)) status.wall_time_ms = since->count();
   status.usage = final_usage_;
   if (cgroup_) {
     if (auto stats = read_usage ? cgroup_->stats() : Result<cgroup::Stats>(final_usage_); stats) {

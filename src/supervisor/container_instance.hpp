@@ -29,14 +29,15 @@
 #include "supervisor/container_parts.hpp"
 #include "supervisor/event_log.hpp"
 #include "supervisor/log_sink.hpp"
+#include "supervisor/output_pump.hpp"
 #include "supervisor/port_proxy.hpp"
+#include "supervisor/run_clock.hpp"
 #include "supervisor/seccomp_cache.hpp"
 #include "supervisor/status.hpp"
 
 namespace srcompose::supervisor {
 
-class BlockingPool;   // blocking_pool.hpp
-struct OutputBudget;  // output_pump.hpp
+class BlockingPool;  // blocking_pool.hpp
 
 // Services shared by all containers of a lab; owned by the LabSupervisor.
 struct LabContext {
@@ -124,7 +125,6 @@ class ContainerInstance {
   boost::asio::awaitable<bool> healthcheck_once();
   boost::asio::awaitable<void> sleep_unless_stopped(std::chrono::milliseconds delay);
   boost::asio::awaitable<void> enforce_time_budget(uint64_t run_number);
-  std::chrono::milliseconds wall_used() const;
   std::chrono::milliseconds next_restart_delay();
 
   LabContext& lab_;
@@ -146,15 +146,11 @@ class ContainerInstance {
 
   std::unique_ptr<boost::asio::posix::stream_descriptor> pidfd_watch_;
   UniqueFd end_report_;  // the init's report of the workload's end, per run
-  std::optional<plan::TimeLimit> time_limit_hit_;      // srcompose killed the container for it
-  std::chrono::milliseconds wall_used_before_run_{0};  // summed over the runs that ended
+  std::optional<plan::TimeLimit> time_limit_hit_;  // srcompose killed the container for it
   std::unique_ptr<AsyncEvent> run_ended_;
   std::unique_ptr<AsyncEvent> stop_requested_;  // set once, never reset: stop is final
-  std::chrono::steady_clock::time_point run_started_at_{};
-  std::chrono::steady_clock::time_point first_started_at_{};
-  std::chrono::steady_clock::time_point ended_at_{};
+  RunClock clock_;  // the runs' times and numbers (accounting, run_clock.hpp)
   uint64_t oom_kills_before_run_ = 0;
-  uint64_t run_number_ = 0;
   std::optional<std::chrono::milliseconds> restart_delay_;  // of the last restart in a row
   ResourceUsage final_usage_;  // last reading before the cgroup was removed
 
@@ -162,8 +158,7 @@ class ContainerInstance {
   std::unique_ptr<AsyncEvent> healthy_;
   std::unique_ptr<AsyncEvent> unhealthy_;
   std::unique_ptr<AsyncEvent> finished_;
-  // Shared with the output pumps, which may outlive a run.
-  std::shared_ptr<OutputBudget> output_;
+  ContainerOutput output_;  // the log budget and each run's pumps (output_pump.hpp)
   // Events replaced by rearm(): a coroutine may still hold a reference to one, so they live on.
   std::vector<std::unique_ptr<AsyncEvent>> retired_events_;
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +14,7 @@
 
 #include "common/unique_fd.hpp"
 #include "spec/values.hpp"
+#include "supervisor/spawn.hpp"
 
 namespace srcompose::supervisor {
 
@@ -166,6 +168,16 @@ asio::awaitable<void> pump_output(asio::io_context& io,
   (void)::fcntl(pipe->native_handle(), F_SETPIPE_SZ, kPipeSize);
   Pump pump(io, std::move(pipe), stream, logs, std::move(container), std::move(shared));
   co_await pump.run();
+}
+
+void ContainerOutput::pump_run(asio::io_context& io, LogSink& logs, const std::string& container,
+                               UniqueFd stdout_read, UniqueFd stderr_read) {
+  auto out = std::make_shared<asio::posix::stream_descriptor>(io, stdout_read.release());
+  auto err = std::make_shared<asio::posix::stream_descriptor>(io, stderr_read.release());
+  asio::co_spawn(io, pump_output(io, out, Stream::out, logs, container, budget_),
+                 log_escaped("pump_output"));
+  asio::co_spawn(io, pump_output(io, err, Stream::err, logs, container, budget_),
+                 log_escaped("pump_output"));
 }
 
 }  // namespace srcompose::supervisor

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/rate_budget.hpp"
+#include "common/unique_fd.hpp"
 #include "spec/lab.hpp"
 #include "supervisor/log_sink.hpp"
 
@@ -40,5 +41,21 @@ boost::asio::awaitable<void> pump_output(
 
 // "[srcompose] dropped 123456 bytes of output over the log budget (1M per second)"
 std::string dropped_marker(uint64_t bytes, uint64_t rate);
+
+// A container's output, apart from its lifecycle (ContainerInstance): the log budget its runs
+// share, and the two pumps of each run.
+class ContainerOutput {
+ public:
+  explicit ContainerOutput(const spec::Logging& logging)
+      : budget_(std::make_shared<OutputBudget>(logging)) {}
+  // Carries a run's stdout and stderr (non-blocking read ends) to the log until their end, on
+  // `io`; the pumps may outlive the run (they end when the last writer closes).
+  void pump_run(boost::asio::io_context& io, LogSink& logs, const std::string& container,
+                UniqueFd stdout_read, UniqueFd stderr_read);
+  uint64_t bytes_dropped() const { return budget_->bytes_dropped; }
+
+ private:
+  std::shared_ptr<OutputBudget> budget_;  // shared with the pumps
+};
 
 }  // namespace srcompose::supervisor
