@@ -67,6 +67,7 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
   ContainerCgroup cgroup;
   cgroup.relative_path_ = plan.path;
   cgroup.owns_ = true;  // from here on, a failure removes what was made
+  cgroup.placements_.reserve(host.hierarchies.size());
   for (const auto& hierarchy : host.hierarchies) {
     const Driver& driver = driver_for(hierarchy.version);
     auto dir = hierarchy.mount / plan.path;
@@ -79,7 +80,7 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
       if (made || made.error().error_number() != ENOENT) break;
     }
     if (!made) return std::move(made).error();
-    cgroup.placements_.push_back(Placement{hierarchy.version, hierarchy.controllers, dir});
+    cgroup.placements_.push_back(Placement{hierarchy.version, hierarchy.controllers, dir.string()});
     auto written = driver.write_limits(dir, hierarchy.controllers, resolved);
     if (!written) return std::move(written).error();
   }
@@ -107,7 +108,7 @@ Status ContainerCgroup::restrict_devices() const {
 
 Status ContainerCgroup::attach(pid_t pid) const {
   for (const auto& placement : placements_) {
-    if (auto s = write_value(placement.dir / "cgroup.procs", std::to_string(pid)); !s) return s;
+    if (auto s = write_value(placement.file("cgroup.procs"), std::to_string(pid)); !s) return s;
   }
   return {};
 }
@@ -115,7 +116,7 @@ Status ContainerCgroup::attach(pid_t pid) const {
 std::vector<std::filesystem::path> ContainerCgroup::procs_files() const {
   std::vector<std::filesystem::path> files;
   for (const auto& placement : placements_)
-    files.push_back(placement.dir / "cgroup.procs");
+    files.push_back(placement.file("cgroup.procs"));
   return files;
 }
 

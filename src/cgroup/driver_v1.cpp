@@ -59,9 +59,9 @@ class V1Driver final : public Driver {
     // A new cgroup inherits its parent's list (the root allows everything): deny all first
     // (allowed while the cgroup has no children), then allow each rule, one per write as the
     // kernel wants.
-    if (auto s = write_value(placement.dir / "devices.deny", "a"); !s) return std::move(s).error();
+    if (auto s = write_value(placement.file("devices.deny"), "a"); !s) return std::move(s).error();
     for (const auto& rule : rules) {
-      if (auto s = write_value(placement.dir / "devices.allow", v1_rule_text(rule)); !s)
+      if (auto s = write_value(placement.file("devices.allow"), v1_rule_text(rule)); !s)
         return std::move(s).error();
     }
     return true;

@@ -54,7 +54,13 @@ struct Hierarchy {
 struct Placement {
   CgroupVersion version = CgroupVersion::v1;
   std::vector<Controller> controllers;  // those the hierarchy drives
-  std::filesystem::path dir;
+  // A string, not a std::filesystem::path: a path keeps each of its components as a path of its
+  // own, and a supervisor holds one placement per hierarchy (about ten on v1) per container.
+  std::string dir;
+
+  std::filesystem::path file(std::string_view name) const {
+    return std::filesystem::path(dir) / name;
+  }
 };
 
 struct HostLayout {

@@ -132,7 +132,7 @@ Status remove_project(const HostLayout& host, std::string_view project) {
   for (const auto& hierarchy : host.hierarchies) {
     auto dir = hierarchy.mount / relative;
     if (::access(dir.c_str(), F_OK) == 0)
-      placements.push_back(Placement{hierarchy.version, hierarchy.controllers, dir});
+      placements.push_back(Placement{hierarchy.version, hierarchy.controllers, dir.string()});
   }
   if (auto removed = remove_cgroup(placements, relative.string()); !removed)
     return std::move(removed).error().context(context);

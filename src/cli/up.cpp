@@ -186,6 +186,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     options.wait_timeout = wait_timeout;
     options.report_header = supervisor::make_report_header(lab, plan, SRCOMPOSE_VERSION);
     supervisor::LabSupervisor lab_supervisor(std::move(plan), paths, std::move(options));
+    project->lab.reset();  // the supervisor reads only the plan: the lab's memory is not kept
     return lab_supervisor.run();
   }
 
@@ -212,6 +213,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     };
     ready_write.release();
     supervisor::LabSupervisor lab_supervisor(std::move(plan), paths, std::move(options));
+    project->lab.reset();
     run_detached_child(lab_supervisor, paths);
   }
   ready_write.reset();

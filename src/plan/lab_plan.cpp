@@ -7,19 +7,19 @@
 namespace srcompose::plan {
 namespace {
 
-// The name files go into the writable layer: rootfs owns writing them, net owns their content.
-void add_name_files(ContainerPlan& plan) {
-  auto put = [&](std::string path, std::string content) {
-    auto& files = plan.rootfs.files;
-    auto existing = std::find_if(files.begin(), files.end(),
-                                 [&](const FileToWrite& file) { return file.path == path; });
-    if (existing != files.end()) files.erase(existing);
-    files.push_back(FileToWrite{std::move(path), std::move(content), 0644});
-  };
-  put("/etc/hostname", plan.process.hostname + "\n");
-  put("/etc/hosts", plan.net.hosts_file);
-  put("/etc/resolv.conf", plan.net.resolv_conf);
-}
+// What alike containers share, one copy each (plan/shared.hpp).
+struct Interners {
+  Interner<std::vector<MountStep>> mounts;
+  Interner<std::vector<std::string>> paths;
+  Interner<security::SeccompProfile> seccomp_rules;
+
+  void share(ContainerPlan& plan) {
+    plan.rootfs.mounts = mounts.intern(std::move(plan.rootfs.mounts));
+    plan.rootfs.masked_paths = paths.intern(std::move(plan.rootfs.masked_paths));
+    plan.rootfs.readonly_paths = paths.intern(std::move(plan.rootfs.readonly_paths));
+    plan.security.seccomp_rules = seccomp_rules.intern(std::move(plan.security.seccomp_rules));
+  }
+};
 
 // `names` and, transitively, the containers they depend on.
 std::set<std::string, std::less<>> wanted_containers(const spec::Lab& lab,
@@ -54,7 +54,11 @@ LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs) {
   plan.lab_file = lab.file;
   plan.storage_dir = lab.storage_dir;
   plan.networks = plan_lab_networks(lab);
-  for (const spec::Container* container : lab.start_order()) {
+  const Shared<HostsTable> hosts = plan_hosts_table(lab);
+  Interners interners;
+  const auto order = lab.start_order();
+  plan.containers.reserve(inputs.containers.empty() ? order.size() : wanted.size());
+  for (const spec::Container* container : order) {
     if (!inputs.containers.empty() && !wanted.contains(container->name)) continue;
     ContainerPlan container_plan;
     container_plan.project = lab.name;
@@ -68,13 +72,22 @@ LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs) {
     container_plan.security = plan_security(lab, *container);
     container_plan.cgroup = plan_cgroup(lab, *container);
     container_plan.net = plan_container_net(lab, *container);
+    container_plan.net.hosts = hosts;
     if (container_plan.net.resolv_conf.empty())
       container_plan.net.resolv_conf = inputs.host_resolv_conf;
     container_plan.lifecycle = plan_lifecycle(*container);
-    add_name_files(container_plan);
+    interners.share(container_plan);
     plan.containers.push_back(std::move(container_plan));
   }
   return plan;
+}
+
+std::vector<FileToWrite> files_to_write(const ContainerPlan& plan) {
+  return {
+      FileToWrite{"/etc/hostname", plan.process.hostname + "\n", 0644},
+      FileToWrite{"/etc/hosts", hosts_file(plan.net.hosts, plan.name), 0644},
+      FileToWrite{"/etc/resolv.conf", plan.net.resolv_conf, 0644},
+  };
 }
 
 std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan) {

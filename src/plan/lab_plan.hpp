@@ -60,6 +60,11 @@ struct PlanInputs {
 // placeholders). Pure; the plan holds no reference into `lab`.
 LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs = {});
 
+// The files written into `plan`'s writable layer when it is made: /etc/hostname, /etc/hosts (from
+// the lab's hosts table), /etc/resolv.conf. Made on demand: kept in the plan, a lab of N containers
+// would hold N hosts files of N lines each.
+std::vector<FileToWrite> files_to_write(const ContainerPlan& plan);
+
 // The host uid and gid ranges the plan's containers map (none for idmap = "host").
 std::vector<spec::IdRange> host_id_ranges(const LabPlan& plan);
 

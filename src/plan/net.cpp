@@ -2,6 +2,7 @@
 // Network planning: bridges, interfaces, host names and name files of a lab. Pure.
 #include "plan/net.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <set>
@@ -36,36 +37,16 @@ const spec::Network* find_network(const spec::Lab& lab, std::string_view name) {
   return nullptr;
 }
 
-// "ADDRESS\tname hostname": the hostname only when it differs from the name.
-std::string hosts_line(spec::Ipv4 address, const spec::Container& container) {
-  std::string line = spec::to_string(address) + "\t" + container.name;
-  if (!container.hostname.empty() && container.hostname != container.name) {
-    line += " " + container.hostname;
-  }
-  return line + "\n";
-}
-
 bool has_network(const spec::Container& container) {
   return container.network_mode == spec::NetworkMode::bridge && !container.networks.empty();
 }
 
-// /etc/hosts: localhost, the container's own addresses, then every other container that shares a
-// network with it, in lab file order, one line per shared network in this container's network
-// order.
-std::string plan_hosts_file(const spec::Lab& lab, const spec::Container& self) {
-  std::string text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  if (!has_network(self)) return text;
-  for (const auto& attachment : self.networks)
-    text += hosts_line(attachment.ipv4, self);
-  for (const auto& other : lab.containers) {
-    if (other.name == self.name || !has_network(other)) continue;
-    for (const auto& mine : self.networks) {
-      for (const auto& theirs : other.networks) {
-        if (theirs.network == mine.network) text += hosts_line(theirs.ipv4, other);
-      }
-    }
-  }
-  return text;
+// "ADDRESS\tname hostname"
+void add_hosts_line(std::string& text, spec::Ipv4 address, const HostsEntry& entry) {
+  text += spec::to_string(address);
+  text += '\t';
+  text += entry.names;
+  text += '\n';
 }
 
 }  // namespace
@@ -120,7 +101,6 @@ LabNetPlan plan_lab_networks(const spec::Lab& lab) {
 ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container) {
   ContainerNetPlan plan;
   plan.enabled = container.network_mode == spec::NetworkMode::bridge;
-  plan.hosts_file = plan_hosts_file(lab, container);
   for (const auto& server : container.dns)
     plan.resolv_conf += "nameserver " + server + "\n";
   if (!plan.enabled) return plan;
@@ -142,6 +122,39 @@ ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container&
     if (!plan.default_gateway && !network->internal) plan.default_gateway = network->gateway;
   }
   return plan;
+}
+
+HostsTable plan_hosts_table(const spec::Lab& lab) {
+  HostsTable table;
+  for (const auto& container : lab.containers) {
+    if (!has_network(container)) continue;
+    HostsEntry entry{.container = container.name, .names = container.name, .addresses = {}};
+    // The hostname only when it differs from the name.
+    if (!container.hostname.empty() && container.hostname != container.name)
+      entry.names += " " + container.hostname;
+    for (const auto& attachment : container.networks)
+      entry.addresses.emplace_back(attachment.network, attachment.ipv4);
+    table.push_back(std::move(entry));
+  }
+  return table;
+}
+
+std::string hosts_file(const HostsTable& hosts, std::string_view container) {
+  std::string text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  auto self = std::find_if(hosts.begin(), hosts.end(),
+                           [&](const HostsEntry& entry) { return entry.container == container; });
+  if (self == hosts.end()) return text;
+  for (const auto& [network, address] : self->addresses)
+    add_hosts_line(text, address, *self);
+  for (const auto& other : hosts) {
+    if (&other == &*self) continue;
+    for (const auto& [mine, unused] : self->addresses) {
+      for (const auto& [theirs, address] : other.addresses) {
+        if (theirs == mine) add_hosts_line(text, address, other);
+      }
+    }
+  }
+  return text;
 }
 
 }  // namespace srcompose::plan

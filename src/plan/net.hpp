@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plan/shared.hpp"
 #include "spec/lab.hpp"
 
 namespace srcompose::plan {
@@ -43,13 +44,26 @@ struct InterfacePlan {
   MacAddress mac{};  // of the container end: the same on every run of the lab
 };
 
+// What /etc/hosts says of one container that has networks: its names and its address on each of
+// its networks, in its network order.
+struct HostsEntry {
+  std::string container;
+  std::string names;  // "name", or "name hostname" when the hostname differs
+  std::vector<std::pair<std::string, spec::Ipv4>> addresses;  // network, address
+};
+
+// Every container of the lab with a network, in lab file order: one table for the whole lab, from
+// which each container's /etc/hosts is made when its layer is written (hosts_file). Kept as one
+// file per container, a lab of N containers held N files of N lines (1.5 MB at 200).
+using HostsTable = std::vector<HostsEntry>;
+
 struct ContainerNetPlan {
   bool enabled = true;  // false: network_mode = "none" (still its own netns with lo)
   std::vector<InterfacePlan> interfaces;
   std::optional<spec::Ipv4> default_gateway;  // first non-internal network's gateway
   std::vector<spec::PortMapping> ports;
-  std::string hosts_file;   // /etc/hosts content
-  std::string resolv_conf;  // /etc/resolv.conf content ("" -> copy the host's at start)
+  Shared<HostsTable> hosts;  // the lab's (one copy for all its containers)
+  std::string resolv_conf;   // /etc/resolv.conf content ("" -> copy the host's at start)
 };
 
 struct LabNetPlan {
@@ -58,7 +72,14 @@ struct LabNetPlan {
 };
 
 LabNetPlan plan_lab_networks(const spec::Lab& lab);
+// Without `hosts`, which plan_lab sets to plan_hosts_table's (one for the lab).
 ContainerNetPlan plan_container_net(const spec::Lab& lab, const spec::Container& container);
+HostsTable plan_hosts_table(const spec::Lab& lab);
+
+// /etc/hosts of `container`: localhost, its own addresses, then every other container of `hosts`
+// that shares a network with it, in lab file order, one line per shared network in its network
+// order. Only localhost for a container without networks.
+std::string hosts_file(const HostsTable& hosts, std::string_view container);
 
 // Host names derived from the project, shared by planning and crash cleanup (pure).
 // "srcompose_<project>", any character nft does not take in a table name replaced by '_'.

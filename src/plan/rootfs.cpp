@@ -96,7 +96,7 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
   plan.disk_limit = container.limits.disk;
 
   using Kind = MountStep::Kind;
-  auto& mounts = plan.mounts;
+  std::vector<MountStep> mounts;
   // proc of the container's pid namespace; noexec: nothing under /proc is meant to be run.
   mounts.push_back(filesystem(Kind::proc, "/proc", "", kNoSuidDevExec));
   // A small /dev: device nodes are bind mounts (mounts of their own, usable), so the tmpfs itself
@@ -132,9 +132,11 @@ RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container) {
   });
   for (auto& step : user)
     mounts.push_back(std::move(step));
+  plan.mounts = std::move(mounts);
 
-  plan.masked_paths.assign(std::begin(kMaskedPaths), std::end(kMaskedPaths));
-  plan.readonly_paths.assign(std::begin(kReadonlyPaths), std::end(kReadonlyPaths));
+  plan.masked_paths = std::vector<std::string>(std::begin(kMaskedPaths), std::end(kMaskedPaths));
+  plan.readonly_paths =
+      std::vector<std::string>(std::begin(kReadonlyPaths), std::end(kReadonlyPaths));
   return plan;
 }
 

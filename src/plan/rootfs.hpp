@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/shared.hpp"
 #include "spec/lab.hpp"
 
 namespace srcompose::plan {
@@ -31,9 +32,12 @@ struct MountStep {
   // srcompose's own mounts: the target is reached without following any symlink of the image (a
   // "proc -> /" is refused, not followed). The lab file's mounts follow symlinks inside the root.
   bool no_symlinks = false;
+
+  friend bool operator==(const MountStep&, const MountStep&) = default;
 };
 
-// A file the parent writes into the container's writable layer before start (/etc/hosts, ...).
+// A file the parent writes into the container's writable layer before start (/etc/hosts, ...):
+// plan::files_to_write (lab_plan.hpp) makes them when the layer is made, they are not kept.
 struct FileToWrite {
   std::string path;  // absolute inside the container
   std::string content;
@@ -49,10 +53,10 @@ struct RootfsPlan {
   bool persist = false;
   // limits.disk: <layer_dir> is a tmpfs of this many bytes (never with persist).
   std::optional<uint64_t> disk_limit;
-  std::vector<MountStep> mounts;            // after the root: /proc, /dev, /sys, user mounts, ...
-  std::vector<std::string> masked_paths;    // bind /dev/null (files) or empty ro tmpfs (dirs) over
-  std::vector<std::string> readonly_paths;  // remounted read-only
-  std::vector<FileToWrite> files;           // /etc/hosts, /etc/resolv.conf, /etc/hostname
+  // The three lists are alike in most containers of a lab: plan_lab gives alike ones one copy.
+  Shared<std::vector<MountStep>> mounts;  // after the root: /proc, /dev, /sys, user mounts, ...
+  Shared<std::vector<std::string>> masked_paths;  // bind /dev/null (files) or empty ro tmpfs (dirs)
+  Shared<std::vector<std::string>> readonly_paths;  // remounted read-only
 };
 
 RootfsPlan plan_rootfs(const spec::Lab& lab, const spec::Container& container);

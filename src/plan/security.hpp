@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/shared.hpp"
 #include "security/seccomp_profile.hpp"
 #include "spec/lab.hpp"
 
@@ -21,8 +22,8 @@ struct SecurityPlan {
   std::filesystem::path seccomp_profile;  // profile_file: where the rules came from (messages)
   // The rules to install (not with seccomp = unconfined): srcompose's default profile for
   // `capabilities`, or the entries of the profile file that select them (parsed from the text the
-  // loader read and checked).
-  security::SeccompProfile seccomp_rules;
+  // loader read and checked). Containers with the same rules share one copy (plan_lab).
+  Shared<security::SeccompProfile> seccomp_rules;
 };
 
 // The capability set starts from security::default_capabilities() (security/capability_names.hpp).

@@ -124,7 +124,8 @@ Result<UniqueFd> mount_size_limited_layer(int layer_fd, uint64_t size) {
 
 }  // namespace
 
-Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns) {
+Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns,
+                               const std::vector<plan::FileToWrite>& files) {
   auto image = ensure_image(plan.source, plan.image_cache_dir);
   if (!image) return std::move(image).error().context("prepare rootfs");
   const uid_t uid = userns.root_uid_on_host;
@@ -164,7 +165,7 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
       return fail(status.error());
     }
   }
-  for (const auto& file : plan.files) {
+  for (const auto& file : files) {
     if (auto status = write_into_upper(upper->get(), file, uid, gid); !status) {
       return fail(status.error());
     }

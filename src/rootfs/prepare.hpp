@@ -31,9 +31,10 @@ struct PreparedRootfs {
 // from /bin/busybox into <image_cache_dir>/builtin-busybox-<digest of the binary>), each made in a
 // temporary directory and renamed into place so a crash never leaves a half image. Creates the
 // writable layer fresh (emptied unless `persist`), owned by
-// userns.root_uid_on_host/root_gid_on_host, and writes plan.files into upper/ with that ownership.
+// userns.root_uid_on_host/root_gid_on_host, and writes `files` into upper/ with that ownership.
 // Never writes into the image.
-Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns);
+Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns,
+                               const std::vector<plan::FileToWrite>& files = {});
 
 // Removes <layer_dir> unless plan.persist, and its project directory once empty. Idempotent. Never
 // follows a symlink the container made.

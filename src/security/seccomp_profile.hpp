@@ -22,6 +22,8 @@ struct SeccompArgument {
   Op op = Op::equal;
   uint64_t value = 0;
   uint64_t value_two = 0;  // masked_equal: the value compared after masking with `value`
+
+  friend bool operator==(const SeccompArgument&, const SeccompArgument&) = default;
 };
 
 // A rule: each named syscall gets `action` when all `arguments` match. Rules for the same syscall
@@ -31,12 +33,16 @@ struct SeccompRule {
   SeccompAction action = SeccompAction::errno_return;
   int errno_value = 1;  // EPERM; errno_return only
   std::vector<SeccompArgument> arguments;
+
+  friend bool operator==(const SeccompRule&, const SeccompRule&) = default;
 };
 
 struct SeccompProfile {
   SeccompAction default_action = SeccompAction::allow;
   int default_errno = 1;  // EPERM; errno_return only
   std::vector<SeccompRule> rules;
+
+  friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
 };
 
 // srcompose's default: a deny-list (see the comment in the implementation for why), tightened when

@@ -6,7 +6,7 @@ namespace srcompose::supervisor {
 Status make_kernel_parts(const plan::ContainerPlan& plan, const cgroup::HostLayout& host,
                          KernelParts& parts) {
   if (!parts.rootfs) {
-    auto prepared = rootfs::prepare(plan.rootfs, plan.userns);
+    auto prepared = rootfs::prepare(plan.rootfs, plan.userns, plan::files_to_write(plan));
     if (!prepared) return std::move(prepared).error().context("prepare rootfs");
     parts.rootfs = std::move(*prepared);
   }

@@ -132,27 +132,25 @@ TEST_CASE("default gateway: the first non-internal network's, none when all inte
 
 TEST_CASE("hosts file: localhost, itself, then containers sharing a network, in file order") {
   auto lab = sample_lab();
-  auto web = plan::plan_container_net(lab, lab.containers[0]);
-  CHECK(web.hosts_file ==
+  const plan::HostsTable hosts = plan::plan_hosts_table(lab);
+  CHECK(plan::hosts_file(hosts, "web") ==
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n"
         "10.1.0.2\tweb www\n"
         "10.2.0.2\tweb www\n"
         "10.2.0.3\tdb\n"
         "10.1.0.3\ttool\n");
-  auto db = plan::plan_container_net(lab, lab.containers[1]);
   // db shares only "back" with web, nothing with tool.
-  CHECK(db.hosts_file ==
+  CHECK(plan::hosts_file(hosts, "db") ==
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n"
         "10.2.0.3\tdb\n"
         "10.2.0.2\tweb www\n");
-  auto lonely = plan::plan_container_net(lab, lab.containers[3]);
-  CHECK(lonely.hosts_file ==
+  CHECK(plan::hosts_file(hosts, lab.containers[3].name) ==
         "127.0.0.1\tlocalhost\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n");
   // Same lab, same text: planning is deterministic.
-  CHECK(plan::plan_container_net(lab, lab.containers[0]).hosts_file == web.hosts_file);
+  CHECK(plan::hosts_file(plan::plan_hosts_table(lab), "web") == plan::hosts_file(hosts, "web"));
 }
 
 TEST_CASE("resolv.conf from dns, empty (host's copied at start) otherwise; ports carried") {

@@ -76,7 +76,7 @@ TEST_CASE("subnet = auto loads with a placeholder, and the picked subnet moves e
   CHECK(spec::to_string(web->net.interfaces[1].address) == "10.7.2.2");
   CHECK(spec::to_string(*web->net.default_gateway) == "10.7.1.1");
   bool hosts_updated = false;
-  for (const auto& file : web->rootfs.files) {
+  for (const auto& file : plan::files_to_write(*web)) {
     if (file.path == "/etc/hosts")
       hosts_updated = file.content.find("10.7.2.3") != std::string::npos;
   }

@@ -120,12 +120,12 @@ TEST_CASE(
   auto loaded = load("admin.json");
   REQUIRE(loaded.lab.has_value());
   auto plain = plan::plan_security(*loaded.lab, loaded.lab->containers[0]);
-  REQUIRE(plain.seccomp_rules.rules.size() == 2);  // without SYS_ADMIN, mount is refused
+  REQUIRE(plain.seccomp_rules->rules.size() == 2);  // without SYS_ADMIN, mount is refused
   auto admin = load("admin.json", "cap_add = [\"SYS_ADMIN\"]\n");
   REQUIRE(admin.lab.has_value());
   auto with_admin = plan::plan_security(*admin.lab, admin.lab->containers[0]);
-  REQUIRE(with_admin.seccomp_rules.rules.size() == 1);
-  CHECK(with_admin.seccomp_rules.rules[0].names == std::vector<std::string>{"reboot"});
+  REQUIRE(with_admin.seccomp_rules->rules.size() == 1);
+  CHECK(with_admin.seccomp_rules->rules[0].names == std::vector<std::string>{"reboot"});
   CHECK(with_admin.seccomp_profile == directory.path() / "admin.json");
 
   for (const char* bad : {"hidden.json", "text.json"}) {
@@ -145,7 +145,7 @@ TEST_CASE("the default seccomp profile is planned for the container's capabiliti
   auto plain = plan::plan_security(lab, container_with({}, {}));
   auto admin = plan::plan_security(lab, container_with({"SYS_ADMIN"}, {}));
   auto denies = [](const plan::SecurityPlan& plan, std::string_view name) {
-    for (const auto& rule : plan.seccomp_rules.rules) {
+    for (const auto& rule : plan.seccomp_rules->rules) {
       for (const auto& each : rule.names) {
         if (each == name) return true;
       }
@@ -156,5 +156,5 @@ TEST_CASE("the default seccomp profile is planned for the container's capabiliti
   CHECK_FALSE(denies(admin, "bpf"));
   spec::Container unconfined = container_with({}, {});
   unconfined.seccomp = spec::SeccompMode::unconfined;
-  CHECK(plan::plan_security(lab, unconfined).seccomp_rules.rules.empty());
+  CHECK(plan::plan_security(lab, unconfined).seccomp_rules->rules.empty());
 }

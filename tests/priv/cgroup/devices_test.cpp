@@ -132,7 +132,7 @@ TEST_CASE("the v2 BPF_CGROUP_DEVICE program alone confines a process of its cgro
   REQUIRE_MESSAGE(host.unified() != nullptr, "this host has no cgroup2 mount to attach to");
   BareCgroup cgroup(host.unified()->mount);
   auto attached = cgroup::v2_driver().restrict_devices(
-      {cgroup::CgroupVersion::v2, {}, cgroup.dir()}, cgroup::default_device_rules());
+      {cgroup::CgroupVersion::v2, {}, cgroup.dir().string()}, cgroup::default_device_rules());
   REQUIRE_MESSAGE(attached.ok(), attached.error().to_string());
   CHECK(*attached);
   check_confined(probe_devices({cgroup.dir() / "cgroup.procs"}));
@@ -150,7 +150,7 @@ TEST_CASE("the v1 devices controller alone confines a process of its cgroup") {
   REQUIRE_MESSAGE(devices != nullptr, "a v1 host without the devices controller");
   BareCgroup cgroup(devices->mount);
   auto written = cgroup::v1_driver().restrict_devices(
-      {cgroup::CgroupVersion::v1, {cgroup::Controller::devices}, cgroup.dir()},
+      {cgroup::CgroupVersion::v1, {cgroup::Controller::devices}, cgroup.dir().string()},
       cgroup::default_device_rules());
   REQUIRE_MESSAGE(written.ok(), written.error().to_string());
   CHECK(*written);

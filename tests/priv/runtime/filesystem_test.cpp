@@ -69,7 +69,7 @@ TEST_CASE("without the read-only /proc/sys, the container's root could write its
       make_container(image, {.argv = {"/bin/probe", "write", "/proc/sys/net/ipv4/ip_forward"},
                              .id_base = unique_id_base(),
                              .capabilities = kNetAdmin});
-  box->plan.rootfs.readonly_paths.clear();
+  box->plan.rootfs.readonly_paths = std::vector<std::string>{};
   Outcome outcome = run_container(*box);
   INFO("stdout: " << outcome.out << "\nstderr: " << outcome.err);
   CHECK(outcome.value("write_errno") == "0");

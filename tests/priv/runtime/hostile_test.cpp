@@ -104,7 +104,9 @@ TEST_CASE("a masked path that cannot be applied fails the start, naming it") {
     CAPTURE(host_idmap);
     auto box = make_container(image, {.argv = {"/bin/probe"}, .id_base = id_base_for(host_idmap)});
     // /proc/self is a symlink inside proc: beneath the proc mount nothing is followed.
-    box->plan.rootfs.masked_paths.push_back("/proc/self/environ");
+    auto masked = box->plan.rootfs.masked_paths.get();
+    masked.push_back("/proc/self/environ");
+    box->plan.rootfs.masked_paths = std::move(masked);
     auto started = box->start();
     if (started.ok()) {
       Outcome outcome = finish(*started);

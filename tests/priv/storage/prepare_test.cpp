@@ -51,8 +51,9 @@ struct stat stat_of(const fs::path& path) {
   return status;
 }
 
-rootfs::PreparedRootfs prepare_ok(const plan::RootfsPlan& plan) {
-  auto prepared = rootfs::prepare(plan, userns());
+rootfs::PreparedRootfs prepare_ok(const plan::RootfsPlan& plan,
+                                  const std::vector<plan::FileToWrite>& files = {}) {
+  auto prepared = rootfs::prepare(plan, userns(), files);
   REQUIRE_MESSAGE(prepared.ok(), prepared.error().to_string());
   return std::move(*prepared);
 }
@@ -338,10 +339,10 @@ TEST_CASE("the writable layer: owned by the container's root, fresh unless persi
   test::require_root();
   test::TempDir storage(tmp_prefix());
   auto plan = rootfs_plan(storage.path(), spec::RootfsKind::builtin_busybox);
-  plan.files = {{"/etc/hosts", "127.0.0.1 localhost\n", 0644},
-                {"/etc/deep/er/file", "x", 0600},
-                {"/hostname", "web\n", 0444}};
-  auto prepared = prepare_ok(plan);
+  const std::vector<plan::FileToWrite> files = {{"/etc/hosts", "127.0.0.1 localhost\n", 0644},
+                                                {"/etc/deep/er/file", "x", 0600},
+                                                {"/hostname", "web\n", 0444}};
+  auto prepared = prepare_ok(plan, files);
   CHECK(prepared.upper == plan.layer_dir / "upper");
   CHECK(prepared.work == plan.layer_dir / "work");
   for (const auto& [path, mode] :
@@ -417,16 +418,14 @@ TEST_CASE("a persistent layer's symlinks are never followed to the host") {
   SUBCASE("a symlinked file is replaced, its target untouched") {
     fs::create_directories(prepared.upper / "etc");
     fs::create_symlink(host / "hosts", prepared.upper / "etc/hosts");
-    plan.files = {{"/etc/hosts", "container hosts", 0644}};
-    prepare_ok(plan);
+    prepare_ok(plan, {{"/etc/hosts", "container hosts", 0644}});
     CHECK(test::read_file(host / "hosts") == "host file");
     CHECK(fs::is_regular_file(fs::symlink_status(prepared.upper / "etc/hosts")));
     CHECK(test::read_file(prepared.upper / "etc/hosts") == "container hosts");
   }
   SUBCASE("a symlinked directory is refused") {
     fs::create_directory_symlink(host, prepared.upper / "etc");
-    plan.files = {{"/etc/hosts", "container hosts", 0644}};
-    auto result = rootfs::prepare(plan, userns());
+    auto result = rootfs::prepare(plan, userns(), {{"/etc/hosts", "container hosts", 0644}});
     CHECK_FALSE(result.ok());
     CHECK(test::read_file(host / "hosts") == "host file");
     CHECK(count_entries(host, "") == 1);
@@ -481,8 +480,8 @@ TEST_CASE("resolve_user reads the container's files, never the host's through a 
   }
   SUBCASE("the upper layer wins over the image") {
     test::write_file(image / "etc/passwd", "student:x:1000:1000::/home/student:/bin/sh\n");
-    plan.files = {{"/etc/passwd", "student:x:2000:2000::/srv:/bin/sh\n", 0644}};
-    auto prepared = prepare_ok(plan);
+    auto prepared =
+        prepare_ok(plan, {{"/etc/passwd", "student:x:2000:2000::/srv:/bin/sh\n", 0644}});
     auto user = rootfs::resolve_user(prepared, "student");
     REQUIRE(user.ok());
     CHECK(user->uid == 2000);
