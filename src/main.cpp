@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <exception>
 
+#include <string_view>
+
 #include "cli/cli.hpp"
+#include "runtime/launcher.hpp"
 #include "sys/inherited_fds.hpp"
 #include "sys/sealed_binary.hpp"
 
@@ -15,6 +18,10 @@ int main(int argc, char** argv) {
   // by check_sealed_binary() before its clone.
   if (srcompose::cli::may_start_containers(argc, argv))
     srcompose::sys::run_from_sealed_binary(argv);
+  // The supervisor's container launcher (runtime/launcher.hpp): an exec of the sealed binary, so
+  // there is nothing to re-exec, and nothing of the CLI runs.
+  if (argc >= 2 && std::string_view(argv[1]) == srcompose::runtime::kLauncherCommand)
+    srcompose::runtime::run_launcher(argc, argv);
   srcompose::sys::note_inherited_fds();
   // A write to a closed pipe (`srcompose up | head`, the pipe of an `up -d` client that was
   // killed) must be an EPIPE error handled where it happens, never the death of a supervisor.

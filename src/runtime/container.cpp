@@ -12,6 +12,7 @@
 #include "cgroup/layout.hpp"
 #include "runtime/child.hpp"
 #include "runtime/child_config.hpp"
+#include "runtime/launcher.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/parent_mounts.hpp"
 #include "runtime/sync.hpp"
@@ -50,9 +51,25 @@ Result<Pipe> make_output_pipe(const char* what) {
   return pipe;
 }
 
+// The container's clone from this process (tests, and callers without a launcher).
+Result<sys::ChildProcess> clone_here(const ChildConfig& config, uint64_t clone_flags,
+                                     const ChildFds& fds) {
+  int pidfd = -1;
+  pid_t pid = -1;
+  int clone_error = 0;
+  {
+    sys::AllSignalsBlocked blocked;
+    pid = sys::clone3(clone_flags | CLONE_PIDFD, &pidfd, SIGCHLD);
+    if (pid == 0) run_container_child(config, fds);
+    clone_error = errno;
+  }
+  if (pid < 0) return Error::from_errno("clone3", clone_error);
+  return sys::ChildProcess(pid, UniqueFd(pidfd));
+}
+
 Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
                                     const rootfs::ResolvedUser& user,
-                                    const security::CompiledSeccomp& seccomp) {
+                                    const security::CompiledSeccomp& seccomp, Launcher* launcher) {
   // Before clone: everything that can fail without a process to clean up.
   auto binds = open_bind_sources(plan.rootfs, plan.userns);
   if (!binds) return std::move(binds).error();
@@ -85,18 +102,13 @@ Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
 
   ChildFds child_fds{sync_child->get(), dev_null->get(), out->write.get(), err->write.get(),
                      end_report_write.get()};
-  int pidfd = -1;
-  pid_t pid = -1;
-  {
-    sys::AllSignalsBlocked blocked;
-    pid = sys::clone3(namespaces.clone | CLONE_PIDFD, &pidfd, SIGCHLD);
-    if (pid == 0) run_container_child(config, child_fds);
-  }
-  if (pid < 0) return Error::last_errno("clone3");
+  auto init = launcher ? launcher->clone_container(config, namespaces.clone, child_fds)
+                       : clone_here(config, namespaces.clone, child_fds);
+  if (!init) return std::move(init).error();
   std::string command = config.workload.argv.size() > 1 ? config.workload.argv[0] : "";
   return ClonedContainer{
-      LaunchedContainer{sys::ChildProcess(pid, UniqueFd(pidfd)), std::move(sync_parent),
-                        std::move(out->read), std::move(err->read), std::move(end_report->read),
+      LaunchedContainer{std::move(*init), std::move(sync_parent), std::move(out->read),
+                        std::move(err->read), std::move(end_report->read),
                         SetupProgress(config.details, std::move(command))},
       std::move(binds->fds), (namespaces.clone & CLONE_NEWUSER) != 0};
   // The child's ends (sync_child, the pipes' write ends, /dev/null) close here: only its copies
@@ -157,12 +169,14 @@ Error setup_timeout_error(const SetupProgress& progress, std::chrono::millisecon
 
 Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
                                         const rootfs::ResolvedUser& user,
-                                        const security::CompiledSeccomp& seccomp) {
-  // The init and the workload are forks of this process (CVE-2019-5736, sys/sealed_binary.hpp).
+                                        const security::CompiledSeccomp& seccomp,
+                                        Launcher* launcher) {
+  // The init and the workload are forks of this process or of the launcher, which runs the same
+  // sealed binary (CVE-2019-5736, sys/sealed_binary.hpp).
   if (auto sealed = sys::check_sealed_binary(); !sealed) {
     return std::move(sealed).error().context("container " + plan.name);
   }
-  auto cloned = clone_child(plan, user, seccomp);
+  auto cloned = clone_child(plan, user, seccomp, launcher);
   if (!cloned) return std::move(cloned).error().context("container " + plan.name);
   return cloned;
 }
@@ -200,8 +214,8 @@ Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::PreparedRootfs& rootfs,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
-                                           const StartHooks& hooks) {
-  auto cloned = clone_container(plan, user, seccomp);
+                                           const StartHooks& hooks, Launcher* launcher) {
+  auto cloned = clone_container(plan, user, seccomp, launcher);
   if (!cloned) return std::move(cloned).error();
   auto go = prepare_go(plan, rootfs, cloned->go_inputs(), hooks);
   if (!go) return std::move(go).error();
@@ -216,8 +230,8 @@ Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs,
                                          const rootfs::ResolvedUser& user,
                                          const security::CompiledSeccomp& seccomp,
-                                         const StartHooks& hooks) {
-  auto launched = launch_container(plan, rootfs, user, seccomp, hooks);
+                                         const StartHooks& hooks, Launcher* launcher) {
+  auto launched = launch_container(plan, rootfs, user, seccomp, hooks, launcher);
   if (!launched) return std::move(launched).error();
   auto started = wait_until_running(std::move(*launched));
   if (!started) return std::move(started).error().context("container " + plan.name);

@@ -42,6 +42,8 @@
 
 namespace srcompose::runtime {
 
+class Launcher;
+
 // Parent-side work done after clone while the child waits on the sync socket (cgroup placement,
 // veth moves). Called with the child's host pid and pidfd, after uid/gid maps are written. An error
 // aborts the start (the child is killed and reaped); undoing what the hook itself made is the
@@ -96,7 +98,7 @@ Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::PreparedRootfs& rootfs,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
-                                           const StartHooks& hooks);
+                                           const StartHooks& hooks, Launcher* launcher = nullptr);
 
 // launch_container in its three steps, for a caller that runs the middle one on another thread
 // (the supervisor: its loop must not wait on the kernel's grace periods of a cgroup move, nor on
@@ -126,9 +128,11 @@ struct ClonedContainer {
                     std::move(bind_fds)};
   }
 };
+// `launcher`: clone from there (runtime/launcher.hpp); null: clone from this process.
 Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
                                         const rootfs::ResolvedUser& user,
-                                        const security::CompiledSeccomp& seccomp);
+                                        const security::CompiledSeccomp& seccomp,
+                                        Launcher* launcher);
 Result<std::vector<UniqueFd>> prepare_go(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs, GoInputs inputs,
                                          const StartHooks& hooks);
@@ -148,12 +152,12 @@ Error init_ended_error(const sys::ExitStatus& status);
 // only in the child's mount namespace) and the Error names the step: "mount /proc", "pivot_root",
 // "sethostname", ... Requires a kernel with clone3, openat2, the new mount API and overlayfs'
 // "lowerdir+" by fd (6.13+) and, with a user namespace, a filesystem under the image that supports
-// idmapped mounts.
+// idmapped mounts. `launcher`: as for clone_container.
 Result<StartedContainer> start_container(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs,
                                          const rootfs::ResolvedUser& user,
                                          const security::CompiledSeccomp& seccomp,
-                                         const StartHooks& hooks);
+                                         const StartHooks& hooks, Launcher* launcher = nullptr);
 
 struct ExecRequest {
   std::vector<std::string> argv;

@@ -136,9 +136,9 @@ asio::awaitable<Result<runtime::StartedContainer>> start_container(
     asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
-    Clock::time_point deadline, AsyncEvent& cancel) {
+    runtime::Launcher& launcher, Clock::time_point deadline, AsyncEvent& cancel) {
   auto began = Clock::now();
-  auto cloned = runtime::clone_container(plan, user, seccomp);
+  auto cloned = runtime::clone_container(plan, user, seccomp, &launcher);
   if (!cloned) co_return std::move(cloned).error();
   auto go = std::make_shared<GoJob>(GoJob{plan, rootfs, hooks, cloned->go_inputs(), {}});
   Status prepared = co_await pool.async_run(go_job(go), asio::use_awaitable);

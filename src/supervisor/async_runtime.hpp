@@ -29,7 +29,8 @@ boost::asio::awaitable<Result<runtime::StartedContainer>> start_container(
     boost::asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
-    std::chrono::steady_clock::time_point deadline, AsyncEvent& cancel);
+    runtime::Launcher& launcher, std::chrono::steady_clock::time_point deadline,
+    AsyncEvent& cancel);
 
 // runtime::exec_in_container without blocking the loop; gives up at `deadline`. The returned
 // process has passed its execve; the caller waits for it (wait_for_exit).

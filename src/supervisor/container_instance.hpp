@@ -24,6 +24,7 @@
 #include "plan/verdict.hpp"
 #include "rootfs/prepare.hpp"
 #include "runtime/container.hpp"
+#include "runtime/launcher.hpp"
 #include "security/seccomp.hpp"
 #include "supervisor/async_event.hpp"
 #include "supervisor/container_parts.hpp"
@@ -47,6 +48,7 @@ struct LabContext {
   const cgroup::HostLayout& cgroups;
   LogSink& logs;
   EventLog& events;  // `srcompose events`: every start, exit, OOM kill, restart, health change
+  runtime::Launcher& launcher;  // clones the containers (runtime/launcher.hpp)
   std::string project;
   std::function<void()> changed;  // a container started or ended: the state file is rewritten
 };

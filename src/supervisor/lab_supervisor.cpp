@@ -100,12 +100,22 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
+  // Spawned from this thread, the loop's, which lives as long as the containers: the launcher and
+  // the containers it clones die with it. Its exec overlaps the lab's first steps.
+  auto launcher = runtime::Launcher::spawn();
+  if (!launcher) {
+    auto error = std::move(launcher).error().context("start the container launcher");
+    if (options_.on_ready) options_.on_ready(error);
+    logs_->progress("", "error: " + error.to_string());
+    return 1;
+  }
+  launcher_ = std::move(*launcher);
   report_header_ = options_.report_header;
   report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
-  context_ =
-      std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_, *events_,
-                                              plan_.project, [this] { state_changed(); }});
+  context_ = std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_,
+                                                     *events_, *launcher_, plan_.project,
+                                                     [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }

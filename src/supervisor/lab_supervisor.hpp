@@ -124,6 +124,7 @@ class LabSupervisor {
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<EventLog> events_;
+  std::optional<runtime::Launcher> launcher_;  // spawned by run(), on the loop's thread
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order

@@ -19,8 +19,9 @@
 
 namespace srcompose::test {
 
-Result<runtime::StartedContainer> TestContainer::start(const runtime::StartHooks& hooks) const {
-  return runtime::start_container(plan, rootfs, user, seccomp, hooks);
+Result<runtime::StartedContainer> TestContainer::start(const runtime::StartHooks& hooks,
+                                                       runtime::Launcher* launcher) const {
+  return runtime::start_container(plan, rootfs, user, seccomp, hooks, launcher);
 }
 
 uint32_t unique_id_base() {

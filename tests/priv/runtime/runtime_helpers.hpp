@@ -39,7 +39,8 @@ struct TestContainer {
   rootfs::ResolvedUser user;
   security::CompiledSeccomp seccomp;
 
-  Result<runtime::StartedContainer> start(const runtime::StartHooks& hooks = {}) const;
+  Result<runtime::StartedContainer> start(const runtime::StartHooks& hooks = {},
+                                          runtime::Launcher* launcher = nullptr) const;
 };
 
 // A distinct 65536-id range per call in this process (pid-derived: parallel runs do not collide).

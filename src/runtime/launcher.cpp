@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "runtime/launcher.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "runtime/config_codec.hpp"
+#include "sys/syscalls.hpp"
+
+extern char** environ;
+
+namespace srcompose::runtime {
+
+namespace {
+
+constexpr int kLauncherSocket = 3;              // the launcher's end, in the launcher
+constexpr size_t kChildFdCount = 5;             // ChildFds
+constexpr uint32_t kRequestMagic = 0x53524c31;  // "SRL1": this build's request layout
+// A config carries the whole argv and environment (up to the kernel's ARG_MAX) and the seccomp
+// program in one record; the sender's buffer bounds a SOCK_SEQPACKET record.
+constexpr int kMaxRequestBytes = 8 << 20;
+
+struct RequestHeader {
+  uint32_t magic = kRequestMagic;
+  uint32_t reserved = 0;
+  uint64_t clone_flags = 0;
+};
+
+struct Reply {
+  int32_t error_number = 0;
+  int32_t pid = -1;
+};
+
+// One record with `fds` attached as SCM_RIGHTS.
+int send_record(int socket, const void* bytes, size_t size, const int* fds, size_t fd_count) {
+  iovec data{const_cast<void*>(bytes), size};
+  msghdr header{};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(kChildFdCount * sizeof(int))> control{};
+  if (fd_count > 0) {
+    header.msg_control = control.data();
+    header.msg_controllen = CMSG_SPACE(fd_count * sizeof(int));
+    cmsghdr* item = CMSG_FIRSTHDR(&header);
+    item->cmsg_level = SOL_SOCKET;
+    item->cmsg_type = SCM_RIGHTS;
+    item->cmsg_len = CMSG_LEN(fd_count * sizeof(int));
+    std::memcpy(CMSG_DATA(item), fds, fd_count * sizeof(int));
+  }
+  while (::sendmsg(socket, &header, MSG_NOSIGNAL) < 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+// One record into `buffer`; the fds it carries (at most `max_fds`, O_CLOEXEC) into `fds`. Returns
+// its size (0: the peer closed), or -errno. A record longer than `size` is refused (EMSGSIZE).
+ssize_t receive_record(int socket, void* buffer, size_t size, UniqueFd* fds, size_t max_fds,
+                       size_t* fd_count) {
+  iovec data{buffer, size};
+  msghdr header{};
+  header.msg_iov = &data;
+  header.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(kChildFdCount * sizeof(int))> control{};
+  header.msg_control = control.data();
+  header.msg_controllen = control.size();
+  ssize_t received = 0;
+  while ((received = ::recvmsg(socket, &header, MSG_CMSG_CLOEXEC)) < 0) {
+    if (errno != EINTR) return -errno;
+  }
+  *fd_count = 0;
+  for (cmsghdr* item = CMSG_FIRSTHDR(&header); item; item = CMSG_NXTHDR(&header, item)) {
+    if (item->cmsg_level != SOL_SOCKET || item->cmsg_type != SCM_RIGHTS) continue;
+    size_t n = (item->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < n; ++i) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(item) + i * sizeof(int), sizeof fd);
+      UniqueFd owned(fd);  // closed here when there is no room for it
+      if (*fd_count < max_fds) fds[(*fd_count)++] = std::move(owned);
+    }
+  }
+  if (header.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return -EMSGSIZE;
+  return received;
+}
+
+// ---- the launcher's side ------------------------------------------------------------------------
+
+// The child's fds arrive as new numbers above fd 3; 0-2 must be open so that none lands there.
+void keep_stdio_open() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
+  }
+}
+
+// Clones the requested container; the reply's errno when that is impossible.
+Reply clone_requested(std::string_view record, UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
+  RequestHeader request;
+  if (record.size() < sizeof request || fd_count != kChildFdCount) return Reply{EPROTO, -1};
+  std::memcpy(&request, record.data(), sizeof request);
+  if (request.magic != kRequestMagic) return Reply{EPROTO, -1};
+  auto decoded = decode_child_config(record.substr(sizeof request));
+  if (!decoded) return Reply{EPROTO, -1};
+  const ChildFds child_fds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get(), fds[4].get()};
+  int raw_pidfd = -1;
+  // Every signal is blocked in the launcher for good, so the child starts with none deliverable.
+  // With CLONE_PARENT the kernel wants exit_signal 0 and gives the child the launcher's own
+  // (SIGCHLD, from posix_spawn), so the supervisor is told of its end as of any child's.
+  pid_t pid = sys::clone3(request.clone_flags | CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0);
+  if (pid == 0) run_container_child((*decoded)->config, child_fds);
+  if (pid < 0) return Reply{errno, -1};
+  pidfd->reset(raw_pidfd);
+  return Reply{0, pid};
+}
+
+// One request, one reply. False when the supervisor closed its end (or the socket broke).
+bool serve_one() {
+  ssize_t size = 0;
+  while ((size = ::recv(kLauncherSocket, nullptr, 0, MSG_PEEK | MSG_TRUNC)) < 0) {
+    if (errno != EINTR) return false;
+  }
+  if (size == 0) return false;
+  std::string record(static_cast<size_t>(size), '\0');
+  std::array<UniqueFd, kChildFdCount> fds;
+  size_t fd_count = 0;
+  ssize_t received = receive_record(kLauncherSocket, record.data(), record.size(), fds.data(),
+                                    fds.size(), &fd_count);
+  if (received <= 0) return false;
+  UniqueFd pidfd;
+  Reply reply = clone_requested(record, fds.data(), fd_count, &pidfd);
+  for (auto& fd : fds)
+    fd.reset();  // the container holds its copies; ours must not keep its pipes open
+  int passed = pidfd.get();
+  return send_record(kLauncherSocket, &reply, sizeof reply, &passed, pidfd ? 1 : 0) == 0;
+}
+
+}  // namespace
+
+[[noreturn]] void run_launcher(int argc, char** argv) {
+  // Dies with the thread that spawned it; if that one is already gone, nobody would reap what we
+  // clone.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) std::_Exit(1);
+  if (argc < 3 || ::getppid() != static_cast<pid_t>(std::atol(argv[2]))) std::_Exit(1);
+  keep_stdio_open();
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  while (serve_one()) {
+  }
+  std::_Exit(0);
+}
+
+// ---- the supervisor's side ----------------------------------------------------------------------
+
+Result<Launcher> Launcher::spawn(const std::filesystem::path& binary,
+                                 std::chrono::milliseconds answer_timeout) {
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) < 0) {
+    return Error::last_errno("socketpair(launcher)");
+  }
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs_low(pair[1]);
+  // Above fd 3, so that the dup2 onto 3 below is a real one (it clears O_CLOEXEC).
+  UniqueFd theirs(::fcntl(theirs_low.get(), F_DUPFD_CLOEXEC, kLauncherSocket + 1));
+  if (!theirs) return Error::last_errno("fcntl(F_DUPFD_CLOEXEC) launcher socket");
+  theirs_low.reset();
+  int buffer = kMaxRequestBytes;
+  if (::setsockopt(ours.get(), SOL_SOCKET, SO_SNDBUFFORCE, &buffer, sizeof buffer) < 0 &&
+      ::setsockopt(ours.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer) < 0) {
+    return Error::last_errno("setsockopt(SO_SNDBUF) launcher socket");
+  }
+
+  // posix_spawn, not fork: it clones with CLONE_VM|CLONE_VFORK and copies none of the
+  // supervisor's page tables. Boost.Process forks the whole process, and the launcher is a plain
+  // exec of ourselves with one fd, nothing a process library would add to.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attributes);
+  ::posix_spawn_file_actions_adddup2(&actions, theirs.get(), kLauncherSocket);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, kLauncherSocket + 1);
+  sigset_t all;
+  sigfillset(&all);
+  ::posix_spawnattr_setsigmask(&attributes, &all);
+  ::posix_spawnattr_setsigdefault(&attributes, &all);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const std::string parent = std::to_string(::getpid());
+  std::array<char*, 4> argv{const_cast<char*>("srcompose"), const_cast<char*>(kLauncherCommand),
+                            const_cast<char*>(parent.c_str()), nullptr};
+  pid_t pid = -1;
+  int spawned = ::posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) {
+    return Error::from_errno("posix_spawn " + binary.string() + " " + kLauncherCommand, spawned);
+  }
+  // Our unreaped child: its pid cannot be reused before we open the pidfd.
+  auto pidfd = sys::open_pidfd(pid);
+  if (!pidfd) return std::move(pidfd).error().context("launcher");
+  return Launcher(sys::ChildProcess(pid, std::move(*pidfd)), std::move(ours), binary,
+                  answer_timeout);
+}
+
+std::string Launcher::name() const {
+  return "launcher (pid " + std::to_string(process_.pid()) + ")";
+}
+
+Status Launcher::respawn() {
+  auto fresh = spawn(binary_, answer_timeout_);
+  if (!fresh) return std::move(fresh).error().context("restart the " + name());
+  *this = std::move(*fresh);  // the old one is killed and reaped (sys::ChildProcess)
+  return {};
+}
+
+int Launcher::send_request(const std::string& request, const ChildFds& fds) {
+  const std::array<int, kChildFdCount> passed{fds.sync, fds.dev_null, fds.stdout_write,
+                                              fds.stderr_write, fds.end_report};
+  int error =
+      send_record(socket_.get(), request.data(), request.size(), passed.data(), passed.size());
+  if (error != 0 && error != EMSGSIZE) socket_.reset();
+  return error;
+}
+
+Result<sys::ChildProcess> Launcher::clone_container(const ChildConfig& config, uint64_t clone_flags,
+                                                    const ChildFds& fds) {
+  RequestHeader header;
+  header.clone_flags = clone_flags;
+  std::string request(sizeof header, '\0');
+  std::memcpy(request.data(), &header, sizeof header);
+  request += encode_child_config(config);
+  int error = socket_ ? send_request(request, fds) : EPIPE;
+  // Not delivered to a launcher that is gone: a new one gets it.
+  if (error != 0 && error != EMSGSIZE) {
+    if (auto status = respawn(); !status) return status.error();
+    error = send_request(request, fds);
+  }
+  if (error == EMSGSIZE) {
+    return Error::from_errno("the container's config (" + std::to_string(request.size()) +
+                                 " bytes: argv, environment, seccomp) is too large for the " +
+                                 name(),
+                             error);
+  }
+  if (error != 0) return Error::from_errno("send the request", error).context(name());
+  return read_answer();
+}
+
+Result<sys::ChildProcess> Launcher::read_answer() {
+  const std::string what = name();
+  // The launcher is in an unknown state after a broken exchange: the next call starts another.
+  auto broken = [&](Error error) {
+    socket_.reset();
+    return std::move(error).context(what);
+  };
+  pollfd wait{socket_.get(), POLLIN, 0};
+  int ready = 0;
+  while ((ready = ::poll(&wait, 1, static_cast<int>(answer_timeout_.count()))) < 0) {
+    if (errno != EINTR) return broken(Error::last_errno("poll"));
+  }
+  if (ready == 0) {
+    return broken(Error::from_errno(
+        "no answer in " + std::to_string(answer_timeout_.count()) + " ms", ETIMEDOUT));
+  }
+  Reply reply;
+  UniqueFd pidfd;
+  size_t fd_count = 0;
+  ssize_t received = receive_record(socket_.get(), &reply, sizeof reply, &pidfd, 1, &fd_count);
+  if (received < 0) {
+    return broken(Error::from_errno("receive the answer", static_cast<int>(-received)));
+  }
+  if (received == 0) return broken(Error::message("it ended before answering"));
+  if (static_cast<size_t>(received) != sizeof reply) {
+    return broken(Error::message("malformed answer"));
+  }
+  if (reply.error_number != 0) return Error::from_errno("clone3", reply.error_number).context(what);
+  if (!pidfd || reply.pid <= 0) return broken(Error::message("answer without a pidfd"));
+  return sys::ChildProcess(reply.pid, std::move(pidfd));
+}
+
+}  // namespace srcompose::runtime

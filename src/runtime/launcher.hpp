@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The launcher: a small process that clones the containers on the supervisor's behalf (issue 16).
+//
+// A container's init is a clone of the process that calls clone3, and it never execs: it shares
+// that process's memory copy-on-write for the container's whole life. Cloned from the supervisor
+// (megabytes of heap, four pool threads), every start copied the supervisor's page tables and
+// write-protected its heap, and every page the supervisor wrote afterwards was copied once more,
+// each time with a TLB shootdown to the CPUs of its pool threads: a fifth of `up`'s CPU time on the
+// kernel's side. The launcher is the sealed binary started afresh (`srcompose __launcher`, an exec
+// of /proc/self/exe, which is the read-only copy: sys/sealed_binary.hpp), single-threaded, with a
+// heap of a few pages; it clones each container from there.
+//
+// The container is cloned with CLONE_PARENT, so it is the supervisor's child as before: the
+// supervisor reaps it through its pidfd and the init's parent-death signal follows the supervisor.
+// The launcher is the child of the thread that spawned it and dies with it (PR_SET_PDEATHSIG); it
+// ends when its socket closes.
+//
+// Protocol, one SOCK_SEQPACKET record each way and nothing else in flight: the request is the clone
+// flags and the encoded ChildConfig (runtime/config_codec.hpp) with the child's five fds
+// (ChildFds) as SCM_RIGHTS; the reply is an errno (0) and the pid, with the pidfd as SCM_RIGHTS.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "runtime/child.hpp"
+#include "runtime/child_config.hpp"
+#include "sys/process.hpp"
+
+namespace srcompose::runtime {
+
+// argv[1] of the launcher's process; main() hands over to run_launcher when it sees it.
+inline constexpr const char* kLauncherCommand = "__launcher";
+
+class Launcher {
+ public:
+  // Starts `binary __launcher` (default: /proc/self/exe) as a child of the calling thread, which
+  // must live as long as the containers: their parent-death signal follows it. Returns at once;
+  // the launcher's first answer waits for its exec. Each answer is awaited at most
+  // `answer_timeout` (a clone takes a fraction of a millisecond).
+  static Result<Launcher> spawn(
+      const std::filesystem::path& binary = "/proc/self/exe",
+      std::chrono::milliseconds answer_timeout = std::chrono::seconds(10));
+
+  // Clones a container: the child runs run_container_child(config, fds) with `fds` as numbered in
+  // this process. `clone_flags` are the namespaces; CLONE_PIDFD and CLONE_PARENT are added. A
+  // launcher that is gone (killed) is replaced and asked again; one that broke off an exchange
+  // (no answer in time) is replaced at the next call.
+  Result<sys::ChildProcess> clone_container(const ChildConfig& config, uint64_t clone_flags,
+                                            const ChildFds& fds);
+
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  Launcher(sys::ChildProcess process, UniqueFd socket, std::filesystem::path binary,
+           std::chrono::milliseconds answer_timeout)
+      : process_(std::move(process)),
+        socket_(std::move(socket)),
+        binary_(std::move(binary)),
+        answer_timeout_(answer_timeout) {}
+  Status respawn();
+  // errno of a failed send (0: sent); the socket is reset unless the request alone was at fault.
+  int send_request(const std::string& request, const ChildFds& fds);
+  Result<sys::ChildProcess> read_answer();
+  std::string name() const;
+
+  sys::ChildProcess process_;
+  UniqueFd socket_;  // closed: the launcher failed, respawn before the next request
+  std::filesystem::path binary_;
+  std::chrono::milliseconds answer_timeout_;
+};
+
+// The launcher's side, for main(): serves requests on fd 3 until it closes, then exits. Expects
+// argv = {any, kLauncherCommand, parent pid}.
+[[noreturn]] void run_launcher(int argc, char** argv);
+
+}  // namespace srcompose::runtime
