@@ -137,6 +137,13 @@ Result<CompiledSeccomp> compile_profile(const SeccompProfile& profile) {
       rc < 0) {
     return Error::from_errno("seccomp_attr_set ACT_BADARCH", -rc);
   }
+  // A binary tree of syscall numbers instead of one comparison per rule: every syscall of the
+  // workload walks ~10 instructions instead of up to a few hundred, and so does the kernel, which
+  // runs the filter once for every syscall number of each ABI when it is installed (its action
+  // cache, seccomp_cache_prepare): a quarter of a millisecond per container with the linear chain.
+  if (int rc = seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0) {
+    return Error::from_errno("seccomp_attr_set CTL_OPTIMIZE", -rc);
+  }
   for (const auto& rule : profile.rules) {
     if (auto status = add_rule(context.get(), rule, default_action); !status) return status.error();
   }
