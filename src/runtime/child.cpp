@@ -132,7 +132,7 @@ void run_container_child(const ChildConfig& config, ChildFds fds) {
     must(Step::setdomainname,
          errno_of(::setdomainname(config.domainname, config.domainname_length)));
   }
-  run_init(config.workload);
+  run_init(config.workload, config.time_offsets != nullptr);
 }
 
 }  // namespace srcompose::runtime

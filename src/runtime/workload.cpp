@@ -152,15 +152,23 @@ void exec_workload(const WorkloadConfig& workload) {
   report_failure(kSyncFd, Step::exec, exec_searching(workload), workload.exec_detail);
 }
 
-void run_init(const WorkloadConfig& workload) {
+void run_init(const WorkloadConfig& workload, bool own_time_namespace) {
   // The parent learns the setup went through; a failing execve still reaches it over the same
   // socket, because the workload holds a copy until its execve succeeds (O_CLOEXEC).
   SyncMessage ready;
   ready.kind = SyncMessage::ready;
   must(Step::fork_workload, send_message(kSyncFd, ready));
 
-  // A raw clone, not fork(3): no atfork handler, so no lock of the supervisor's other threads.
-  const pid_t workload_pid = sys::clone3(0, nullptr, SIGCHLD);
+  // vfork, as posix_spawn does: the workload shares our memory until its execve (or its _exit:
+  // exec_workload never returns) while we are suspended, so the kernel copies none of our page
+  // tables only for the execve to throw the copy away, and nothing becomes copy-on-write. What the
+  // workload changes before its execve is its own: signal handlers and mask, session, rlimits,
+  // credentials, capabilities, the fd table (no CLONE_SIGHAND, CLONE_THREAD, CLONE_FILES). Into
+  // another time namespace only a copy may go (EINVAL otherwise): a raw clone then. Neither is
+  // fork(3): no atfork handler runs.
+  const pid_t workload_pid = own_time_namespace
+                                 ? sys::clone3(0, nullptr, SIGCHLD)
+                                 : ::vfork();  // NOLINT(clang-analyzer-security.insecureAPI.vfork)
   if (workload_pid < 0) must(Step::fork_workload, errno);
   if (workload_pid == 0) exec_workload(workload);
 

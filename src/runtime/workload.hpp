@@ -62,6 +62,8 @@ int reset_signals();
 // The built-in init, PID 1 of the container, entered with every signal blocked. Forks the workload,
 // then reaps every zombie, forwards each catchable signal it receives to the workload and exits
 // with the workload's status (128+signal when it was killed) as soon as the workload ends.
-[[noreturn]] void run_init(const WorkloadConfig& workload);
+// `own_time_namespace`: the init unshared a time namespace for its children, which the kernel lets
+// no child enter that shares the init's memory (the workload is then forked, not vforked).
+[[noreturn]] void run_init(const WorkloadConfig& workload, bool own_time_namespace);
 
 }  // namespace srcompose::runtime
