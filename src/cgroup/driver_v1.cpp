@@ -60,9 +60,12 @@ class V1Driver final : public Driver {
     // (allowed while the cgroup has no children), then allow each rule, one per write as the
     // kernel wants.
     if (auto s = write_value(placement.file("devices.deny"), "a"); !s) return std::move(s).error();
-    for (const auto& rule : rules) {
-      if (auto s = write_value(placement.file("devices.allow"), v1_rule_text(rule)); !s)
-        return std::move(s).error();
+    std::vector<std::string> allowed;
+    allowed.reserve(rules.size());
+    for (const auto& rule : rules)
+      allowed.push_back(v1_rule_text(rule));
+    if (auto s = write_each(placement.file("devices.allow"), allowed); !s) {
+      return std::move(s).error();
     }
     return true;
   }

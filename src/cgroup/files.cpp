@@ -48,14 +48,38 @@ std::vector<std::string_view> split(std::string_view text, std::string_view sepa
   return pieces;
 }
 
-Status write_value(const std::filesystem::path& file, std::string_view value) {
+namespace {
+
+Status write_to(int fd, const std::filesystem::path& file, std::string_view value) {
   auto operation = [&] { return "write " + file.string() + " = " + std::string(value); };
-  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-  if (!fd) return Error::last_errno(operation());
-  ssize_t written = ::write(fd.get(), value.data(), value.size());
+  ssize_t written = ::write(fd, value.data(), value.size());
   if (written < 0) return Error::last_errno(operation());
   if (static_cast<size_t>(written) != value.size()) {
     return Error::message(operation() + ": short write");
+  }
+  return {};
+}
+
+Result<UniqueFd> open_for_writing(const std::filesystem::path& file, std::string_view first) {
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd) return Error::last_errno("write " + file.string() + " = " + std::string(first));
+  return fd;
+}
+
+}  // namespace
+
+Status write_value(const std::filesystem::path& file, std::string_view value) {
+  auto fd = open_for_writing(file, value);
+  if (!fd) return std::move(fd).error();
+  return write_to(fd->get(), file, value);
+}
+
+Status write_each(const std::filesystem::path& file, const std::vector<std::string>& values) {
+  if (values.empty()) return {};
+  auto fd = open_for_writing(file, values.front());
+  if (!fd) return std::move(fd).error();
+  for (const auto& value : values) {
+    if (auto status = write_to(fd->get(), file, value); !status) return status;
   }
   return {};
 }

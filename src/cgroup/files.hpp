@@ -26,6 +26,9 @@ namespace srcompose::cgroup {
 std::vector<std::string_view> split(std::string_view text, std::string_view separators);
 
 Status write_value(const std::filesystem::path& file, std::string_view value);
+// Each value with a write(2) of its own, through one open: for a file that takes one entry per
+// write (v1 devices.allow), without a kernfs open and release per entry.
+Status write_each(const std::filesystem::path& file, const std::vector<std::string>& values);
 Result<std::string> read_value(const std::filesystem::path& file);  // whole file
 // The file's content, trailing whitespace removed.
 Result<std::string> read_trimmed(const std::filesystem::path& file);
