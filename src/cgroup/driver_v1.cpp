@@ -48,6 +48,9 @@ class V1Driver final : public Driver {
         for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
           if (auto s = set_cpuset_file(dir, file, std::nullopt); !s) return s;
         }
+        // Children are born with our CPUs and memory nodes: a container without a cpuset limit
+        // needs no copy of its own (set_cpuset_file still makes one where this is not honoured).
+        (void)write_value(dir / "cgroup.clone_children", "1");
       }
     }
     return {};
