@@ -40,9 +40,12 @@ int open_in_root(int root_fd, const char* path, uint64_t flags, uint64_t resolve
 
 // Creates the missing last component of `prefix` (a path inside the root, modified in place and
 // restored) in its parent, which exists: a directory, or a file when it is the path's end and
-// `create` says so. Returns 0 or an errno value.
-int create_component(int root_fd, char* prefix, bool last, MountOp::Create create,
-                     uint64_t resolve) {
+// `create` says so. Returns 0 or an errno value (ENOENT: the parent is missing too). With `opened`,
+// also opens it (O_PATH) from the parent's fd when this call made it: a plain name just made
+// there, so no symlink may stand in its place (*opened stays -1 when something was there already,
+// a dangling symlink for one, which the caller resolves as any path).
+int create_component(int root_fd, char* prefix, bool last, MountOp::Create create, uint64_t resolve,
+                     int* opened = nullptr) {
   char* slash = std::strrchr(prefix, '/');
   const char* name = slash ? slash + 1 : prefix;
   ScopedFd parent{
@@ -55,10 +58,35 @@ int create_component(int root_fd, char* prefix, bool last, MountOp::Create creat
         ::openat(parent.fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (file < 0) return errno;
     ::close(file);
-  } else if (::mkdirat(parent.fd, name, 0755) < 0 && errno != EEXIST) {
-    return errno;
+  } else if (::mkdirat(parent.fd, name, 0755) < 0) {
+    if (errno != EEXIST) return errno;
+    return 0;
+  }
+  if (opened) {
+    *opened = sys::openat2(parent.fd, name, O_PATH | O_CLOEXEC, 0,
+                           RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (*opened < 0) return errno;
   }
   return 0;
+}
+
+// The usual case of a missing target: its parent exists. Returns the new target's fd, or -1 with
+// errno: ENOENT when a parent is missing too, EEXIST when something stood there already.
+int create_last_component(int base, const char* path, MountOp::Create create, uint64_t resolve) {
+  char buffer[PATH_MAX];
+  size_t length = std::strlen(path);
+  if (length >= sizeof buffer) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(buffer, path, length + 1);
+  int fd = -1;
+  if (int error = create_component(base, buffer, true, create, resolve, &fd); error != 0) {
+    errno = error;
+    return -1;
+  }
+  if (fd < 0) errno = EEXIST;
+  return fd;
 }
 
 // Creates what is missing of `path` (directories, and the last component as `create`), each
@@ -105,9 +133,13 @@ int open_target(int root_fd, const MountOp& op, const int* anchors, Step* step) 
   int fd = open_in_root(base, op.target, O_PATH, resolve);
   if (fd >= 0 || errno != ENOENT || op.create == MountOp::Create::none) return fd;
   *step = Step::create_target;
-  if (int error = create_path(base, op.target, op.create, resolve); error != 0) {
-    errno = error;
-    return -1;
+  fd = create_last_component(base, op.target, op.create, resolve);
+  if (fd >= 0 || (errno != ENOENT && errno != EEXIST)) return fd;
+  if (errno == ENOENT) {
+    if (int error = create_path(base, op.target, op.create, resolve); error != 0) {
+      errno = error;
+      return -1;
+    }
   }
   *step = Step::resolve_target;
   return open_in_root(base, op.target, O_PATH, resolve);
