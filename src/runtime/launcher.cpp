@@ -151,6 +151,8 @@ bool serve_one() {
   // clone.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) std::_Exit(1);
   if (argc < 3 || ::getppid() != static_cast<pid_t>(std::atol(argv[2]))) std::_Exit(1);
+  // exec of /proc/self/exe named us "exe"; the containers' inits, our clones, show as srcompose's.
+  ::prctl(PR_SET_NAME, "srcompose", 0, 0, 0);
   keep_stdio_open();
   sigset_t all;
   sigfillset(&all);

@@ -121,6 +121,9 @@ int LabSupervisor::run() {
   }
   asio::co_spawn(io_, main_task(), log_escaped("main_task"));
   io_.run();
+  // Gone before the supervisor is: a detached supervisor ends with _Exit (no destructors), and
+  // `down` promises that nothing of the lab runs once it returns.
+  launcher_.reset();
   return exit_status();
 }
 
