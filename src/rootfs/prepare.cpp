@@ -171,7 +171,12 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
     }
   }
   return PreparedRootfs{image->directory, plan.layer_dir / "upper", plan.layer_dir / "work",
-                        std::move(image->notes)};
+                        !plan.persist, std::move(image->notes)};
+}
+
+Status clear_volatile_mark(const PreparedRootfs& rootfs) {
+  if (!rootfs.throwaway) return {};
+  return fs::remove_tree(rootfs.work / "work" / "incompat" / "volatile");
 }
 
 Status remove_layer(const plan::RootfsPlan& plan) {

@@ -21,6 +21,10 @@ struct PreparedRootfs {
   std::filesystem::path image;  // read-only lower layer (the source directory or a cached image)
   std::filesystem::path upper;  // <layer_dir>/upper, owned by the container's root on the host
   std::filesystem::path work;   // <layer_dir>/work
+  // The layer is emptied before every start and removed by `down` (not `persist`): nothing in it
+  // must survive a crash, so the overlay is mounted `volatile` and never syncs it (see
+  // runtime/parent_mounts.cpp).
+  bool throwaway = false;
   // Things unpacking the image skipped ("skipped device node dev/null"), for the caller to log;
   // only filled by the call that unpacked the image, empty when it came from the cache.
   std::vector<std::string> notes;
@@ -35,6 +39,12 @@ struct PreparedRootfs {
 // Never writes into the image.
 Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsPlan& userns,
                                const std::vector<plan::FileToWrite>& files = {});
+
+// Before a throwaway layer is mounted again (a restart keeps the layer): removes the mark its
+// earlier volatile mount left, work/work/incompat/volatile, with which overlayfs refuses the next
+// mount (EINVAL) lest a crash have left the layer half written. No crash came in between: one
+// would have ended the supervisor too, and the next `up` empties the layer. Absent is fine.
+Status clear_volatile_mark(const PreparedRootfs& rootfs);
 
 // Removes <layer_dir> unless plan.persist, and its project directory once empty. Idempotent. Never
 // follows a symlink the container made.

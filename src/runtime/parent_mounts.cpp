@@ -124,6 +124,18 @@ Result<UniqueFd> finish_overlay(int context, const rootfs::PreparedRootfs& rootf
   if (::fsconfig(context, FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) < 0) {
     return Error::last_errno("fsconfig overlay workdir " + work);
   }
+  // A non-volatile overlay syncs the whole filesystem under its upper layer when it is unmounted,
+  // i.e. when the container's init exits: every container's stop waited for the host disk's
+  // writeback (tens of ms, more when anything else wrote). A throwaway layer is emptied before the
+  // next start anyway, so nothing of it needs to reach the disk (podman mounts its --rm
+  // containers' layers so too). Volatile leaves work/work/incompat/volatile, which fails the next
+  // mount of the same upper: a restart clears it (clear_volatile_mark says why that is safe); a
+  // persistent layer is mounted again after `down`, maybe after a crash, so it syncs.
+  if (rootfs.throwaway) {
+    if (auto status = rootfs::clear_volatile_mark(rootfs); !status) return status.error();
+    if (::fsconfig(context, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+      return Error::last_errno("fsconfig overlay volatile");
+  }
   if (::fsconfig(context, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
     const int error = errno;
     std::string what = "mount overlay (lower " + image + ", upper " + upper + ")";
