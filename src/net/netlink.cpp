@@ -105,6 +105,7 @@ LinkInfo link_info(rtnl_link* link) {
   if (const char* name = rtnl_link_get_name(link)) info.name = name;
   if (const char* alias = rtnl_link_get_ifalias(link)) info.alias = alias;
   if (const char* kind = rtnl_link_get_type(link)) info.kind = kind;
+  info.group = rtnl_link_get_group(link);
   return info;
 }
 
@@ -249,13 +250,32 @@ Status delete_link(const NetlinkSocket& socket, int ifindex, const std::string& 
   return {};
 }
 
-Status create_bridge(const NetlinkSocket& socket, const std::string& name,
-                     const std::string& alias) {
+Status delete_link_group(const NetlinkSocket& socket, uint32_t group) {
+  const std::string operation = "RTM_DELLINK group " + std::to_string(group);
+  // libnl's delete request names one link (index or name); the group form is built here.
+  std::unique_ptr<nl_msg, decltype(&nlmsg_free)> message(nlmsg_alloc_simple(RTM_DELLINK, 0),
+                                                         &nlmsg_free);
+  if (!message) return Error::from_errno("nlmsg_alloc_simple", ENOMEM);
+  ifinfomsg header{};
+  header.ifi_family = AF_UNSPEC;
+  if (nlmsg_append(message.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0 ||
+      nla_put_u32(message.get(), IFLA_GROUP, group) < 0) {
+    return Error::from_errno(operation, EMSGSIZE);
+  }
+  socket.clear_kernel_error();
+  int code = nl_send_sync(socket.get(), message.release());  // frees the message
+  if (code < 0) return socket.error(operation, code);
+  return {};
+}
+
+Status create_bridge(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
+                     uint32_t group) {
   LinkPtr link(rtnl_link_alloc());
   if (!link) return Error::from_errno("rtnl_link_alloc", ENOMEM);
   int code = rtnl_link_set_type(link.get(), "bridge");
   if (code < 0) return Error::from_errno("rtnl_link_set_type bridge", errno_from_libnl(code));
   rtnl_link_set_name(link.get(), name.c_str());
+  rtnl_link_set_group(link.get(), group);
   socket.clear_kernel_error();
   code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK bridge " + name, code);
@@ -263,8 +283,8 @@ Status create_bridge(const NetlinkSocket& socket, const std::string& name,
 }
 
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
-                   int master_ifindex, const std::string& peer_name, int peer_netns_fd,
-                   const std::array<uint8_t, 6>& peer_mac) {
+                   uint32_t group, int master_ifindex, const std::string& peer_name,
+                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac) {
   // rtnl_link_veth_alloc links the pair; releasing the first releases both.
   struct VethDeleter {
     void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
@@ -273,6 +293,7 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
   if (!link) return Error::from_errno("rtnl_link_veth_alloc", ENOMEM);
   rtnl_link_set_name(link.get(), name.c_str());
   rtnl_link_set_master(link.get(), master_ifindex);
+  rtnl_link_set_group(link.get(), group);
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
   rtnl_link_set_name(peer.get(), peer_name.c_str());
   // The peer is born in the container's namespace: it never appears on the host under its name.

@@ -47,8 +47,9 @@ class NetlinkSocket {
 struct LinkInfo {
   int ifindex = 0;
   std::string name;
-  std::string alias;  // IFLA_IFALIAS, "" when none
-  std::string kind;   // "bridge", "veth", ... ("" for kinds without IFLA_INFO_KIND)
+  std::string alias;   // IFLA_IFALIAS, "" when none
+  std::string kind;    // "bridge", "veth", ... ("" for kinds without IFLA_INFO_KIND)
+  uint32_t group = 0;  // IFLA_GROUP, 0 = the default group
 };
 
 struct RouteInfo {
@@ -64,16 +65,20 @@ Result<std::vector<LinkInfo>> list_links(const NetlinkSocket& socket);
 Result<std::optional<LinkInfo>> find_link(const NetlinkSocket& socket, const std::string& name);
 // RTM_DELLINK by index. ENODEV when it vanished meanwhile.
 Status delete_link(const NetlinkSocket& socket, int ifindex, const std::string& name);
-// A new bridge, down, labelled with `alias` (NLM_F_EXCL: EEXIST when taken). If the alias cannot be
-// set the bridge is deleted again.
-Status create_bridge(const NetlinkSocket& socket, const std::string& name,
-                     const std::string& alias);
-// A new veth pair: `name` (down, `alias`, enslaved to `master_ifindex`) in the socket's namespace
-// and `peer_name` created directly in the namespace `peer_netns_fd` refers to.
-// `peer_mac` is the peer's hardware address.
+// RTM_DELLINK of every link in netdev group `group` (not 0): the kernel unregisters them in one
+// batch (rtnl_group_dellink), so they leave the list together and the RCU waits of a deletion are
+// paid once for all. A veth's peer goes with it. ENODEV when no link is in the group.
+Status delete_link_group(const NetlinkSocket& socket, uint32_t group);
+// A new bridge, down, labelled with `alias`, in netdev group `group` (NLM_F_EXCL: EEXIST when
+// taken). If the alias cannot be set the bridge is deleted again.
+Status create_bridge(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
+                     uint32_t group);
+// A new veth pair: `name` (down, `alias`, in netdev group `group`, enslaved to `master_ifindex`) in
+// the socket's namespace and `peer_name` created directly in the namespace `peer_netns_fd` refers
+// to. `peer_mac` is the peer's hardware address.
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
-                   int master_ifindex, const std::string& peer_name, int peer_netns_fd,
-                   const std::array<uint8_t, 6>& peer_mac);
+                   uint32_t group, int master_ifindex, const std::string& peer_name,
+                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac);
 // IFF_UP on the link named `name`.
 Status set_link_up(const NetlinkSocket& socket, const std::string& name);
 Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,

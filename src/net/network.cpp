@@ -174,7 +174,8 @@ Status delete_project_links(std::string_view project,
 // One interface of a container: the veth pair, its host end (recorded in `host_ends` once it
 // exists, so that it is removed on failure) on the bridge and up, its other end in the netns.
 Status add_interface(const NetlinkSocket& host, const plan::InterfacePlan& interface,
-                     const std::string& alias, int netns_fd, std::vector<std::string>& host_ends) {
+                     const std::string& alias, uint32_t group, int netns_fd,
+                     std::vector<std::string>& host_ends) {
   auto context =
       interface.container_ifname + " (" + interface.host_ifname + " on " + interface.bridge + ")";
   if (auto status = claim_host_end(host, interface.host_ifname, alias); !status)
@@ -185,7 +186,7 @@ Status add_interface(const NetlinkSocket& host, const plan::InterfacePlan& inter
     return Error::message("bridge " + interface.bridge + " of network " + interface.network +
                           " does not exist");
   }
-  if (auto status = create_veth(host, interface.host_ifname, alias, (*bridge)->ifindex,
+  if (auto status = create_veth(host, interface.host_ifname, alias, group, (*bridge)->ifindex,
                                 interface.container_ifname, netns_fd, interface.mac);
       !status) {
     return std::move(status).error().context(context);
@@ -204,6 +205,18 @@ std::string link_alias(std::string_view project, std::string_view owner) {
   return project_alias_prefix(project) + std::string(owner);
 }
 
+uint32_t link_group(std::string_view project) {
+  return 0x4000'0000U | static_cast<uint32_t>(spec::fnv1a(project) & 0x3fff'ffffU);
+}
+
+Result<bool> links_unlisted(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    if (::if_nametoindex(name.c_str()) != 0) return false;
+    if (errno != ENODEV && errno != ENXIO) return Error::last_errno("if_nametoindex " + name);
+  }
+  return true;
+}
+
 // ---- LabNetwork ----
 
 LabNetwork::LabNetwork(LabNetwork&& other) noexcept
@@ -211,7 +224,8 @@ LabNetwork::LabNetwork(LabNetwork&& other) noexcept
       table_(std::move(other.table_)),
       bridges_(std::exchange(other.bridges_, {})),
       table_created_(std::exchange(other.table_created_, false)),
-      forwarding_held_(std::exchange(other.forwarding_held_, false)) {}
+      forwarding_held_(std::exchange(other.forwarding_held_, false)),
+      table_deleter_(std::exchange(other.table_deleter_, std::nullopt)) {}
 
 LabNetwork& LabNetwork::operator=(LabNetwork&& other) noexcept {
   if (this != &other) {
@@ -221,6 +235,7 @@ LabNetwork& LabNetwork::operator=(LabNetwork&& other) noexcept {
     bridges_ = std::exchange(other.bridges_, {});
     table_created_ = std::exchange(other.table_created_, false);
     forwarding_held_ = std::exchange(other.forwarding_held_, false);
+    table_deleter_ = std::exchange(other.table_deleter_, std::nullopt);
   }
   return *this;
 }
@@ -253,7 +268,8 @@ Result<LabNetwork> LabNetwork::create(const plan::LabNetPlan& plan, std::string_
   bool any_nat = false;
   for (const auto& bridge : plan.bridges) {
     auto context = "network " + bridge.network + ": bridge " + bridge.bridge;
-    if (auto status = create_bridge(*socket, bridge.bridge, link_alias(project, bridge.network));
+    if (auto status = create_bridge(*socket, bridge.bridge, link_alias(project, bridge.network),
+                                    link_group(project));
         !status) {
       return std::move(status).error().context(context).context(where);
     }
@@ -281,14 +297,37 @@ Result<LabNetwork> LabNetwork::create(const plan::LabNetPlan& plan, std::string_
 Status LabNetwork::remove_table() {
   if (!table_created_) return {};
   table_created_ = false;
-  return delete_table(table_);
+  auto session = NftSession::open();
+  if (!session) return std::move(session).error();
+  table_deleter_ = std::move(*session);
+  return delete_table(table_, *table_deleter_);
 }
 
-Status LabNetwork::remove_bridges() {
+Status LabNetwork::remove_links() {
   if (bridges_.empty()) return {};
   auto socket = NetlinkSocket::open();
   if (!socket) return std::move(socket).error();
   FirstError errors;
+  const uint32_t group = link_group(project_);
+  auto links = list_links(*socket);
+  if (!links) {
+    errors.keep(std::move(links).error());
+  } else if (std::all_of(links->begin(), links->end(), [&](const LinkInfo& link) {
+               return link.group != group || is_ours(link, project_);
+             })) {
+    auto status = delete_link_group(*socket, group);
+    // Done: the bridges were in the group (ENODEV: gone before). Nothing is looked up by name
+    // afterwards: the caller answers `down` once the names are unlisted, while this call still
+    // waits in the kernel, and the next `up` of the project may have made a bridge of the same
+    // name and alias by then.
+    if (status || status.error().error_number() == ENODEV) {
+      bridges_.clear();
+      return {};
+    }
+    errors.keep(std::move(status));
+  }
+  // The group was not deleted: the bridges one by one, each looked up while it still has its name
+  // (the caller waits until every name is unlisted).
   for (auto it = bridges_.rbegin(); it != bridges_.rend(); ++it)
     errors.keep(delete_our_link(*socket, *it, project_));
   bridges_.clear();
@@ -304,7 +343,7 @@ Status LabNetwork::release_forwarding() {
 Status LabNetwork::remove() {
   FirstError errors;
   // Last: forwarding stays on until the lab's table and bridges are gone.
-  for (Status status : {remove_table(), remove_bridges(), release_forwarding()})
+  for (Status status : {remove_table(), remove_links(), release_forwarding()})
     errors.keep(std::move(status));
   return std::move(errors).status("remove networks of " + project_);
 }
@@ -348,8 +387,8 @@ Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan
 
   if (plan.enabled) {
     for (const auto& interface : plan.interfaces) {
-      if (auto status =
-              add_interface(*host, interface, owner.alias_, netns->get(), owner.host_ends_);
+      if (auto status = add_interface(*host, interface, owner.alias_, link_group(project),
+                                      netns->get(), owner.host_ends_);
           !status) {
         return std::move(status).error().context(where);
       }
@@ -367,6 +406,11 @@ Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan
 }
 
 Status ContainerLinks::remove() {
+  // Those that vanished cost no netlink request (the common case: see host_ends()).
+  std::erase_if(host_ends_, [](const std::string& name) {
+    auto unlisted = links_unlisted({name});
+    return unlisted && *unlisted;
+  });
   if (host_ends_.empty()) return {};
   auto socket = NetlinkSocket::open();
   if (!socket) return std::move(socket).error().context("remove " + alias_);
@@ -384,18 +428,6 @@ Status ContainerLinks::remove() {
   }
   host_ends_.clear();
   return std::move(errors).status("remove " + alias_);
-}
-
-Result<bool> ContainerLinks::vanished() const {
-  for (const auto& name : host_ends_) {
-    // By name, without netlink: an RTM_GETLINK waits for the rtnl lock, which a bridge's deletion
-    // holds through its RCU grace periods, and this is asked every few milliseconds on the
-    // supervisor's loop. SIOCGIFINDEX looks the name up under RCU. The alias is not checked here:
-    // remove() checks it before it deletes anything.
-    if (::if_nametoindex(name.c_str()) != 0) return false;
-    if (errno != ENODEV && errno != ENXIO) return Error::last_errno("if_nametoindex " + name);
-  }
-  return true;
 }
 
 void ContainerLinks::release() {

@@ -8,17 +8,33 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
+#include "net/nftables.hpp"
 #include "plan/net.hpp"
 
 namespace srcompose::net {
 
 // "srcompose:<project>:<network or container>": the netlink alias of every link srcompose creates.
 std::string link_alias(std::string_view project, std::string_view owner);
+
+// The netdev group of every link srcompose creates on the host for `project` (its bridges and its
+// containers' host veth ends), so that the teardown deletes them all in one request
+// (LabNetwork::remove_links). Derived from the project's name; in [2^30, 2^31): never 0 (the
+// default group), far from the small numbers /etc/iproute2/group names, and positive where `ip`
+// prints it as a signed number.
+uint32_t link_group(std::string_view project);
+
+// True once no link of any of `names` is listed in the host's namespace. By name, without
+// netlink: an RTM_GETLINK may wait for the rtnl lock, which a link's deletion holds through its
+// RCU grace periods, and this is asked every millisecond on the supervisor's loop. SIOCGIFINDEX
+// looks the name up under RCU.
+Result<bool> links_unlisted(const std::vector<std::string>& names);
 
 // Owner of a lab's bridges and its nftables table. The destructor removes them unless released.
 class LabNetwork {
@@ -43,12 +59,24 @@ class LabNetwork {
   // then releases ip_forward (put back when no other lab holds it). Tries everything and reports
   // the first failure.
   Status remove();
-  // remove() in its parts, for a caller that runs the first two at once on two threads: each
-  // waits for RCU grace periods (~15-20 ms), and they touch different members. release_forwarding
-  // after both. The errors have no context; remove() adds it.
+  // remove() in its parts, for a caller that runs the first two at once on two threads (they touch
+  // different members); release_forwarding after both. The errors have no context; remove() adds
+  // it.
+  //
+  // remove_table returns once the table is gone; the netfilter socket that deleted it stays open
+  // in this owner, because closing it waits until the kernel has destroyed the table (an RCU grace
+  // period, ~10-20 ms): the destructor closes it, by then without a wait.
   Status remove_table();
-  Status remove_bridges();
+  // The bridges and every host veth end of the project (all in its link_group) in one RTM_DELLINK:
+  // they leave the list at once, and the kernel's RCU waits (~40 ms for a bridge, ~20 ms for each
+  // veth deleted alone, one after the other) are paid once and only by this call, which returns
+  // after them; links_unlisted() of bridge_names() is true long before. A group that holds any link
+  // that is not the project's (by its alias) is not deleted: then the bridges are, one by one, and
+  // the veths go with their containers' namespaces.
+  Status remove_links();
   Status release_forwarding();
+  // The bridges' names (for links_unlisted), taken before remove_links runs on another thread.
+  std::vector<std::string> bridge_names() const { return bridges_; }
   // Keeps everything on the host: the destructor no longer removes it.
   void release();
 
@@ -58,6 +86,7 @@ class LabNetwork {
   std::vector<std::string> bridges_;  // created by us, in creation order
   bool table_created_ = false;
   bool forwarding_held_ = false;
+  std::optional<NftSession> table_deleter_;  // see remove_table
 };
 
 // Owner of one container's host-side veth ends. The container ends die with its network namespace.
@@ -81,13 +110,13 @@ class ContainerLinks {
   static Result<ContainerLinks> attach(const plan::ContainerNetPlan& plan, std::string_view project,
                                        std::string_view container, pid_t pid);
 
-  // Deletes the host ends still present (those whose namespace is gone have vanished already).
+  // Deletes the host ends still present (those whose namespace is gone, or that the lab's
+  // LabNetwork::remove_links deleted, have vanished already: they cost no netlink request).
   Status remove();
-  // True once no link of a host end's name is left: the kernel deletes a veth pair with the
-  // network namespace of its other end, in the background and in batches. Deleting an end ourselves
-  // costs about 20 ms of rtnl and RCU waits, each one after the other; waiting for the namespace
-  // costs nothing. Never waits for the rtnl lock.
-  Result<bool> vanished() const;
+  // The host ends' names: they vanish when the container's network namespace dies (the kernel
+  // deletes a veth pair with the namespace of its other end, in the background and in batches) or
+  // with LabNetwork::remove_links; see links_unlisted.
+  const std::vector<std::string>& host_ends() const { return host_ends_; }
   void release();
 
  private:

@@ -51,10 +51,6 @@ void add_nat_rules(const plan::BridgePlan& bridge, std::string& chain) {
            " oifname != " + quoted(bridge.bridge) + " masquerade\n";
 }
 
-struct ContextDeleter {
-  void operator()(nft_ctx* context) const { nft_ctx_free(context); }
-};
-
 std::string trimmed(const char* text) {
   std::string out = text == nullptr ? "" : text;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
@@ -102,30 +98,52 @@ Status apply_lab_ruleset(const LabRuleset& ruleset) {
   return apply_ruleset(ruleset.replacing);
 }
 
-Status apply_ruleset(const std::string& script) {
-  // The context (and its netlink socket) lives only for this call: libnftables may not open its
-  // socket O_CLOEXEC, and nothing forks on this thread meanwhile.
-  std::unique_ptr<nft_ctx, ContextDeleter> context(nft_ctx_new(NFT_CTX_DEFAULT));
-  if (!context) return Error::from_errno("nft_ctx_new", ENOMEM);
-  if (nft_ctx_buffer_output(context.get()) != 0 || nft_ctx_buffer_error(context.get()) != 0) {
+void NftSession::Deleter::operator()(nft_ctx* context) const {
+  nft_ctx_free(context);
+}
+
+Result<NftSession> NftSession::open() {
+  NftSession session;
+  session.context_.reset(nft_ctx_new(NFT_CTX_DEFAULT));
+  if (!session.context_) return Error::from_errno("nft_ctx_new", ENOMEM);
+  if (nft_ctx_buffer_output(session.context_.get()) != 0 ||
+      nft_ctx_buffer_error(session.context_.get()) != 0) {
     return Error::from_errno("nft_ctx_buffer_error", ENOMEM);
   }
-  if (nft_run_cmd_from_buffer(context.get(), script.c_str()) != 0) {
-    return Error::message("nft: " + trimmed(nft_ctx_get_error_buffer(context.get())));
+  return session;
+}
+
+Status NftSession::run(const std::string& script) {
+  if (nft_run_cmd_from_buffer(context_.get(), script.c_str()) != 0) {
+    return Error::message("nft: " + trimmed(nft_ctx_get_error_buffer(context_.get())));
   }
   return {};
 }
 
-Status delete_table(const std::string& table) {
+Status apply_ruleset(const std::string& script) {
+  // The session lives only for this call: libnftables may not open its socket O_CLOEXEC, and
+  // nothing forks on this thread meanwhile.
+  auto session = NftSession::open();
+  if (!session) return std::move(session).error();
+  return session->run(script);
+}
+
+Status delete_table(const std::string& table, NftSession& session) {
   if (!safe_name(table)) {
     return Error::message("nftables table name '" + table + "' has unsafe characters");
   }
   // Adding an existing table is a no-op, so this deletes it whether or not it existed.
   std::string script = "add table inet " + table + "\ndelete table inet " + table + "\n";
-  if (auto status = apply_ruleset(script); !status) {
+  if (auto status = session.run(script); !status) {
     return std::move(status).error().context("delete table inet " + table);
   }
   return {};
+}
+
+Status delete_table(const std::string& table) {
+  auto session = NftSession::open();
+  if (!session) return std::move(session).error().context("delete table inet " + table);
+  return delete_table(table, *session);
 }
 
 }  // namespace srcompose::net

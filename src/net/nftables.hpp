@@ -11,12 +11,33 @@
 //   IPv4 or IPv6) except replies to connections the host opened (ct established/related).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/error.hpp"
 #include "plan/net.hpp"
 
+struct nft_ctx;
+
 namespace srcompose::net {
+
+// Owner of one libnftables context and its netfilter netlink socket (root, host netns). Closing a
+// netfilter socket after a deletion waits until the kernel has destroyed what was deleted (an RCU
+// grace period: nft_rcv_nl_event flushes the destroy work): an owner that needs the deletion done,
+// but not that wait, keeps its session open and closes it later. libnftables may open its socket
+// without O_CLOEXEC: keep a session open only while nothing forks.
+class NftSession {
+ public:
+  static Result<NftSession> open();
+  // Runs `script` in one transaction. The error carries nft's own message.
+  Status run(const std::string& script);
+
+ private:
+  struct Deleter {
+    void operator()(nft_ctx* context) const;
+  };
+  std::unique_ptr<nft_ctx, Deleter> context_;
+};
 
 // The nft scripts for `plan` (pure): `fresh` creates the table and fails when one of the name
 // exists, `replacing` replaces one atomically. Errors when a bridge or table name holds characters
@@ -33,7 +54,9 @@ Status apply_lab_ruleset(const LabRuleset& ruleset);
 // Runs `script` through libnftables (root, host netns). The error carries nft's own message.
 Status apply_ruleset(const std::string& script);
 
-// Deletes `table inet <table>`; a table that does not exist is not an error.
+// Deletes `table inet <table>`; a table that does not exist is not an error. The first form
+// closes its socket (and so waits, see NftSession); the second leaves `session` open.
 Status delete_table(const std::string& table);
+Status delete_table(const std::string& table, NftSession& session);
 
 }  // namespace srcompose::net

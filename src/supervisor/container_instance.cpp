@@ -317,7 +317,7 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
   }
   // The host veth ends go with the container's network namespace, which the kernel destroys in
   // the background: links_ keeps them until the next start (claim_host_end replaces one still
-  // there) or destroy() (which waits for them).
+  // there) or the lab's teardown (LabSupervisor::remove_network deletes them with the bridges).
   init_.reset();
   pidfd_watch_.reset();
   // Health describes a running container; the next run starts its checks afresh.
@@ -446,23 +446,6 @@ Status ContainerInstance::unpause() {
   return {};
 }
 
-// Polled: a few GETLINKs every few milliseconds cost far less than a deletion. A namespace kept
-// alive (a process that joined it from outside and survived) is given kVethsVanishTimeout, then
-// remove() deletes its ends.
-asio::awaitable<void> ContainerInstance::wait_for_veths_to_vanish() {
-  constexpr milliseconds kPollInterval{5};
-  constexpr milliseconds kVethsVanishTimeout{2'000};
-  const auto deadline = steady_clock::now() + kVethsVanishTimeout;
-  asio::steady_timer timer(lab_.io);
-  while (steady_clock::now() < deadline) {
-    auto vanished = links_->vanished();
-    if (!vanished || *vanished) co_return;
-    timer.expires_after(kPollInterval);
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-}
-
 asio::awaitable<Status> ContainerInstance::destroy() {
   for (auto& proxy : proxies_)
     proxy.close();
@@ -493,20 +476,20 @@ asio::awaitable<Status> ContainerInstance::destroy() {
     return std::move(removal_errors).status();
   };
   removal.reset();
-  // The veths' end and the removal on the pool overlap: neither needs the other.
-  auto [veths, removed] =
-      co_await (remove_veths() && lab_.blocking.async_run(std::move(job), asio::use_awaitable));
-  errors.keep(std::move(veths), "remove veths");
-  errors.keep(std::move(removed));
+  errors.keep(co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable));
   co_return std::move(errors).status("container " + plan_.name);
 }
 
-asio::awaitable<Status> ContainerInstance::remove_veths() {
-  if (!links_) co_return Status{};
-  co_await wait_for_veths_to_vanish();
-  Status removed = links_->remove();  // what is left after the wait
+std::vector<std::string> ContainerInstance::host_links() const {
+  return links_ ? links_->host_ends() : std::vector<std::string>{};
+}
+
+Status ContainerInstance::remove_links() {
+  if (!links_) return {};
+  Status removed = links_->remove();
   links_.reset();
-  co_return removed;
+  if (!removed) return std::move(removed).error().context("container " + plan_.name);
+  return removed;
 }
 
 ContainerStatus ContainerInstance::status(bool read_usage) const {

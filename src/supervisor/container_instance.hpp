@@ -84,10 +84,15 @@ class ContainerInstance {
   Status send_signal(int signal_number);
   Status pause();
   Status unpause();
-  // Releases every resource: host veths, cgroup, writable layer (unless persist), proxies; the
-  // cgroup and the layer are removed on the blocking pool, so several containers' go at once.
-  // Call after finished(). Errors are collected, the rest is still released.
+  // Releases every resource but the host veth ends: cgroup, writable layer (unless persist),
+  // proxies; the cgroup and the layer are removed on the blocking pool, so several containers' go
+  // at once. Call after finished(). Errors are collected, the rest is still released.
   boost::asio::awaitable<Status> destroy();
+  // The host veth ends, which the lab deletes with its bridges in one request
+  // (net::LabNetwork::remove_links) or which go with the container's network namespace.
+  std::vector<std::string> host_links() const;
+  // Deletes the host veth ends still listed (none when they went as above). On the loop.
+  Status remove_links();
 
   AsyncEvent& started() { return *started_; }
   AsyncEvent& healthy() { return *healthy_; }
@@ -119,8 +124,6 @@ class ContainerInstance {
   // Waits on the loop until the init has exited, and reaps it.
   boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
-  boost::asio::awaitable<void> wait_for_veths_to_vanish();
-  boost::asio::awaitable<Status> remove_veths();
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
   boost::asio::awaitable<void> report_oom_events();

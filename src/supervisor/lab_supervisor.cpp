@@ -174,6 +174,7 @@ asio::awaitable<void> LabSupervisor::main_task() {
     boost::system::error_code ignored;
     co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
+  co_await finish_network_removal();
   io_.stop();
 }
 
@@ -365,23 +366,81 @@ asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstanc
   done.set();
 }
 
-// The table's and the bridges' deletions each wait for RCU grace periods (~15-20 ms, the kernel's
-// own work): on two threads of the blocking pool at once, never on the loop. Each job touches its
-// own part of the network (net/network.hpp).
+// The table and the links go on two threads of the blocking pool at once, never on the loop: each
+// deletion waits for RCU grace periods, and each job touches its own part of the network
+// (net/network.hpp). The table's job ends when the table is gone. The links' (bridges and every
+// host veth end in one request) go on in the kernel for ~40 ms after they are gone: the loop waits
+// only until no name is listed any more (the job itself ends before the process does:
+// finish_network_removal).
 asio::awaitable<Status> LabSupervisor::remove_network() {
   auto network = std::make_shared<net::LabNetwork>(std::move(*network_));
   network_.reset();
+  removed_network_ = network;
+  std::vector<std::string> names = network->bridge_names();
+  for (auto& instance : instances_) {
+    for (auto& name : instance->host_links())
+      names.push_back(std::move(name));
+  }
+  links_removed_.emplace(io_);
+  asio::co_spawn(io_, remove_links(network), log_escaped("remove_links"));
   BlockingPool::Job table = [network] { return network->remove_table(); };
-  BlockingPool::Job bridges = [network] { return network->remove_bridges(); };
-  auto [table_removed, bridges_removed] =
+  auto [table_removed, links_gone] =
       co_await (blocking_.async_run(std::move(table), asio::use_awaitable) &&
-                blocking_.async_run(std::move(bridges), asio::use_awaitable));
+                wait_until_unlisted(std::move(names)));
   FirstError errors;
   errors.keep(std::move(table_removed));
-  errors.keep(std::move(bridges_removed));
+  errors.keep(std::move(links_gone));
   // Last: forwarding stays on until the lab's table and bridges are gone.
   errors.keep(network->release_forwarding());
   co_return std::move(errors).status("remove networks of " + plan_.project);
+}
+
+asio::awaitable<void> LabSupervisor::remove_links(std::shared_ptr<net::LabNetwork> network) {
+  BlockingPool::Job links = [network] { return network->remove_links(); };
+  links_removal_status_ = co_await blocking_.async_run(std::move(links), asio::use_awaitable);
+  links_removed_->set();
+}
+
+// Polled every millisecond: each name is looked up under RCU, without netlink. Ends early with the
+// links' removal's error; when that removal left some (their group held a stranger, see
+// net::LabNetwork::remove_links), veths still go with their namespaces, given kLinksVanishTimeout
+// (a namespace kept alive by a process that joined it from outside), after which the containers'
+// owners delete what is left.
+asio::awaitable<Status> LabSupervisor::wait_until_unlisted(std::vector<std::string> names) {
+  constexpr std::chrono::milliseconds kPollInterval{1};
+  constexpr std::chrono::milliseconds kLinksVanishTimeout{2'000};
+  const auto deadline = std::chrono::steady_clock::now() + kLinksVanishTimeout;
+  asio::steady_timer timer(io_);
+  for (;;) {
+    Status failed;
+    std::erase_if(names, [&failed](const std::string& name) {
+      auto unlisted = net::links_unlisted({name});
+      if (!unlisted) failed = std::move(unlisted).error();
+      return !unlisted || *unlisted;
+    });
+    if (!failed) co_return failed;
+    if (names.empty()) co_return Status{};
+    if (links_removed_->is_set()) {
+      if (!links_removal_status_) co_return std::exchange(links_removal_status_, Status{});
+      if (std::chrono::steady_clock::now() >= deadline) co_return Status{};
+    }
+    timer.expires_after(kPollInterval);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
+// The links' removal's kernel waits end here, after `down` was answered; then the nftables socket
+// closes (its wait is over by then). A failure that came after every link was gone is only logged.
+asio::awaitable<void> LabSupervisor::finish_network_removal() {
+  if (links_removed_) {
+    co_await links_removed_->wait();
+    if (!links_removal_status_) {
+      logs_->progress("", "warning: remove networks of " + plan_.project + ": " +
+                              links_removal_status_.error().to_string());
+    }
+  }
+  removed_network_.reset();
 }
 
 asio::awaitable<void> LabSupervisor::tear_down() {
@@ -399,6 +458,10 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     co_await instance->finished().wait();
   if (network_) {
     if (auto status = co_await remove_network(); !status)
+      logs_->progress("", "warning: " + status.error().to_string());
+  }
+  for (auto& instance : instances_) {
+    if (auto status = instance->remove_links(); !status)
       logs_->progress("", "warning: " + status.error().to_string());
   }
   for (auto& done : removed)

@@ -88,6 +88,9 @@ class LabSupervisor {
                                                           AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<Status> remove_network();
+  boost::asio::awaitable<void> remove_links(std::shared_ptr<net::LabNetwork> network);
+  boost::asio::awaitable<Status> wait_until_unlisted(std::vector<std::string> names);
+  boost::asio::awaitable<void> finish_network_removal();
   boost::asio::awaitable<void> watch_signals();
   void on_container_exit(ContainerInstance& instance, const RunEnd& end);
   void request_shutdown(const std::string& why);
@@ -127,6 +130,12 @@ class LabSupervisor {
   std::optional<runtime::Launcher> launcher_;  // spawned by run(), on the loop's thread
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
+  // After remove_network: the network being removed (its nftables socket closes last, see
+  // net::LabNetwork::remove_table) and the end of its links' removal, whose kernel waits go on
+  // after the links are gone (finish_network_removal).
+  std::shared_ptr<net::LabNetwork> removed_network_;
+  std::optional<AsyncEvent> links_removed_;
+  Status links_removal_status_;
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order
   // Four threads: the starts' kernel waits (cgroup moves wait for RCU grace periods) and a
   // teardown's removals overlap on a 2-core machine without a thread per container (memory stays

@@ -1,16 +1,25 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# How `down` removes a lab quickly and still completely (issue 16).
+# How `down` removes a lab quickly and still completely (issue 16): throwaway layers that never
+# sync, the lab's links deleted in one request, and the next `up` of the same project right after.
 
 load helpers
 
 setup() { setup_lab_env; }
-teardown() { teardown_lab_env; }
+teardown() {
+  if [ -n "${STRANGER:-}" ]; then ip link del "$STRANGER" 2>/dev/null || true; fi
+  teardown_lab_env
+}
 
 # The super options of the overlay at / in the mount namespace of process $1.
 root_overlay_options() {
   awk '$5 == "/" { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1), $(i + 3); exit } }' \
     "/proc/$1/mountinfo"
+}
+
+# The netdev group of host link $1, as `ip` prints it.
+link_group() {
+  ip -d -o link show dev "$1" | sed -n 's/.* group \([^ ]*\) .*/\1/p'
 }
 
 @test "a throwaway layer is mounted volatile, a persist layer is not and comes up again after down" {
@@ -44,4 +53,59 @@ EOF_LAB
   [[ "$(root_overlay_options "$(container_pid scratch)")" == *fsync=volatile* ]]
   srcompose -p e2e-volatile down -v >/dev/null 2>&1
   assert_nothing_left e2e-volatile
+}
+
+@test "the lab's bridge and host veth ends share one netdev group; down removes them all at once" {
+  write_lab e2e-group <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.31.0/24"
+
+[containers.a]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "600"]
+networks = ["net"]
+
+[containers.b]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "600"]
+networks = ["net"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  links=$(ip -d -o link show | grep -F "srcompose:e2e-group:" | awk -F': ' '{ print $2 }' | sed 's/@.*//')
+  echo "links: $links"
+  [ "$(wc -w <<<"$links")" -eq 3 ]
+  group=$(link_group "$(head -1 <<<"$links")")
+  [ -n "$group" ] && [ "$group" != default ] && [ "$group" != 0 ]
+  for link in $links; do [ "$(link_group "$link")" = "$group" ]; done
+  srcompose -p e2e-group down >/dev/null 2>&1
+  assert_nothing_left e2e-group
+  # Right after down, the same project comes up again (its bridge has the same name and alias
+  # while the old one's deletion may still be finishing in the kernel) and goes down again.
+  for round in 1 2 3; do
+    srcompose -f "$LAB" up -d >/dev/null
+    [ "$(ps_field a "c['state']")" = running ]
+    srcompose -p e2e-group down >/dev/null 2>&1
+    assert_nothing_left e2e-group
+  done
+}
+
+@test "a link of someone else in the lab's netdev group is left alone; down still removes the lab's" {
+  write_lab e2e-stranger <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.32.0/24"
+
+[containers.a]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "600"]
+networks = ["net"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  bridge=$(ip -d -o link show | grep -F "srcompose:e2e-stranger:net" | awk -F': ' '{ print $2 }')
+  group=$(link_group "$bridge")
+  STRANGER=e2es$$
+  STRANGER=${STRANGER:0:13}
+  ip link add "$STRANGER" group "$group" type veth peer name "${STRANGER}p"
+  srcompose -p e2e-stranger down >/dev/null 2>&1
+  ip link show dev "$STRANGER" >/dev/null
+  assert_nothing_left e2e-stranger
 }
