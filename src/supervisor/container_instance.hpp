@@ -126,7 +126,7 @@ class ContainerInstance {
   boost::asio::awaitable<RunEnd> wait_for_run_end();
   boost::asio::awaitable<void> run_healthchecks(uint64_t run_number);
   Status watch_oom_events();
-  boost::asio::awaitable<void> report_oom_events();
+  void report_oom_events();
   boost::asio::awaitable<bool> healthcheck_once();
   boost::asio::awaitable<void> sleep_unless_stopped(std::chrono::milliseconds delay);
   boost::asio::awaitable<void> enforce_time_budget(uint64_t run_number);

@@ -11,9 +11,7 @@
 // much was dropped.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -34,10 +32,10 @@ struct OutputBudget {
   uint64_t bytes_dropped = 0;  // over the container's life: for ps and the report
 };
 
-// Reads `pipe` until its end. Runs on the supervisor's loop; never blocks it.
-boost::asio::awaitable<void> pump_output(
-    boost::asio::io_context& io, std::shared_ptr<boost::asio::posix::stream_descriptor> pipe,
-    Stream stream, LogSink& logs, std::string container, std::shared_ptr<OutputBudget> budget);
+// Reads `pipe` (a non-blocking read end) until its end, on `io`. Runs on the supervisor's loop;
+// never blocks it.
+void start_pump(boost::asio::io_context& io, UniqueFd pipe, Stream stream, LogSink& logs,
+                std::string container, std::shared_ptr<OutputBudget> budget);
 
 // "[srcompose] dropped 123456 bytes of output over the log budget (1M per second)"
 std::string dropped_marker(uint64_t bytes, uint64_t rate);
