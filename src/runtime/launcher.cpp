@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "runtime/config_codec.hpp"
 #include "sys/syscalls.hpp"
@@ -150,7 +152,12 @@ bool serve_one() {
   // Dies with the thread that spawned it; if that one is already gone, nobody would reap what we
   // clone.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) std::_Exit(1);
-  if (argc < 3 || ::getppid() != static_cast<pid_t>(std::atol(argv[2]))) std::_Exit(1);
+  pid_t parent = 0;
+  const std::string_view given = argc >= 3 ? argv[2] : "";
+  auto [end, parsed] = std::from_chars(given.data(), given.data() + given.size(), parent);
+  if (parsed != std::errc() || end != given.data() + given.size() || ::getppid() != parent) {
+    std::_Exit(1);
+  }
   // exec of /proc/self/exe named us "exe"; the containers' inits, our clones, show as srcompose's.
   ::prctl(PR_SET_NAME, "srcompose", 0, 0, 0);
   keep_stdio_open();
