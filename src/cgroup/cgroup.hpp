@@ -134,6 +134,16 @@ class ContainerCgroup {
 // kernel's notifications). A missing project is fine.
 Status remove_project(const HostLayout& host, std::string_view project);
 
+// Starts the RCU grace period that the next cgroup move would wait for, so that the moves of the
+// containers about to start find it over, or under way. Every move takes the kernel's
+// cgroup_threadgroup_rwsem for writing, whose first writer after an idle spell waits a whole grace
+// period (rcu_sync: 6-20 ms here, a third of a `run`) and whose writers within about a grace
+// period of one another share it. This moves the calling process into the cgroup of the unified
+// hierarchy it is already in (hybrid and v2 hosts; nothing on pure v1), which changes nothing.
+// Blocks for that grace period: call it on a thread of its own, shortly before the moves, and do
+// not wait for it. Root; an error only means the head start was lost.
+Status start_move_grace_period(const HostLayout& host);
+
 // Creates nothing, touches no cgroup: validates the plan's limits against this host before
 // anything starts. CPUs and memory nodes of the cpuset must be online (/sys/devices/system/cpu/
 // online, /sys/devices/system/node/online), io devices must be block devices (and "rootfs" must

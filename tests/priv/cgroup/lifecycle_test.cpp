@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -196,4 +197,34 @@ TEST_CASE(
   auto removed = cgroup.remove();
   REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
   CHECK_FALSE(std::filesystem::exists(unified->mount / project.plan("busy").path));
+}
+
+TEST_CASE("the head start for cgroup moves leaves the caller in the cgroup it is in") {
+  require_root();
+  TestProject project("headstart");
+  auto cgroup = project.create("web");
+  const cgroup::HostLayout host = project.host();
+  // The child calls it from inside the container's cgroup: exit 0 when it succeeded, 1 when not.
+  auto child = start_in_cgroup(
+      cgroup, [&host] { return cgroup::start_move_grace_period(host).ok() ? 0 : 1; });
+  auto exited = child.wait();
+  REQUIRE(exited.ok());
+  CHECK(exited->exit_code == 0);
+  // Still in the container's cgroup of every hierarchy: the move went nowhere.
+  auto in_cgroup = start_in_cgroup(cgroup, [&host] {
+    (void)cgroup::start_move_grace_period(host);
+    return sleeper();
+  });
+  sleep_for(std::chrono::milliseconds(100));
+  const std::string suffix = ":/" + cgroup.relative_path();
+  auto lines = cgroup_lines(in_cgroup.pid());
+  for (const auto& hierarchy : project.host().hierarchies) {
+    std::string key = hierarchy.version == cgroup::CgroupVersion::v2
+                          ? "0:"
+                          : std::string(cgroup::v1_name(hierarchy.controllers.front()));
+    CAPTURE(key);
+    CHECK(std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
+      return line.ends_with(suffix) && line.find(key) != std::string::npos;
+    }));
+  }
 }
