@@ -5,7 +5,8 @@
 # namespace, a network namespace with a veth on a bridge made beforehand, memory and pids limits, a
 # busybox root, `sleep 3600` as workload.
 #
-#   srcompose  `up -d` of a lab of N containers (one network), then `down`
+#   srcompose  `up -d` of a lab of N containers (one network), then `down`; once with the storage
+#              on the disk (under the same directory as the peers' files), once on a tmpfs
 #   crun       create + start of N containers, each followed by its veth (ip -batch on the host,
 #              then inside its netns), then kill + delete
 #   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
@@ -92,6 +93,7 @@ cleanup() {
   fi
   ip link del "$bridge" 2>/dev/null || true
   hugetlb_undo
+  umount "$work/tmpfs" 2>/dev/null || true
   rm -rf "$work"
 }
 on_exit() {
@@ -118,10 +120,10 @@ make_busybox_rootfs() {
 
 # ---- srcompose ----------------------------------------------------------------------------------
 write_lab() {
-  local n=$1
+  local n=$1 storage=$2
   {
     echo 'name = "bench"'
-    echo "storage = \"$work/storage\""
+    echo "storage = \"$storage\""
     echo '[networks.benchnet]'
     echo 'subnet = "10.250.0.0/24"'
     for i in $(seq 1 "$n"); do
@@ -134,20 +136,26 @@ write_lab() {
   } >"$work/lab-$n.toml"
 }
 
+# $2: "srcompose" (storage on the disk, under $work, as the peers' bundles and images) or
+# "srcompose-tmpfs" (storage on a tmpfs): the writable layers' inodes are made at every up and
+# removed at every down, and an ext4 without a journal (this machine's) skips every inode deleted in
+# the last 30 s at each allocation (find_inode_bit -> recently_deleted), which a benchmark that
+# brings labs up and down in a loop hits at its worst. The tmpfs figure shows srcompose without it.
 bench_srcompose() {
-  local n=$1 t
-  write_lab "$n"
+  local n=$1 variant=$2 t storage=$work/storage
+  [ "$variant" = srcompose-tmpfs ] && storage=$work/tmpfs/storage
+  write_lab "$n" "$storage"
   t=$(now)
   "$srcompose" -f "$work/lab-$n.toml" up -d >>"$log" 2>&1
-  record "srcompose-up-$n" "$(ms_since "$t")"
+  record "$variant-up-$n" "$(ms_since "$t")"
   local supervisor
   supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/bench/lock")
   # Resident now (the lab running) and at the peak of its coming up, in KiB.
-  record "srcompose-rss-$n" "$(awk '/^VmRSS:/ {print $2}' "/proc/$supervisor/status")"
-  record "srcompose-hwm-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
+  record "$variant-rss-$n" "$(awk '/^VmRSS:/ {print $2}' "/proc/$supervisor/status")"
+  record "$variant-hwm-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
   t=$(now)
   "$srcompose" -p bench down >>"$log" 2>&1
-  record "srcompose-down-$n" "$(ms_since "$t")"
+  record "$variant-down-$n" "$(ms_since "$t")"
 }
 
 bench_srcompose_run() {
@@ -278,6 +286,8 @@ hugetlb_remount
 ip link add "$bridge" type bridge
 ip addr add 10.251.0.1/16 dev "$bridge"
 ip link set "$bridge" up
+mkdir -p "$work/tmpfs"
+mount -t tmpfs -o mode=0700 srcompose-bench "$work/tmpfs"
 make_crun_bundle "$work/crun-sleep" "/bin/sleep 3600"
 make_crun_bundle "$work/crun-true" "/bin/true"
 setup_podman
@@ -288,7 +298,8 @@ echo "versions: $("$srcompose" version 2>/dev/null | head -1); $(crun --version 
 echo "repetitions: $reps (medians, ms); load average before: $(load)"
 for rep in $(seq "$reps"); do
   for n in "${counts[@]}"; do
-    bench_srcompose "$n"
+    bench_srcompose "$n" srcompose
+    bench_srcompose "$n" srcompose-tmpfs
     bench_crun "$n"
     if [ "$n" -le "$podman_max" ]; then bench_podman "$n"; fi
   done
@@ -306,6 +317,7 @@ for n in "${counts[@]}"; do
       line+=", podman $pm ms (podman/srcompose $(ratio "$pm" "$sr")x)"
     fi
     echo "$line"
+    echo "${figure}_n${n}_storage_on_tmpfs: srcompose $(median "$work/srcompose-tmpfs-$figure-$n") ms"
   done
   for kind in rss hwm; do
     echo "supervisor_${kind}_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-$kind-$n\")) / 1024:.1f}')") MiB"
