@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `srcompose down`: asks the running supervisor to tear the lab down in reverse order; when no
 // supervisor answers (killed, crashed, state lost), removes everything of the project itself.
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -8,15 +9,18 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "cgroup/cgroup.hpp"
 #include "cli/commands.hpp"
+#include "common/unique_fd.hpp"
 #include "supervisor/cleanup.hpp"
 #include "supervisor/control_server.hpp"
 #include "supervisor/project_lock.hpp"
 #include "sys/file_io.hpp"
+#include "sys/process.hpp"
 
 namespace srcompose::cli {
 
@@ -174,6 +178,17 @@ int recover_down(const ProjectRef& project, const DownArguments& arguments) {
   return 0;
 }
 
+// The supervisor answers `down` once the lab's resources are gone from the host's view; it then
+// still finishes the kernel's deletion of the links it asked for (RCU waits, ~30 ms) and exits.
+// `down` returns when that process is gone too: nothing of the lab runs after it.
+void wait_for_supervisor_exit(const std::optional<UniqueFd>& supervisor) {
+  constexpr int kExitTimeoutMs = 10'000;
+  if (!supervisor || !*supervisor) return;
+  pollfd exited{supervisor->get(), POLLIN, 0};
+  while (::poll(&exited, 1, kExitTimeoutMs) < 0 && errno == EINTR) {
+  }
+}
+
 }  // namespace
 
 int run_down(const GlobalOptions& global, const DownArguments& arguments) {
@@ -181,9 +196,17 @@ int run_down(const GlobalOptions& global, const DownArguments& arguments) {
   if (!project) return report_error(project.error());
   json::object request{{"command", "down"}, {"volumes", arguments.volumes}};
   if (arguments.stop_timeout >= 0) request["timeout_ms"] = int64_t{arguments.stop_timeout} * 1000;
+  // Opened before asking: the pid cannot belong to anyone else before that supervisor has ended.
+  std::optional<UniqueFd> supervisor;
+  if (auto owner = supervisor::ProjectLock::owner(project->paths)) {
+    if (auto pidfd = sys::open_pidfd(*owner)) supervisor = std::move(*pidfd);
+  }
   NoReply why = NoReply::failed;
   auto reply = ask_supervisor(*project, request, kNoTimeout, &why);
-  if (reply) return finish_answered_down(*project, *reply, arguments);
+  if (reply) {
+    wait_for_supervisor_exit(supervisor);
+    return finish_answered_down(*project, *reply, arguments);
+  }
   // A supervisor that refused (the lab is already going down) is left to finish.
   if (why == NoReply::failed) return report_error(reply.error());
   if (why == NoReply::not_serving) {

@@ -77,7 +77,14 @@ EOF_LAB
   group=$(link_group "$(head -1 <<<"$links")")
   [ -n "$group" ] && [ "$group" != default ] && [ "$group" != 0 ]
   for link in $links; do [ "$(link_group "$link")" = "$group" ]; done
+  supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/e2e-group/lock")
+  [ -n "$supervisor" ] && kill -0 "$supervisor"
   srcompose -p e2e-group down >/dev/null 2>&1
+  # down returns once its supervisor has exited too (it finishes the links' deletion first): gone,
+  # or a zombie until init reaps it.
+  state=$(awk '{ print $3 }' "/proc/$supervisor/stat" 2>/dev/null || true)
+  echo "supervisor $supervisor after down: ${state:-gone}"
+  [ -z "$state" ] || [ "$state" = Z ]
   assert_nothing_left e2e-group
   # Right after down, the same project comes up again (its bridge has the same name and alias
   # while the old one's deletion may still be finishing in the kernel) and goes down again.
