@@ -435,8 +435,9 @@ asio::awaitable<Status> LabSupervisor::wait_until_unlisted(std::vector<std::stri
     Status failed;
     std::erase_if(names, [&failed](const std::string& name) {
       auto unlisted = net::links_unlisted({name});
-      if (!unlisted) failed = std::move(unlisted).error();
-      return !unlisted || *unlisted;
+      if (unlisted) return *unlisted;
+      failed = std::move(unlisted).error();
+      return true;
     });
     if (!failed) co_return failed;
     if (names.empty()) co_return Status{};
