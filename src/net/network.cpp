@@ -359,6 +359,8 @@ void LabNetwork::release() {
 ContainerLinks::ContainerLinks(ContainerLinks&& other) noexcept
     : alias_(std::move(other.alias_)), host_ends_(std::exchange(other.host_ends_, {})) {}
 
+// Only bad_alloc can escape remove() (its error texts), and terminating is right then.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 ContainerLinks& ContainerLinks::operator=(ContainerLinks&& other) noexcept {
   if (this != &other) {
     (void)remove();
@@ -368,6 +370,8 @@ ContainerLinks& ContainerLinks::operator=(ContainerLinks&& other) noexcept {
   return *this;
 }
 
+// Only bad_alloc can escape remove(), and terminating is right then.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 ContainerLinks::~ContainerLinks() {
   (void)remove();
 }

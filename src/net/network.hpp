@@ -94,10 +94,11 @@ class ContainerLinks {
  public:
   ContainerLinks() = default;
   ContainerLinks(ContainerLinks&& other) noexcept;
+  // NOLINTNEXTLINE(bugprone-exception-escape): see the definition
   ContainerLinks& operator=(ContainerLinks&& other) noexcept;
   ContainerLinks(const ContainerLinks&) = delete;
   ContainerLinks& operator=(const ContainerLinks&) = delete;
-  ~ContainerLinks();
+  ~ContainerLinks();  // NOLINT(bugprone-exception-escape): see the definition
 
   // Parent side, while the child `pid` waits after clone (the caller keeps it unreaped, so the pid
   // names that process). For each interface: a veth pair, the host end (alias, enslaved to its
