@@ -43,10 +43,12 @@ class Launcher {
   // Starts `binary __launcher` (default: /proc/self/exe) as a child of the calling thread, which
   // must live as long as the containers: their parent-death signal follows it. Returns at once;
   // the launcher's first answer waits for its exec. Each answer is awaited at most
-  // `answer_timeout` (a clone takes a fraction of a millisecond).
+  // `answer_timeout`: a clone takes about a millisecond, but the first answer follows the exec of
+  // a binary of 27 shared libraries, which a slow guest (the QEMU matrix, four labs at once on one
+  // emulated CPU) may stretch past 10 s; the default is the container setup's own deadline.
   static Result<Launcher> spawn(
       const std::filesystem::path& binary = "/proc/self/exe",
-      std::chrono::milliseconds answer_timeout = std::chrono::seconds(10));
+      std::chrono::milliseconds answer_timeout = std::chrono::seconds(60));
 
   // Clones a container: the child runs run_container_child(config, fds) with `fds` as numbered in
   // this process. `clone_flags` are the namespaces; CLONE_PIDFD and CLONE_PARENT are added. A
