@@ -71,15 +71,16 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
   for (const auto& hierarchy : host.hierarchies) {
     const Driver& driver = driver_for(hierarchy.version);
     auto dir = hierarchy.mount / plan.path;
-    // The project's directories are set up (v2's subtree_control, v1's cpusets) when its first
-    // container makes them, not again for each container: only a missing parent (ENOENT) sends
-    // us there. remove_project of another project may rmdir the shared srcompose/ between our
-    // mkdirs: make the path again, a few times.
-    Status made = make_container_directory(dir);
-    for (int attempt = 0; !made && made.error().error_number() == ENOENT && attempt < 3;
-         ++attempt) {
+    // remove_project of another project may rmdir the shared srcompose/ between our mkdirs
+    // (ENOENT): make the path again, a few times. The ancestors are set up for every container:
+    // made only when missing, a project directory that a concurrent start of the same lab has
+    // just made may not have its v2 subtree_control written yet (its limits' files would be
+    // missing).
+    Status made;
+    for (int attempt = 0; attempt < 3; ++attempt) {
       made = driver.prepare_ancestors(hierarchy.mount, plan.project_path, hierarchy.controllers);
       if (made) made = make_container_directory(dir);
+      if (made || made.error().error_number() != ENOENT) break;
     }
     if (!made) return std::move(made).error();
     cgroup.placements_.push_back(Placement{hierarchy.version, hierarchy.controllers, dir.string()});
