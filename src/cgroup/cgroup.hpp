@@ -61,6 +61,23 @@ class OomWatch {
   UniqueFd control_;  // v1: the memory.oom_control fd the eventfd was registered with
 };
 
+// How a new process enters a container's cgroups without the kernel's global lock. A move
+// written to cgroup.procs takes cgroup_threadgroup_rwsem for writing: its first writer after a
+// quiet spell waits a whole RCU grace period (6-25 ms here), holding cgroup_mutex, which every
+// other container's cgroup mkdir then waits for as well. Two ways in take no such lock:
+// - cgroup2: clone3's CLONE_INTO_CGROUP places the child there at its birth;
+// - v1: a single-threaded process writes "0" to a hierarchy's `tasks` file: moving only the calling
+//   thread needs no threadgroup lock (kernel/cgroup/cgroup.c, cgroup_procs_write_start).
+// v1 checks the credentials of the file's opener, so the child may write into fds opened here by
+// root even once it is in its user namespace. The parent still writes the pid into the placements
+// in `by_parent`: a cgroup2 cgroup that has had cgroup.kill written (a restart), into which some
+// kernels (6.18.44) kill a child cloned at its birth.
+struct Entry {
+  UniqueFd clone_into;                 // a cgroup2 directory (O_PATH), or none
+  std::vector<UniqueFd> tasks;         // v1 `tasks` files (O_WRONLY)
+  std::vector<std::string> by_parent;  // cgroup.procs files for attach_by_parent()
+};
+
 // The owner of one container's cgroup directories. Destruction kills everything inside and removes
 // the directories, unless release()d or remove()d already.
 class ContainerCgroup {
@@ -86,6 +103,10 @@ class ContainerCgroup {
   // Parent side: moves `pid` into the cgroup in every hierarchy. Call before the child runs on
   // (it waits on the sync channel), so that no process of the container ever escapes accounting.
   Status attach(pid_t pid) const;
+  // Parent side: the way in for a new init (Entry). The child writes "0" to `tasks` before
+  // anything else; attach_by_parent(pid, entry) does the rest before it runs on.
+  Result<Entry> open_entry() const;
+  static Status attach_by_parent(pid_t pid, const Entry& entry);
   // The cgroup.procs files, one per hierarchy (for `exec` to join the container).
   std::vector<std::filesystem::path> procs_files() const;
   // "srcompose/<project>/<container>", for display.
@@ -98,7 +119,7 @@ class ContainerCgroup {
   // Sends SIGKILL to every process in the cgroup and its descendants: v2 (also hybrid's unified
   // hierarchy) cgroup.kill; on pure v1, freeze, kill every listed pid, thaw (frozen tasks cannot
   // fork or exit, so no pid is reused meanwhile). Does not wait for them to die.
-  Status kill_all() const;
+  Status kill_all();
   Result<Stats> stats() const;
   // OOM kills in this cgroup: v2 memory.events oom_kill, v1 memory.oom_control oom_kill. Read it
   // after the container's exit and before remove() to decide whether it died of OOM.
@@ -125,6 +146,7 @@ class ContainerCgroup {
   std::string relative_path_;
   std::vector<Placement> placements_;
   bool owns_ = false;
+  bool killed_ = false;  // kill_all() was called: cgroup.kill written on v2 (Entry)
 };
 
 // Crash cleanup and `down`: removes all the directories of srcompose/<project> in every hierarchy,
@@ -133,16 +155,6 @@ class ContainerCgroup {
 // does not block then; processes still in it are killed and waited for (bounded, ~1 s, through the
 // kernel's notifications). A missing project is fine.
 Status remove_project(const HostLayout& host, std::string_view project);
-
-// Starts the RCU grace period that the next cgroup move would wait for, so that the moves of the
-// containers about to start find it over, or under way. Every move takes the kernel's
-// cgroup_threadgroup_rwsem for writing, whose first writer after an idle spell waits a whole grace
-// period (rcu_sync: 6-20 ms here, a third of a `run`) and whose writers within about a grace
-// period of one another share it. This moves the calling process into the cgroup of the unified
-// hierarchy it is already in (hybrid and v2 hosts; nothing on pure v1), which changes nothing.
-// Blocks for that grace period: call it on a thread of its own, shortly before the moves, and do
-// not wait for it. Root; an error only means the head start was lost.
-Status start_move_grace_period(const HostLayout& host);
 
 // Creates nothing, touches no cgroup: validates the plan's limits against this host before
 // anything starts. CPUs and memory nodes of the cpuset must be online (/sys/devices/system/cpu/

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +38,8 @@ void OomWatch::drain() {
 ContainerCgroup::ContainerCgroup(ContainerCgroup&& other) noexcept
     : relative_path_(std::move(other.relative_path_)),
       placements_(std::move(other.placements_)),
-      owns_(std::exchange(other.owns_, false)) {}
+      owns_(std::exchange(other.owns_, false)),
+      killed_(other.killed_) {}
 
 // Only bad_alloc can escape remove(), and terminating is right then.
 // NOLINTNEXTLINE(bugprone-exception-escape)
@@ -47,6 +49,7 @@ ContainerCgroup& ContainerCgroup::operator=(ContainerCgroup&& other) noexcept {
     relative_path_ = std::move(other.relative_path_);
     placements_ = std::move(other.placements_);
     owns_ = std::exchange(other.owns_, false);
+    killed_ = other.killed_;
   }
   return *this;
 }
@@ -116,6 +119,30 @@ Status ContainerCgroup::attach(pid_t pid) const {
   return {};
 }
 
+Result<Entry> ContainerCgroup::open_entry() const {
+  Entry entry;
+  for (const auto& placement : placements_) {
+    if (placement.version == CgroupVersion::v1) {
+      UniqueFd tasks(::open(placement.file("tasks").c_str(), O_WRONLY | O_CLOEXEC));
+      if (!tasks) return Error::last_errno("open " + placement.file("tasks").string());
+      entry.tasks.push_back(std::move(tasks));
+    } else if (!killed_ && !entry.clone_into) {
+      entry.clone_into.reset(::open(placement.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!entry.clone_into) return Error::last_errno("open " + placement.dir);
+    } else {
+      entry.by_parent.push_back(placement.file("cgroup.procs"));
+    }
+  }
+  return entry;
+}
+
+Status ContainerCgroup::attach_by_parent(pid_t pid, const Entry& entry) {
+  for (const auto& file : entry.by_parent) {
+    if (auto s = write_value(file, std::to_string(pid)); !s) return s;
+  }
+  return {};
+}
+
 std::vector<std::filesystem::path> ContainerCgroup::procs_files() const {
   std::vector<std::filesystem::path> files;
   for (const auto& placement : placements_)
@@ -140,7 +167,8 @@ Status ContainerCgroup::set_frozen(bool frozen) const {
   return driver_for(*freezer).set_frozen(freezer->dir, frozen);
 }
 
-Status ContainerCgroup::kill_all() const {
+Status ContainerCgroup::kill_all() {
+  killed_ = true;
   return kill_processes(placements_);
 }
 

@@ -157,18 +157,4 @@ Status check_limits(const HostLayout& host, const plan::CgroupPlan& plan,
   return {};
 }
 
-Status start_move_grace_period(const HostLayout& host) {
-  const Hierarchy* unified = host.unified();
-  if (!unified) return {};
-  auto own = read_value("/proc/self/cgroup");
-  if (!own) return std::move(own).error();
-  // "0::/path": the unified hierarchy's line.
-  for (std::string_view line : split(*own, "\n")) {
-    if (!line.starts_with("0::/")) continue;
-    const std::string path(line.substr(4));
-    return write_value(unified->mount / path / "cgroup.procs", std::to_string(::getpid()));
-  }
-  return Error::message("no unified hierarchy line in /proc/self/cgroup");
-}
-
 }  // namespace srcompose::cgroup

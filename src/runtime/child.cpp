@@ -20,11 +20,21 @@ namespace srcompose::runtime {
 
 namespace {
 
+// Into the container's v1 cgroups, by the child itself before it does anything that should be
+// charged to them; a failure is reported on the sync socket as it is numbered in the parent.
+void join_cgroups(const ChildFds& fds) {
+  for (size_t i = 0; i < fds.cgroup_tasks_count; ++i) {
+    if (::write(fds.cgroup_tasks[i], "0", 1) < 0)
+      report_failure(fds.sync, Step::join_cgroup, errno, -1);
+  }
+}
+
 // stdin = /dev/null, stdout/stderr = the pipes, the sync socket at kSyncFd (O_CLOEXEC), and nothing
 // else: the child is a copy of the supervisor and would otherwise keep its sockets, pidfds and
 // other containers' pipes open for the container's whole life. Before the sync socket is in place a
 // failure cannot be reported; the parent then sees EOF.
 void install_fds(const ChildFds& fds) {
+  join_cgroups(fds);
   if (::dup2(fds.dev_null, 0) < 0 || ::dup2(fds.stdout_write, 1) < 0 ||
       ::dup2(fds.stderr_write, 2) < 0) {
     ::_exit(127);

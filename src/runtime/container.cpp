@@ -59,7 +59,7 @@ Result<sys::ChildProcess> clone_here(const ChildConfig& config, uint64_t clone_f
   int clone_error = 0;
   {
     sys::AllSignalsBlocked blocked;
-    pid = sys::clone3(clone_flags | CLONE_PIDFD, &pidfd, SIGCHLD);
+    pid = sys::clone3(clone_flags | CLONE_PIDFD, &pidfd, SIGCHLD, fds.clone_into_cgroup);
     if (pid == 0) run_container_child(config, fds);
     clone_error = errno;
   }
@@ -69,8 +69,12 @@ Result<sys::ChildProcess> clone_here(const ChildConfig& config, uint64_t clone_f
 
 Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
                                     const rootfs::ResolvedUser& user,
-                                    const security::CompiledSeccomp& seccomp, Launcher* launcher) {
+                                    const security::CompiledSeccomp& seccomp, Launcher* launcher,
+                                    const CgroupEntryFds& cgroup_entry) {
   // Before clone: everything that can fail without a process to clean up.
+  if (cgroup_entry.tasks.size() > kMaxCgroupTasksFds) {
+    return Error::message("more cgroup hierarchies than " + std::to_string(kMaxCgroupTasksFds));
+  }
   auto binds = open_bind_sources(plan.rootfs, plan.userns);
   if (!binds) return std::move(binds).error();
   auto cgroups = cgroup::detect_host_once();
@@ -100,8 +104,10 @@ Result<ClonedContainer> clone_child(const plan::ContainerPlan& plan,
   auto sync_child = above_stdio(UniqueFd(pair[1]), "sync socket");
   if (!sync_child) return std::move(sync_child).error();
 
-  ChildFds child_fds{sync_child->get(), dev_null->get(), out->write.get(), err->write.get(),
-                     end_report_write.get()};
+  ChildFds child_fds{sync_child->get(), dev_null->get(),        out->write.get(),
+                     err->write.get(),  end_report_write.get(), cgroup_entry.clone_into};
+  for (int tasks : cgroup_entry.tasks)
+    child_fds.cgroup_tasks[child_fds.cgroup_tasks_count++] = tasks;
   auto init = launcher ? launcher->clone_container(config, namespaces.clone, child_fds)
                        : clone_here(config, namespaces.clone, child_fds);
   if (!init) return std::move(init).error();
@@ -170,13 +176,13 @@ Error setup_timeout_error(const SetupProgress& progress, std::chrono::millisecon
 Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
                                         const rootfs::ResolvedUser& user,
                                         const security::CompiledSeccomp& seccomp,
-                                        Launcher* launcher) {
+                                        Launcher* launcher, const CgroupEntryFds& cgroups) {
   // The init and the workload are forks of this process or of the launcher, which runs the same
   // sealed binary (CVE-2019-5736, sys/sealed_binary.hpp).
   if (auto sealed = sys::check_sealed_binary(); !sealed) {
     return std::move(sealed).error().context("container " + plan.name);
   }
-  auto cloned = clone_child(plan, user, seccomp, launcher);
+  auto cloned = clone_child(plan, user, seccomp, launcher, cgroups);
   if (!cloned) return std::move(cloned).error().context("container " + plan.name);
   return cloned;
 }
@@ -215,7 +221,7 @@ Result<LaunchedContainer> launch_container(const plan::ContainerPlan& plan,
                                            const rootfs::ResolvedUser& user,
                                            const security::CompiledSeccomp& seccomp,
                                            const StartHooks& hooks, Launcher* launcher) {
-  auto cloned = clone_container(plan, user, seccomp, launcher);
+  auto cloned = clone_container(plan, user, seccomp, launcher, hooks.cgroup_entry);
   if (!cloned) return std::move(cloned).error();
   auto go = prepare_go(plan, rootfs, cloned->go_inputs(), hooks);
   if (!go) return std::move(go).error();

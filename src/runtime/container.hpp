@@ -44,12 +44,20 @@ namespace srcompose::runtime {
 
 class Launcher;
 
-// Parent-side work done after clone while the child waits on the sync socket (cgroup placement,
-// veth moves). Called with the child's host pid and pidfd, after uid/gid maps are written. An error
-// aborts the start (the child is killed and reaped); undoing what the hook itself made is the
-// caller's job.
+// How the init enters the container's cgroups by itself (cgroup::Entry says why): fds of the
+// caller's, open for the duration of the start.
+struct CgroupEntryFds {
+  int clone_into = -1;     // a cgroup2 directory: clone3's CLONE_INTO_CGROUP
+  std::vector<int> tasks;  // v1 `tasks` files the child writes "0" to first of all
+};
+
+// Parent-side work done after clone while the child waits on the sync socket (what is left of the
+// cgroup placement, veth moves). Called with the child's host pid and pidfd, after uid/gid maps are
+// written. An error aborts the start (the child is killed and reaped); undoing what the hook itself
+// made is the caller's job. `cgroup_entry`: the cgroups the child enters by itself.
 struct StartHooks {
   std::function<Status(pid_t pid, int pidfd)> after_clone;
+  CgroupEntryFds cgroup_entry;
 };
 
 struct StartedContainer {
@@ -128,11 +136,12 @@ struct ClonedContainer {
                     std::move(bind_fds)};
   }
 };
-// `launcher`: clone from there (runtime/launcher.hpp); null: clone from this process.
+// `launcher`: clone from there (runtime/launcher.hpp); null: clone from this process. `cgroups`:
+// what the child enters by itself (StartHooks::cgroup_entry).
 Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
                                         const rootfs::ResolvedUser& user,
                                         const security::CompiledSeccomp& seccomp,
-                                        Launcher* launcher);
+                                        Launcher* launcher, const CgroupEntryFds& cgroups);
 Result<std::vector<UniqueFd>> prepare_go(const plan::ContainerPlan& plan,
                                          const rootfs::PreparedRootfs& rootfs, GoInputs inputs,
                                          const StartHooks& hooks);

@@ -26,16 +26,21 @@ namespace srcompose::runtime {
 
 namespace {
 
-constexpr int kLauncherSocket = 3;              // the launcher's end, in the launcher
-constexpr size_t kChildFdCount = 5;             // ChildFds
-constexpr uint32_t kRequestMagic = 0x53524c31;  // "SRL1": this build's request layout
+constexpr int kLauncherSocket = 3;   // the launcher's end, in the launcher
+constexpr size_t kChildFdCount = 5;  // ChildFds' own five, always passed
+// Those five, the v1 `tasks` files and the cgroup2 directory to clone into.
+constexpr size_t kMaxRequestFds = kChildFdCount + kMaxCgroupTasksFds + 1;
+constexpr uint32_t kRequestMagic = 0x53524c32;  // "SRL2": this build's request layout
 // A config carries the whole argv and environment (up to the kernel's ARG_MAX) and the seccomp
 // program in one record; the sender's buffer bounds a SOCK_SEQPACKET record.
 constexpr int kMaxRequestBytes = 8 << 20;
 
+// The request's fds come in this order: ChildFds' five, `cgroup_tasks_count` tasks files, then
+// the cgroup2 directory when `clone_into_cgroup` is 1.
 struct RequestHeader {
   uint32_t magic = kRequestMagic;
-  uint32_t reserved = 0;
+  uint16_t cgroup_tasks_count = 0;
+  uint16_t clone_into_cgroup = 0;
   uint64_t clone_flags = 0;
 };
 
@@ -50,7 +55,7 @@ int send_record(int socket, const void* bytes, size_t size, const int* fds, size
   msghdr header{};
   header.msg_iov = &data;
   header.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(kChildFdCount * sizeof(int))> control{};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(kMaxRequestFds * sizeof(int))> control{};
   if (fd_count > 0) {
     header.msg_control = control.data();
     header.msg_controllen = CMSG_SPACE(fd_count * sizeof(int));
@@ -74,7 +79,7 @@ ssize_t receive_record(int socket, void* buffer, size_t size, UniqueFd* fds, siz
   msghdr header{};
   header.msg_iov = &data;
   header.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(kChildFdCount * sizeof(int))> control{};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(kMaxRequestFds * sizeof(int))> control{};
   header.msg_control = control.data();
   header.msg_controllen = control.size();
   ssize_t received = 0;
@@ -106,19 +111,38 @@ void keep_stdio_open() {
 }
 
 // Clones the requested container; the reply's errno when that is impossible.
+// The request's fds as ChildFds; false when their number does not match the header.
+bool child_fds_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_count,
+                  ChildFds* child_fds) {
+  const size_t tasks = request.cgroup_tasks_count;
+  if (tasks > kMaxCgroupTasksFds || request.clone_into_cgroup > 1 ||
+      fd_count != kChildFdCount + tasks + request.clone_into_cgroup) {
+    return false;
+  }
+  *child_fds = ChildFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get(), fds[4].get()};
+  for (size_t i = 0; i < tasks; ++i)
+    child_fds->cgroup_tasks[i] = fds[kChildFdCount + i].get();
+  child_fds->cgroup_tasks_count = tasks;
+  if (request.clone_into_cgroup) child_fds->clone_into_cgroup = fds[kChildFdCount + tasks].get();
+  return true;
+}
+
 Reply clone_requested(std::string_view record, UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
   RequestHeader request;
-  if (record.size() < sizeof request || fd_count != kChildFdCount) return Reply{EPROTO, -1};
+  if (record.size() < sizeof request) return Reply{EPROTO, -1};
   std::memcpy(&request, record.data(), sizeof request);
-  if (request.magic != kRequestMagic) return Reply{EPROTO, -1};
+  ChildFds child_fds;
+  if (request.magic != kRequestMagic || !child_fds_of(request, fds, fd_count, &child_fds)) {
+    return Reply{EPROTO, -1};
+  }
   auto decoded = decode_child_config(record.substr(sizeof request));
   if (!decoded) return Reply{EPROTO, -1};
-  const ChildFds child_fds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get(), fds[4].get()};
   int raw_pidfd = -1;
   // Every signal is blocked in the launcher for good, so the child starts with none deliverable.
   // With CLONE_PARENT the kernel wants exit_signal 0 and gives the child the launcher's own
   // (SIGCHLD, from posix_spawn), so the supervisor is told of its end as of any child's.
-  pid_t pid = sys::clone3(request.clone_flags | CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0);
+  pid_t pid = sys::clone3(request.clone_flags | CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0,
+                          child_fds.clone_into_cgroup);
   if (pid == 0) run_container_child((*decoded)->config, child_fds);
   if (pid < 0) return Reply{errno, -1};
   pidfd->reset(raw_pidfd);
@@ -133,7 +157,7 @@ bool serve_one() {
   }
   if (size == 0) return false;
   std::string record(static_cast<size_t>(size), '\0');
-  std::array<UniqueFd, kChildFdCount> fds;
+  std::array<UniqueFd, kMaxRequestFds> fds;
   size_t fd_count = 0;
   ssize_t received = receive_record(kLauncherSocket, record.data(), record.size(), fds.data(),
                                     fds.size(), &fd_count);
@@ -232,18 +256,26 @@ Status Launcher::respawn() {
 }
 
 int Launcher::send_request(const std::string& request, const ChildFds& fds) {
-  const std::array<int, kChildFdCount> passed{fds.sync, fds.dev_null, fds.stdout_write,
-                                              fds.stderr_write, fds.end_report};
-  int error =
-      send_record(socket_.get(), request.data(), request.size(), passed.data(), passed.size());
+  std::array<int, kMaxRequestFds> passed{fds.sync, fds.dev_null, fds.stdout_write, fds.stderr_write,
+                                         fds.end_report};
+  size_t count = kChildFdCount;
+  for (size_t i = 0; i < fds.cgroup_tasks_count; ++i)
+    passed[count++] = fds.cgroup_tasks[i];
+  if (fds.clone_into_cgroup >= 0) passed[count++] = fds.clone_into_cgroup;
+  int error = send_record(socket_.get(), request.data(), request.size(), passed.data(), count);
   if (error != 0 && error != EMSGSIZE) socket_.reset();
   return error;
 }
 
 Result<sys::ChildProcess> Launcher::clone_container(const ChildConfig& config, uint64_t clone_flags,
                                                     const ChildFds& fds) {
+  if (fds.cgroup_tasks_count > kMaxCgroupTasksFds) {
+    return Error::message("more cgroup hierarchies than " + std::to_string(kMaxCgroupTasksFds));
+  }
   RequestHeader header;
   header.clone_flags = clone_flags;
+  header.cgroup_tasks_count = static_cast<uint16_t>(fds.cgroup_tasks_count);
+  header.clone_into_cgroup = fds.clone_into_cgroup >= 0 ? 1 : 0;
   std::string request(sizeof header, '\0');
   std::memcpy(request.data(), &header, sizeof header);
   request += encode_child_config(config);

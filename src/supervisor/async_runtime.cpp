@@ -138,7 +138,7 @@ asio::awaitable<Result<runtime::StartedContainer>> start_container(
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
     runtime::Launcher& launcher, Clock::time_point deadline, AsyncEvent& cancel) {
   auto began = Clock::now();
-  auto cloned = runtime::clone_container(plan, user, seccomp, &launcher);
+  auto cloned = runtime::clone_container(plan, user, seccomp, &launcher, hooks.cgroup_entry);
   if (!cloned) co_return std::move(cloned).error();
   auto go = std::make_shared<GoJob>(GoJob{plan, rootfs, hooks, cloned->go_inputs(), {}});
   Status prepared = co_await pool.async_run(go_job(go), asio::use_awaitable);

@@ -142,10 +142,19 @@ asio::awaitable<Status> ContainerInstance::start_run() {
     links_.reset();
   }
 
+  // The init enters its cgroups by itself, without the kernel's global lock (cgroup::Entry); the
+  // fds stay open until it is cloned.
+  auto entry = cgroup_->open_entry();
+  if (!entry) co_return std::move(entry).error().context("container " + plan_.name + ": cgroup");
   std::optional<net::ContainerLinks> links;
   runtime::StartHooks hooks;
+  hooks.cgroup_entry.clone_into = entry->clone_into.get();
+  for (const auto& tasks : entry->tasks)
+    hooks.cgroup_entry.tasks.push_back(tasks.get());
   hooks.after_clone = [&](pid_t pid, int /*pidfd*/) -> Status {
-    if (auto attached = cgroup_->attach(pid); !attached) return attached.error().context("cgroup");
+    if (auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, *entry); !attached) {
+      return attached.error().context("cgroup");
+    }
     if (auto status = net::set_up_container_namespaces(pid, plan_.process.sysctls,
                                                        plan_.userns.root_uid_on_host,
                                                        plan_.userns.root_gid_on_host);

@@ -221,14 +221,6 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     }
     co_return Status{};
   }
-  // The containers' cgroup moves come in a few milliseconds, after their rootfs and cgroup are
-  // made: their grace period starts now, on a thread of its own (cgroup::start_move_grace_period).
-  // Nobody waits for it; a failure only loses the head start.
-  BlockingPool::Job head_start = [host = *cgroups_] {
-    (void)cgroup::start_move_grace_period(host);
-    return Status{};
-  };
-  blocking_.async_run(std::move(head_start), asio::detached);
   for (auto& instance : instances_) {
     asio::co_spawn(io_, container_task(*instance), log_escaped("container_task"));
   }

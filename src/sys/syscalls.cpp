@@ -28,7 +28,12 @@ struct CloneArgs {
   uint64_t stack;
   uint64_t stack_size;
   uint64_t tls;
+  uint64_t set_tid;
+  uint64_t set_tid_size;
+  uint64_t cgroup;
 };
+// CLONE_INTO_CGROUP, from <linux/sched.h> (which cannot be included beside <sched.h>).
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
 }  // namespace
 
 namespace srcompose::sys {
@@ -42,9 +47,13 @@ uint64_t mount_attributes(unsigned long ms_flags, bool readonly) {
   return attributes;
 }
 
-pid_t clone3(uint64_t flags, int* pidfd, int exit_signal) {
+pid_t clone3(uint64_t flags, int* pidfd, int exit_signal, int cgroup_fd) {
   CloneArgs args{};
   args.flags = flags;
+  if (cgroup_fd >= 0) {
+    args.flags |= kCloneIntoCgroup;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = static_cast<uint64_t>(exit_signal);
   return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));

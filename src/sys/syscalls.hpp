@@ -21,8 +21,9 @@ namespace srcompose::sys {
 // CLONE_PIDFD the pidfd is stored in *pidfd (O_CLOEXEC). Returns the child's pid in the parent, 0
 // in the child, -1 with errno. Unlike fork(3) no atfork handler runs, so the child of a
 // multi-threaded process never waits on a lock some other thread held: it may only make
-// async-signal-safe calls.
-pid_t clone3(uint64_t flags, int* pidfd, int exit_signal);
+// async-signal-safe calls. `cgroup_fd`, a cgroup2 directory, places the child in that cgroup at
+// its birth (CLONE_INTO_CGROUP, 5.7+); -1: the caller's cgroups.
+pid_t clone3(uint64_t flags, int* pidfd, int exit_signal, int cgroup_fd = -1);
 
 // openat2(2) (kernel 5.6+). `resolve` is RESOLVE_* (RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS ...).
 // `flags` must include O_CLOEXEC if the fd is to be owned; returns the fd or -1 with errno.

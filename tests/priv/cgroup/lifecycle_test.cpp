@@ -2,13 +2,17 @@
 // Privileged: placement, freeze/thaw, kill-all and removal on the real kernel (crash cleanup and
 // the waits: removal_test.cpp).
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 
 #include "cgroup_fixture.hpp"
+#include "sys/syscalls.hpp"
 
 using namespace srcompose;
 using namespace srcompose::test;
@@ -25,16 +29,9 @@ std::vector<std::string> cgroup_lines(pid_t pid) {
   return lines;
 }
 
-}  // namespace
-
-TEST_CASE("attach places the process in the container's cgroup of every driven hierarchy") {
-  require_root();
-  TestProject project("attach");
-  auto cgroup = project.create("web");
-  CHECK(cgroup.relative_path() == "srcompose/" + project.name() + "/web");
-  CHECK(cgroup.procs_files().size() == project.host().hierarchies.size());
-  auto child = start_in_cgroup(cgroup, sleeper);
-  auto lines = cgroup_lines(child.pid());
+// Checks that `pid` is in `cgroup` in every hierarchy the host drives.
+void check_placed(pid_t pid, const TestProject& project, const cgroup::ContainerCgroup& cgroup) {
+  auto lines = cgroup_lines(pid);
   const std::string suffix = ":/" + cgroup.relative_path();
   for (const auto& hierarchy : project.host().hierarchies) {
     // The v2 line is "0::/path"; a v1 line names its controllers ("2:cpu,cpuacct:/path").
@@ -56,11 +53,86 @@ TEST_CASE("attach places the process in the container's cgroup of every driven h
     CHECK_MESSAGE(found, "no /proc/pid/cgroup line for " << hierarchy.mount);
   }
   for (const auto& procs : cgroup.procs_files()) {
-    CHECK(read_file(procs) == std::to_string(child.pid()) + "\n");
+    CHECK(read_file(procs) == std::to_string(pid) + "\n");
   }
+}
+
+// What a container's init does with an Entry: cloned into its cgroup2 directory, it writes "0" to
+// the `tasks` files, then waits for `go` while the parent attaches the rest. Returns the child.
+sys::ChildProcess enter_by_entry(const cgroup::Entry& entry) {
+  int go[2], moved[2];
+  REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
+  UniqueFd read_end(go[0]), write_end(go[1]);
+  REQUIRE(::pipe2(moved, O_CLOEXEC) == 0);
+  UniqueFd moved_read(moved[0]), moved_write(moved[1]);
+  int pidfd = -1;
+  pid_t pid = sys::clone3(CLONE_PIDFD, &pidfd, SIGCHLD, entry.clone_into.get());
+  REQUIRE_MESSAGE(pid >= 0, "clone3: " << std::strerror(errno));
+  if (pid == 0) {
+    for (const auto& tasks : entry.tasks) {
+      if (::write(tasks.get(), "0", 1) != 1) ::_exit(98);
+    }
+    if (::write(moved_write.get(), "m", 1) != 1) ::_exit(97);
+    char byte = 0;
+    if (::read(read_end.get(), &byte, 1) != 1) ::_exit(99);
+    ::_exit(sleeper());
+  }
+  sys::ChildProcess child(pid, UniqueFd(pidfd));
+  moved_write.reset();
+  char byte = 0;
+  REQUIRE_MESSAGE(::read(moved_read.get(), &byte, 1) == 1, "the child could not write to tasks");
+  auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, entry);
+  REQUIRE_MESSAGE(attached.ok(), attached.error().to_string());
+  REQUIRE(::write(write_end.get(), "g", 1) == 1);
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("attach places the process in the container's cgroup of every driven hierarchy") {
+  require_root();
+  TestProject project("attach");
+  auto cgroup = project.create("web");
+  CHECK(cgroup.relative_path() == "srcompose/" + project.name() + "/web");
+  CHECK(cgroup.procs_files().size() == project.host().hierarchies.size());
+  auto child = start_in_cgroup(cgroup, sleeper);
+  check_placed(child.pid(), project, cgroup);
   auto empty = cgroup.empty();
   REQUIRE(empty.ok());
   CHECK_FALSE(*empty);
+}
+
+TEST_CASE("an init enters its cgroups by itself: cloned into the cgroup2 one, v1 by tasks") {
+  require_root();
+  TestProject project("entry");
+  auto cgroup = project.create("web");
+  const auto& host = project.host();
+  const size_t v1_count = static_cast<size_t>(std::count_if(
+      host.hierarchies.begin(), host.hierarchies.end(),
+      [](const auto& hierarchy) { return hierarchy.version == cgroup::CgroupVersion::v1; }));
+  {
+    auto entry = cgroup.open_entry();
+    REQUIRE_MESSAGE(entry.ok(), entry.error().to_string());
+    CHECK(entry->tasks.size() == v1_count);
+    CHECK(static_cast<bool>(entry->clone_into) == (host.unified() != nullptr));
+    CHECK(entry->by_parent.empty());
+    auto child = enter_by_entry(*entry);
+    check_placed(child.pid(), project, cgroup);
+    REQUIRE(cgroup.kill_all().ok());
+    auto status = child.wait();
+    REQUIRE(status.ok());
+    CHECK(status->signal == SIGKILL);
+  }
+  // After a kill (a restart), the cgroup2 placement is the parent's to write.
+  auto entry = cgroup.open_entry();
+  REQUIRE_MESSAGE(entry.ok(), entry.error().to_string());
+  CHECK_FALSE(entry->clone_into);
+  CHECK(entry->tasks.size() == v1_count);
+  CHECK(entry->by_parent.size() == (host.unified() ? 1U : 0U));
+  auto child = enter_by_entry(*entry);
+  check_placed(child.pid(), project, cgroup);
+  REQUIRE(cgroup.kill_all().ok());
+  CHECK(child.wait().ok());
 }
 
 TEST_CASE("freeze stops a busy loop's CPU time and thaw resumes it") {
@@ -197,34 +269,4 @@ TEST_CASE(
   auto removed = cgroup.remove();
   REQUIRE_MESSAGE(removed.ok(), removed.error().to_string());
   CHECK_FALSE(std::filesystem::exists(unified->mount / project.plan("busy").path));
-}
-
-TEST_CASE("the head start for cgroup moves leaves the caller in the cgroup it is in") {
-  require_root();
-  TestProject project("headstart");
-  auto cgroup = project.create("web");
-  const cgroup::HostLayout host = project.host();
-  // The child calls it from inside the container's cgroup: exit 0 when it succeeded, 1 when not.
-  auto child = start_in_cgroup(
-      cgroup, [&host] { return cgroup::start_move_grace_period(host).ok() ? 0 : 1; });
-  auto exited = child.wait();
-  REQUIRE(exited.ok());
-  CHECK(exited->exit_code == 0);
-  // Still in the container's cgroup of every hierarchy: the move went nowhere.
-  auto in_cgroup = start_in_cgroup(cgroup, [&host] {
-    (void)cgroup::start_move_grace_period(host);
-    return sleeper();
-  });
-  sleep_for(std::chrono::milliseconds(100));
-  const std::string suffix = ":/" + cgroup.relative_path();
-  auto lines = cgroup_lines(in_cgroup.pid());
-  for (const auto& hierarchy : project.host().hierarchies) {
-    std::string key = hierarchy.version == cgroup::CgroupVersion::v2
-                          ? "0:"
-                          : std::string(cgroup::v1_name(hierarchy.controllers.front()));
-    CAPTURE(key);
-    CHECK(std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
-      return line.ends_with(suffix) && line.find(key) != std::string::npos;
-    }));
-  }
 }
