@@ -128,6 +128,13 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   if (auto status = co_await prepare(); !status) {
     co_return std::move(status).error().context("container " + plan_.name);
   }
+  // Its veth goes onto a bridge of the lab's, made meanwhile (LabSupervisor::create_network).
+  if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
+    co_await lab_.network_ready.wait();
+    if (!lab_.network_status) {
+      co_return Error(lab_.network_status.error()).context("container " + plan_.name);
+    }
+  }
   // A stop asked while the parts were made: nothing runs yet, the start is given up.
   if (stop_requested_->is_set()) {
     co_return Error::message("stopped while starting").context("container " + plan_.name);

@@ -49,6 +49,10 @@ struct LabContext {
   LogSink& logs;
   EventLog& events;  // `srcompose events`: every start, exit, OOM kill, restart, health change
   runtime::Launcher& launcher;  // clones the containers (runtime/launcher.hpp)
+  // Set once the lab's bridges exist, or failed to be made (network_status): a container with a
+  // network is cloned after it, its veth going onto a bridge.
+  AsyncEvent& network_ready;
+  const Status& network_status;
   std::string project;
   std::function<void()> changed;  // a container started or ended: the state file is rewritten
 };

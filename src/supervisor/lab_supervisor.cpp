@@ -44,6 +44,7 @@ LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions opt
     : plan_(std::move(plan)),
       paths_(std::move(paths)),
       options_(std::move(options)),
+      network_ready_(io_),
       signals_(io_, SIGINT, SIGTERM),
       shutdown_requested_(io_),
       down_(io_),
@@ -125,9 +126,9 @@ int LabSupervisor::run() {
   report_header_ = options_.report_header;
   report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
-  context_ = std::make_unique<LabContext>(LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_,
-                                                     *events_, *launcher_, plan_.project,
-                                                     [this] { state_changed(); }});
+  context_ = std::make_unique<LabContext>(
+      LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_, *events_, *launcher_, network_ready_,
+                 network_status_, plan_.project, [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }
@@ -205,31 +206,50 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     auto ulimits = runtime::check_ulimits(container.process.ulimits);
     if (!ulimits) co_return std::move(ulimits).error().context("container " + container.name);
   }
-  if (!plan_.networks.bridges.empty()) {
-    auto network = net::LabNetwork::create(plan_.networks, plan_.project);
-    if (!network) co_return std::move(network).error().context("networks");
-    network_ = std::move(*network);
-    for (const auto& bridge : plan_.networks.bridges) {
-      logs_->progress("network " + bridge.network, "created (bridge " + bridge.bridge + ", " +
-                                                       spec::to_string(bridge.subnet) + ")");
-    }
-  }
+  // The bridges and the table overlap with the containers' layers and cgroups, which need none
+  // of them; the containers wait for them before they are cloned (ContainerInstance::start_run).
+  asio::co_spawn(io_, create_network(), log_escaped("create_network"));
   if (options_.no_start) {
     for (auto& instance : instances_) {
       if (auto status = instance->create(); !status) co_return status;
       created_only_.insert(instance.get());
     }
-    co_return Status{};
+    co_await network_ready_.wait();
+    co_return network_status_;
   }
   for (auto& instance : instances_) {
     asio::co_spawn(io_, container_task(*instance), log_escaped("container_task"));
   }
+  // Its failure is the lab's, reported before the containers' that it fails.
+  co_await network_ready_.wait();
+  if (!network_status_) co_return network_status_;
   // `run` is ready at once: whether its container runs is its own verdict, not the lab's.
   if (!options_.run_container.empty()) co_return Status{};
   if (options_.wait_timeout)
     asio::co_spawn(io_, arm_wait_deadline(*options_.wait_timeout),
                    log_escaped("arm_wait_deadline"));
   co_return co_await wait_until_ready();
+}
+
+asio::awaitable<void> LabSupervisor::create_network() {
+  if (!plan_.networks.bridges.empty()) {
+    auto made = std::make_shared<std::optional<net::LabNetwork>>();
+    BlockingPool::Job job = [made, &networks = plan_.networks, &project = plan_.project] {
+      auto network = net::LabNetwork::create(networks, project);
+      if (!network) return Status(std::move(network).error().context("networks"));
+      made->emplace(std::move(*network));
+      return Status{};
+    };
+    network_status_ = co_await blocking_.async_run(std::move(job), asio::use_awaitable);
+    network_ = std::move(*made);
+    if (network_status_) {
+      for (const auto& bridge : plan_.networks.bridges) {
+        logs_->progress("network " + bridge.network, "created (bridge " + bridge.bridge + ", " +
+                                                         spec::to_string(bridge.subnet) + ")");
+      }
+    }
+  }
+  network_ready_.set();
 }
 
 asio::awaitable<void> LabSupervisor::arm_wait_deadline(std::chrono::milliseconds timeout) {
@@ -469,6 +489,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   // Once nothing runs any more, the bridges and the table go while the containers' removals go on.
   for (auto& instance : instances_)
     co_await instance->finished().wait();
+  co_await network_ready_.wait();  // a lab that failed early may still be making them
   if (network_) {
     if (auto status = co_await remove_network(); !status)
       logs_->progress("", "warning: " + status.error().to_string());

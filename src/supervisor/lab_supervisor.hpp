@@ -87,6 +87,7 @@ class LabSupervisor {
   boost::asio::awaitable<void> take_down_after_dependents(ContainerInstance& instance,
                                                           AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
+  boost::asio::awaitable<void> create_network();
   boost::asio::awaitable<Status> remove_network();
   boost::asio::awaitable<void> remove_links(std::shared_ptr<net::LabNetwork> network);
   boost::asio::awaitable<Status> wait_until_unlisted(std::vector<std::string> names);
@@ -130,6 +131,11 @@ class LabSupervisor {
   std::optional<runtime::Launcher> launcher_;  // spawned by run(), on the loop's thread
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
+  // The lab's bridges and table are made on the pool while the containers' parts are made; set
+  // once network_ is in place or its creation failed (network_status_). Containers with a network
+  // are cloned after it, the teardown looks at network_ after it.
+  AsyncEvent network_ready_;
+  Status network_status_;
   // After remove_network: the network being removed (its nftables socket closes last, see
   // net::LabNetwork::remove_table) and the end of its links' removal, whose kernel waits go on
   // after the links are gone (finish_network_removal).
