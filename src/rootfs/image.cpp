@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "rootfs/digest_memo.hpp"
 #include "rootfs/fs.hpp"
 #include "rootfs/sha256.hpp"
 
@@ -20,8 +21,8 @@ namespace {
 
 // The digest of the host's busybox, remembered for as long as the file is unchanged: every
 // container start asks for it, and hashing 2 MB each time would cost `up` of 50 containers a
-// quarter second.
-Result<std::string> busybox_digest(int fd) {
+// quarter second. Across runs, the memo in the image cache keeps it (digest_memo.hpp).
+Result<std::string> busybox_digest(int fd, const std::filesystem::path& cache_directory) {
   struct Key {
     dev_t device;
     ino_t inode;
@@ -38,7 +39,7 @@ Result<std::string> busybox_digest(int fd) {
   Key key{info.st_dev, info.st_ino, info.st_size,
           int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec};
   if (remembered && remembered->first == key) return remembered->second;
-  auto digest = sha256_fd(fd, kHostBusybox);
+  auto digest = remembered_sha256(fd, kHostBusybox, cache_directory);
   if (!digest) return digest;
   remembered.emplace(key, *digest);
   return digest;
@@ -117,12 +118,14 @@ struct OpenedSource {
 
 // A tarball or builtin:busybox source opened, with the digest that names its image. Errors carry
 // the rootfs as the lab file wrote it.
-Result<OpenedSource> open_and_digest(const spec::Rootfs& source) {
+Result<OpenedSource> open_and_digest(const spec::Rootfs& source,
+                                     const std::filesystem::path& cache_directory) {
   bool tarball = source.kind == spec::RootfsKind::tarball;
   std::string what = tarball ? "rootfs " + source.text : std::string("rootfs builtin:busybox");
   auto fd = open_regular_file(tarball ? source.path : std::filesystem::path(kHostBusybox));
   if (!fd) return std::move(fd).error().context(what);
-  auto digest = tarball ? sha256_fd(fd->get(), source.path.string()) : busybox_digest(fd->get());
+  auto digest = tarball ? remembered_sha256(fd->get(), source.path.string(), cache_directory)
+                        : busybox_digest(fd->get(), cache_directory);
   if (!digest) return std::move(digest).error().context(what);
   return OpenedSource{std::move(*fd), std::move(*digest)};
 }
@@ -146,9 +149,10 @@ Status remove_stale_builds(const std::filesystem::path& cache_directory) {
   return {};
 }
 
-Result<std::string> image_identity(const spec::Rootfs& source) {
+Result<std::string> image_identity(const spec::Rootfs& source,
+                                   const std::filesystem::path& cache_directory) {
   if (source.kind == spec::RootfsKind::directory) return "directory:" + source.path.string();
-  auto opened = open_and_digest(source);
+  auto opened = open_and_digest(source, cache_directory);
   if (!opened) return std::move(opened).error();
   return (source.kind == spec::RootfsKind::tarball ? "sha256:" : "builtin:busybox sha256:") +
          opened->digest;
@@ -164,7 +168,7 @@ Result<Image> ensure_image(const spec::Rootfs& source,
       return Image{source.path, {}};
     }
     case spec::RootfsKind::tarball: {
-      auto tar = open_and_digest(source);
+      auto tar = open_and_digest(source, cache_directory);
       if (!tar) return std::move(tar).error();
       auto image = build_once(
           cache_directory, "sha256-" + tar->digest,
@@ -180,7 +184,7 @@ Result<Image> ensure_image(const spec::Rootfs& source,
     case spec::RootfsKind::builtin_busybox:
       break;
   }
-  auto busybox = open_and_digest(source);
+  auto busybox = open_and_digest(source, cache_directory);
   if (!busybox) return std::move(busybox).error();
   // The version names the image's layout: a change of layout must not reuse an older cached image.
   auto image =

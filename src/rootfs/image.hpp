@@ -29,8 +29,10 @@ Status remove_stale_builds(const std::filesystem::path& cache_directory);
 // What the image of `source` is, for the lab's fingerprint, without building anything: a tarball
 // "sha256:<digest of the file>", the built-in busybox "builtin:busybox sha256:<digest of the host's
 // binary>", a directory "directory:<path>" (its content is not hashed: a tree may be large, and it
-// is the teacher's own). Any user who can read the file.
-Result<std::string> image_identity(const spec::Rootfs& source);
+// is the teacher's own). Any user who can read the file. The digests are remembered in
+// `cache_directory` (digest_memo.hpp) where the caller may write.
+Result<std::string> image_identity(const spec::Rootfs& source,
+                                   const std::filesystem::path& cache_directory);
 
 // Parent side, needs root. Returns the image directory for `source`, building it in
 // `cache_directory` when missing (in a ".tmp-" directory renamed into place: a crash never leaves a

@@ -16,7 +16,8 @@ namespace srcompose::supervisor {
 Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& plan) {
   std::map<std::string, std::string> images;
   for (const auto& container : plan.containers) {
-    auto identity = rootfs::image_identity(container.rootfs.source);
+    auto identity =
+        rootfs::image_identity(container.rootfs.source, container.rootfs.image_cache_dir);
     if (!identity) return std::move(identity).error().context("container " + container.name);
     images[container.name] = *identity;
   }
