@@ -123,6 +123,32 @@ Status ContainerInstance::create() {
   return {};
 }
 
+runtime::StartHooks ContainerInstance::start_hooks(const cgroup::Entry& entry,
+                                                   std::optional<net::ContainerLinks>& links) {
+  runtime::StartHooks hooks;
+  hooks.cgroup_entry.clone_into = entry.clone_into.get();
+  for (const auto& tasks : entry.tasks)
+    hooks.cgroup_entry.tasks.push_back(tasks.get());
+  hooks.after_clone = [this, &entry, &links](pid_t pid, int /*pidfd*/) -> Status {
+    if (auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, entry); !attached) {
+      return attached.error().context("cgroup");
+    }
+    if (auto status = net::set_up_container_namespaces(pid, plan_.process.sysctls,
+                                                       plan_.userns.root_uid_on_host,
+                                                       plan_.userns.root_gid_on_host);
+        !status) {
+      return status.error();
+    }
+    if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
+      auto created = net::ContainerLinks::attach(plan_.net, lab_.project, plan_.name, pid);
+      if (!created) return std::move(created).error().context("network");
+      links = std::move(*created);
+    }
+    return {};
+  };
+  return hooks;
+}
+
 asio::awaitable<Status> ContainerInstance::start_run() {
   // The runtime's errors name the container already; these are named here.
   if (auto status = co_await prepare(); !status) {
@@ -154,27 +180,7 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   auto entry = cgroup_->open_entry();
   if (!entry) co_return std::move(entry).error().context("container " + plan_.name + ": cgroup");
   std::optional<net::ContainerLinks> links;
-  runtime::StartHooks hooks;
-  hooks.cgroup_entry.clone_into = entry->clone_into.get();
-  for (const auto& tasks : entry->tasks)
-    hooks.cgroup_entry.tasks.push_back(tasks.get());
-  hooks.after_clone = [&](pid_t pid, int /*pidfd*/) -> Status {
-    if (auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, *entry); !attached) {
-      return attached.error().context("cgroup");
-    }
-    if (auto status = net::set_up_container_namespaces(pid, plan_.process.sysctls,
-                                                       plan_.userns.root_uid_on_host,
-                                                       plan_.userns.root_gid_on_host);
-        !status) {
-      return status.error();
-    }
-    if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
-      auto created = net::ContainerLinks::attach(plan_.net, lab_.project, plan_.name, pid);
-      if (!created) return std::move(created).error().context("network");
-      links = std::move(*created);
-    }
-    return {};
-  };
+  const runtime::StartHooks hooks = start_hooks(*entry, links);
   // The child's part runs while the loop serves the other containers.
   auto deadline = steady_clock::now() + runtime::kSetupTimeout;
   auto started = co_await supervisor::start_container(lab_.io, lab_.blocking, plan_, *rootfs_,

@@ -125,6 +125,10 @@ class ContainerInstance {
   Status adopt(KernelParts parts);
   Status prepare_loop_parts();
   boost::asio::awaitable<Status> start_run();
+  // What the supervisor does for a start while the child waits: the rest of the cgroup placement
+  // (`entry`), namespaced sysctls, the veths (into `links`). Both must outlive the start.
+  runtime::StartHooks start_hooks(const cgroup::Entry& entry,
+                                  std::optional<net::ContainerLinks>& links);
   // Waits on the loop until the init has exited, and reaps it.
   boost::asio::awaitable<Result<sys::ExitStatus>> reap_init();
   boost::asio::awaitable<RunEnd> wait_for_run_end();
