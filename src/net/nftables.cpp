@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "net/nftables.hpp"
 
-#include <nftables/libnftables.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <memory>
 
+#include "net/libnftables.hpp"
 #include "net/netlink.hpp"
 #include "spec/values.hpp"
 
@@ -99,23 +98,26 @@ Status apply_lab_ruleset(const LabRuleset& ruleset) {
 }
 
 void NftSession::Deleter::operator()(nft_ctx* context) const {
-  nft_ctx_free(context);
+  nftables->nft_ctx_free(context);
 }
 
 Result<NftSession> NftSession::open() {
+  auto loaded = sys::loaded_functions<LibNftables>();
+  if (!loaded) return std::move(loaded).error();
+  const LibNftables& library = **loaded;
   NftSession session;
-  session.context_.reset(nft_ctx_new(NFT_CTX_DEFAULT));
+  session.context_ = {library.nft_ctx_new(NFT_CTX_DEFAULT), Deleter{&library}};
   if (!session.context_) return Error::from_errno("nft_ctx_new", ENOMEM);
-  if (nft_ctx_buffer_output(session.context_.get()) != 0 ||
-      nft_ctx_buffer_error(session.context_.get()) != 0) {
+  if (library.nft_ctx_buffer_output(session.context_.get()) != 0 ||
+      library.nft_ctx_buffer_error(session.context_.get()) != 0) {
     return Error::from_errno("nft_ctx_buffer_error", ENOMEM);
   }
   return session;
 }
 
 Status NftSession::run(const std::string& script) {
-  if (nft_run_cmd_from_buffer(context_.get(), script.c_str()) != 0) {
-    return Error::message("nft: " + trimmed(nft_ctx_get_error_buffer(context_.get())));
+  if (nftables().nft_run_cmd_from_buffer(context_.get(), script.c_str()) != 0) {
+    return Error::message("nft: " + trimmed(nftables().nft_ctx_get_error_buffer(context_.get())));
   }
   return {};
 }

@@ -21,6 +21,8 @@ struct nft_ctx;
 
 namespace srcompose::net {
 
+struct LibNftables;
+
 // Owner of one libnftables context and its netfilter netlink socket (root, host netns). Closing a
 // netfilter socket after a deletion waits until the kernel has destroyed what was deleted (an RCU
 // grace period: nft_rcv_nl_event flushes the destroy work): an owner that needs the deletion done,
@@ -28,14 +30,19 @@ namespace srcompose::net {
 // without O_CLOEXEC: keep a session open only while nothing forks.
 class NftSession {
  public:
+  // Loads libnftables at the first session of the process (see libnftables.hpp).
   static Result<NftSession> open();
   // Runs `script` in one transaction. The error carries nft's own message.
   Status run(const std::string& script);
 
  private:
+  // No initializer on the member: it would keep Deleter from being default-constructible here
+  // (unique_ptr's default constructor value-initializes it to null).
   struct Deleter {
+    const LibNftables* nftables;
     void operator()(nft_ctx* context) const;
   };
+  const LibNftables& nftables() const { return *context_.get_deleter().nftables; }
   std::unique_ptr<nft_ctx, Deleter> context_;
 };
 

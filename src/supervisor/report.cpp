@@ -21,9 +21,9 @@ Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& p
     if (!identity) return std::move(identity).error().context("container " + container.name);
     images[container.name] = *identity;
   }
-  rootfs::Sha256 digest;
-  digest.update(plan::normalized_lab(lab, plan, images));
-  return "sha256:" + digest.finish_hex();
+  auto digest = rootfs::sha256_hex(plan::normalized_lab(lab, plan, images));
+  if (!digest) return std::move(digest).error();
+  return "sha256:" + *digest;
 }
 
 // The report's names (srcompose(1), docs/report.schema.json), systemd's words for the layouts;

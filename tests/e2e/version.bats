@@ -19,6 +19,8 @@ project_version() {
   [[ "$output" =~ libseccomp\ +$(pkg-config --modversion libseccomp)\ +\(loaded\) ]]
   [[ "$output" =~ libnftables\ +$(pkg-config --modversion libnftables)\ +\(built\ against\) ]]
   [[ "$output" =~ libarchive\ +$(pkg-config --modversion libarchive)\ +\(loaded\) ]]
+  nettle=$(pkg-config --modversion nettle)
+  [[ "$output" =~ libnettle\ +${nettle%.*}\ +\(loaded\) ]]
   [[ "$output" =~ libnl\ +$(pkg-config --modversion libnl-3.0)\ +\(loaded\) ]]
   [[ "$output" =~ toml\+\+\ +$(pkg-config --modversion tomlplusplus)\ +\(built\ against\) ]]
   boost=$(sed -n 's/^#define BOOST_LIB_VERSION "\([0-9]*\)_\([0-9]*\)"/\1.\2/p' /usr/include/boost/version.hpp)
@@ -38,4 +40,25 @@ project_version() {
     -P "$SRCOMPOSE_SOURCE_DIR/cmake/git-revision.cmake"
   grep -qx '#define SRCOMPOSE_GIT_REVISION "0123abcd"' "$dir/rev.hpp"
   rm -rf "$dir"
+}
+
+@test "libarchive, libnftables and nettle are loaded at first use, not at every start (issue 16)" {
+  needed=$(readelf -d "$SRCOMPOSE" | grep NEEDED)
+  echo "$needed"
+  grep -q 'libseccomp' <<<"$needed" # the list is the binary's
+  # (`! grep` would not fail a bats test before its last line)
+  [ -z "$(grep -E 'libarchive|libnftables|libnettle' <<<"$needed")" ]
+}
+
+@test "version names a library that cannot be loaded, and why; the rest still runs" {
+  require_root
+  library=$(ldconfig -p | awk '$1 == "libarchive.so.13" { print $NF; exit }')
+  [ -n "$library" ]
+  # In a mount namespace of its own, libarchive is an empty file.
+  run unshare --mount sh -c 'mount --bind /dev/null "$(readlink -f "$1")" && "$SRCOMPOSE" version' \
+    sh "$library"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ libarchive\ +-\ +\(not\ loaded:\ load\ libarchive\.so\.13:\ .+\) ]]
+  [[ "$output" =~ libnftables\ +$(pkg-config --modversion libnftables)\ +\(built\ against\) ]]
 }
