@@ -175,6 +175,10 @@ struct ExecRequest {
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
   bool controlling_terminal = false;  // stdin is a pty slave the process takes as its terminal
   std::vector<std::filesystem::path> cgroup_procs_files;  // the container's cgroup.procs files
+  // The caller's way into the container's cgroups without the kernel's global lock, instead of
+  // (or beside) cgroup_procs_files (cgroup::Entry): the helper is cloned into `clone_into` and
+  // writes "0" to each of `tasks` (fds of the caller's, open for the duration of the launch).
+  CgroupEntryFds cgroup_entry;
 };
 
 // The reports of an exec's helper and of the new process before its execve (runtime/sync.hpp), read

@@ -108,6 +108,13 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
     cgroup_fds.push_back(above->get());
     cgroup_files.push_back(std::move(*above));
   }
+  // A v1 `tasks` file takes the same "0" as cgroup.procs, without the kernel's global lock.
+  for (int tasks : request.cgroup_entry.tasks) {
+    auto above = dup_above_stdio(tasks, "cgroup tasks");
+    if (!above) return std::move(above).error();
+    cgroup_fds.push_back(above->get());
+    cgroup_files.push_back(std::move(*above));
+  }
   auto pidfd = dup_above_stdio(init_pidfd, "init pidfd");
   if (!pidfd) return std::move(pidfd).error();
   UniqueFd time_namespace;
@@ -144,7 +151,7 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   pid_t helper_pid = -1;
   {
     sys::AllSignalsBlocked blocked;
-    helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD);
+    helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD, request.cgroup_entry.clone_into);
     if (helper_pid == 0) run_exec_helper(helper);
   }
   if (helper_pid < 0) return Error::last_errno("clone3");

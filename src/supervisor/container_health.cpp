@@ -32,8 +32,16 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   runtime::ExecRequest request;
   request.argv = plan_.lifecycle.healthcheck->command;
   request.stdin_fd = request.stdout_fd = request.stderr_fd = null.get();
-  for (const auto& file : cgroup_->procs_files())
-    request.cgroup_procs_files.push_back(file);
+  // Into the container's cgroups without the kernel's global lock (cgroup::Entry): a check every
+  // second would otherwise hold cgroup_mutex through a grace period each time, stalling the other
+  // containers' starts.
+  auto entry = cgroup_->open_entry();
+  if (!entry) co_return false;
+  request.cgroup_entry.clone_into = entry->clone_into.get();
+  for (const auto& tasks : entry->tasks)
+    request.cgroup_entry.tasks.push_back(tasks.get());
+  for (const auto& file : entry->by_parent)
+    request.cgroup_procs_files.emplace_back(file);
   // The timeout covers joining the container too: a container that stops the new process before
   // its execve fails the check like one that never answers, and delays nothing else.
   auto deadline = std::chrono::steady_clock::now() + plan_.lifecycle.healthcheck->timeout;

@@ -342,3 +342,23 @@ EOF_LAB
   wait_until "process_gone $follow_pid" 5
   assert_nothing_left e2e-wait
 }
+
+@test "a health check runs inside the container's cgroups, also after a restart" {
+  # Seen through the container's own cgroup namespace, each of its cgroups is "/": a line that is
+  # not (a process left in the supervisor's cgroups) makes the check fail. The second run's cgroup2
+  # cgroup has had cgroup.kill written, which the check joins the other way (cgroup::Entry).
+  write_lab e2e-hcg <<'EOF_LAB'
+[containers.box]
+rootfs = "builtin:busybox"
+command = ["/bin/sh", "-c", "sleep 1; exit 3"]
+restart = "on-failure"
+healthcheck = { command = ["/bin/sh", "-c", "! grep -v ':/$' /proc/self/cgroup"], interval = "200ms" }
+EOF_LAB
+  run srcompose -f "$LAB" up -d --wait --wait-timeout 20s
+  [ "$status" -eq 0 ]
+  [ "$(ps_field box "c['health']")" = "healthy" ]
+  wait_until "[ \"\$(ps_field box \"c['restart_count']\")\" -ge 1 ]" 10
+  wait_until "[ \"\$(ps_field box \"c['health']\")\" = healthy ]" 10
+  srcompose -p e2e-hcg down
+  assert_nothing_left e2e-hcg
+}
