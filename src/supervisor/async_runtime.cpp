@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
+#include <memory>
+#include <optional>
 
 #include "supervisor/async_process.hpp"
 #include "supervisor/blocking_pool.hpp"
@@ -130,16 +132,41 @@ BlockingPool::Job go_job(std::shared_ptr<GoJob> job) {
   };
 }
 
+// The first step of a start (runtime::clone_container) as a job for the launcher's thread; the
+// loop reads `cloned` once the job has completed.
+struct CloneJob {
+  const plan::ContainerPlan& plan;
+  const rootfs::ResolvedUser& user;
+  const security::CompiledSeccomp& seccomp;
+  const runtime::CgroupEntryFds& cgroup_entry;
+  runtime::Launcher& launcher;
+  std::optional<runtime::ClonedContainer> cloned;
+};
+
+BlockingPool::Job clone_job(std::shared_ptr<CloneJob> job) {
+  return [job = std::move(job)]() -> Status {
+    auto cloned = runtime::clone_container(job->plan, job->user, job->seccomp, &job->launcher,
+                                           job->cgroup_entry);
+    if (!cloned) return std::move(cloned).error();
+    job->cloned.emplace(std::move(*cloned));
+    return {};
+  };
+}
+
 }  // namespace
 
 asio::awaitable<Result<runtime::StartedContainer>> start_container(
     asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
-    runtime::Launcher& launcher, Clock::time_point deadline, AsyncEvent& cancel) {
+    runtime::Launcher& launcher, BlockingPool& launcher_thread, Clock::time_point deadline,
+    AsyncEvent& cancel) {
   auto began = Clock::now();
-  auto cloned = runtime::clone_container(plan, user, seccomp, &launcher, hooks.cgroup_entry);
-  if (!cloned) co_return std::move(cloned).error();
+  auto clone =
+      std::make_shared<CloneJob>(CloneJob{plan, user, seccomp, hooks.cgroup_entry, launcher, {}});
+  Status made = co_await launcher_thread.async_run(clone_job(clone), asio::use_awaitable);
+  if (!made) co_return std::move(made).error();
+  auto cloned = std::move(clone->cloned);
   auto go = std::make_shared<GoJob>(GoJob{plan, rootfs, hooks, cloned->go_inputs(), {}});
   Status prepared = co_await pool.async_run(go_job(go), asio::use_awaitable);
   Result<runtime::StartedContainer> started = Error::message("not started");

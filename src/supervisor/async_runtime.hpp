@@ -24,13 +24,16 @@
 namespace srcompose::supervisor {
 
 // runtime::start_container without blocking the loop; gives up at `deadline`, or at once when
-// `cancel` is set (a stop asked while the container starts).
+// `cancel` is set (a stop asked while the container starts). `launcher` is only used from
+// `launcher_thread`, a pool of one thread: each clone takes the launcher 1-3 ms (the new
+// namespaces), which the loop spends serving the other containers, and one thread keeps the
+// launcher's requests and answers in order.
 boost::asio::awaitable<Result<runtime::StartedContainer>> start_container(
     boost::asio::io_context& io, BlockingPool& pool, const plan::ContainerPlan& plan,
     const rootfs::PreparedRootfs& rootfs, const rootfs::ResolvedUser& user,
     const security::CompiledSeccomp& seccomp, const runtime::StartHooks& hooks,
-    runtime::Launcher& launcher, std::chrono::steady_clock::time_point deadline,
-    AsyncEvent& cancel);
+    runtime::Launcher& launcher, BlockingPool& launcher_thread,
+    std::chrono::steady_clock::time_point deadline, AsyncEvent& cancel);
 
 // runtime::exec_in_container without blocking the loop; gives up at `deadline`. The returned
 // process has passed its execve; the caller waits for it (wait_for_exit).

@@ -183,9 +183,9 @@ asio::awaitable<Status> ContainerInstance::start_run() {
   const runtime::StartHooks hooks = start_hooks(*entry, links);
   // The child's part runs while the loop serves the other containers.
   auto deadline = steady_clock::now() + runtime::kSetupTimeout;
-  auto started = co_await supervisor::start_container(lab_.io, lab_.blocking, plan_, *rootfs_,
-                                                      *user_, *seccomp_, hooks, lab_.launcher,
-                                                      deadline, *stop_requested_);
+  auto started = co_await supervisor::start_container(
+      lab_.io, lab_.blocking, plan_, *rootfs_, *user_, *seccomp_, hooks, lab_.launcher,
+      lab_.launcher_thread, deadline, *stop_requested_);
   if (!started) co_return std::move(started).error();
 
   // The descriptor object closes what it holds, so it watches a duplicate of the pidfd that the

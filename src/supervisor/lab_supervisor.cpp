@@ -126,9 +126,9 @@ int LabSupervisor::run() {
   report_header_ = options_.report_header;
   report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
-  context_ = std::make_unique<LabContext>(
-      LabContext{io_, blocking_, seccomp_, *cgroups_, *logs_, *events_, *launcher_, network_ready_,
-                 network_status_, plan_.project, [this] { state_changed(); }});
+  context_ = std::make_unique<LabContext>(LabContext{
+      io_, blocking_, seccomp_, *cgroups_, *logs_, *events_, *launcher_, launcher_thread_,
+      network_ready_, network_status_, plan_.project, [this] { state_changed(); }});
   for (const auto& container : plan_.containers) {
     instances_.push_back(std::make_unique<ContainerInstance>(*context_, container));
   }

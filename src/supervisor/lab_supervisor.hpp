@@ -148,6 +148,9 @@ class LabSupervisor {
   // flat at 200 containers). Declared after io_ and the instances, whose parts its jobs use: joined
   // before they go.
   BlockingPool blocking_{io_, 4};
+  // Every use of launcher_ but its first spawn and its end (supervisor::start_container). A
+  // launcher it respawns dies with this thread, which lives as long as the supervisor.
+  BlockingPool launcher_thread_{io_, 1};
   std::unique_ptr<ControlServer> control_;
   boost::asio::signal_set signals_;
   std::optional<std::chrono::steady_clock::time_point> first_signal_at_;

@@ -362,3 +362,37 @@ EOF_LAB
   srcompose -p e2e-hcg down
   assert_nothing_left e2e-hcg
 }
+
+@test "a killed launcher is replaced at the next start, and down leaves no launcher behind" {
+  write_lab e2e-lnch <<'EOF_LAB'
+[containers.a]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+
+[containers.b]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "3600"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/e2e-lnch/lock")
+  # The launcher: the supervisor's child in the host's pid namespace (the containers' inits, also
+  # its children, are each in their own).
+  launchers() {
+    for child in $(cat /proc/"$supervisor"/task/*/children); do
+      [ "$(readlink /proc/"$child"/ns/pid)" = "$(readlink /proc/self/ns/pid)" ] && echo "$child"
+    done
+    return 0
+  }
+  first=$(launchers)
+  [ -n "$first" ]
+  kill -KILL "$first"
+  srcompose -p e2e-lnch restart b
+  [ "$(ps_field b "c['state']")" = "running" ]
+  second=$(launchers)
+  [ -n "$second" ]
+  [ "$second" != "$first" ]
+  srcompose -p e2e-lnch down
+  run kill -0 "$second"
+  [ "$status" -ne 0 ]
+  assert_nothing_left e2e-lnch
+}
