@@ -208,6 +208,7 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
   }
   // The bridges and the table overlap with the containers' layers and cgroups, which need none
   // of them; the containers wait for them before they are cloned (ContainerInstance::start_run).
+  network_creation_started_ = true;
   asio::co_spawn(io_, create_network(), log_escaped("create_network"));
   if (options_.no_start) {
     for (auto& instance : instances_) {
@@ -489,7 +490,8 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   // Once nothing runs any more, the bridges and the table go while the containers' removals go on.
   for (auto& instance : instances_)
     co_await instance->finished().wait();
-  co_await network_ready_.wait();  // a lab that failed early may still be making them
+  // A lab that failed early may still be making them, or may never have begun.
+  if (network_creation_started_) co_await network_ready_.wait();
   if (network_) {
     if (auto status = co_await remove_network(); !status)
       logs_->progress("", "warning: " + status.error().to_string());

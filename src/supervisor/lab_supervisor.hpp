@@ -136,6 +136,7 @@ class LabSupervisor {
   // are cloned after it, the teardown looks at network_ after it.
   AsyncEvent network_ready_;
   Status network_status_;
+  bool network_creation_started_ = false;  // a failure before it leaves network_ready_ unset
   // After remove_network: the network being removed (its nftables socket closes last, see
   // net::LabNetwork::remove_table) and the end of its links' removal, whose kernel waits go on
   // after the links are gone (finish_network_removal).
