@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // File digests remembered across runs. Every `up` and `run` names its images by the SHA-256 of
-// their source (a tarball, the host's busybox): hashing it again at each start cost 1.5 ms for
-// busybox (2 MB), and a second for a 1 GB tarball. A memo file in the image cache keeps the digest
-// with the file's identity (device, inode, size, mtime, ctime): git's index trusts the same fields.
+// their source (a tarball, the host's busybox), and every container start asks again: hashing it
+// each time cost 1.5 ms for busybox (2 MB), and a second for a 1 GB tarball; the memo costs a
+// small file's read. A memo file in the image cache keeps the digest with the file's identity
+// (device, inode, size, mtime, ctime): git's index trusts the same fields.
 // ctime cannot be set from user space, so a file changed in place (even with its mtime put back)
 // is hashed again.
 #pragma once

@@ -8,42 +8,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <mutex>
-#include <optional>
 #include <utility>
 
 #include "rootfs/digest_memo.hpp"
 #include "rootfs/fs.hpp"
-#include "rootfs/sha256.hpp"
 
 namespace srcompose::rootfs {
 namespace {
-
-// The digest of the host's busybox, remembered for as long as the file is unchanged: every
-// container start asks for it, and hashing 2 MB each time would cost `up` of 50 containers a
-// quarter second. Across runs, the memo in the image cache keeps it (digest_memo.hpp).
-Result<std::string> busybox_digest(int fd, const std::filesystem::path& cache_directory) {
-  struct Key {
-    dev_t device;
-    ino_t inode;
-    off_t size;
-    int64_t mtime_ns;
-    bool operator==(const Key&) const = default;
-  };
-  // Containers are prepared on several threads of the supervisor's blocking pool at once.
-  static std::mutex mutex;
-  static std::optional<std::pair<Key, std::string>> remembered;
-  const std::lock_guard lock(mutex);
-  struct stat info {};
-  if (::fstat(fd, &info) < 0) return Error::last_errno(std::string("stat ") + kHostBusybox);
-  Key key{info.st_dev, info.st_ino, info.st_size,
-          int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec};
-  if (remembered && remembered->first == key) return remembered->second;
-  auto digest = remembered_sha256(fd, kHostBusybox, cache_directory);
-  if (!digest) return digest;
-  remembered.emplace(key, *digest);
-  return digest;
-}
 
 bool is_real_directory(const std::filesystem::path& path) {
   struct stat status {};
@@ -124,8 +95,9 @@ Result<OpenedSource> open_and_digest(const spec::Rootfs& source,
   std::string what = tarball ? "rootfs " + source.text : std::string("rootfs builtin:busybox");
   auto fd = open_regular_file(tarball ? source.path : std::filesystem::path(kHostBusybox));
   if (!fd) return std::move(fd).error().context(what);
-  auto digest = tarball ? remembered_sha256(fd->get(), source.path.string(), cache_directory)
-                        : busybox_digest(fd->get(), cache_directory);
+  // Every container start asks again: the memo answers (digest_memo.hpp).
+  auto digest =
+      remembered_sha256(fd->get(), tarball ? source.path.string() : kHostBusybox, cache_directory);
   if (!digest) return std::move(digest).error().context(what);
   return OpenedSource{std::move(*fd), std::move(*digest)};
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// SHA-256 of image content: cached images are named after it. The hashing itself is nettle's (the
-// library libarchive already loads), not code of ours; it is loaded at first use (see
-// libnettle.hpp).
+// SHA-256 of image content: cached images are named after it. The hashing itself is nettle's, not
+// code of ours, loaded at first use (see libnettle.hpp).
 #pragma once
 
 #include <nettle/sha2.h>

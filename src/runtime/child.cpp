@@ -34,7 +34,6 @@ void join_cgroups(const ChildFds& fds) {
 // other containers' pipes open for the container's whole life. Before the sync socket is in place a
 // failure cannot be reported; the parent then sees EOF.
 void install_fds(const ChildFds& fds) {
-  join_cgroups(fds);
   if (::dup2(fds.dev_null, 0) < 0 || ::dup2(fds.stdout_write, 1) < 0 ||
       ::dup2(fds.stderr_write, 2) < 0) {
     ::_exit(127);
@@ -109,6 +108,7 @@ int remount_root_readonly(int root_fd) {
 }  // namespace
 
 void run_container_child(const ChildConfig& config, ChildFds fds) {
+  join_cgroups(fds);
   install_fds(fds);
   // The supervisor's handlers (Asio's signal_set) must never run in this copy of it; signals stay
   // blocked (the parent blocked them around clone3) until the init waits for them.

@@ -110,7 +110,6 @@ void keep_stdio_open() {
   }
 }
 
-// Clones the requested container; the reply's errno when that is impossible.
 // The request's fds as ChildFds; false when their number does not match the header.
 bool child_fds_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_count,
                   ChildFds* child_fds) {
@@ -127,6 +126,7 @@ bool child_fds_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_c
   return true;
 }
 
+// Clones the requested container; the reply's errno when that is impossible.
 Reply clone_requested(std::string_view record, UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
   RequestHeader request;
   if (record.size() < sizeof request) return Reply{EPROTO, -1};
@@ -269,9 +269,6 @@ int Launcher::send_request(const std::string& request, const ChildFds& fds) {
 
 Result<sys::ChildProcess> Launcher::clone_container(const ChildConfig& config, uint64_t clone_flags,
                                                     const ChildFds& fds) {
-  if (fds.cgroup_tasks_count > kMaxCgroupTasksFds) {
-    return Error::message("more cgroup hierarchies than " + std::to_string(kMaxCgroupTasksFds));
-  }
   RequestHeader header;
   header.clone_flags = clone_flags;
   header.cgroup_tasks_count = static_cast<uint16_t>(fds.cgroup_tasks_count);

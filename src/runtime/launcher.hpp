@@ -44,7 +44,7 @@ class Launcher {
   // must live as long as the containers: their parent-death signal follows it. Returns at once;
   // the launcher's first answer waits for its exec. Each answer is awaited at most
   // `answer_timeout`: a clone takes about a millisecond, but the first answer follows the exec of
-  // a binary of 27 shared libraries, which a slow guest (the QEMU matrix, four labs at once on one
+  // the whole srcompose binary, which a slow guest (the QEMU matrix, four labs at once on one
   // emulated CPU) may stretch past 10 s; the default is the container setup's own deadline.
   static Result<Launcher> spawn(
       const std::filesystem::path& binary = "/proc/self/exe",

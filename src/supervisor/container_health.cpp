@@ -37,9 +37,7 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   // containers' starts.
   auto entry = cgroup_->open_entry();
   if (!entry) co_return false;
-  request.cgroup_entry.clone_into = entry->clone_into.get();
-  for (const auto& tasks : entry->tasks)
-    request.cgroup_entry.tasks.push_back(tasks.get());
+  request.cgroup_entry = entry_fds(*entry);
   for (const auto& file : entry->by_parent)
     request.cgroup_procs_files.emplace_back(file);
   // The timeout covers joining the container too: a container that stops the new process before

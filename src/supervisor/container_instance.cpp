@@ -123,12 +123,18 @@ Status ContainerInstance::create() {
   return {};
 }
 
+runtime::CgroupEntryFds ContainerInstance::entry_fds(const cgroup::Entry& entry) {
+  runtime::CgroupEntryFds fds;
+  fds.clone_into = entry.clone_into.get();
+  for (const auto& tasks : entry.tasks)
+    fds.tasks.push_back(tasks.get());
+  return fds;
+}
+
 runtime::StartHooks ContainerInstance::start_hooks(const cgroup::Entry& entry,
                                                    std::optional<net::ContainerLinks>& links) {
   runtime::StartHooks hooks;
-  hooks.cgroup_entry.clone_into = entry.clone_into.get();
-  for (const auto& tasks : entry.tasks)
-    hooks.cgroup_entry.tasks.push_back(tasks.get());
+  hooks.cgroup_entry = entry_fds(entry);
   hooks.after_clone = [this, &entry, &links](pid_t pid, int /*pidfd*/) -> Status {
     if (auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, entry); !attached) {
       return attached.error().context("cgroup");

@@ -126,6 +126,8 @@ class ContainerInstance {
   Status adopt(KernelParts parts);
   Status prepare_loop_parts();
   boost::asio::awaitable<Status> start_run();
+  // An Entry's fds as the runtime takes them (for a start, and for a health check's exec).
+  static runtime::CgroupEntryFds entry_fds(const cgroup::Entry& entry);
   // What the supervisor does for a start while the child waits: the rest of the cgroup placement
   // (`entry`), namespaced sysctls, the veths (into `links`). Both must outlive the start.
   runtime::StartHooks start_hooks(const cgroup::Entry& entry,
