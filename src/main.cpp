@@ -13,10 +13,11 @@
 
 int main(int argc, char** argv) {
   // First, before any fd or thread exists: no container may ever see the host's binary as its
-  // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp). Only a command that can start a
-  // process in a container pays for the second exec (~5 ms); any other that tried would be refused
-  // by check_sealed_binary() before its clone.
-  if (srcompose::cli::may_start_containers(argc, argv))
+  // /proc/self/exe (CVE-2019-5736, see sys/sealed_binary.hpp). Only `exec`, which forks its helper
+  // into the container itself, pays for the second exec (~3 ms); a supervisor's launcher is started
+  // from the sealed binary, and a fork into a container from anywhere else would be refused by
+  // check_sealed_binary().
+  if (srcompose::cli::forks_into_containers(argc, argv))
     srcompose::sys::run_from_sealed_binary(argv);
   // The supervisor's container launcher (runtime/launcher.hpp): an exec of the sealed binary, so
   // there is nothing to re-exec, and nothing of the CLI runs.

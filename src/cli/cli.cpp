@@ -267,10 +267,9 @@ void add_version_and_completion_commands(CLI::App& app, int& status) {
 
 }  // namespace
 
-bool may_start_containers(int argc, char** argv) {
+bool forks_into_containers(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    const std::string_view word = argv[i];
-    if (word == "up" || word == "run" || word == "exec" || word == "batch") return true;
+    if (std::string_view(argv[i]) == "exec") return true;
   }
   return false;
 }

@@ -7,10 +7,10 @@ namespace srcompose::cli {
 // Returns the process exit status. Errors are printed once, as one line on stderr.
 int run(int argc, char** argv);
 
-// Whether this command line may start a process inside a container from this process: `up`
-// (its supervisor is a fork), `run`, `exec`, `batch`. Decided before parsing, so any argument that
-// reads like one of them counts (`-p run down` too): erring that way costs an exec, the other way
-// a refused start.
-bool may_start_containers(int argc, char** argv);
+// Whether this command line may fork a process into a container from this process itself: `exec`
+// alone (a supervisor's launcher clones the containers and their exec helpers). Decided before
+// parsing, so any argument that reads like it counts (`-p exec down` too): erring that way costs
+// an exec, the other way a refused exec.
+bool forks_into_containers(int argc, char** argv);
 
 }  // namespace srcompose::cli

@@ -177,9 +177,10 @@ Result<ClonedContainer> clone_container(const plan::ContainerPlan& plan,
                                         const rootfs::ResolvedUser& user,
                                         const security::CompiledSeccomp& seccomp,
                                         Launcher* launcher, const CgroupEntryFds& cgroups) {
-  // The init and the workload are forks of this process or of the launcher, which runs the same
-  // sealed binary (CVE-2019-5736, sys/sealed_binary.hpp).
-  if (auto sealed = sys::check_sealed_binary(); !sealed) {
+  // The init and the workload are forks of the launcher, which runs the sealed binary
+  // (Launcher::spawn), or of this process, which then must (CVE-2019-5736,
+  // sys/sealed_binary.hpp).
+  if (auto sealed = launcher ? Status{} : sys::check_sealed_binary(); !sealed) {
     return std::move(sealed).error().context("container " + plan.name);
   }
   auto cloned = clone_child(plan, user, seccomp, launcher, cgroups);

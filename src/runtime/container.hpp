@@ -209,10 +209,12 @@ struct LaunchedExec {
   UniqueFd sync;
   ExecProgress progress;
 };
+// The helper is cloned by `launcher` (the supervisor: nothing forked from it enters a container),
+// or from this process when it is null (the CLI's exec, which runs from the sealed binary).
 Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan,
                                  const rootfs::ResolvedUser& user,
                                  const security::CompiledSeccomp& seccomp,
-                                 const ExecRequest& request);
+                                 const ExecRequest& request, Launcher* launcher);
 
 // Parent side, needs root. Runs argv inside the running container whose init is `init_pidfd`: joins
 // its cgroups (cgroup_procs_files), its time namespace, then all its namespaces at once via
@@ -223,9 +225,11 @@ Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan
 // waits for it. Blocks until the execve (at most kSetupTimeout of silence, then both are killed):
 // for the CLI; the supervisor reads launch_exec's channel on its loop. Errors name the step:
 // "exec /bin/nope: No such file or directory".
+// `launcher` as in launch_exec.
 Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
                                             const rootfs::ResolvedUser& user,
                                             const security::CompiledSeccomp& seccomp,
-                                            const ExecRequest& request);
+                                            const ExecRequest& request,
+                                            Launcher* launcher = nullptr);
 
 }  // namespace srcompose::runtime

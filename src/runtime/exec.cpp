@@ -13,6 +13,8 @@
 
 #include "runtime/child_config.hpp"
 #include "runtime/container.hpp"
+#include "runtime/exec_helper.hpp"
+#include "runtime/launcher.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/workload.hpp"
@@ -22,18 +24,6 @@
 namespace srcompose::runtime {
 
 namespace {
-
-// What the helper needs, as plain fd numbers inherited from the parent (all above stdio).
-struct ExecHelper {
-  const WorkloadConfig* workload = nullptr;
-  int sync = -1;
-  int stdio[3] = {-1, -1, -1};
-  int init_pidfd = -1;
-  int time_namespace = -1;
-  const int* cgroup_procs = nullptr;
-  size_t cgroup_procs_count = 0;
-  int namespaces = 0;  // CLONE_NEW* for setns
-};
 
 // 0/1/2 from the request's fds (which may be any of 0-2 themselves, in any order: copied above
 // stdio first), the sync socket at kSyncFd.
@@ -49,9 +39,11 @@ void install_stdio(const ExecHelper& helper) {
   }
 }
 
+}  // namespace
+
 // The helper: host root entering the container. Non-dumpable first, so nothing inside can ptrace
 // it or open its /proc files while it still holds host fds.
-[[noreturn]] void run_exec_helper(const ExecHelper& helper) {
+void run_exec_helper(const ExecHelper& helper) {
   install_stdio(helper);
   must(Step::reset_signals, reset_signal_handlers());
   must(Step::dumpable, errno_of(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)));
@@ -81,6 +73,8 @@ void install_stdio(const ExecHelper& helper) {
   ::_exit(0);
 }
 
+namespace {
+
 // Above kSyncFd too: the helper puts the sync socket at kSyncFd, which must not clobber the pidfd,
 // a cgroup.procs fd or the time namespace fd it still needs.
 Result<UniqueFd> dup_above_stdio(int fd, const std::string& what) {
@@ -89,9 +83,25 @@ Result<UniqueFd> dup_above_stdio(int fd, const std::string& what) {
   return copy;
 }
 
+// The helper cloned here, as a child of this process.
+Result<sys::ChildProcess> clone_helper_here(const ExecHelper& helper, int clone_into_cgroup) {
+  // The helper and the process are forks of this one (CVE-2019-5736, sys/sealed_binary.hpp).
+  if (auto sealed = sys::check_sealed_binary(); !sealed) return std::move(sealed).error();
+  int helper_pidfd = -1;
+  pid_t helper_pid = -1;
+  {
+    sys::AllSignalsBlocked blocked;
+    helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD, clone_into_cgroup);
+    if (helper_pid == 0) run_exec_helper(helper);
+  }
+  if (helper_pid < 0) return Error::last_errno("clone3");
+  return sys::ChildProcess(helper_pid, UniqueFd(helper_pidfd));
+}
+
 Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
                             const rootfs::ResolvedUser& user,
-                            const security::CompiledSeccomp& seccomp, const ExecRequest& request) {
+                            const security::CompiledSeccomp& seccomp, const ExecRequest& request,
+                            Launcher* launcher) {
   if (request.argv.empty()) return Error::message("exec: empty command");
   ChildConfig config;
   fill_workload(config, plan, WorkloadRequest{request.argv, request.extra_env, request.workdir},
@@ -147,18 +157,13 @@ Result<LaunchedExec> launch(int init_pidfd, const plan::ContainerPlan& plan,
   helper.cgroup_procs_count = cgroup_fds.size();
   helper.namespaces = static_cast<int>(namespaces.exec_setns);
 
-  int helper_pidfd = -1;
-  pid_t helper_pid = -1;
-  {
-    sys::AllSignalsBlocked blocked;
-    helper_pid = sys::clone3(CLONE_PIDFD, &helper_pidfd, SIGCHLD, request.cgroup_entry.clone_into);
-    if (helper_pid == 0) run_exec_helper(helper);
-  }
-  if (helper_pid < 0) return Error::last_errno("clone3");
-  sys::ChildProcess helper_process(helper_pid, UniqueFd(helper_pidfd));
+  auto helper_process =
+      launcher ? launcher->clone_exec_helper(config, helper, request.cgroup_entry.clone_into)
+               : clone_helper_here(helper, request.cgroup_entry.clone_into);
+  if (!helper_process) return std::move(helper_process).error();
   sync_child->reset();
 
-  return LaunchedExec{std::move(helper_process), std::move(sync_parent),
+  return LaunchedExec{std::move(*helper_process), std::move(sync_parent),
                       ExecProgress(std::move(config.details), request.argv.front())};
 }
 
@@ -214,12 +219,8 @@ std::string ExecProgress::waiting_for() const {
 Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan,
                                  const rootfs::ResolvedUser& user,
                                  const security::CompiledSeccomp& seccomp,
-                                 const ExecRequest& request) {
-  // The helper and the process are forks of this one (CVE-2019-5736, sys/sealed_binary.hpp).
-  if (auto sealed = sys::check_sealed_binary(); !sealed) {
-    return std::move(sealed).error().context("exec in container " + plan.name);
-  }
-  auto launched = launch(init_pidfd, plan, user, seccomp, request);
+                                 const ExecRequest& request, Launcher* launcher) {
+  auto launched = launch(init_pidfd, plan, user, seccomp, request, launcher);
   if (!launched) return std::move(launched).error().context("exec in container " + plan.name);
   return launched;
 }
@@ -227,8 +228,8 @@ Result<LaunchedExec> launch_exec(int init_pidfd, const plan::ContainerPlan& plan
 Result<sys::ChildProcess> exec_in_container(int init_pidfd, const plan::ContainerPlan& plan,
                                             const rootfs::ResolvedUser& user,
                                             const security::CompiledSeccomp& seccomp,
-                                            const ExecRequest& request) {
-  auto launched = launch_exec(init_pidfd, plan, user, seccomp, request);
+                                            const ExecRequest& request, Launcher* launcher) {
+  auto launched = launch_exec(init_pidfd, plan, user, seccomp, request, launcher);
   if (!launched) return std::move(launched).error();
   auto process = wait_until_executed(std::move(*launched));
   if (!process) {

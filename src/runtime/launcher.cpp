@@ -18,6 +18,8 @@
 #include <string_view>
 
 #include "runtime/config_codec.hpp"
+#include "runtime/exec_helper.hpp"
+#include "sys/sealed_binary.hpp"
 #include "sys/syscalls.hpp"
 
 extern char** environ;
@@ -26,22 +28,30 @@ namespace srcompose::runtime {
 
 namespace {
 
-constexpr int kLauncherSocket = 3;   // the launcher's end, in the launcher
-constexpr size_t kChildFdCount = 5;  // ChildFds' own five, always passed
-// Those five, the v1 `tasks` files and the cgroup2 directory to clone into.
-constexpr size_t kMaxRequestFds = kChildFdCount + kMaxCgroupTasksFds + 1;
-constexpr uint32_t kRequestMagic = 0x53524c32;  // "SRL2": this build's request layout
+constexpr int kLauncherSocket = 3;    // the launcher's end, in the launcher
+constexpr size_t kChildFdCount = 5;   // ChildFds' own five, always passed to a container
+constexpr size_t kHelperFdCount = 5;  // an exec helper's sync, stdin, stdout, stderr, init pidfd
+// Those five, an exec helper's time namespace, the cgroup files (v1 `tasks`, or an exec's
+// cgroup.procs) and the cgroup2 directory to clone into.
+constexpr size_t kMaxRequestFds = kChildFdCount + 1 + kMaxCgroupTasksFds + 1;
+constexpr uint32_t kRequestMagic = 0x53524c33;  // "SRL3": this build's request layout
 // A config carries the whole argv and environment (up to the kernel's ARG_MAX) and the seccomp
 // program in one record; the sender's buffer bounds a SOCK_SEQPACKET record.
 constexpr int kMaxRequestBytes = 8 << 20;
 
-// The request's fds come in this order: ChildFds' five, `cgroup_tasks_count` tasks files, then
-// the cgroup2 directory when `clone_into_cgroup` is 1.
+enum class RequestKind : uint16_t { container = 1, exec_helper = 2 };
+
+// The request's fds come in this order: a container's ChildFds five (an exec helper's five, then
+// its time namespace when `time_namespace` is 1), `cgroup_fd_count` cgroup files, then the cgroup2
+// directory when `clone_into_cgroup` is 1. `flags`: a container's CLONE_NEW* for clone3, an exec
+// helper's for setns.
 struct RequestHeader {
   uint32_t magic = kRequestMagic;
-  uint16_t cgroup_tasks_count = 0;
+  RequestKind kind = RequestKind::container;
+  uint16_t cgroup_fd_count = 0;
   uint16_t clone_into_cgroup = 0;
-  uint64_t clone_flags = 0;
+  uint16_t time_namespace = 0;
+  uint64_t flags = 0;
 };
 
 struct Reply {
@@ -113,8 +123,8 @@ void keep_stdio_open() {
 // The request's fds as ChildFds; false when their number does not match the header.
 bool child_fds_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_count,
                   ChildFds* child_fds) {
-  const size_t tasks = request.cgroup_tasks_count;
-  if (tasks > kMaxCgroupTasksFds || request.clone_into_cgroup > 1 ||
+  const size_t tasks = request.cgroup_fd_count;
+  if (tasks > kMaxCgroupTasksFds || request.clone_into_cgroup > 1 || request.time_namespace != 0 ||
       fd_count != kChildFdCount + tasks + request.clone_into_cgroup) {
     return false;
   }
@@ -126,27 +136,82 @@ bool child_fds_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_c
   return true;
 }
 
-// Clones the requested container; the reply's errno when that is impossible.
+// The request's fds as an exec helper's, its cgroup fds in `cgroup_fds`; false when their number
+// does not match the header.
+bool exec_helper_of(const RequestHeader& request, const UniqueFd* fds, size_t fd_count,
+                    ExecHelper* helper, std::array<int, kMaxCgroupTasksFds>* cgroup_fds,
+                    int* clone_into_cgroup) {
+  const size_t cgroups = request.cgroup_fd_count;
+  if (cgroups > kMaxCgroupTasksFds || request.clone_into_cgroup > 1 || request.time_namespace > 1 ||
+      fd_count != kHelperFdCount + request.time_namespace + cgroups + request.clone_into_cgroup) {
+    return false;
+  }
+  helper->sync = fds[0].get();
+  for (int i = 0; i < 3; ++i)
+    helper->stdio[i] = fds[1 + i].get();
+  helper->init_pidfd = fds[4].get();
+  size_t next = kHelperFdCount;
+  helper->time_namespace = request.time_namespace ? fds[next++].get() : -1;
+  for (size_t i = 0; i < cgroups; ++i)
+    (*cgroup_fds)[i] = fds[next++].get();
+  helper->cgroup_procs = cgroup_fds->data();
+  helper->cgroup_procs_count = cgroups;
+  helper->namespaces = static_cast<int>(request.flags);
+  *clone_into_cgroup = request.clone_into_cgroup ? fds[next].get() : -1;
+  return true;
+}
+
+// Every signal is blocked in the launcher for good, so the child starts with none deliverable.
+// With CLONE_PARENT the kernel wants exit_signal 0 and gives the child the launcher's own
+// (SIGCHLD, from posix_spawn), so the supervisor is told of its end as of any child's.
+Reply clone_container_requested(const RequestHeader& request, const ChildConfig& config,
+                                const UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
+  ChildFds child_fds;
+  if (!child_fds_of(request, fds, fd_count, &child_fds)) return Reply{EPROTO, -1};
+  int raw_pidfd = -1;
+  pid_t pid = sys::clone3(request.flags | CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0,
+                          child_fds.clone_into_cgroup);
+  if (pid == 0) run_container_child(config, child_fds);
+  if (pid < 0) return Reply{errno, -1};
+  pidfd->reset(raw_pidfd);
+  return Reply{0, pid};
+}
+
+// The exec helper is the supervisor's child too, and so is the process it forks into the container
+// (CLONE_PARENT again): the supervisor waits for both through their pidfds, as when it cloned the
+// helper itself.
+Reply clone_exec_helper_requested(const RequestHeader& request, const ChildConfig& config,
+                                  const UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
+  ExecHelper helper;
+  std::array<int, kMaxCgroupTasksFds> cgroup_fds{};
+  int clone_into_cgroup = -1;
+  if (!exec_helper_of(request, fds, fd_count, &helper, &cgroup_fds, &clone_into_cgroup)) {
+    return Reply{EPROTO, -1};
+  }
+  helper.workload = &config.workload;
+  int raw_pidfd = -1;
+  pid_t pid = sys::clone3(CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0, clone_into_cgroup);
+  if (pid == 0) run_exec_helper(helper);
+  if (pid < 0) return Reply{errno, -1};
+  pidfd->reset(raw_pidfd);
+  return Reply{0, pid};
+}
+
+// Clones what was asked for; the reply's errno when that is impossible.
 Reply clone_requested(std::string_view record, UniqueFd* fds, size_t fd_count, UniqueFd* pidfd) {
   RequestHeader request;
   if (record.size() < sizeof request) return Reply{EPROTO, -1};
   std::memcpy(&request, record.data(), sizeof request);
-  ChildFds child_fds;
-  if (request.magic != kRequestMagic || !child_fds_of(request, fds, fd_count, &child_fds)) {
-    return Reply{EPROTO, -1};
-  }
+  if (request.magic != kRequestMagic) return Reply{EPROTO, -1};
   auto decoded = decode_child_config(record.substr(sizeof request));
   if (!decoded) return Reply{EPROTO, -1};
-  int raw_pidfd = -1;
-  // Every signal is blocked in the launcher for good, so the child starts with none deliverable.
-  // With CLONE_PARENT the kernel wants exit_signal 0 and gives the child the launcher's own
-  // (SIGCHLD, from posix_spawn), so the supervisor is told of its end as of any child's.
-  pid_t pid = sys::clone3(request.clone_flags | CLONE_PIDFD | CLONE_PARENT, &raw_pidfd, 0,
-                          child_fds.clone_into_cgroup);
-  if (pid == 0) run_container_child((*decoded)->config, child_fds);
-  if (pid < 0) return Reply{errno, -1};
-  pidfd->reset(raw_pidfd);
-  return Reply{0, pid};
+  switch (request.kind) {
+    case RequestKind::container:
+      return clone_container_requested(request, (*decoded)->config, fds, fd_count, pidfd);
+    case RequestKind::exec_helper:
+      return clone_exec_helper_requested(request, (*decoded)->config, fds, fd_count, pidfd);
+  }
+  return Reply{EPROTO, -1};
 }
 
 // One request, one reply. False when the supervisor closed its end (or the socket broke).
@@ -182,7 +247,8 @@ bool serve_one() {
   if (parsed != std::errc() || end != given.data() + given.size() || ::getppid() != parent) {
     std::_Exit(1);
   }
-  // exec of /proc/self/exe named us "exe"; the containers' inits, our clones, show as srcompose's.
+  // An exec through /proc named us "exe" or a number; the containers' inits, our clones, show as
+  // srcompose's.
   ::prctl(PR_SET_NAME, "srcompose", 0, 0, 0);
   keep_stdio_open();
   sigset_t all;
@@ -197,6 +263,12 @@ bool serve_one() {
 
 Result<Launcher> Launcher::spawn(const std::filesystem::path& binary,
                                  std::chrono::milliseconds answer_timeout) {
+  std::string program = binary.string();
+  if (program.empty()) {
+    auto sealed = sys::sealed_binary_path();
+    if (!sealed) return std::move(sealed).error();
+    program = std::move(*sealed);
+  }
   std::array<int, 2> pair{};
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) < 0) {
     return Error::last_errno("socketpair(launcher)");
@@ -231,11 +303,11 @@ Result<Launcher> Launcher::spawn(const std::filesystem::path& binary,
   std::array<char*, 4> argv{const_cast<char*>("srcompose"), const_cast<char*>(kLauncherCommand),
                             const_cast<char*>(parent.c_str()), nullptr};
   pid_t pid = -1;
-  int spawned = ::posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), environ);
+  int spawned = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv.data(), environ);
   ::posix_spawn_file_actions_destroy(&actions);
   ::posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {
-    return Error::from_errno("posix_spawn " + binary.string() + " " + kLauncherCommand, spawned);
+    return Error::from_errno("posix_spawn " + program + " " + kLauncherCommand, spawned);
   }
   // Our unreaped child: its pid cannot be reused before we open the pidfd.
   auto pidfd = sys::open_pidfd(pid);
@@ -255,41 +327,80 @@ Status Launcher::respawn() {
   return {};
 }
 
-int Launcher::send_request(const std::string& request, const ChildFds& fds) {
-  std::array<int, kMaxRequestFds> passed{fds.sync, fds.dev_null, fds.stdout_write, fds.stderr_write,
-                                         fds.end_report};
-  size_t count = kChildFdCount;
-  for (size_t i = 0; i < fds.cgroup_tasks_count; ++i)
-    passed[count++] = fds.cgroup_tasks[i];
-  if (fds.clone_into_cgroup >= 0) passed[count++] = fds.clone_into_cgroup;
-  int error = send_record(socket_.get(), request.data(), request.size(), passed.data(), count);
+int Launcher::send_request(const std::string& request, const int* fds, size_t fd_count) {
+  int error = send_record(socket_.get(), request.data(), request.size(), fds, fd_count);
   if (error != 0 && error != EMSGSIZE) socket_.reset();
   return error;
 }
 
-Result<sys::ChildProcess> Launcher::clone_container(const ChildConfig& config, uint64_t clone_flags,
-                                                    const ChildFds& fds) {
-  RequestHeader header;
-  header.clone_flags = clone_flags;
-  header.cgroup_tasks_count = static_cast<uint16_t>(fds.cgroup_tasks_count);
-  header.clone_into_cgroup = fds.clone_into_cgroup >= 0 ? 1 : 0;
-  std::string request(sizeof header, '\0');
-  std::memcpy(request.data(), &header, sizeof header);
-  request += encode_child_config(config);
-  int error = socket_ ? send_request(request, fds) : EPIPE;
+Result<sys::ChildProcess> Launcher::ask(const std::string& request, const int* fds, size_t fd_count,
+                                        const std::string& what) {
+  int error = socket_ ? send_request(request, fds, fd_count) : EPIPE;
   // Not delivered to a launcher that is gone: a new one gets it.
   if (error != 0 && error != EMSGSIZE) {
     if (auto status = respawn(); !status) return status.error();
-    error = send_request(request, fds);
+    error = send_request(request, fds, fd_count);
   }
   if (error == EMSGSIZE) {
-    return Error::from_errno("the container's config (" + std::to_string(request.size()) +
+    return Error::from_errno(what + " (" + std::to_string(request.size()) +
                                  " bytes: argv, environment, seccomp) is too large for the " +
                                  name(),
                              error);
   }
   if (error != 0) return Error::from_errno("send the request", error).context(name());
   return read_answer();
+}
+
+namespace {
+
+std::string request_bytes(const RequestHeader& header, const ChildConfig& config) {
+  std::string request(sizeof header, '\0');
+  std::memcpy(request.data(), &header, sizeof header);
+  request += encode_child_config(config);
+  return request;
+}
+
+}  // namespace
+
+Result<sys::ChildProcess> Launcher::clone_container(const ChildConfig& config, uint64_t clone_flags,
+                                                    const ChildFds& fds) {
+  RequestHeader header;
+  header.kind = RequestKind::container;
+  header.flags = clone_flags;
+  header.cgroup_fd_count = static_cast<uint16_t>(fds.cgroup_tasks_count);
+  header.clone_into_cgroup = fds.clone_into_cgroup >= 0 ? 1 : 0;
+  std::array<int, kMaxRequestFds> passed{fds.sync, fds.dev_null, fds.stdout_write, fds.stderr_write,
+                                         fds.end_report};
+  size_t count = kChildFdCount;
+  for (size_t i = 0; i < fds.cgroup_tasks_count; ++i)
+    passed[count++] = fds.cgroup_tasks[i];
+  if (fds.clone_into_cgroup >= 0) passed[count++] = fds.clone_into_cgroup;
+  return ask(request_bytes(header, config), passed.data(), count, "the container's config");
+}
+
+Result<sys::ChildProcess> Launcher::clone_exec_helper(const ChildConfig& config,
+                                                      const ExecHelper& helper,
+                                                      int clone_into_cgroup) {
+  if (helper.cgroup_procs_count > kMaxCgroupTasksFds) {
+    return Error::from_errno("exec helper: " + std::to_string(helper.cgroup_procs_count) +
+                                 " cgroup files, the " + name() + " takes at most " +
+                                 std::to_string(kMaxCgroupTasksFds),
+                             E2BIG);
+  }
+  RequestHeader header;
+  header.kind = RequestKind::exec_helper;
+  header.flags = static_cast<uint64_t>(helper.namespaces);
+  header.cgroup_fd_count = static_cast<uint16_t>(helper.cgroup_procs_count);
+  header.clone_into_cgroup = clone_into_cgroup >= 0 ? 1 : 0;
+  header.time_namespace = helper.time_namespace >= 0 ? 1 : 0;
+  std::array<int, kMaxRequestFds> passed{helper.sync, helper.stdio[0], helper.stdio[1],
+                                         helper.stdio[2], helper.init_pidfd};
+  size_t count = kHelperFdCount;
+  if (helper.time_namespace >= 0) passed[count++] = helper.time_namespace;
+  for (size_t i = 0; i < helper.cgroup_procs_count; ++i)
+    passed[count++] = helper.cgroup_procs[i];
+  if (clone_into_cgroup >= 0) passed[count++] = clone_into_cgroup;
+  return ask(request_bytes(header, config), passed.data(), count, "the exec's config");
 }
 
 Result<sys::ChildProcess> Launcher::read_answer() {

@@ -153,6 +153,28 @@ BlockingPool::Job clone_job(std::shared_ptr<CloneJob> job) {
   };
 }
 
+// The first step of an exec (runtime::launch_exec, the helper cloned by the launcher) as a job for
+// the launcher's thread; the loop reads `launched` once the job has completed.
+struct ExecJob {
+  int init_pidfd;
+  const plan::ContainerPlan& plan;
+  const rootfs::ResolvedUser& user;
+  const security::CompiledSeccomp& seccomp;
+  const runtime::ExecRequest& request;
+  runtime::Launcher& launcher;
+  std::optional<runtime::LaunchedExec> launched;
+};
+
+BlockingPool::Job exec_job(std::shared_ptr<ExecJob> job) {
+  return [job = std::move(job)]() -> Status {
+    auto launched = runtime::launch_exec(job->init_pidfd, job->plan, job->user, job->seccomp,
+                                         job->request, &job->launcher);
+    if (!launched) return std::move(launched).error();
+    job->launched.emplace(std::move(*launched));
+    return {};
+  };
+}
+
 }  // namespace
 
 asio::awaitable<Result<runtime::StartedContainer>> start_container(
@@ -187,9 +209,13 @@ asio::awaitable<Result<runtime::StartedContainer>> start_container(
 asio::awaitable<Result<sys::ChildProcess>> exec_in_container(
     asio::io_context& io, int init_pidfd, const plan::ContainerPlan& plan,
     const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
-    const runtime::ExecRequest& request, Clock::time_point deadline) {
-  auto launched = runtime::launch_exec(init_pidfd, plan, user, seccomp, request);
-  if (!launched) co_return std::move(launched).error();
+    const runtime::ExecRequest& request, runtime::Launcher& launcher, BlockingPool& launcher_thread,
+    Clock::time_point deadline) {
+  auto job =
+      std::make_shared<ExecJob>(ExecJob{init_pidfd, plan, user, seccomp, request, launcher, {}});
+  Status made = co_await launcher_thread.async_run(exec_job(job), asio::use_awaitable);
+  if (!made) co_return std::move(made).error();
+  auto& launched = job->launched;
   auto process = co_await follow_exec(io, *launched, deadline);
   kill_and_reap_later(io, std::move(launched->helper));
   kill_and_reap_later(io, launched->progress.take_process());

@@ -44,7 +44,8 @@ asio::awaitable<bool> ContainerInstance::healthcheck_once() {
   // its execve fails the check like one that never answers, and delays nothing else.
   auto deadline = std::chrono::steady_clock::now() + plan_.lifecycle.healthcheck->timeout;
   auto process = co_await supervisor::exec_in_container(lab_.io, init_->pidfd(), plan_, *user_,
-                                                        *seccomp_, request, deadline);
+                                                        *seccomp_, request, lab_.launcher,
+                                                        lab_.launcher_thread, deadline);
   if (!process) co_return false;
   auto exit = co_await wait_for_exit(lab_.io, *process, deadline);
   if (exit && *exit) co_return (*exit)->exit_code == 0;

@@ -48,7 +48,7 @@ struct LabContext {
   const cgroup::HostLayout& cgroups;
   LogSink& logs;
   EventLog& events;  // `srcompose events`: every start, exit, OOM kill, restart, health change
-  runtime::Launcher& launcher;    // clones the containers (runtime/launcher.hpp)
+  runtime::Launcher& launcher;    // clones the containers and exec helpers (launcher.hpp)
   BlockingPool& launcher_thread;  // the one thread that talks to it (async_runtime.hpp)
   // Set once the lab's bridges exist, or failed to be made (network_status): a container with a
   // network is cloned after it, its veth going onto a bridge.

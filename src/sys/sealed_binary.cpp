@@ -83,6 +83,21 @@ void run_from_sealed_binary(char** argv) {
   // Failed: check_sealed_binary() refuses to start containers and says why.
 }
 
+Result<std::string> sealed_binary_path() {
+  if (auto sealed = running_sealed(); sealed && *sealed) return std::string("/proc/self/exe");
+  // Made once: every launcher this process starts (respawns too) execs the same clone.
+  static const Result<UniqueFd> clone = make_sealed_binary();
+  if (!clone) {
+    return Error(clone.error())
+        .context(
+            "srcompose runs its launcher from a read-only copy of its binary, "
+            "so that no container can rewrite it (CVE-2019-5736); it makes "
+            "one as root with CAP_SYS_ADMIN on Linux 5.12+");
+  }
+  // Through our own fd table: the spawned child closes its copies of our fds before its exec.
+  return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(clone->get());
+}
+
 Status check_sealed_binary() {
   static const Status result = []() -> Status {
     auto sealed = running_sealed();

@@ -67,15 +67,16 @@ sealed_reexecs() {
   grep -c AT_EMPTY_PATH "$TEST_DIR/execs" || true
 }
 
-@test "only commands that can start a process in a container re-execute from the sealed copy" {
+@test "only exec, which forks into a container itself, re-executes from the sealed copy" {
   command -v strace >/dev/null || { echo "strace is required (scripts/install-deps)"; return 1; }
   write_lab e2e-sealing <<'EOF_LAB'
 [containers.c]
 rootfs = "builtin:busybox"
 command = ["/bin/sleep", "3600"]
 EOF_LAB
-  # up's supervisor is a fork: it runs from the copy (one re-execution, by the first process).
-  [ "$(sealed_reexecs -f "$LAB" up -d)" = 1 ]
+  # up's supervisor forks nothing into a container (its launcher, started from the copy, clones
+  # the inits and the exec helpers): no re-execution.
+  [ "$(sealed_reexecs -f "$LAB" up -d)" = 0 ]
   for command in ps version "logs c" "port c 80"; do
     # shellcheck disable=SC2086 # the command's words
     count=$(sealed_reexecs -p e2e-sealing $command)
@@ -95,6 +96,34 @@ EOF_LAB
 
 @test "CVE-2019-5736 through exec, default user namespace: the binary belongs to an unmapped root" {
   play_cve_2019_5736 '' 13
+}
+
+@test "CVE-2019-5736 through a health check: its process runs from a read-only copy, not the supervisor's binary" {
+  # The thief hands the exe to /bin/probe: here a script that asks the real probe where it lies.
+  # The launcher's binary is executed as long as the lab is up, so a rewrite would only ever see
+  # ETXTBSY; what protects it for good is the read-only mount, which the check's process must be on
+  # although the supervisor itself runs from the host's (writable) file.
+  cve_2019_5736_image "$TEST_DIR/image"
+  mv "$TEST_DIR/image/bin/probe" "$TEST_DIR/image/bin/real-probe"
+  printf '#!/bin/sh\nexec /bin/real-probe exe-mount 3 /tmp/result\n' >"$TEST_DIR/image/bin/probe"
+  chmod 755 "$TEST_DIR/image/bin/probe"
+  write_lab e2e-cve5736h <<EOF_LAB
+[containers.victim]
+rootfs = "$TEST_DIR/image"
+command = ["/bin/sleep", "3600"]
+idmap = "host"
+healthcheck = { command = ["/bin/check"], interval = "1s", timeout = "5s" }
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  local supervisor
+  supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/e2e-cve5736h/lock")
+  [ "$(readlink "/proc/$supervisor/exe")" = "$(readlink -f "$SRCOMPOSE")" ]
+  wait_until "srcompose -p e2e-cve5736h exec victim /bin/cat /tmp/result >/dev/null 2>&1" 30
+  run srcompose -p e2e-cve5736h exec victim /bin/cat /tmp/result
+  echo "$output"
+  [ "$output" = "exe_readonly=1" ]
+  srcompose -p e2e-cve5736h down
+  assert_nothing_left e2e-cve5736h
 }
 
 # $1: the idmap line; $2: the errno of mknod; $3: of opening the nodes made on the container's

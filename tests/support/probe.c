@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -125,6 +126,19 @@ static int rewrite_exe(int fd, const char* out) {
   _exit(0);
 }
 
+/* The same second stage, when the binary is still executed for the lab's whole life (a health
+ * check's process ran from the launcher's binary): whether the mount it lies on is read-only, as
+ * "exe_readonly=1" in `out` (0: writable, a negative errno: fstatvfs failed). */
+static int exe_mount(int fd, const char* out) {
+  struct statvfs filesystem;
+  int readonly = fstatvfs(fd, &filesystem) == 0 ? (filesystem.f_flag & ST_RDONLY) != 0 : -errno;
+  FILE* result = fopen(out, "w");
+  if (!result) return 1;
+  fprintf(result, "exe_readonly=%d\n", readonly);
+  fclose(result);
+  return 0;
+}
+
 static volatile sig_atomic_t got_signal = 0;
 static void on_signal(int signal_number) {
   got_signal = signal_number;
@@ -228,6 +242,8 @@ int main(int argc, char** argv) {
       ++i;
     } else if (!strcmp(command, "rewrite-exe") && i + 2 < argc) {
       return rewrite_exe(atoi(arg), argv[i + 2]);
+    } else if (!strcmp(command, "exe-mount") && i + 2 < argc) {
+      return exe_mount(atoi(arg), argv[i + 2]);
     } else if (!strcmp(command, "sleep")) {
       sleep((unsigned)atoi(arg));
       ++i;

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 
+#include "runtime/launcher.hpp"
 #include "runtime_helpers.hpp"
 
 namespace srcompose::test {
@@ -183,27 +185,26 @@ TEST_CASE("a time namespace shifts the workload's monotonic and boot clocks") {
 TEST_CASE("exec_in_container runs inside the container and returns the exit code") {
   require_root();
   BusyboxImage image;
+  // The CLI's exec clones its helper itself; the supervisor has its launcher clone it. Either way
+  // the helper and the process are this process's children (waited for through their pidfds).
+  std::optional<runtime::Launcher> launcher;
+  SUBCASE("the helper cloned here") {}
+  SUBCASE("the helper cloned by a launcher") {
+    auto spawned = runtime::Launcher::spawn("/proc/self/exe");
+    REQUIRE_MESSAGE(spawned.ok(), (spawned.ok() ? "" : spawned.error().to_string()));
+    launcher.emplace(std::move(*spawned));
+  }
+  runtime::Launcher* cloner = launcher ? &*launcher : nullptr;
   auto box = make_container(
       image, {.name = "db", .argv = {"/bin/probe", "sleep", "30"}, .id_base = unique_id_base()});
-  auto started = box->start();
+  auto started = box->start({}, cloner);
   REQUIRE_MESSAGE(started.ok(), (started.ok() ? "" : started.error().to_string()));
 
-  std::array<int, 2> out{};
-  REQUIRE(::pipe2(out.data(), O_CLOEXEC) == 0);
-  UniqueFd out_read(out[0]), out_write(out[1]);
-  runtime::ExecRequest request;
-  request.argv = {"probe", "hostname", "pid", "procs", "ids", "exit", "3"};
-  request.stdout_fd = out_write.get();
-  auto process = runtime::exec_in_container(started->init.pidfd(), box->plan, box->user,
-                                            box->seccomp, request);
-  REQUIRE_MESSAGE(process.ok(), (process.ok() ? "" : process.error().to_string()));
-  out_write.reset();
-  std::string text = read_until(out_read.get(), "\n__never__");
-  auto status = process->wait();
-  REQUIRE(status.ok());
-  INFO("exec output: " << text);
-  CHECK(status->exit_code == 3);
-  auto seen = parse_values(text);
+  Outcome outcome = exec_and_wait(
+      *box, *started, {"probe", "hostname", "pid", "procs", "ids", "exit", "3"}, cloner);
+  INFO("exec output: " << outcome.out);
+  CHECK(outcome.exit_code == 3);
+  auto& seen = outcome.values;
   CHECK(seen["hostname"] == "db");
   CHECK(seen["ppid"] == "0");  // its parent (the caller) is outside the pid namespace
   CHECK(seen["pids"] == "1,2," + seen["pid"]);
@@ -212,16 +213,12 @@ TEST_CASE("exec_in_container runs inside the container and returns the exit code
   CHECK(seen["Seccomp"] == "2");
   CHECK(seen["CapEff"] == "00000000800405fb");
 
-  runtime::ExecRequest missing;
-  missing.argv = {"/bin/nope"};
-  auto failed = runtime::exec_in_container(started->init.pidfd(), box->plan, box->user,
-                                           box->seccomp, missing);
-  REQUIRE_FALSE(failed.ok());
-  CHECK(failed.error().to_string() ==
+  CHECK(exec_error(*box, *started, {"/bin/nope"}, cloner) ==
         "exec in container db: exec /bin/nope: No such file or directory");
 
   REQUIRE(started->init.signal(SIGKILL).ok());
   finish(*started);
+  launcher.reset();  // killed and reaped
   CHECK(no_children());
 }
 

@@ -2,6 +2,7 @@
 #include "runtime_helpers.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -153,6 +154,37 @@ std::string read_until(int fd, const std::string& needle) {
     if (n > 0) text.append(buffer.data(), static_cast<size_t>(n));
   }
   return text;
+}
+
+Outcome exec_and_wait(const TestContainer& container, const runtime::StartedContainer& started,
+                      std::vector<std::string> argv, runtime::Launcher* launcher) {
+  std::array<int, 2> out{};
+  REQUIRE(::pipe2(out.data(), O_CLOEXEC) == 0);
+  UniqueFd out_read(out[0]), out_write(out[1]);
+  runtime::ExecRequest request;
+  request.argv = std::move(argv);
+  request.stdout_fd = out_write.get();
+  auto process = runtime::exec_in_container(started.init.pidfd(), container.plan, container.user,
+                                            container.seccomp, request, launcher);
+  REQUIRE_MESSAGE(process.ok(), (process.ok() ? "" : process.error().to_string()));
+  out_write.reset();
+  Outcome outcome;
+  outcome.out = read_until(out_read.get(), "\n__never__");
+  auto status = process->wait();
+  REQUIRE(status.ok());
+  outcome.exit_code = status->exit_code;
+  outcome.values = parse_values(outcome.out);
+  return outcome;
+}
+
+std::string exec_error(const TestContainer& container, const runtime::StartedContainer& started,
+                       std::vector<std::string> argv, runtime::Launcher* launcher) {
+  runtime::ExecRequest request;
+  request.argv = std::move(argv);
+  auto failed = runtime::exec_in_container(started.init.pidfd(), container.plan, container.user,
+                                           container.seccomp, request, launcher);
+  REQUIRE_FALSE(failed.ok());
+  return failed.error().to_string();
 }
 
 std::vector<std::string> host_mounts_with(const std::string& needle) {

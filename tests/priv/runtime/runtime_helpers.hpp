@@ -64,6 +64,14 @@ Outcome run_container(const TestContainer& container);
 // Reads one pipe (non-blocking fd) until `needle` shows up or EOF; returns what was read.
 std::string read_until(int fd, const std::string& needle);
 
+// `argv` run by runtime::exec_in_container in the running container (its helper cloned by
+// `launcher` unless null), waited for through its pidfd: its exit code, stdout and key=value lines.
+Outcome exec_and_wait(const TestContainer& container, const runtime::StartedContainer& started,
+                      std::vector<std::string> argv, runtime::Launcher* launcher);
+// The error of an exec that must fail (as exec_and_wait).
+std::string exec_error(const TestContainer& container, const runtime::StartedContainer& started,
+                       std::vector<std::string> argv, runtime::Launcher* launcher);
+
 std::map<std::string, std::string> parse_values(const std::string& text);
 // Lines of the host's /proc/self/mountinfo that contain `needle`.
 std::vector<std::string> host_mounts_with(const std::string& needle);
