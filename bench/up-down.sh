@@ -6,7 +6,8 @@
 # busybox root, `sleep 3600` as workload.
 #
 #   srcompose  `up -d` of a lab of N containers (one network), then `down`; once with the storage
-#              on the disk (under the same directory as the peers' files), once on a tmpfs
+#              on the disk (under the same directory as the peers' files), once on a tmpfs;
+#              its state directory on /run, where srcompose keeps it by default
 #   crun       create + start of N containers, each followed by its veth (ip -batch on the host,
 #              then inside its netns), then kill + delete
 #   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
@@ -28,7 +29,10 @@ read -r -a counts <<<"${COUNTS:-10 50 200}"
 podman_max=${PODMAN_MAX:-50}  # podman takes ~0.3 s a container: 200 x 5 would take many minutes
 
 work=$(mktemp -d /tmp/srcompose-bench.XXXXXX)
-export SRCOMPOSE_STATE_DIR=$work/state
+# srcompose's state where its default puts it, on /run (a tmpfs), as crun's (/run/crun) and
+# podman's (/run/containers) are; apart from the host's own labs.
+state=$(mktemp -d /run/srcompose-bench.XXXXXX)
+export SRCOMPOSE_STATE_DIR=$state
 bridge=srbench0
 # The tools' own chatter ("lab bench is up", podman's image import) goes here; shown on a failure.
 log=$work/log
@@ -94,7 +98,7 @@ cleanup() {
   ip link del "$bridge" 2>/dev/null || true
   hugetlb_undo
   umount "$work/tmpfs" 2>/dev/null || true
-  rm -rf "$work"
+  rm -rf "$work" "$state"
 }
 on_exit() {
   local status=$?

@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +78,14 @@ Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t m
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return Error::last_errno("open " + path.string());
   return fd;
+}
+
+bool spread_subdirectories(int dir_fd) {
+  int flags = 0;
+  if (::ioctl(dir_fd, FS_IOC_GETFLAGS, &flags) < 0) return false;
+  if (flags & FS_TOPDIR_FL) return true;
+  flags |= FS_TOPDIR_FL;
+  return ::ioctl(dir_fd, FS_IOC_SETFLAGS, &flags) == 0;
 }
 
 Result<UniqueFd> open_directory_at(int dir_fd, const std::string& name) {

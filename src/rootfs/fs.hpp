@@ -28,6 +28,12 @@ Result<std::vector<DirectoryEntry>> list_directory(int dir_fd);
 // with `mode`, leaving existing ones alone, and opens it O_DIRECTORY.
 Result<UniqueFd> make_directory_path(const std::filesystem::path& path, mode_t mode);
 
+// Asks the filesystem to spread the directories made in `dir_fd` over its block groups
+// (FS_TOPDIR_FL, `chattr +T`: ext2/3/4's Orlov allocator then treats each like a top-level
+// directory). Best effort: a filesystem without the flag (tmpfs, XFS, Btrfs) refuses it and
+// nothing changes there. Returns whether the flag is set now.
+bool spread_subdirectories(int dir_fd);
+
 // Opens the directory `name` in `dir_fd` without following a symlink (ELOOP/ENOTDIR otherwise).
 Result<UniqueFd> open_directory_at(int dir_fd, const std::string& name);
 

@@ -141,6 +141,13 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
   // 0711 below the private containers/ (storage.cpp): nobody but root reaches this far anyway.
   auto parent = fs::make_directory_path(plan.layer_dir.parent_path(), 0711);
   if (!parent) return fail(std::move(parent).error());
+  // Every `up` makes the lab's layers afresh and every `down` removes them. ext4 without a journal
+  // (the development VM's) skips an inode freed in the last seconds, minutes while its inode table
+  // block is dirty, and scans its group from the start at every allocation: with all layers in the
+  // group of their project directory, each `up` scanned the inodes the last `down` freed, over and
+  // over (a fifth of `up` x200's CPU time; `up` x50 348 -> 233 ms spread). Spread, each group holds
+  // a few layers. A journalled ext4 only places them apart.
+  fs::spread_subdirectories(parent->get());
   if (!plan.persist) {
     if (auto status = unmount_layer(plan.layer_dir); !status) return fail(status.error());
     if (auto status = fs::remove_tree_at(parent->get(), name); !status) return fail(status.error());

@@ -4,8 +4,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -14,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "common/unique_fd.hpp"
 #include "rootfs/prepare.hpp"
 #include "test_support.hpp"
 
@@ -384,6 +390,29 @@ TEST_CASE("the writable layer: owned by the container's root, fresh unless persi
   CHECK_FALSE(fs::exists(plan.layer_dir));
   CHECK_FALSE(fs::exists(plan.layer_dir.parent_path()));  // the last layer takes the project dir
   REQUIRE(rootfs::remove_layer(plan).ok());               // idempotent
+}
+
+TEST_CASE("on ext4 a lab's layers directory spreads its layers over the block groups") {
+  test::require_root();
+  test::TempDir storage(tmp_prefix());
+  auto plan = rootfs_plan(storage.path(), spec::RootfsKind::builtin_busybox);
+  prepare_ok(plan);
+  UniqueFd project(
+      ::open(plan.layer_dir.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(project);
+  struct statfs filesystem {};
+  REQUIRE(::fstatfs(project.get(), &filesystem) == 0);
+  int flags = 0;
+  const bool has_flags = ::ioctl(project.get(), FS_IOC_GETFLAGS, &flags) == 0;
+  if (filesystem.f_type == EXT4_SUPER_MAGIC) {
+    REQUIRE(has_flags);
+    CHECK((flags & FS_TOPDIR_FL) != 0);
+  } else {
+    WARN_MESSAGE(false,
+                 "the test's storage is not on ext2/3/4: only checked that the layer is "
+                 "made where the flag does not exist");
+  }
+  REQUIRE(rootfs::remove_layer(plan).ok());
 }
 
 TEST_CASE("remove_project_layers keeps persistent layers on request, and is idempotent") {
