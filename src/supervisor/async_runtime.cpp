@@ -112,65 +112,17 @@ asio::awaitable<Result<sys::ChildProcess>> follow_exec(asio::io_context& io,
   co_return launched.progress.finish(**helper_exit);
 }
 
-// The middle step of a start (runtime::prepare_go) as a job for the blocking pool. A std::function
-// must be copyable, so the move-only inputs and results sit behind a shared pointer; the loop
-// reads `fds` once the job has completed.
-struct GoJob {
-  const plan::ContainerPlan& plan;
-  const rootfs::PreparedRootfs& rootfs;
-  const runtime::StartHooks& hooks;
-  runtime::GoInputs inputs;
-  std::vector<UniqueFd> fds;
-};
-
-BlockingPool::Job go_job(std::shared_ptr<GoJob> job) {
-  return [job = std::move(job)]() -> Status {
-    auto fds = runtime::prepare_go(job->plan, job->rootfs, std::move(job->inputs), job->hooks);
-    if (!fds) return std::move(fds).error();
-    job->fds = std::move(*fds);
-    return {};
-  };
-}
-
-// The first step of a start (runtime::clone_container) as a job for the launcher's thread; the
-// loop reads `cloned` once the job has completed.
-struct CloneJob {
-  const plan::ContainerPlan& plan;
-  const rootfs::ResolvedUser& user;
-  const security::CompiledSeccomp& seccomp;
-  const runtime::CgroupEntryFds& cgroup_entry;
-  runtime::Launcher& launcher;
-  std::optional<runtime::ClonedContainer> cloned;
-};
-
-BlockingPool::Job clone_job(std::shared_ptr<CloneJob> job) {
-  return [job = std::move(job)]() -> Status {
-    auto cloned = runtime::clone_container(job->plan, job->user, job->seccomp, &job->launcher,
-                                           job->cgroup_entry);
-    if (!cloned) return std::move(cloned).error();
-    job->cloned.emplace(std::move(*cloned));
-    return {};
-  };
-}
-
-// The first step of an exec (runtime::launch_exec, the helper cloned by the launcher) as a job for
-// the launcher's thread; the loop reads `launched` once the job has completed.
-struct ExecJob {
-  int init_pidfd;
-  const plan::ContainerPlan& plan;
-  const rootfs::ResolvedUser& user;
-  const security::CompiledSeccomp& seccomp;
-  const runtime::ExecRequest& request;
-  runtime::Launcher& launcher;
-  std::optional<runtime::LaunchedExec> launched;
-};
-
-BlockingPool::Job exec_job(std::shared_ptr<ExecJob> job) {
-  return [job = std::move(job)]() -> Status {
-    auto launched = runtime::launch_exec(job->init_pidfd, job->plan, job->user, job->seccomp,
-                                         job->request, &job->launcher);
-    if (!launched) return std::move(launched).error();
-    job->launched.emplace(std::move(*launched));
+// A step that makes a T (the clone, the middle step of a start, an exec's helper) as a job for a
+// pool: the loop takes `*made` once the job has completed. A std::function must be copyable, so
+// the move-only result sits behind a shared pointer. `step` refers to the awaiting coroutine's
+// frame, which outlives the job.
+template <class T>
+BlockingPool::Job job_making(std::shared_ptr<std::optional<T>> made,
+                             std::function<Result<T>()> step) {
+  return [made = std::move(made), step = std::move(step)]() -> Status {
+    auto result = step();
+    if (!result) return std::move(result).error();
+    made->emplace(std::move(*result));
     return {};
   };
 }
@@ -184,25 +136,31 @@ asio::awaitable<Result<runtime::StartedContainer>> start_container(
     runtime::Launcher& launcher, BlockingPool& launcher_thread, Clock::time_point deadline,
     AsyncEvent& cancel) {
   auto began = Clock::now();
-  auto clone =
-      std::make_shared<CloneJob>(CloneJob{plan, user, seccomp, hooks.cgroup_entry, launcher, {}});
-  Status made = co_await launcher_thread.async_run(clone_job(clone), asio::use_awaitable);
+  auto cloned = std::make_shared<std::optional<runtime::ClonedContainer>>();
+  std::function<Result<runtime::ClonedContainer>()> clone = [&] {
+    return runtime::clone_container(plan, user, seccomp, &launcher, hooks.cgroup_entry);
+  };
+  Status made =
+      co_await launcher_thread.async_run(job_making(cloned, std::move(clone)), asio::use_awaitable);
   if (!made) co_return std::move(made).error();
-  auto cloned = std::move(clone->cloned);
-  auto go = std::make_shared<GoJob>(GoJob{plan, rootfs, hooks, cloned->go_inputs(), {}});
-  Status prepared = co_await pool.async_run(go_job(go), asio::use_awaitable);
+  runtime::GoInputs inputs = (*cloned)->go_inputs();
+  auto fds = std::make_shared<std::optional<std::vector<UniqueFd>>>();
+  std::function<Result<std::vector<UniqueFd>>()> go = [&] {
+    return runtime::prepare_go(plan, rootfs, std::move(inputs), hooks);
+  };
+  Status prepared = co_await pool.async_run(job_making(fds, std::move(go)), asio::use_awaitable);
   Result<runtime::StartedContainer> started = Error::message("not started");
   if (!prepared) {
     started = std::move(prepared).error();
-  } else if (auto sent = runtime::send_go(cloned->launched.sync.get(), go->fds); !sent) {
+  } else if (auto sent = runtime::send_go((*cloned)->launched.sync.get(), **fds); !sent) {
     started = std::move(sent).error().context("container " + plan.name);
   } else {
-    go->fds.clear();  // the child holds them now; ours would only keep detached mounts alive
-    started = co_await follow_start(io, cloned->launched, began, deadline, cancel);
+    fds->reset();  // the child holds them now; ours would only keep detached mounts alive
+    started = co_await follow_start(io, (*cloned)->launched, began, deadline, cancel);
     if (!started) started = std::move(started).error().context("container " + plan.name);
   }
   // Whatever did not start is killed now and reaped whenever it dies: never waited for here.
-  kill_and_reap_later(io, std::move(cloned->launched.init));
+  kill_and_reap_later(io, std::move((*cloned)->launched.init));
   co_return started;
 }
 
@@ -211,14 +169,16 @@ asio::awaitable<Result<sys::ChildProcess>> exec_in_container(
     const rootfs::ResolvedUser& user, const security::CompiledSeccomp& seccomp,
     const runtime::ExecRequest& request, runtime::Launcher& launcher, BlockingPool& launcher_thread,
     Clock::time_point deadline) {
-  auto job =
-      std::make_shared<ExecJob>(ExecJob{init_pidfd, plan, user, seccomp, request, launcher, {}});
-  Status made = co_await launcher_thread.async_run(exec_job(job), asio::use_awaitable);
+  auto launched = std::make_shared<std::optional<runtime::LaunchedExec>>();
+  std::function<Result<runtime::LaunchedExec>()> launch = [&] {
+    return runtime::launch_exec(init_pidfd, plan, user, seccomp, request, &launcher);
+  };
+  Status made = co_await launcher_thread.async_run(job_making(launched, std::move(launch)),
+                                                   asio::use_awaitable);
   if (!made) co_return std::move(made).error();
-  auto& launched = job->launched;
-  auto process = co_await follow_exec(io, *launched, deadline);
-  kill_and_reap_later(io, std::move(launched->helper));
-  kill_and_reap_later(io, launched->progress.take_process());
+  auto process = co_await follow_exec(io, **launched, deadline);
+  kill_and_reap_later(io, std::move((*launched)->helper));
+  kill_and_reap_later(io, (*launched)->progress.take_process());
   if (!process) co_return std::move(process).error().context("exec in container " + plan.name);
   co_return process;
 }

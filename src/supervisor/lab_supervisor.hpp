@@ -149,8 +149,9 @@ class LabSupervisor {
   // flat at 200 containers). Declared after io_ and the instances, whose parts its jobs use: joined
   // before they go.
   BlockingPool blocking_{io_, 4};
-  // Every use of launcher_ but its first spawn and its end (supervisor::start_container). A
-  // launcher it respawns dies with this thread, which lives as long as the supervisor.
+  // Every use of launcher_ but its first spawn and its end (supervisor::start_container and
+  // exec_in_container). A launcher it respawns dies with this thread, which lives as long as the
+  // supervisor.
   BlockingPool launcher_thread_{io_, 1};
   std::unique_ptr<ControlServer> control_;
   boost::asio::signal_set signals_;

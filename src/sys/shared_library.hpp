@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Libraries loaded at first use with dlopen(3) instead of at every exec.
 //
-// Why: every `up` and `run` execs the srcompose binary three times (the CLI, its sealed re-exec,
-// the container launcher), and the launcher is cloned once per container, the kernel copying all
-// its mappings each time. libarchive and libnftables with their dependency trees (libxml2, ICU,
-// lzma, zstd, lz4, bz2, zlib, acl, nettle, libnftnl, libxtables, jansson, gmp, libmnl) were 17 of
-// the 29 objects each exec mapped and relocated: a trivial program linked with all of them took
-// 3.56 ms per exec, 1.86 ms without them. Only image import (libarchive), the network setup
-// (libnftables) and image hashing (nettle) need them, in the supervisor, so they are loaded there
-// on first use and never by the CLI's other commands or the launcher.
+// Why: every `up` and `run` execs the srcompose binary twice (the CLI and the container launcher),
+// and the launcher is cloned once per container, the kernel copying all its mappings each time.
+// libarchive and libnftables with their dependency trees (libxml2, ICU, lzma, zstd, lz4, bz2, zlib,
+// acl, nettle, libnftnl, libxtables, jansson, gmp, libmnl) were 17 of the 29 objects each exec
+// mapped and relocated: a trivial program linked with all of them took 3.56 ms per exec, 1.86 ms
+// without them. Only image import (libarchive), the network setup (libnftables) and image hashing
+// (nettle) need them, in the supervisor, so they are loaded there on first use and never by the
+// CLI's other commands or the launcher.
 #pragma once
 
 #include <bit>
