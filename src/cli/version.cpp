@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/version.hpp"
 
+#include <fmt/core.h>
 #include <netlink/version.h>
 #include <seccomp.h>
+#include <spdlog/version.h>
 
 #include <toml++/toml.h>
 #include <boost/version.hpp>
@@ -21,8 +23,9 @@ std::string dotted(unsigned major, unsigned minor, unsigned patch) {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
-// `source`: "loaded" for the version the library reports at run time, "built against" for the
-// one its headers had at compile time.
+// `source`: "loaded" for the version a library loaded at run time reports, "linked in" for the one
+// a static archive compiled into the binary reports, "built against" for the one its headers had at
+// compile time.
 std::string line(const std::string& name, const std::string& version, const std::string& source) {
   std::string text = "  " + name;
   text.resize(15, ' ');
@@ -66,16 +69,21 @@ std::string version_text() {
   std::string text = "srcompose " SRCOMPOSE_VERSION " (git " SRCOMPOSE_GIT_REVISION ")\n";
   text += "libraries:\n";
   const scmp_version* seccomp = seccomp_version();
-  text += line("libseccomp", dotted(seccomp->major, seccomp->minor, seccomp->micro), "loaded");
+  text += line("libseccomp", dotted(seccomp->major, seccomp->minor, seccomp->micro), "linked in");
   text += libnftables_line();
   text += libarchive_line();
   text += libnettle_line();
   text += line("libnl",
                dotted(static_cast<unsigned>(nl_ver_maj), static_cast<unsigned>(nl_ver_min),
                       static_cast<unsigned>(nl_ver_mic)),
-               "loaded");
-  // toml++ and Boost (Asio, JSON) are used through their headers: compile-time versions.
+               "linked in");
+  // toml++, spdlog, fmt and Boost (Asio, JSON) are used through their headers: compile-time
+  // versions.
   text += line("toml++", dotted(TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH), "built against");
+  text +=
+      line("spdlog", dotted(SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH), "built against");
+  text += line("fmt", dotted(FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100),
+               "built against");
   text +=
       line("Boost", dotted(BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100),
            "built against");

@@ -50,7 +50,7 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   ! grep -E '^(E|W):' <<<"$output"
 }
 
-@test "the package: stripped binary with its symbols in -dbgsym, gzipped manuals, doc, examples, Depends" {
+@test "the package: stripped binary with its symbols in -dbgsym, gzipped manuals, doc, examples, Depends, Built-Using" {
   contents=$(dpkg-deb -c "$(deb)")
   for path in usr/bin/srcompose usr/share/man/man1/srcompose.1.gz usr/share/man/man5/srcompose.toml.5.gz \
     usr/share/doc/srcompose/copyright usr/share/doc/srcompose/changelog.Debian.gz \
@@ -66,11 +66,20 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   depends=$(dpkg-deb -f "$(deb)" Depends)
   echo "Depends: $depends"
   names=$(tr ',' '\n' <<<"$depends" | awk '{print $1}')
-  for package in busybox-static libseccomp2 libnftables1 libarchive13 libnl-route-3-200 \
-    libtomlplusplus3 libc6 libstdc++6; do
+  for package in busybox-static libnftables1 libarchive13 libnettle8 libc6; do
     grep -qxF "$package" <<<"$names" || { echo "Depends lacks $package"; return 1; }
   done
-  [ "$(dpkg-deb -f "$(deb)" Recommends)" = slurm-client ]
+  # Linked statically or compiled in: no dependency, but named with their versions in Built-Using.
+  for package in libseccomp2 libnl-route-3-200 libtomlplusplus3 libspdlog1.10 libstdc++6; do
+    if grep -qxF "$package" <<<"$names"; then echo "Depends has $package"; return 1; fi
+  done
+  built_using=$(dpkg-deb -f "$(deb)" Built-Using)
+  echo "Built-Using: $built_using"
+  libstdcxx_dev=$(dpkg -S "$(g++ -print-file-name=libstdc++.a)" | cut -d: -f1)
+  for dev in libnl-3-dev libseccomp-dev libtomlplusplus-dev libspdlog-dev libfmt-dev "$libstdcxx_dev"; do
+    source=$(dpkg-query -Wf '${source:Package} (= ${source:Version})' "$dev")
+    [[ $built_using == *"$source"* ]] || { echo "Built-Using lacks $source"; return 1; }
+  done
   version=$(dpkg-deb -f "$(deb)" Version)
   [ "${version%-*}" = "$("$SRCOMPOSE" version --short)" ]
 }
