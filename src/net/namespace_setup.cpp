@@ -75,14 +75,17 @@ Status write_sysctls_in(int netns_fd, int ipcns_fd,
 
 Status set_up_container_namespaces(pid_t pid,
                                    std::vector<std::pair<std::string, std::string>> sysctls,
-                                   uid_t root_uid, gid_t root_gid) {
+                                   uid_t root_uid, gid_t root_gid, LoopbackUp loopback) {
+  if (loopback == LoopbackUp::by_links && sysctls.empty()) return {};
   std::stable_partition(sysctls.begin(), sysctls.end(),
                         [](const auto& entry) { return entry.first.starts_with("net."); });
   auto netns = open_netns(pid);
   if (!netns) return std::move(netns).error();
-  auto socket = netlink_socket_in(netns->get());
-  if (!socket) return std::move(socket).error();
-  if (auto status = set_link_up(*socket, "lo"); !status) return status.error().context("lo");
+  if (loopback == LoopbackUp::here) {
+    auto socket = netlink_socket_in(netns->get());
+    if (!socket) return std::move(socket).error();
+    if (auto status = set_link_up(*socket, "lo"); !status) return status.error().context("lo");
+  }
   if (sysctls.empty()) return {};
   std::string ipc_path = "/proc/" + std::to_string(pid) + "/ns/ipc";
   UniqueFd ipcns(::open(ipc_path.c_str(), O_RDONLY | O_CLOEXEC));

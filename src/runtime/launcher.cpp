@@ -6,8 +6,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -118,6 +121,44 @@ void keep_stdio_open() {
   for (int fd = 0; fd <= 2; ++fd) {
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
   }
+}
+
+// Each container's mount namespace starts as a copy of ours, made by clone3 under the kernel's
+// global namespace_sem, which also covers the child's MS_PRIVATE walk over that copy and its
+// unmount of the old root after pivot_root: with the host's tree (23 mounts on the development
+// machine) every start copied, walked and unmounted all of it while the other starts' mounts
+// waited. Our namespace is cut down to an empty tmpfs root holding /proc and /sys, each a
+// non-recursive clone of the host's (a user namespace may mount proc or sysfs only where one is
+// fully visible, and the child's /proc/self/timens_offsets is read through it). `up` x200
+// 800 -> 775 ms, x50 186 -> 181 (alternating, storage on a tmpfs). Before its own pivot_root, a
+// clone of ours reaches nothing else of the host's filesystem. Any step that fails puts us back
+// into the host's namespace, as before: nothing depends on this but speed.
+void shrink_mount_namespace() {
+  UniqueFd host(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!host || ::unshare(CLONE_NEWNS) < 0) return;
+  auto clone_of = [](const char* path) {
+    return UniqueFd(static_cast<int>(
+        ::syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  };
+  bool done = false;
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
+    UniqueFd context(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+    UniqueFd root;
+    if (context && ::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+      root = UniqueFd(::fsmount(context.get(), FSMOUNT_CLOEXEC,
+                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    }
+    UniqueFd proc = clone_of("/proc");
+    UniqueFd sysfs = clone_of("/sys");
+    done = root && proc && sysfs && ::mkdirat(root.get(), "proc", 0555) == 0 &&
+           ::mkdirat(root.get(), "sys", 0555) == 0 && ::fchdir(root.get()) == 0 &&
+           ::move_mount(root.get(), "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) == 0 &&
+           ::move_mount(proc.get(), "", AT_FDCWD, "proc", MOVE_MOUNT_F_EMPTY_PATH) == 0 &&
+           ::move_mount(sysfs.get(), "", AT_FDCWD, "sys", MOVE_MOUNT_F_EMPTY_PATH) == 0 &&
+           sys::pivot_root(".", ".") == 0 && ::umount2(".", MNT_DETACH) == 0;
+  }
+  if (!done) (void)::setns(host.get(), CLONE_NEWNS);
+  if (::chdir("/") < 0) std::_Exit(1);
 }
 
 // The request's fds as ChildFds; false when their number does not match the header.
@@ -251,6 +292,7 @@ bool serve_one() {
   // srcompose's.
   ::prctl(PR_SET_NAME, "srcompose", 0, 0, 0);
   keep_stdio_open();
+  shrink_mount_namespace();
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -316,13 +358,26 @@ Result<Launcher> Launcher::spawn(const std::filesystem::path& binary,
                   answer_timeout);
 }
 
+Launcher Launcher::deferred(const std::filesystem::path& binary,
+                            std::chrono::milliseconds answer_timeout) {
+  return Launcher(sys::ChildProcess(), UniqueFd(), binary, answer_timeout);
+}
+
+Status Launcher::start() {
+  if (socket_) return {};
+  return respawn();
+}
+
 std::string Launcher::name() const {
   return "launcher (pid " + std::to_string(process_.pid()) + ")";
 }
 
 Status Launcher::respawn() {
   auto fresh = spawn(binary_, answer_timeout_);
-  if (!fresh) return std::move(fresh).error().context("restart the " + name());
+  if (!fresh) {
+    return std::move(fresh).error().context(process_.pid() > 0 ? "restart the " + name()
+                                                               : "start the container launcher");
+  }
   *this = std::move(*fresh);  // the old one is killed and reaped (sys::ChildProcess)
   return {};
 }

@@ -54,6 +54,14 @@ class Launcher {
   static Result<Launcher> spawn(
       const std::filesystem::path& binary = {},
       std::chrono::milliseconds answer_timeout = std::chrono::seconds(60));
+  // The same launcher, not started yet: start() starts it, or else the first request does, on
+  // the calling thread (which its parent-death signal then follows). posix_spawn waits for the
+  // exec (about 1.5 ms of a `run`), so a supervisor starts it on the thread that will talk to it
+  // rather than holding up its loop.
+  static Launcher deferred(const std::filesystem::path& binary = {},
+                           std::chrono::milliseconds answer_timeout = std::chrono::seconds(60));
+  // Starts it unless it runs (or ran and has not failed since).
+  Status start();
 
   // Clones a container: the child runs run_container_child(config, fds) with `fds` as numbered in
   // this process. `clone_flags` are the namespaces; CLONE_PIDFD and CLONE_PARENT are added. A

@@ -107,6 +107,7 @@ asio::awaitable<Status> ContainerInstance::prepare() {
     if (!made) co_return made;
     if (!adopted) co_return adopted;
   }
+  co_await lab_.seccomp_ready.wait();
   co_return prepare_loop_parts();
 }
 
@@ -139,13 +140,15 @@ runtime::StartHooks ContainerInstance::start_hooks(const cgroup::Entry& entry,
     if (auto attached = cgroup::ContainerCgroup::attach_by_parent(pid, entry); !attached) {
       return attached.error().context("cgroup");
     }
-    if (auto status = net::set_up_container_namespaces(pid, plan_.process.sysctls,
-                                                       plan_.userns.root_uid_on_host,
-                                                       plan_.userns.root_gid_on_host);
+    const bool networked = plan_.net.enabled && !plan_.net.interfaces.empty();
+    if (auto status = net::set_up_container_namespaces(
+            pid, plan_.process.sysctls, plan_.userns.root_uid_on_host,
+            plan_.userns.root_gid_on_host,
+            networked ? net::LoopbackUp::by_links : net::LoopbackUp::here);
         !status) {
       return status.error();
     }
-    if (plan_.net.enabled && !plan_.net.interfaces.empty()) {
+    if (networked) {
       auto created = net::ContainerLinks::attach(plan_.net, lab_.project, plan_.name, pid);
       if (!created) return std::move(created).error().context("network");
       links = std::move(*created);
@@ -493,24 +496,31 @@ asio::awaitable<Status> ContainerInstance::destroy() {
   if (cgroup_) final_usage_ = status().usage;
   oom_watch_.reset();
   // The cgroup (rmdir retried while killed tasks leave) and the writable layer (a recursive
-  // removal) go on the blocking pool; the owners move into the job, which removes them there.
-  struct Removal {
-    std::optional<cgroup::ContainerCgroup> cgroup;
-    const plan::RootfsPlan* layer = nullptr;
-  };
-  auto removal = std::make_shared<Removal>(Removal{std::move(cgroup_), nullptr});
-  if (rootfs_) removal->layer = &plan_.rootfs;
+  // removal, each freed block discarded on a disk mounted `discard`) go on the blocking pool, on
+  // two threads at once: neither needs the other gone. The cgroup's owner moves into its job,
+  // which removes it there.
+  auto cgroup = std::make_shared<std::optional<cgroup::ContainerCgroup>>(std::move(cgroup_));
   cgroup_.reset();
-  rootfs_.reset();
-  BlockingPool::Job job = [removal]() -> Status {
-    FirstError removal_errors;
-    if (removal->cgroup) removal_errors.keep(removal->cgroup->remove(), "remove cgroup");
-    if (removal->layer)
-      removal_errors.keep(rootfs::remove_layer(*removal->layer), "remove writable layer");
-    return std::move(removal_errors).status();
+  BlockingPool::Job remove_cgroup = [cgroup]() -> Status {
+    if (!*cgroup) return {};
+    auto removed = (*cgroup)->remove();
+    if (!removed) return std::move(removed).error().context("remove cgroup");
+    return {};
   };
-  removal.reset();
-  errors.keep(co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable));
+  cgroup.reset();
+  const plan::RootfsPlan* layer = rootfs_ ? &plan_.rootfs : nullptr;
+  rootfs_.reset();
+  BlockingPool::Job remove_layer = [layer]() -> Status {
+    if (layer == nullptr) return {};
+    auto removed = rootfs::remove_layer(*layer);
+    if (!removed) return std::move(removed).error().context("remove writable layer");
+    return {};
+  };
+  auto [cgroup_removed, layer_removed] =
+      co_await (lab_.blocking.async_run(std::move(remove_cgroup), asio::use_awaitable) &&
+                lab_.blocking.async_run(std::move(remove_layer), asio::use_awaitable));
+  errors.keep(std::move(cgroup_removed));
+  errors.keep(std::move(layer_removed));
   co_return std::move(errors).status("container " + plan_.name);
 }
 

@@ -54,6 +54,9 @@ struct LabContext {
   // network is cloned after it, its veth going onto a bridge.
   AsyncEvent& network_ready;
   const Status& network_status;
+  // Set once the filters compiled ahead at the lab's start are in `seccomp` (set at once when none
+  // are): a start takes its filter after it.
+  AsyncEvent& seccomp_ready;
   std::string project;
   std::function<void()> changed;  // a container started or ended: the state file is rewritten
 };

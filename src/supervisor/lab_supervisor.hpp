@@ -88,6 +88,7 @@ class LabSupervisor {
                                                           AsyncEvent& done);
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> create_network();
+  boost::asio::awaitable<void> compile_seccomp_filters();
   boost::asio::awaitable<Status> remove_network();
   boost::asio::awaitable<void> remove_links(std::shared_ptr<net::LabNetwork> network);
   boost::asio::awaitable<Status> wait_until_unlisted(std::vector<std::string> names);
@@ -128,7 +129,8 @@ class LabSupervisor {
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<EventLog> events_;
-  std::optional<runtime::Launcher> launcher_;  // spawned by run(), on the loop's thread
+  // Made by run(), started and ended on launcher_thread_.
+  std::optional<runtime::Launcher> launcher_;
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
   // The lab's bridges and table are made on the pool while the containers' parts are made; set
@@ -137,6 +139,7 @@ class LabSupervisor {
   AsyncEvent network_ready_;
   Status network_status_;
   bool network_creation_started_ = false;  // a failure before it leaves network_ready_ unset
+  AsyncEvent seccomp_ready_;               // LabContext::seccomp_ready
   // After remove_network: the network being removed (its nftables socket closes last, see
   // net::LabNetwork::remove_table) and the end of its links' removal, whose kernel waits go on
   // after the links are gone (finish_network_removal).
@@ -149,8 +152,8 @@ class LabSupervisor {
   // flat at 200 containers). Declared after io_ and the instances, whose parts its jobs use: joined
   // before they go.
   BlockingPool blocking_{io_, 4};
-  // Every use of launcher_ but its first spawn and its end (supervisor::start_container and
-  // exec_in_container). A launcher it respawns dies with this thread, which lives as long as the
+  // Every use of launcher_: its start and end, the clones (supervisor::start_container and
+  // exec_in_container). The launcher dies with this thread, which lives as long as the
   // supervisor.
   BlockingPool launcher_thread_{io_, 1};
   std::unique_ptr<ControlServer> control_;

@@ -17,4 +17,8 @@ Result<std::shared_ptr<const security::CompiledSeccomp>> SeccompCache::get(
   return shared;
 }
 
+void SeccompCache::adopt(SeccompCache&& other) {
+  compiled_.merge(other.compiled_);
+}
+
 }  // namespace srcompose::supervisor

@@ -75,6 +75,12 @@ TEST_CASE(
   CHECK(contains(host_end_link, "state UP"));
   CHECK(sysctl("net/ipv6/conf/" + bridge + "/accept_ra") == "0");
   CHECK(sysctl("net/ipv6/conf/" + host_end + "/accept_ra") == "0");
+  // One queue each way on both ends, asked at creation (net/netlink.cpp's create_veth says why):
+  // without it veth makes one per possible CPU, two on the 2-core development machine.
+  CHECK(contains(ip_host({"-d", "-o", "link", "show", "dev", host_end}),
+                 "numtxqueues 1 numrxqueues 1"));
+  CHECK(contains(ip_in(one.pid(), {"-d", "-o", "link", "show", "dev", "eth0"}),
+                 "numtxqueues 1 numrxqueues 1"));
 
   // The container side: lo and eth0 up, the address, the default route through the gateway.
   CHECK(contains(ip_in(one.pid(), {"-o", "link", "show", "dev", "lo"}), "UP"));

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "runtime/launcher.hpp"
 #include "runtime_helpers.hpp"
@@ -23,6 +24,19 @@ runtime::Launcher spawn_launcher(
   auto launcher = runtime::Launcher::spawn("/proc/self/exe", answer_timeout);
   REQUIRE_MESSAGE(launcher.ok(), (launcher.ok() ? "" : launcher.error().to_string()));
   return std::move(*launcher);
+}
+
+// The mount points of the mount namespace of `pid`, in /proc/PID/mountinfo's order.
+std::vector<std::string> mount_points_of(pid_t pid) {
+  std::ifstream mountinfo("/proc/" + std::to_string(pid) + "/mountinfo");
+  std::vector<std::string> points;
+  std::string id, parent, device, root, point;
+  std::string rest;
+  while (mountinfo >> id >> parent >> device >> root >> point) {
+    points.push_back(point);
+    std::getline(mountinfo, rest);
+  }
+  return points;
 }
 
 // "PPid:" of /proc/PID/status.
@@ -51,6 +65,10 @@ TEST_CASE("a container cloned by the launcher is this process's child and runs a
   CHECK(parent_of(started->init.pid()) == ::getpid());
   std::string seen = read_until(started->stdout_read.get(), "waiting=1");
   CHECK(parse_values(seen)["pid"] == "2");
+  // The launcher (past its setup: it answered) lives in a mount namespace of its own with an empty
+  // root, /proc and /sys only (launcher.cpp's shrink_mount_namespace); ours has the host's tree.
+  CHECK(mount_points_of(launcher.pid()) == std::vector<std::string>{"/", "/proc", "/sys"});
+  CHECK(mount_points_of(::getpid()).size() > 3);
   REQUIRE(started->init.signal(SIGTERM).ok());
   Outcome outcome = finish(*started);
   CHECK(outcome.exit_code == 40 + SIGTERM);
