@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -137,8 +136,7 @@ void shrink_mount_namespace() {
   UniqueFd host(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
   if (!host || ::unshare(CLONE_NEWNS) < 0) return;
   auto clone_of = [](const char* path) {
-    return UniqueFd(static_cast<int>(
-        ::syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+    return UniqueFd(::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   };
   bool done = false;
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {

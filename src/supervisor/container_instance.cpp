@@ -501,26 +501,18 @@ asio::awaitable<Status> ContainerInstance::destroy() {
   // which removes it there.
   auto cgroup = std::make_shared<std::optional<cgroup::ContainerCgroup>>(std::move(cgroup_));
   cgroup_.reset();
-  BlockingPool::Job remove_cgroup = [cgroup]() -> Status {
-    if (!*cgroup) return {};
-    auto removed = (*cgroup)->remove();
-    if (!removed) return std::move(removed).error().context("remove cgroup");
-    return {};
-  };
+  BlockingPool::Job remove_cgroup = [cgroup] { return *cgroup ? (*cgroup)->remove() : Status{}; };
   cgroup.reset();
   const plan::RootfsPlan* layer = rootfs_ ? &plan_.rootfs : nullptr;
   rootfs_.reset();
-  BlockingPool::Job remove_layer = [layer]() -> Status {
-    if (layer == nullptr) return {};
-    auto removed = rootfs::remove_layer(*layer);
-    if (!removed) return std::move(removed).error().context("remove writable layer");
-    return {};
+  BlockingPool::Job remove_layer = [layer] {
+    return layer != nullptr ? rootfs::remove_layer(*layer) : Status{};
   };
   auto [cgroup_removed, layer_removed] =
       co_await (lab_.blocking.async_run(std::move(remove_cgroup), asio::use_awaitable) &&
                 lab_.blocking.async_run(std::move(remove_layer), asio::use_awaitable));
-  errors.keep(std::move(cgroup_removed));
-  errors.keep(std::move(layer_removed));
+  errors.keep(std::move(cgroup_removed), "remove cgroup");
+  errors.keep(std::move(layer_removed), "remove writable layer");
   co_return std::move(errors).status("container " + plan_.name);
 }
 
