@@ -357,7 +357,9 @@ void LabNetwork::release() {
 // ---- ContainerLinks ----
 
 ContainerLinks::ContainerLinks(ContainerLinks&& other) noexcept
-    : alias_(std::move(other.alias_)), host_ends_(std::exchange(other.host_ends_, {})) {}
+    : alias_(std::move(other.alias_)),
+      host_ends_(std::exchange(other.host_ends_, {})),
+      netns_(std::move(other.netns_)) {}
 
 // Only bad_alloc can escape remove() (its error texts), and terminating is right then.
 // NOLINTNEXTLINE(bugprone-exception-escape)
@@ -366,6 +368,7 @@ ContainerLinks& ContainerLinks::operator=(ContainerLinks&& other) noexcept {
     (void)remove();
     alias_ = std::move(other.alias_);
     host_ends_ = std::exchange(other.host_ends_, {});
+    netns_ = std::move(other.netns_);
   }
   return *this;
 }
@@ -406,6 +409,7 @@ Result<ContainerLinks> ContainerLinks::attach(const plan::ContainerNetPlan& plan
   if (auto status = configure_inside(*inside, inside_plan); !status) {
     return std::move(status).error().context("inside its netns").context(where);
   }
+  if (!owner.host_ends_.empty()) owner.netns_ = std::move(*netns);
   return owner;
 }
 

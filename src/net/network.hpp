@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "net/nftables.hpp"
 #include "plan/net.hpp"
 
@@ -118,11 +119,19 @@ class ContainerLinks {
   // deletes a veth pair with the namespace of its other end, in the background and in batches) or
   // with LabNetwork::remove_links; see links_unlisted.
   const std::vector<std::string>& host_ends() const { return host_ends_; }
+  // The container's network namespace, held from attach() when it has host ends: while it is
+  // held, the pairs outlive the container's processes and go only with their host ends. The lab's
+  // teardown takes every container's (take_namespace) and closes them once the one request that
+  // deletes the bridges has deleted the pairs too; a run that ends otherwise lets its namespace go
+  // (release_namespace) and the kernel deletes its pairs in the background, with the namespace.
+  UniqueFd take_namespace() { return std::move(netns_); }
+  void release_namespace() { netns_.reset(); }
   void release();
 
  private:
   std::string alias_;
   std::vector<std::string> host_ends_;
+  UniqueFd netns_;
 };
 
 // Crash cleanup: deletes every link whose alias is "srcompose:<project>:..." (bridges, host veth

@@ -353,8 +353,10 @@ asio::awaitable<RunEnd> ContainerInstance::wait_for_run_end() {
     lab_.logs.progress(plan_.name, "warning: " + killed.error().to_string());
   }
   // The host veth ends go with the container's network namespace, which the kernel destroys in
-  // the background: links_ keeps them until the next start (claim_host_end replaces one still
-  // there) or the lab's teardown (LabSupervisor::remove_network deletes them with the bridges).
+  // the background once nothing holds it: links_ keeps them until the next start (claim_host_end
+  // replaces one still there) or the lab's teardown (LabSupervisor::remove_network deletes them
+  // with the bridges; it took the namespace before the stop, see take_network_namespace).
+  if (links_) links_->release_namespace();
   init_.reset();
   pidfd_watch_.reset();
   // Health describes a running container; the next run starts its checks afresh.
@@ -518,6 +520,10 @@ asio::awaitable<Status> ContainerInstance::destroy() {
 
 std::vector<std::string> ContainerInstance::host_links() const {
   return links_ ? links_->host_ends() : std::vector<std::string>{};
+}
+
+UniqueFd ContainerInstance::take_network_namespace() {
+  return links_ ? links_->take_namespace() : UniqueFd();
 }
 
 Status ContainerInstance::remove_links() {

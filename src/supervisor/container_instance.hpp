@@ -19,6 +19,7 @@
 
 #include "cgroup/cgroup.hpp"
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "net/network.hpp"
 #include "plan/lab_plan.hpp"
 #include "plan/verdict.hpp"
@@ -101,6 +102,9 @@ class ContainerInstance {
   std::vector<std::string> host_links() const;
   // Deletes the host veth ends still listed (none when they went as above). On the loop.
   Status remove_links();
+  // The container's network namespace, held while it runs (net::ContainerLinks::take_namespace);
+  // empty when it has no host veth ends or its run has ended.
+  UniqueFd take_network_namespace();
 
   AsyncEvent& started() { return *started_; }
   AsyncEvent& healthy() { return *healthy_; }

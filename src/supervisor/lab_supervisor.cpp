@@ -420,7 +420,9 @@ asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstanc
       instance.state() == ContainerState::running || instance.state() == ContainerState::paused;
   co_await instance.stop(options_.stop_timeout);
   if (was_running) logs_->progress(instance.name(), "stopped");
-  // Stopped, it holds nothing its dependencies need: its removal overlaps with their stops.
+  co_await network_removal_begun_.wait();
+  // Stopped, it holds nothing its dependencies need: its removal overlaps with their stops (once
+  // the network's removal has begun).
   if (auto status = co_await instance.destroy(); !status)
     logs_->progress("", "warning: " + status.error().to_string());
   done.set();
@@ -443,6 +445,7 @@ asio::awaitable<Status> LabSupervisor::remove_network() {
   }
   links_removed_.emplace(io_);
   asio::co_spawn(io_, remove_links(network), log_escaped("remove_links"));
+  network_removal_begun_.set();
   BlockingPool::Job table = [network] { return network->remove_table(); };
   auto [table_removed, links_gone] =
       co_await (blocking_.async_run(std::move(table), asio::use_awaitable) &&
@@ -458,6 +461,9 @@ asio::awaitable<Status> LabSupervisor::remove_network() {
 asio::awaitable<void> LabSupervisor::remove_links(std::shared_ptr<net::LabNetwork> network) {
   BlockingPool::Job links = [network] { return network->remove_links(); };
   links_removal_status_ = co_await blocking_.async_run(std::move(links), asio::use_awaitable);
+  // The pairs went with the bridges (or, when the group could not be deleted, go now with their
+  // namespaces: wait_until_unlisted gives them time).
+  held_namespaces_.clear();
   links_removed_->set();
 }
 
@@ -506,6 +512,12 @@ asio::awaitable<void> LabSupervisor::finish_network_removal() {
 
 asio::awaitable<void> LabSupervisor::tear_down() {
   shutdown_requested_.set();
+  if (plan_.networks.bridges.empty()) network_removal_begun_.set();
+  // Held until the links' removal has ended (held_namespaces_).
+  for (auto& instance : instances_) {
+    if (UniqueFd netns = instance->take_network_namespace())
+      held_namespaces_.push_back(std::move(netns));
+  }
   // Every container stops once all containers depending on it have stopped: reverse dependency
   // order, with independent containers stopping (and being removed) together.
   std::vector<std::unique_ptr<AsyncEvent>> removed;
@@ -514,7 +526,7 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     asio::co_spawn(io_, take_down_after_dependents(*instance, *removed.back()),
                    log_escaped("take_down_after_dependents"));
   }
-  // Once nothing runs any more, the bridges and the table go while the containers' removals go on.
+  // Once nothing runs any more, the bridges and the table go, and the containers' removals begin.
   for (auto& instance : instances_)
     co_await instance->finished().wait();
   // A lab that failed early may still be making them, or may never have begun.
@@ -522,7 +534,10 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   if (network_) {
     if (auto status = co_await remove_network(); !status)
       logs_->progress("", "warning: " + status.error().to_string());
+  } else {
+    held_namespaces_.clear();
   }
+  network_removal_begun_.set();
   for (auto& instance : instances_) {
     if (auto status = instance->remove_links(); !status)
       logs_->progress("", "warning: " + status.error().to_string());

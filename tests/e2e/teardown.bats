@@ -116,3 +116,31 @@ EOF_LAB
   ip link show dev "$STRANGER" >/dev/null
   assert_nothing_left e2e-stranger
 }
+
+@test "a container that ends on its own lets its network namespace go: its veth goes while the lab runs" {
+  # The supervisor holds each container's network namespace while it runs; a teardown keeps them
+  # until its one request has deleted the pairs with the bridges, but a run that ends otherwise
+  # lets go at once, and the kernel deletes that container's pair with its namespace.
+  write_lab e2e-letgo <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.32.0/24"
+
+[containers.stays]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "600"]
+networks = ["net"]
+
+[containers.quits]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "1"]
+networks = ["net"]
+EOF_LAB
+  srcompose -f "$LAB" up -d
+  ip -d -o link show | grep -F "srcompose:e2e-letgo:quits"
+  wait_until "[ \"\$(ps_field quits \"c['state']\")\" = exited ]" 10
+  wait_until "! ip -d -o link show | grep -qF 'srcompose:e2e-letgo:quits'" 5
+  ip -d -o link show | grep -F "srcompose:e2e-letgo:stays"
+  [ "$(ps_field stays "c['state']")" = running ]
+  srcompose -p e2e-letgo down >/dev/null 2>&1
+  assert_nothing_left e2e-letgo
+}

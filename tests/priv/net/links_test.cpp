@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 
+#include <thread>
+
 #include "net/network.hpp"
 #include "net_test_support.hpp"
 #include "plan/net.hpp"
@@ -163,6 +165,51 @@ TEST_CASE("a restarted container gets the same names and address; none-mode gets
   auto inside = ip_in(alone.pid(), {"-o", "link"});
   CHECK(contains(inside, "lo: <LOOPBACK,UP"));
   CHECK_FALSE(contains(inside, "eth0"));
+}
+
+// The lab's teardown holds each container's network namespace so that the pairs go in its one
+// request with the bridges (supervisor/lab_supervisor.hpp, held_namespaces_).
+TEST_CASE("a held namespace keeps its pair after the container ends; let go, the pair goes too") {
+  test::require_root();
+  const std::string project = unique_name("nt", "h");
+  ProjectGuard guard(project);
+  LabBuilder lab(project);
+  lab.network("lan", unique_name("snt", "h"), 7).container("kept", {"lan"}, 2);
+  lab.container("let", {"lan"}, 3);
+  auto network = net::LabNetwork::create(plan::plan_lab_networks(lab.lab), project);
+  REQUIRE(network.ok());
+  auto kept_plan = plan::plan_container_net(lab.lab, lab.lab.containers[0]);
+  auto let_plan = plan::plan_container_net(lab.lab, lab.lab.containers[1]);
+  const std::string kept_end = kept_plan.interfaces[0].host_ifname;
+  const std::string let_end = let_plan.interfaces[0].host_ifname;
+
+  FakeContainer kept, let;
+  auto kept_links = net::ContainerLinks::attach(kept_plan, project, "kept", kept.pid());
+  REQUIRE(kept_links.ok());
+  auto let_links = net::ContainerLinks::attach(let_plan, project, "let", let.pid());
+  REQUIRE(let_links.ok());
+  UniqueFd held = kept_links->take_namespace();
+  REQUIRE(held.valid());
+  CHECK_FALSE(kept_links->take_namespace().valid());  // taken once
+  let_links->release_namespace();
+
+  kept.stop();
+  let.stop();
+  // Let go, the namespace dies with its process and the kernel deletes the pair in the background.
+  bool let_gone = false;
+  for (int waited = 0; waited < 200 && !let_gone; ++waited) {
+    let_gone = !contains(host_links(), " " + let_end + "@");
+    if (!let_gone) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(let_gone);
+  // Held, the pair outlives its process: still there well after the other one went.
+  std::this_thread::sleep_for(200ms);
+  CHECK(contains(host_links(), " " + kept_end + "@"));
+  // The lab's one request deletes it with the bridge.
+  auto removed = network->remove();
+  INFO(why(removed));
+  CHECK(removed.ok());
+  check_nothing_left(project, {kept_end, let_end});
 }
 
 TEST_CASE("a bridge of that name not created by srcompose is refused and left alone") {
