@@ -128,6 +128,7 @@ class ContainerInstance {
  private:
   // The parts of a start not made yet (supervisor/container_parts.hpp): the kernel's on the
   // blocking pool, then the loop's. create() makes them at once, for `up --no-start`.
+  boost::asio::awaitable<Status> make_kernel_parts_on_pool(std::shared_ptr<KernelParts> parts);
   boost::asio::awaitable<Status> prepare();
   KernelParts missing_parts() const;
   Status adopt(KernelParts parts);

@@ -134,18 +134,25 @@ int LabSupervisor::run() {
   asio::co_spawn(io_, main_task(), log_escaped("main_task"));
   io_.run();
   // Gone before the supervisor is: a detached supervisor ends with _Exit (no destructors), and
-  // `down` promises that nothing of the lab runs once it returns. Ended on its own thread, after
-  // whatever that thread still does with it (its start, when the lab failed at once); the loop
-  // has ended, so the job's completion never runs and this thread waits for the job itself.
-  std::promise<void> ended;
-  BlockingPool::Job end_launcher = [this, &ended] {
+  // `down` promises that nothing of the lab runs once it returns. The loop has ended, so the job's
+  // completion never runs and this thread waits for the job itself.
+  end_launcher();
+  launcher_ended_.get_future().wait();
+  return exit_status();
+}
+
+// Ended on its own thread, after whatever that thread still does with it (its start, when the lab
+// failed at once). Once: the teardown asks as soon as nothing can be cloned any more, run() at
+// the end whatever happened.
+void LabSupervisor::end_launcher() {
+  if (launcher_end_asked_) return;
+  launcher_end_asked_ = true;
+  BlockingPool::Job end = [this] {
     launcher_.reset();
-    ended.set_value();
+    launcher_ended_.set_value();
     return Status{};
   };
-  launcher_thread_.async_run(std::move(end_launcher), [](const Status&) {});
-  ended.get_future().wait();
-  return exit_status();
+  launcher_thread_.async_run(std::move(end), [](const Status&) {});
 }
 
 asio::awaitable<void> LabSupervisor::main_task() {
@@ -529,6 +536,9 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   // Once nothing runs any more, the bridges and the table go, and the containers' removals begin.
   for (auto& instance : instances_)
     co_await instance->finished().wait();
+  // Nothing is cloned any more (no restart, no exec, no health check): the launcher's exit
+  // overlaps the removals instead of following them.
+  end_launcher();
   // A lab that failed early may still be making them, or may never have begun.
   if (network_creation_started_) co_await network_ready_.wait();
   if (network_) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -87,6 +88,7 @@ class LabSupervisor {
       ContainerInstance& instance);
   boost::asio::awaitable<void> take_down_after_dependents(ContainerInstance& instance,
                                                           AsyncEvent& done);
+  void end_launcher();
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> create_network();
   boost::asio::awaitable<void> compile_seccomp_filters();
@@ -132,6 +134,8 @@ class LabSupervisor {
   std::unique_ptr<EventLog> events_;
   // Made by run(), started and ended on launcher_thread_.
   std::optional<runtime::Launcher> launcher_;
+  bool launcher_end_asked_ = false;  // end_launcher
+  std::promise<void> launcher_ended_;
   std::unique_ptr<LabContext> context_;
   std::optional<net::LabNetwork> network_;
   // The lab's bridges and table are made on the pool while the containers' parts are made; set
