@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 #include <netlink/version.h>
+#include <nettle/version.h>
 #include <seccomp.h>
 #include <spdlog/version.h>
 
@@ -12,7 +13,6 @@
 
 #include "net/libnftables.hpp"
 #include "rootfs/libarchive.hpp"
-#include "rootfs/libnettle.hpp"
 #include "srcompose_revision.hpp"
 
 namespace srcompose::cli {
@@ -45,12 +45,9 @@ std::string libarchive_line() {
 }
 
 std::string libnettle_line() {
-  auto nettle = sys::loaded_functions<rootfs::LibNettle>();
-  if (!nettle) return line("libnettle", "-", "not loaded: " + nettle.error().to_string());
   return line("libnettle",
-              std::to_string((*nettle)->nettle_version_major()) + "." +
-                  std::to_string((*nettle)->nettle_version_minor()),
-              "loaded");
+              std::to_string(nettle_version_major()) + "." + std::to_string(nettle_version_minor()),
+              "linked in");
 }
 
 // libnftables has no run-time version call: the pkg-config version it was built against.

@@ -8,27 +8,19 @@
 #include <cstdint>
 #include <vector>
 
-#include "rootfs/libnettle.hpp"
-
 namespace srcompose::rootfs {
 
-Result<Sha256> Sha256::create() {
-  auto nettle = sys::loaded_functions<LibNettle>();
-  if (!nettle) return std::move(nettle).error();
-  return Sha256(**nettle);
-}
-
-Sha256::Sha256(const LibNettle& nettle) : nettle_(&nettle) {
-  nettle_->nettle_sha256_init(&context_);
+Sha256::Sha256() {
+  sha256_init(&context_);
 }
 
 void Sha256::update(const void* data, size_t size) {
-  nettle_->nettle_sha256_update(&context_, size, static_cast<const uint8_t*>(data));
+  sha256_update(&context_, size, static_cast<const uint8_t*>(data));
 }
 
 std::string Sha256::finish_hex() {
   std::array<uint8_t, SHA256_DIGEST_SIZE> digest{};
-  nettle_->nettle_sha256_digest(&context_, digest.size(), digest.data());
+  sha256_digest(&context_, digest.size(), digest.data());
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * digest.size());
@@ -39,25 +31,23 @@ std::string Sha256::finish_hex() {
   return hex;
 }
 
-Result<std::string> sha256_hex(std::string_view data) {
-  auto hash = Sha256::create();
-  if (!hash) return std::move(hash).error();
-  hash->update(data);
-  return hash->finish_hex();
+std::string sha256_hex(std::string_view data) {
+  Sha256 hash;
+  hash.update(data);
+  return hash.finish_hex();
 }
 
 Result<std::string> sha256_fd(int fd, std::string_view name_for_errors) {
-  auto hash = Sha256::create();
-  if (!hash) return std::move(hash).error();
+  Sha256 hash;
   std::vector<char> buffer(1 << 16);
   while (true) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::last_errno("read " + std::string(name_for_errors));
     if (n == 0) break;
-    hash->update(buffer.data(), static_cast<size_t>(n));
+    hash.update(buffer.data(), static_cast<size_t>(n));
   }
-  return hash->finish_hex();
+  return hash.finish_hex();
 }
 
 }  // namespace srcompose::rootfs

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // SHA-256 of image content: cached images are named after it. The hashing itself is nettle's, not
-// code of ours, loaded at first use (see libnettle.hpp).
+// code of ours, linked in statically (CMakeLists.txt: every `up` and `run` hashes its lab file, and
+// loading the library at run time cost each a quarter of a millisecond).
 #pragma once
 
 #include <nettle/sha2.h>
@@ -12,26 +13,20 @@
 
 namespace srcompose::rootfs {
 
-struct LibNettle;
-
 class Sha256 {
  public:
-  // Fails only when nettle cannot be loaded.
-  static Result<Sha256> create();
+  Sha256();
   void update(const void* data, size_t size);
   void update(std::string_view data) { update(data.data(), data.size()); }
   // The digest as 64 lowercase hex characters. Call once; the object is spent afterwards.
   std::string finish_hex();
 
  private:
-  explicit Sha256(const LibNettle& nettle);
-
-  const LibNettle* nettle_;
   sha256_ctx context_{};
 };
 
 // Digest of `data`, as finish_hex gives it.
-Result<std::string> sha256_hex(std::string_view data);
+std::string sha256_hex(std::string_view data);
 
 // Digest of everything readable from `fd` (read from its current offset to the end).
 Result<std::string> sha256_fd(int fd, std::string_view name_for_errors);

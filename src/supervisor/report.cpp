@@ -21,9 +21,7 @@ Result<std::string> lab_fingerprint(const spec::Lab& lab, const plan::LabPlan& p
     if (!identity) return std::move(identity).error().context("container " + container.name);
     images[container.name] = *identity;
   }
-  auto digest = rootfs::sha256_hex(plan::normalized_lab(lab, plan, images));
-  if (!digest) return std::move(digest).error();
-  return "sha256:" + *digest;
+  return "sha256:" + rootfs::sha256_hex(plan::normalized_lab(lab, plan, images));
 }
 
 // The report's names (srcompose(1), docs/report.schema.json), systemd's words for the layouts;

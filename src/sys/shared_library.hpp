@@ -6,9 +6,10 @@
 // libarchive and libnftables with their dependency trees (libxml2, ICU, lzma, zstd, lz4, bz2, zlib,
 // acl, nettle, libnftnl, libxtables, jansson, gmp, libmnl) were 17 of the 29 objects each exec
 // mapped and relocated: a trivial program linked with all of them took 3.56 ms per exec, 1.86 ms
-// without them. Only image import (libarchive), the network setup (libnftables) and image hashing
-// (nettle) need them, in the supervisor, so they are loaded there on first use and never by the
-// CLI's other commands or the launcher.
+// without them. Only image import (libarchive) and the network setup (libnftables) need them, in
+// the supervisor, so they are loaded there on first use and never by the CLI's other commands or
+// the launcher. (nettle, for SHA-256, was loaded so too, until every `up` and `run` hashed its lab
+// file: it is linked statically now, CMakeLists.txt.)
 #pragma once
 
 #include <bit>

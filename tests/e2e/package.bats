@@ -66,17 +66,18 @@ dbgsym() { ls "$PACKAGE_DIR"/srcompose-dbgsym_*_*.deb; }
   depends=$(dpkg-deb -f "$(deb)" Depends)
   echo "Depends: $depends"
   names=$(tr ',' '\n' <<<"$depends" | awk '{print $1}')
-  for package in busybox-static libnftables1 libarchive13 libnettle8 libc6; do
+  for package in busybox-static libnftables1 libarchive13 libc6; do
     grep -qxF "$package" <<<"$names" || { echo "Depends lacks $package"; return 1; }
   done
   # Linked statically or compiled in: no dependency, but named with their versions in Built-Using.
-  for package in libseccomp2 libnl-route-3-200 libtomlplusplus3 libspdlog1.10 libstdc++6; do
+  for package in libseccomp2 libnl-route-3-200 libnettle8 libtomlplusplus3 libspdlog1.10 libstdc++6; do
     if grep -qxF "$package" <<<"$names"; then echo "Depends has $package"; return 1; fi
   done
   built_using=$(dpkg-deb -f "$(deb)" Built-Using)
   echo "Built-Using: $built_using"
   libstdcxx_dev=$(dpkg -S "$(g++ -print-file-name=libstdc++.a)" | cut -d: -f1)
-  for dev in libnl-3-dev libseccomp-dev libtomlplusplus-dev libspdlog-dev libfmt-dev "$libstdcxx_dev"; do
+  for dev in libnl-3-dev libseccomp-dev nettle-dev libtomlplusplus-dev libspdlog-dev libfmt-dev \
+    "$libstdcxx_dev"; do
     source=$(dpkg-query -Wf '${source:Package} (= ${source:Version})' "$dev")
     [[ $built_using == *"$source"* ]] || { echo "Built-Using lacks $source"; return 1; }
   done

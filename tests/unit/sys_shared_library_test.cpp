@@ -8,7 +8,6 @@
 
 #include "net/libnftables.hpp"
 #include "rootfs/libarchive.hpp"
-#include "rootfs/libnettle.hpp"
 #include "sys/shared_library.hpp"
 
 namespace sys = srcompose::sys;
@@ -81,7 +80,7 @@ TEST_CASE("a missing function among present ones fails the whole library, naming
   CHECK(contains(functions.error().to_string(), "srcompose_test_no_such_function"));
 }
 
-TEST_CASE("libarchive, libnftables and nettle load, once per process") {
+TEST_CASE("libarchive and libnftables load, once per process") {
   auto libarchive = sys::loaded_functions<srcompose::rootfs::LibArchive>();
   REQUIRE_MESSAGE(libarchive, libarchive.error().to_string());
   // The major version srcompose was compiled against (the soname's).
@@ -93,8 +92,4 @@ TEST_CASE("libarchive, libnftables and nettle load, once per process") {
   auto nftables = sys::loaded_functions<srcompose::net::LibNftables>();
   REQUIRE_MESSAGE(nftables, nftables.error().to_string());
   CHECK(static_cast<bool>((*nftables)->nft_ctx_new));
-
-  auto nettle = sys::loaded_functions<srcompose::rootfs::LibNettle>();
-  REQUIRE_MESSAGE(nettle, nettle.error().to_string());
-  CHECK((*nettle)->nettle_version_major() == NETTLE_VERSION_MAJOR);
 }
