@@ -38,6 +38,8 @@ constexpr std::chrono::milliseconds kReplyGrace{100};
 
 // How stale the state file may be while the lab comes up (see state_changed).
 constexpr std::chrono::milliseconds kStateWriteDelay{50};
+// glibc's default M_MMAP_THRESHOLD, kept fixed (start_early_work()).
+constexpr int kMallocThreshold = 128 * 1024;
 
 }  // namespace
 
@@ -71,6 +73,38 @@ LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions opt
   events_ = std::make_unique<EventLog>(
       paths_.events_file(), plan_.project,
       [this](const std::string& text) { logs_->progress("", "warning: " + text); });
+  start_early_work();
+}
+
+// The launcher and the seccomp filters need only the plan: they are started here, on the other
+// threads, while this one goes on with the lab's files and cgroups until run() (a `run`'s
+// launcher exec and default filter, ~1 ms each, had started only once the loop did).
+void LabSupervisor::start_early_work() {
+  // One malloc arena for the loop and the blocking pool alike: a pool thread's own arena would keep
+  // the pages of its few allocations resident for the lab's whole life (the pool is idle then).
+  // Set before the first job runs on a pool thread.
+  ::mallopt(M_ARENA_MAX, 1);
+  // Fixed thresholds: by default glibc raises both after a large mmapped block is freed (the
+  // nftables library's, a state file's text), and the free memory at the heap's top then stays
+  // resident for the lab's life (1.2 MB of a 200-container supervisor, issue 16). Fixed, a large
+  // block is mapped and unmapped, and a free top above 128 KiB goes back at once.
+  ::mallopt(M_MMAP_THRESHOLD, kMallocThreshold);
+  ::mallopt(M_TRIM_THRESHOLD, kMallocThreshold);
+  // The launcher inherits stdio. A detached supervisor's becomes its log only after this
+  // (run_detached_child), and a launcher holding the pipe of `$(srcompose up -d)` would keep the
+  // caller's shell waiting: it is started by run() then.
+  if (options_.foreground) start_launcher();
+  // `--no-start` compiles each filter on the loop at create() (SeccompCache).
+  if (!options_.no_start) compile_seccomp_filters();
+}
+
+// Started on the thread that talks to it, which lives as long as the supervisor: the launcher and
+// the containers it clones die with it. Every clone is queued behind its start there; one that
+// failed to start fails the starts, each saying why (Launcher::ask starts it again first).
+void LabSupervisor::start_launcher() {
+  launcher_.emplace(runtime::Launcher::deferred());
+  BlockingPool::Job start = [this] { return launcher_->start(); };
+  launcher_thread_.async_run(std::move(start), [](const Status&) {});
 }
 
 LabSupervisor::~LabSupervisor() = default;
@@ -92,21 +126,8 @@ std::vector<ContainerInstance*> LabSupervisor::dependents_of(const ContainerInst
   return dependents;
 }
 
-namespace {
-// glibc's default M_MMAP_THRESHOLD, kept fixed (run()).
-constexpr int kMallocThreshold = 128 * 1024;
-}  // namespace
-
 int LabSupervisor::run() {
-  // One malloc arena for the loop and the blocking pool alike: a pool thread's own arena would keep
-  // the pages of its few allocations resident for the lab's whole life (the pool is idle then).
-  ::mallopt(M_ARENA_MAX, 1);
-  // Fixed thresholds: by default glibc raises both after a large mmapped block is freed (the
-  // nftables library's, a state file's text), and the free memory at the heap's top then stays
-  // resident for the lab's life (1.2 MB of a 200-container supervisor, issue 16). Fixed, a large
-  // block is mapped and unmapped, and a free top above 128 KiB goes back at once.
-  ::mallopt(M_MMAP_THRESHOLD, kMallocThreshold);
-  ::mallopt(M_TRIM_THRESHOLD, kMallocThreshold);
+  if (!launcher_) start_launcher();
   auto layout = cgroup::detect_host();
   if (!layout) {
     auto error = std::move(layout).error().context("detect cgroups");
@@ -115,13 +136,6 @@ int LabSupervisor::run() {
     return 1;
   }
   cgroups_ = std::move(*layout);
-  // Started on the thread that talks to it, which lives as long as the supervisor: the launcher and
-  // the containers it clones die with it. Its exec overlaps the lab's first steps on the loop, and
-  // every clone is queued behind it there; one that failed to start fails the starts, each saying
-  // why (Launcher::ask starts it again first).
-  launcher_.emplace(runtime::Launcher::deferred());
-  BlockingPool::Job start_launcher = [this] { return launcher_->start(); };
-  launcher_thread_.async_run(std::move(start_launcher), [](const Status&) {});
   report_header_ = options_.report_header;
   report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
@@ -234,7 +248,6 @@ asio::awaitable<Status> LabSupervisor::bring_up() {
     co_await network_ready_.wait();
     co_return network_status_;
   }
-  asio::co_spawn(io_, compile_seccomp_filters(), log_escaped("compile_seccomp_filters"));
   for (auto& instance : instances_) {
     asio::co_spawn(io_, container_task(*instance), log_escaped("container_task"));
   }
@@ -275,16 +288,18 @@ asio::awaitable<void> LabSupervisor::create_network() {
 // default profile, which every `run` waited for. One job compiles them all, one after another
 // (libseccomp caches what it probes of the kernel in unguarded globals). A filter that fails is
 // not adopted: the container's own request compiles it again and reports the error.
-asio::awaitable<void> LabSupervisor::compile_seccomp_filters() {
+void LabSupervisor::compile_seccomp_filters() {
   auto compiled = std::make_shared<SeccompCache>();
   BlockingPool::Job job = [compiled, &containers = plan_.containers] {
     for (const auto& container : containers)
       (void)compiled->get(container.security);
     return Status{};
   };
-  (void)co_await blocking_.async_run(std::move(job), asio::use_awaitable);
-  seccomp_.adopt(std::move(*compiled));
-  seccomp_ready_.set();
+  // The completion runs on the loop, once it runs.
+  blocking_.async_run(std::move(job), [this, compiled](const Status&) {
+    seccomp_.adopt(std::move(*compiled));
+    seccomp_ready_.set();
+  });
 }
 
 asio::awaitable<void> LabSupervisor::arm_wait_deadline(std::chrono::milliseconds timeout) {

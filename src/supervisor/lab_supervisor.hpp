@@ -91,7 +91,9 @@ class LabSupervisor {
   void end_launcher();
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> create_network();
-  boost::asio::awaitable<void> compile_seccomp_filters();
+  void start_early_work();
+  void start_launcher();
+  void compile_seccomp_filters();
   boost::asio::awaitable<Status> remove_network();
   boost::asio::awaitable<void> remove_links(std::shared_ptr<net::LabNetwork> network);
   boost::asio::awaitable<Status> wait_until_unlisted(std::vector<std::string> names);
@@ -132,7 +134,7 @@ class LabSupervisor {
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<EventLog> events_;
-  // Made by run(), started and ended on launcher_thread_.
+  // Made by start_launcher(), started and ended on launcher_thread_.
   std::optional<runtime::Launcher> launcher_;
   bool launcher_end_asked_ = false;  // end_launcher
   std::promise<void> launcher_ended_;
