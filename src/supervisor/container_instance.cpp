@@ -501,7 +501,18 @@ Status ContainerInstance::unpause() {
   return {};
 }
 
-asio::awaitable<Status> ContainerInstance::destroy() {
+asio::awaitable<Status> ContainerInstance::remove_cgroup(
+    std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent* gone) {
+  // The owner moves into the job, which removes it there.
+  BlockingPool::Job job = [cgroup = std::move(cgroup)] {
+    return *cgroup ? (*cgroup)->remove() : Status{};
+  };
+  Status removed = co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable);
+  if (gone != nullptr) gone->set();
+  co_return removed;
+}
+
+asio::awaitable<Status> ContainerInstance::destroy(AsyncEvent* cgroup_gone) {
   for (auto& proxy : proxies_)
     proxy.close();
   proxies_.clear();
@@ -515,19 +526,16 @@ asio::awaitable<Status> ContainerInstance::destroy() {
   oom_watch_.reset();
   // The cgroup (rmdir retried while killed tasks leave) and the writable layer (a recursive
   // removal, each freed block discarded on a disk mounted `discard`) go on the blocking pool, on
-  // two threads at once: neither needs the other gone. The cgroup's owner moves into its job,
-  // which removes it there.
+  // two threads at once: neither needs the other gone.
   auto cgroup = std::make_shared<std::optional<cgroup::ContainerCgroup>>(std::move(cgroup_));
   cgroup_.reset();
-  BlockingPool::Job remove_cgroup = [cgroup] { return *cgroup ? (*cgroup)->remove() : Status{}; };
-  cgroup.reset();
   const plan::RootfsPlan* layer = rootfs_ ? &plan_.rootfs : nullptr;
   rootfs_.reset();
   BlockingPool::Job remove_layer = [layer] {
     return layer != nullptr ? rootfs::remove_layer(*layer) : Status{};
   };
   auto [cgroup_removed, layer_removed] =
-      co_await (lab_.blocking.async_run(std::move(remove_cgroup), asio::use_awaitable) &&
+      co_await (remove_cgroup(std::move(cgroup), cgroup_gone) &&
                 lab_.blocking.async_run(std::move(remove_layer), asio::use_awaitable));
   errors.keep(std::move(cgroup_removed), "remove cgroup");
   errors.keep(std::move(layer_removed), "remove writable layer");

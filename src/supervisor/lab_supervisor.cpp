@@ -435,6 +435,7 @@ asio::awaitable<void> LabSupervisor::watch_signals() {
 }
 
 asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstance& instance,
+                                                                AsyncEvent& cgroup_gone,
                                                                 AsyncEvent& done) {
   for (auto* dependent : dependents_of(instance))
     co_await dependent->finished().wait();
@@ -445,9 +446,23 @@ asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstanc
   co_await network_removal_begun_.wait();
   // Stopped, it holds nothing its dependencies need: its removal overlaps with their stops (once
   // the network's removal has begun).
-  if (auto status = co_await instance.destroy(); !status)
+  if (auto status = co_await instance.destroy(&cgroup_gone); !status)
     logs_->progress("", "warning: " + status.error().to_string());
+  cgroup_gone.set();  // also when the removal failed
   done.set();
+}
+
+// The project's cgroup directories, on the blocking pool once every container's cgroup has gone,
+// while the containers' layers may still be being removed (a process still in them, which nothing
+// should leave, means waiting for the kernel).
+asio::awaitable<Status> LabSupervisor::remove_project_cgroups(
+    std::vector<AsyncEvent*> containers_gone) {
+  for (auto* gone : containers_gone)
+    co_await gone->wait();
+  BlockingPool::Job remove = [host = *cgroups_, project = plan_.project] {
+    return cgroup::remove_project(host, project);
+  };
+  co_return co_await blocking_.async_run(std::move(remove), asio::use_awaitable);
 }
 
 // The table and the links go on two threads of the blocking pool at once, never on the loop: each
@@ -532,6 +547,23 @@ asio::awaitable<void> LabSupervisor::finish_network_removal() {
   removed_network_.reset();
 }
 
+namespace {
+
+std::vector<AsyncEvent*> pointers_to(const std::vector<std::unique_ptr<AsyncEvent>>& events) {
+  std::vector<AsyncEvent*> pointers;
+  pointers.reserve(events.size());
+  for (const auto& event : events)
+    pointers.push_back(event.get());
+  return pointers;
+}
+
+asio::awaitable<void> wait_for_all(std::vector<AsyncEvent*> events) {
+  for (auto* event : events)
+    co_await event->wait();
+}
+
+}  // namespace
+
 asio::awaitable<void> LabSupervisor::tear_down() {
   shutdown_requested_.set();
   if (plan_.networks.bridges.empty()) network_removal_begun_.set();
@@ -542,10 +574,12 @@ asio::awaitable<void> LabSupervisor::tear_down() {
   }
   // Every container stops once all containers depending on it have stopped: reverse dependency
   // order, with independent containers stopping (and being removed) together.
-  std::vector<std::unique_ptr<AsyncEvent>> removed;
+  std::vector<std::unique_ptr<AsyncEvent>> cgroups_gone, removed;
   for (auto& instance : instances_) {
+    cgroups_gone.push_back(std::make_unique<AsyncEvent>(io_));
     removed.push_back(std::make_unique<AsyncEvent>(io_));
-    asio::co_spawn(io_, take_down_after_dependents(*instance, *removed.back()),
+    asio::co_spawn(io_,
+                   take_down_after_dependents(*instance, *cgroups_gone.back(), *removed.back()),
                    log_escaped("take_down_after_dependents"));
   }
   // Once nothing runs any more, the bridges and the table go, and the containers' removals begin.
@@ -567,20 +601,15 @@ asio::awaitable<void> LabSupervisor::tear_down() {
     if (auto status = instance->remove_links(); !status)
       logs_->progress("", "warning: " + status.error().to_string());
   }
-  for (auto& done : removed)
-    co_await done->wait();
-  report_header_.ended_at = utc_timestamp_now();
-  final_report_ = make_report(report_header_, report());
-  // The per-container owners removed their own directories; the project's parents go last, on the
-  // blocking pool: a process still in them (which nothing should leave) means waiting for the
-  // kernel.
-  BlockingPool::Job remove_cgroups = [host = *cgroups_, project = plan_.project] {
-    return cgroup::remove_project(host, project);
-  };
-  if (auto status = co_await blocking_.async_run(std::move(remove_cgroups), asio::use_awaitable);
+  // The per-container owners remove their own directories; the project's cgroup parents go as
+  // soon as every container's cgroup has, while layers may still be being removed.
+  if (auto status = co_await (wait_for_all(pointers_to(removed)) &&
+                              remove_project_cgroups(pointers_to(cgroups_gone)));
       !status) {
     logs_->progress("", "warning: " + status.error().to_string());
   }
+  report_header_.ended_at = utc_timestamp_now();
+  final_report_ = make_report(report_header_, report());
   if (auto status =
           rootfs::remove_project_layers(plan_.storage_dir, plan_.project, !remove_persistent_);
       !status) {

@@ -87,7 +87,9 @@ class LabSupervisor {
   boost::asio::awaitable<std::optional<std::string>> wait_for_dependencies(
       ContainerInstance& instance);
   boost::asio::awaitable<void> take_down_after_dependents(ContainerInstance& instance,
+                                                          AsyncEvent& cgroup_gone,
                                                           AsyncEvent& done);
+  boost::asio::awaitable<Status> remove_project_cgroups(std::vector<AsyncEvent*> containers_gone);
   void end_launcher();
   boost::asio::awaitable<void> tear_down();
   boost::asio::awaitable<void> create_network();
