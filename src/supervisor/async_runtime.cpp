@@ -14,6 +14,7 @@
 
 #include "supervisor/async_process.hpp"
 #include "supervisor/blocking_pool.hpp"
+#include "supervisor/sync_channel.hpp"
 
 namespace srcompose::supervisor {
 
@@ -22,44 +23,6 @@ using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-enum class ChannelEnd { end_of_file, deadline, cancelled };
-
-// Reads the sync channel `fd` whenever it is readable, passing each message (and the fd it carried)
-// to `on_message`, until every child-side copy is closed, `deadline` passes or `cancel` (optional)
-// is set. An error from `on_message` ends the reading.
-asio::awaitable<Result<ChannelEnd>> read_sync_channel(
-    asio::io_context& io, int fd, Clock::time_point deadline, AsyncEvent* cancel,
-    const std::function<Status(const runtime::SyncMessage&, UniqueFd)>& on_message) {
-  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (copy < 0) co_return Result<ChannelEnd>(Error::last_errno("dup sync socket"));
-  asio::posix::stream_descriptor socket(io, copy);
-  asio::steady_timer timer(io);
-  timer.expires_at(deadline);
-  for (;;) {
-    UniqueFd passed;
-    auto received = runtime::try_receive_message(fd, &passed);
-    if (!received) co_return Result<ChannelEnd>(std::move(received).error());
-    if (received->kind == runtime::Received::end_of_file) co_return ChannelEnd::end_of_file;
-    if (received->kind == runtime::Received::got_message) {
-      if (auto status = on_message(received->message, std::move(passed)); !status) {
-        co_return Result<ChannelEnd>(std::move(status).error());
-      }
-      continue;
-    }
-    if (Clock::now() >= deadline) co_return ChannelEnd::deadline;
-    if (cancel && cancel->is_set()) co_return ChannelEnd::cancelled;
-    boost::system::error_code ignored;
-    auto readable = socket.async_wait(asio::posix::stream_descriptor::wait_read,
-                                      asio::redirect_error(asio::use_awaitable, ignored));
-    auto expired = timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    if (cancel) {
-      co_await (std::move(readable) || std::move(expired) || cancel->wait());
-    } else {
-      co_await (std::move(readable) || std::move(expired));
-    }
-  }
-}
 
 std::chrono::milliseconds whole_ms(Clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration);
