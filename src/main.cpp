@@ -9,6 +9,7 @@
 #include "cli/cli.hpp"
 #include "runtime/launcher.hpp"
 #include "sys/inherited_fds.hpp"
+#include "sys/open_files_limit.hpp"
 #include "sys/sealed_binary.hpp"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == srcompose::runtime::kLauncherCommand)
     srcompose::runtime::run_launcher(argc, argv);
   srcompose::sys::note_inherited_fds();
+  srcompose::sys::note_open_files_limit();
   // A write to a closed pipe (`srcompose up | head`, the pipe of an `up -d` client that was
   // killed) must be an EPIPE error handled where it happens, never the death of a supervisor.
   ::signal(SIGPIPE, SIG_IGN);

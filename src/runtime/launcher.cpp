@@ -21,6 +21,7 @@
 
 #include "runtime/config_codec.hpp"
 #include "runtime/exec_helper.hpp"
+#include "sys/open_files_limit.hpp"
 #include "sys/sealed_binary.hpp"
 #include "sys/syscalls.hpp"
 
@@ -352,8 +353,13 @@ Result<Launcher> Launcher::spawn(const std::filesystem::path& binary,
   // Our unreaped child: its pid cannot be reused before we open the pidfd.
   auto pidfd = sys::open_pidfd(pid);
   if (!pidfd) return std::move(pidfd).error().context("launcher");
-  return Launcher(sys::ChildProcess(pid, std::move(*pidfd)), std::move(ours), binary,
-                  answer_timeout);
+  sys::ChildProcess launcher(pid, std::move(*pidfd));
+  // Before any request: what it clones gets the open-files limit srcompose was started with, not
+  // the supervisor's raised one (sys/open_files_limit.hpp).
+  if (auto restored = sys::restore_open_files_limit(pid); !restored) {
+    return std::move(restored).error().context("launcher");
+  }
+  return Launcher(std::move(launcher), std::move(ours), binary, answer_timeout);
 }
 
 Launcher Launcher::deferred(const std::filesystem::path& binary,

@@ -22,6 +22,7 @@
 #include "supervisor/restart_policy.hpp"
 #include "supervisor/spawn.hpp"
 #include "sys/file_io.hpp"
+#include "sys/open_files_limit.hpp"
 
 namespace srcompose::supervisor {
 
@@ -80,6 +81,10 @@ LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions opt
 // threads, while this one goes on with the lab's files and cgroups until run() (a `run`'s
 // launcher exec and default filter, ~1 ms each, had started only once the loop did).
 void LabSupervisor::start_early_work() {
+  // A dozen descriptors per container: the soft limit most shells start with (1024) ended a lab of
+  // some 90 containers with EMFILE. The launcher gets the original back (sys/open_files_limit.hpp).
+  if (auto raised = sys::raise_open_files_limit(); !raised)
+    logs_->progress("", "warning: " + raised.error().to_string());
   // One malloc arena for the loop and the blocking pool alike: a pool thread's own arena would keep
   // the pages of its few allocations resident for the lab's whole life (the pool is idle then).
   // Set before the first job runs on a pool thread.

@@ -396,3 +396,30 @@ EOF_LAB
   [ "$status" -ne 0 ]
   assert_nothing_left e2e-lnch
 }
+
+@test "a lab needing more descriptors than the caller's soft limit comes up; its containers keep that limit" {
+  # The supervisor holds about a dozen descriptors per container: 40 containers need some 480,
+  # more than a soft limit of 256 allows. It raises its own soft limit to the hard one, and gives
+  # the launcher (and so every container) the caller's limits back.
+  write_lab e2e-nofile < <(
+    for i in $(seq 1 40); do
+      printf '[containers.c%d]\nrootfs = "builtin:busybox"\ncommand = ["/bin/sleep", "600"]\n' "$i"
+    done
+  )
+  hard=$(ulimit -Hn)
+  [ "$hard" = unlimited ] || [ "$hard" -gt 1024 ]
+  run bash -c "ulimit -Sn 256 && \"\$SRCOMPOSE\" -f \"$LAB\" up -d"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/e2e-nofile/lock")
+  grep '^Max open files' "/proc/$supervisor/limits"
+  [ "$(awk '/^Max open files/ { print $4 }' "/proc/$supervisor/limits")" = "$(awk '/^Max open files/ { print $5 }' "/proc/$supervisor/limits")" ]
+  [ "$(ls "/proc/$supervisor/fd" | wc -l)" -gt 256 ]
+  for name in c1 c40; do
+    pid=$(container_pid "$name")
+    grep '^Max open files' "/proc/$pid/limits"
+    [ "$(awk '/^Max open files/ { print $4 }' "/proc/$pid/limits")" = 256 ]
+  done
+  srcompose -p e2e-nofile down
+  assert_nothing_left e2e-nofile
+}
