@@ -102,7 +102,10 @@ Status ContainerInstance::prepare_loop_parts() {
 asio::awaitable<Status> ContainerInstance::make_kernel_parts_on_pool(
     std::shared_ptr<KernelParts> parts) {
   if (cgroup_needs_layer(plan_)) {
-    co_return co_await lab_.blocking.async_run(kernel_parts_job(plan_, lab_.cgroups, parts),
+    Status layer =
+        co_await lab_.blocking.async_run(layer_parts_job(plan_, parts), asio::use_awaitable);
+    if (!layer) co_return layer;
+    co_return co_await lab_.blocking.async_run(cgroup_part_job(plan_, lab_.cgroups, parts),
                                                asio::use_awaitable);
   }
   auto [layer_made, cgroup_made] = co_await (
@@ -502,17 +505,17 @@ Status ContainerInstance::unpause() {
 }
 
 asio::awaitable<Status> ContainerInstance::remove_cgroup(
-    std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent* gone) {
+    std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent& gone) {
   // The owner moves into the job, which removes it there.
   BlockingPool::Job job = [cgroup = std::move(cgroup)] {
     return *cgroup ? (*cgroup)->remove() : Status{};
   };
   Status removed = co_await lab_.blocking.async_run(std::move(job), asio::use_awaitable);
-  if (gone != nullptr) gone->set();
+  gone.set();
   co_return removed;
 }
 
-asio::awaitable<Status> ContainerInstance::destroy(AsyncEvent* cgroup_gone) {
+asio::awaitable<Status> ContainerInstance::destroy(AsyncEvent& cgroup_gone) {
   for (auto& proxy : proxies_)
     proxy.close();
   proxies_.clear();

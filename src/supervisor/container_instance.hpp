@@ -96,8 +96,9 @@ class ContainerInstance {
   // Releases every resource but the host veth ends: cgroup, writable layer (unless persist),
   // proxies; the cgroup and the layer are removed on the blocking pool, so several containers' go
   // at once. Call after finished(). Errors are collected, the rest is still released.
-  // `cgroup_gone`, when given, is set as soon as the cgroup is (its layer may still be going).
-  boost::asio::awaitable<Status> destroy(AsyncEvent* cgroup_gone = nullptr);
+  // `cgroup_gone` is set as soon as the cgroup is (its layer may still be going), also when its
+  // removal failed.
+  boost::asio::awaitable<Status> destroy(AsyncEvent& cgroup_gone);
   // The host veth ends, which the lab deletes with its bridges in one request
   // (net::LabNetwork::remove_links) or which go with the container's network namespace.
   std::vector<std::string> host_links() const;
@@ -132,7 +133,7 @@ class ContainerInstance {
   boost::asio::awaitable<Status> make_kernel_parts_on_pool(std::shared_ptr<KernelParts> parts);
   boost::asio::awaitable<Status> prepare();
   boost::asio::awaitable<Status> remove_cgroup(
-      std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent* gone);
+      std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent& gone);
   KernelParts missing_parts() const;
   Status adopt(KernelParts parts);
   Status prepare_loop_parts();

@@ -51,13 +51,6 @@ bool cgroup_needs_layer(const plan::ContainerPlan& plan) {
          names_rootfs(limits.io_read_iops) || names_rootfs(limits.io_write_iops);
 }
 
-BlockingPool::Job kernel_parts_job(const plan::ContainerPlan& plan, const cgroup::HostLayout& host,
-                                   std::shared_ptr<KernelParts> parts) {
-  return [&plan, &host, parts = std::move(parts)]() -> Status {
-    return make_kernel_parts(plan, host, *parts);
-  };
-}
-
 BlockingPool::Job layer_parts_job(const plan::ContainerPlan& plan,
                                   std::shared_ptr<KernelParts> parts) {
   return [&plan, parts = std::move(parts)]() -> Status { return make_layer_parts(plan, *parts); };

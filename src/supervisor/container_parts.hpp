@@ -37,11 +37,8 @@ Status make_kernel_parts(const plan::ContainerPlan& plan, const cgroup::HostLayo
 bool cgroup_needs_layer(const plan::ContainerPlan& plan);
 
 // Jobs for the blocking pool; `plan` and `host` outlive them (the supervisor joins the pool before
-// they go). kernel_parts_job makes all of them in order (make_kernel_parts); layer_parts_job (the
-// layer and the user) and cgroup_part_job (the cgroup) may run at once on two threads, each
-// touching only its own members of `parts`.
-BlockingPool::Job kernel_parts_job(const plan::ContainerPlan& plan, const cgroup::HostLayout& host,
-                                   std::shared_ptr<KernelParts> parts);
+// they go). layer_parts_job (the layer and the user) and cgroup_part_job (the cgroup) may run at
+// once on two threads, each touching only its own members of `parts`.
 BlockingPool::Job layer_parts_job(const plan::ContainerPlan& plan,
                                   std::shared_ptr<KernelParts> parts);
 BlockingPool::Job cgroup_part_job(const plan::ContainerPlan& plan, const cgroup::HostLayout& host,

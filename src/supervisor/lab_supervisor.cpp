@@ -451,9 +451,8 @@ asio::awaitable<void> LabSupervisor::take_down_after_dependents(ContainerInstanc
   co_await network_removal_begun_.wait();
   // Stopped, it holds nothing its dependencies need: its removal overlaps with their stops (once
   // the network's removal has begun).
-  if (auto status = co_await instance.destroy(&cgroup_gone); !status)
+  if (auto status = co_await instance.destroy(cgroup_gone); !status)
     logs_->progress("", "warning: " + status.error().to_string());
-  cgroup_gone.set();  // also when the removal failed
   done.set();
 }
 
