@@ -111,8 +111,8 @@ HostLayout layout_from_mountinfo(std::string_view mountinfo, std::string_view un
 Result<HostLayout> detect_host();
 // detect_host() once per process (~80 us a call: mountinfo and cgroup.controllers read and
 // parsed), for callers that need the layout per container start. The first success is kept for
-// the process's life (srcompose never remounts cgroups, and the supervisor keeps its own first
-// detection just the same); a failure is not kept, so the next call detects again. Thread-safe.
+// the process's life (srcompose never remounts cgroups; the supervisor's copy is this one); a
+// failure is not kept, so the next call detects again. Thread-safe.
 Result<const HostLayout*> detect_host_once();
 
 }  // namespace srcompose::cgroup

@@ -133,14 +133,16 @@ std::vector<ContainerInstance*> LabSupervisor::dependents_of(const ContainerInst
 
 int LabSupervisor::run() {
   if (!launcher_) start_launcher();
-  auto layout = cgroup::detect_host();
+  // The process's one detection: each container's start asks for it again (runtime::clone_child),
+  // on the way to its clone, and finds it made.
+  auto layout = cgroup::detect_host_once();
   if (!layout) {
     auto error = std::move(layout).error().context("detect cgroups");
     if (options_.on_ready) options_.on_ready(error);
     logs_->progress("", "error: " + error.to_string());
     return 1;
   }
-  cgroups_ = std::move(*layout);
+  cgroups_ = **layout;
   report_header_ = options_.report_header;
   report_header_.cgroup_layout = report_layout_name(cgroups_->mode());
   report_header_.started_at = utc_timestamp_now();
@@ -669,15 +671,20 @@ json::array LabSupervisor::report() const {
 
 // While the lab comes up, every container's start would rewrite the whole file (n containers,
 // n rewrites of n entries: 40,000 entries serialized for a lab of 200): the writes are gathered,
-// at most one per kStateWriteDelay, and the last one made when the lab is up. Afterwards each
-// change is written at once (exec reads the init's pid from the file).
+// at most one per kStateWriteDelay, and the last one made when the lab is up. Afterwards a change
+// is written as soon as the loop has made the others of the same moment (exec reads the init's
+// pid from the file): the containers that one stop signal ended are one write, and the end of
+// the container that ends the lab (run's, --abort-on-container-exit's) none, the teardown coming
+// first instead of after a rewrite.
 void LabSupervisor::state_changed() {
-  if (lab_up_) {
-    write_state();
-    return;
-  }
   if (state_write_pending_) return;
   state_write_pending_ = true;
+  if (lab_up_) {
+    asio::post(io_, [this] {
+      if (state_write_pending_) write_state();
+    });
+    return;
+  }
   auto timer = std::make_shared<asio::steady_timer>(io_, kStateWriteDelay);
   timer->async_wait([this, timer](const boost::system::error_code&) {
     if (!state_write_pending_) return;

@@ -47,6 +47,14 @@ int probe_pidfd_namespaces() {
   return opened ? 0 : opened.error().error_number();
 }
 
+// Before 6.8 statx has no unique mount id (EINVAL here) and statmount is ENOSYS.
+int probe_statmount() {
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return errno;
+  auto attached = mount_attached_by_statmount(root.get());
+  return attached ? 0 : attached.error().error_number();
+}
+
 struct ProcessFeatures {
   KernelFeatures features;
   Status forced_status;  // a malformed SRCOMPOSE_FORCE_FALLBACK
@@ -62,6 +70,7 @@ ProcessFeatures probe_process_features() {
   FeatureProbes probes;
   probes.overlay_lower_fd = probe_overlay_lower_fd();
   probes.pidfd_namespaces = probe_pidfd_namespaces();
+  probes.statmount = probe_statmount();
   result.features = decide_features(probes, forced ? *forced : std::vector<std::string>{});
   return result;
 }
@@ -132,6 +141,7 @@ KernelFeatures decide_features(const FeatureProbes& probes,
   KernelFeatures features;
   features.overlay_lower_fd = probes.overlay_lower_fd == 0 && !forces(forced, "overlay_lower_fd");
   features.pidfd_namespaces = probes.pidfd_namespaces == 0 && !forces(forced, "pidfd_namespaces");
+  features.statmount = probes.statmount == 0 && !forces(forced, "statmount");
   return features;
 }
 

@@ -23,16 +23,21 @@ struct KernelFeatures {
   // PIDFD_GET_USER_NAMESPACE / PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE ioctls (Linux 6.11). Without
   // them /proc/PID/ns/* is opened and the pidfd proves the pid was still that process.
   bool pidfd_namespaces = false;
+  // statmount(2) (Linux 6.8) with the unique mount ids of statx (STATX_MNT_ID_UNIQUE, 6.8): one
+  // mount looked up by id. Without it /proc/self/mountinfo is read through.
+  bool statmount = false;
 };
 
 // The errno of each probe, 0 where the probe succeeded.
 struct FeatureProbes {
   int overlay_lower_fd = 0;  // fsconfig(FSCONFIG_SET_FD, "lowerdir+") on a fresh overlay context
   int pidfd_namespaces = 0;  // ioctl(PIDFD_GET_USER_NAMESPACE) on a pidfd of this process
+  int statmount = 0;         // statmount(2) of the mount "/" is on, by its unique id
 };
 
 // Names accepted by SRCOMPOSE_FORCE_FALLBACK (comma separated; "all" forces every one).
-inline constexpr std::string_view kFallbackNames[] = {"overlay_lower_fd", "pidfd_namespaces"};
+inline constexpr std::string_view kFallbackNames[] = {"overlay_lower_fd", "pidfd_namespaces",
+                                                      "statmount"};
 
 // Parses SRCOMPOSE_FORCE_FALLBACK's value into the names it forces. Unknown names are an error
 // (a typo must not silently test the fast path). An empty value forces nothing.

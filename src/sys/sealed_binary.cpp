@@ -7,11 +7,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "common/unique_fd.hpp"
+#include "sys/syscalls.hpp"
 
 extern char** environ;
 
@@ -19,30 +18,13 @@ namespace srcompose::sys {
 
 namespace {
 
-// Whether mount `id` appears in this process's mount namespace.
-Result<bool> mount_is_attached(uint64_t id) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
-  if (!mountinfo) return Error::last_errno("open /proc/self/mountinfo");
-  std::string line;
-  const std::string prefix = std::to_string(id) + " ";
-  while (std::getline(mountinfo, line)) {
-    if (line.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
-}
-
 // True when `fd`'s file is on a read-only mount attached nowhere we can see.
 Result<bool> on_detached_readonly_mount(int fd) {
   struct statvfs filesystem {};
   if (::fstatvfs(fd, &filesystem) < 0) return Error::last_errno("fstatvfs /proc/self/exe");
   if (!(filesystem.f_flag & ST_RDONLY)) return false;
-  struct statx status {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &status) < 0) {
-    return Error::last_errno("statx /proc/self/exe");
-  }
-  if (!(status.stx_mask & STATX_MNT_ID)) return Error::message("statx: no mount id");
-  auto attached = mount_is_attached(status.stx_mnt_id);
-  if (!attached) return std::move(attached).error();
+  auto attached = mount_is_attached(fd);
+  if (!attached) return std::move(attached).error().context("/proc/self/exe");
   return !*attached;
 }
 

@@ -12,12 +12,15 @@ TEST_CASE("kernel features: a probe that succeeded is used, any errno means the 
   auto features = sys::decide_features(probes, {});
   CHECK(features.overlay_lower_fd);
   CHECK(features.pidfd_namespaces);
+  CHECK(features.statmount);
 
   probes.overlay_lower_fd = EINVAL;  // 6.1 - 6.12: no layer by fd
   probes.pidfd_namespaces = ENOTTY;  // before 6.11: a pidfd has no ioctls
+  probes.statmount = EINVAL;         // before 6.8: statx has no unique mount id
   features = sys::decide_features(probes, {});
   CHECK_FALSE(features.overlay_lower_fd);
   CHECK_FALSE(features.pidfd_namespaces);
+  CHECK_FALSE(features.statmount);
 
   probes.overlay_lower_fd = ENODEV;  // no overlay module: the fallback, whose mount then fails
   probes.pidfd_namespaces = 0;
@@ -33,6 +36,13 @@ TEST_CASE("kernel features: SRCOMPOSE_FORCE_FALLBACK forces fallbacks by name") 
   auto features = sys::decide_features(all_present, *forced);
   CHECK(features.overlay_lower_fd);
   CHECK_FALSE(features.pidfd_namespaces);
+  CHECK(features.statmount);
+
+  forced = sys::parse_forced_fallbacks("statmount");
+  REQUIRE(forced);
+  features = sys::decide_features(all_present, *forced);
+  CHECK(features.pidfd_namespaces);
+  CHECK_FALSE(features.statmount);
 
   forced = sys::parse_forced_fallbacks("all");
   REQUIRE(forced);
@@ -40,6 +50,7 @@ TEST_CASE("kernel features: SRCOMPOSE_FORCE_FALLBACK forces fallbacks by name") 
   features = sys::decide_features(all_present, *forced);
   CHECK_FALSE(features.overlay_lower_fd);
   CHECK_FALSE(features.pidfd_namespaces);
+  CHECK_FALSE(features.statmount);
 
   forced = sys::parse_forced_fallbacks("overlay_lower_fd,,pidfd_namespaces,overlay_lower_fd");
   REQUIRE(forced);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,26 @@ TEST_CASE("a namespace reached through /proc is the process's, and a reaped pidf
   CHECK(gone.error().error_number() == ESRCH);
 }
 
+TEST_CASE("a mount is attached and its open_tree clone is not, by statmount and by mountinfo") {
+  require_root();
+  UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(root);
+  UniqueFd clone(::open_tree(root.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+  REQUIRE(clone);
+  std::vector<Result<bool> (*)(int)> ways{sys::mount_attached_by_mountinfo};
+  if (sys::kernel_features().statmount) ways.push_back(sys::mount_attached_by_statmount);
+  ways.push_back(sys::mount_is_attached);
+  for (size_t way = 0; way < ways.size(); ++way) {
+    CAPTURE(way);
+    auto attached = ways[way](root.get());
+    REQUIRE_MESSAGE(attached.ok(), (attached.ok() ? "" : attached.error().to_string()));
+    CHECK(*attached);
+    auto detached = ways[way](clone.get());
+    REQUIRE_MESSAGE(detached.ok(), (detached.ok() ? "" : detached.error().to_string()));
+    CHECK_FALSE(*detached);
+  }
+}
+
 TEST_CASE("SRCOMPOSE_FORCE_FALLBACK, when set, turned the fast paths off in this process") {
   const char* value = std::getenv("SRCOMPOSE_FORCE_FALLBACK");
   auto forced = sys::parse_forced_fallbacks(value ? value : "");
@@ -102,6 +123,7 @@ TEST_CASE("SRCOMPOSE_FORCE_FALLBACK, when set, turned the fast paths off in this
     CAPTURE(name);
     if (name == "overlay_lower_fd") CHECK_FALSE(features.overlay_lower_fd);
     if (name == "pidfd_namespaces") CHECK_FALSE(features.pidfd_namespaces);
+    if (name == "statmount") CHECK_FALSE(features.statmount);
   }
   CHECK(sys::check_kernel_floor().ok());
 }
