@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "plan/privileges.hpp"
 #include "spec/load.hpp"
 #include "supervisor/control_server.hpp"
+#include "supervisor/lab_supervisor.hpp"
 #include "supervisor/project_lock.hpp"
 #include "supervisor/subnet_registry.hpp"
 
@@ -221,6 +223,12 @@ std::string human_bytes(uint64_t bytes) {
 int report_error(const Error& error) {
   std::fprintf(stderr, "srcompose: error: %s\n", error.to_string().c_str());
   return 1;
+}
+
+void run_supervisor_to_exit(supervisor::LabSupervisor& lab_supervisor) {
+  const int status = lab_supervisor.run();
+  std::fflush(nullptr);
+  std::_Exit(status);
 }
 
 }  // namespace srcompose::cli

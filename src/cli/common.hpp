@@ -16,6 +16,10 @@
 #include "supervisor/state_dir.hpp"
 #include "supervisor/status.hpp"
 
+namespace srcompose::supervisor {
+class LabSupervisor;
+}  // namespace srcompose::supervisor
+
 namespace srcompose::cli {
 
 // ./srcompose.toml or ./lab.toml (absolute) when one exists, else empty.
@@ -73,6 +77,13 @@ std::string human_bytes(uint64_t bytes);
 
 // "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
 int report_error(const Error& error);
+
+// Runs a foreground supervisor (up, run) and ends the process with its status, as the detached
+// one ends: once run() has returned nothing of the lab exists any more, and what the destructors
+// would still do is give back memory (the plan, the containers' records, the pools' threads
+// joined), about a millisecond that `run` and a foreground lab's `down` waited for. stdio is
+// flushed first.
+[[noreturn]] void run_supervisor_to_exit(supervisor::LabSupervisor& lab_supervisor);
 
 // How a request to a project's supervisor ended when it got no reply.
 enum class NoReply {

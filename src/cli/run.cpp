@@ -39,7 +39,7 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
       !arguments.no_color && ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
   supervisor::LabSupervisor lab_supervisor(std::move(claimed->plan), project->paths,
                                            std::move(options));
-  return lab_supervisor.run();
+  run_supervisor_to_exit(lab_supervisor);
 }
 
 }  // namespace srcompose::cli

@@ -187,7 +187,7 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments) {
     options.report_header = supervisor::make_report_header(lab, plan, SRCOMPOSE_VERSION);
     supervisor::LabSupervisor lab_supervisor(std::move(plan), paths, std::move(options));
     project->lab.reset();  // the supervisor reads only the plan: the lab's memory is not kept
-    return lab_supervisor.run();
+    run_supervisor_to_exit(lab_supervisor);
   }
 
   int pipe_fds[2];
