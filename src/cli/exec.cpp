@@ -16,7 +16,7 @@
 #include "rootfs/prepare.hpp"
 #include "runtime/container.hpp"
 #include "runtime/pty.hpp"
-#include "security/seccomp.hpp"
+#include "supervisor/seccomp_cache.hpp"
 #include "supervisor/status.hpp"
 
 namespace srcompose::cli {
@@ -153,7 +153,9 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   }
   if (!arguments.user.empty() && !has_variable(*extra_env, "HOME"))
     extra_env->push_back("HOME=" + user->home);
-  auto seccomp = security::compile_seccomp(container_plan->security);
+  // The cache takes the filter baked at build time when the container's rules are its rules.
+  supervisor::SeccompCache seccomp_cache;
+  auto seccomp = seccomp_cache.get(container_plan->security);
   if (!seccomp) return report_error(std::move(seccomp).error().context("container " + container));
 
   runtime::ExecRequest request;
@@ -165,7 +167,7 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   auto stdio = exec_stdio(pidfd->get(), arguments, request);
   if (!stdio) return report_error(std::move(stdio).error().context("container " + container));
   auto process =
-      runtime::exec_in_container(pidfd->get(), *container_plan, *user, *seccomp, request);
+      runtime::exec_in_container(pidfd->get(), *container_plan, *user, **seccomp, request);
   if (!process)
     return report_error(std::move(process).error().context("container " + container + ": exec"));
   if (arguments.detach) {
