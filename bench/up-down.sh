@@ -38,6 +38,9 @@ export SRCOMPOSE_STATE_DIR=$state
 bridge=srbench0
 # The tools' own chatter ("lab bench is up", podman's image import) goes here; shown on a failure.
 log=$work/log
+# Set once podman is set up, with the network namespaces under /run/netns before it ran
+# (podman_forget_netns).
+podman_set_up= podman_netns_before=
 
 # ---- the hugetlb remount -------------------------------------------------------------------------
 # crun refuses "hybrid" hosts whose cgroup2 mount lists a controller; on this kind of host it lists
@@ -96,6 +99,7 @@ cleanup() {
   done
   if command -v podman >/dev/null; then
     podman ps -aq --filter name=srbench- 2>/dev/null | xargs -r podman rm -f >/dev/null 2>&1 || true
+    [ -z "$podman_set_up" ] || podman_forget_netns
   fi
   ip link del "$bridge" 2>/dev/null || true
   hugetlb_undo
@@ -109,13 +113,18 @@ on_exit() {
 }
 trap on_exit EXIT
 
-now() { date +%s%N; }
-ms_since() { echo $((($(now) - $1) / 1000000)); }
+# start_clock sets `clock`, stop_clock `elapsed_ms`: the shell's own clock ($EPOCHREALTIME, in
+# microseconds), read without starting a process. A `date` at each end of a measurement added its
+# fork, exec and exit (~2-3 ms here) to every figure, whatever the tool.
+start_clock() { clock=${EPOCHREALTIME//[!0-9]/}; }
+stop_clock() { elapsed_ms=$(((${EPOCHREALTIME//[!0-9]/} - clock) / 1000)); }
 # Median of the numbers in the file $1 (milliseconds), as an integer.
 median() { python3 -c "import statistics,sys; print(round(statistics.median(float(l) for l in open(sys.argv[1]))))" "$1"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 ratio() { python3 -c "print(f'{$1 / $2:.1f}' if $2 > 0 else 'n/a')"; }
 record() { echo "$2" >>"$work/$1"; }
+# The last line a tool wrote to the log that says something (podman ends its errors with blank lines).
+last_said() { grep -v '^[[:space:]]*$' "$log" | tail -n 1; }
 
 make_busybox_rootfs() {
   local root=$1
@@ -148,20 +157,22 @@ write_lab() {
 # the last 30 s at each allocation (find_inode_bit -> recently_deleted), which a benchmark that
 # brings labs up and down in a loop hits at its worst. The tmpfs figure shows srcompose without it.
 bench_srcompose() {
-  local n=$1 variant=$2 t storage=$work/storage
+  local n=$1 variant=$2 storage=$work/storage
   [ "$variant" = srcompose-tmpfs ] && storage=$work/tmpfs/storage
   write_lab "$n" "$storage"
-  t=$(now)
+  start_clock
   "$srcompose" -f "$work/lab-$n.toml" up -d >>"$log" 2>&1
-  record "$variant-up-$n" "$(ms_since "$t")"
+  stop_clock
+  record "$variant-up-$n" "$elapsed_ms"
   local supervisor
   supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/bench/lock")
   # Resident now (the lab running) and at the peak of its coming up, in KiB.
   record "$variant-rss-$n" "$(awk '/^VmRSS:/ {print $2}' "/proc/$supervisor/status")"
   record "$variant-hwm-$n" "$(awk '/^VmHWM:/ {print $2}' "/proc/$supervisor/status")"
-  t=$(now)
+  start_clock
   "$srcompose" -p bench down >>"$log" 2>&1
-  record "$variant-down-$n" "$(ms_since "$t")"
+  stop_clock
+  record "$variant-down-$n" "$elapsed_ms"
 }
 
 bench_srcompose_run() {
@@ -172,10 +183,10 @@ bench_srcompose_run() {
     echo 'rootfs = "builtin:busybox"'
     echo 'command = ["/bin/true"]'
   } >"$work/run.toml"
-  local t
-  t=$(now)
+  start_clock
   "$srcompose" -f "$work/run.toml" run once >/dev/null 2>&1
-  record srcompose-run "$(ms_since "$t")"
+  stop_clock
+  record srcompose-run "$elapsed_ms"
 }
 
 # ---- crun ---------------------------------------------------------------------------------------
@@ -214,25 +225,27 @@ crun_network() {
 }
 
 bench_crun() {
-  local n=$1 t
-  t=$(now)
+  local n=$1
+  start_clock
   for i in $(seq 1 "$n"); do
     crun create --bundle "$work/crun-sleep" "srbench-$i" </dev/null >/dev/null
     crun_network "srbench-$i" "$(crun state "srbench-$i" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')" "$i"
     crun start "srbench-$i"
   done
-  record "crun-up-$n" "$(ms_since "$t")"
-  t=$(now)
+  stop_clock
+  record "crun-up-$n" "$elapsed_ms"
+  start_clock
   for i in $(seq 1 "$n"); do crun kill "srbench-$i" KILL; done
   for i in $(seq 1 "$n"); do crun delete -f "srbench-$i" >/dev/null; done
-  record "crun-down-$n" "$(ms_since "$t")"
+  stop_clock
+  record "crun-down-$n" "$elapsed_ms"
 }
 
 bench_crun_run() {
-  local t
-  t=$(now)
+  start_clock
   crun run --bundle "$work/crun-true" srbench-run </dev/null >/dev/null
-  record crun-run "$(ms_since "$t")"
+  stop_clock
+  record crun-run "$elapsed_ms"
 }
 
 # ---- podman -------------------------------------------------------------------------------------
@@ -260,31 +273,49 @@ EOF
   make_busybox_rootfs "$work/podman-rootfs"
   tar -C "$work/podman-rootfs" -cf "$work/busybox.tar" .
   podman import "$work/busybox.tar" localhost/srbench-busybox >>"$log" 2>&1
+  podman_netns_before=$(ls /run/netns 2>/dev/null || true)
+  podman_set_up=1
 }
 
 # Names carry the repetition: a container podman failed to remove (below) cannot block the next.
 bench_podman() {
-  local n=$1 t names=()
+  local n=$1 names=()
   for i in $(seq 1 "$n"); do names+=("srbench-$rep-$i"); done
-  t=$(now)
+  start_clock
   for i in $(seq 1 "$n"); do
     if ! podman run -d --name "srbench-$rep-$i" --memory 32m --pids-limit 32 --cgroupns private \
       --uidmap "0:$((500000 + i * 65536)):65536" --gidmap "0:$((500000 + i * 65536)):65536" \
       localhost/srbench-busybox /bin/sleep 3600 >>"$log" 2>&1; then
-      echo "bench: podman run failed ($(tail -n 1 "$log")); this repetition of podman is left out" >&2
+      echo "bench: podman run failed ($(last_said)); this repetition of podman is left out" >&2
       podman rm -f -t 0 "${names[@]}" >>"$log" 2>&1 || true
       return 0
     fi
   done
-  record "podman-up-$n" "$(ms_since "$t")"
-  t=$(now)
+  stop_clock
+  record "podman-up-$n" "$elapsed_ms"
   # podman rm sometimes fails to unmount a container's shm (EBUSY): the time is kept, the failure
-  # said, and the leftovers removed untimed.
-  if ! podman rm -f -t 0 "${names[@]}" >>"$log" 2>&1; then
-    echo "bench: podman rm of $n containers failed ($(tail -n 1 "$log")); its time is kept" >&2
+  # said (after the clock has stopped), and the leftovers removed untimed.
+  local removed=yes
+  start_clock
+  podman rm -f -t 0 "${names[@]}" >>"$log" 2>&1 || removed=no
+  stop_clock
+  record "podman-down-$n" "$elapsed_ms"
+  if [ "$removed" = no ]; then
+    echo "bench: podman rm of $n containers failed ($(last_said)); its time is kept" >&2
   fi
-  record "podman-down-$n" "$(ms_since "$t")"
   podman ps -aq --filter name=srbench- | xargs -r podman rm -f -t 0 >>"$log" 2>&1 || true
+  podman_forget_netns
+}
+
+# A container whose removal failed (the shm EBUSY above) is forgotten by podman 4.3 with its network
+# namespace still bound under /run/netns and its veth still on cni-podman0. Left there, they pile up
+# run after run (245 after three runs were seen) and slow every tool's netlink work on the host (a
+# dump of the host's links, the bridge's port list): the ones made since the start are removed.
+podman_forget_netns() {
+  local ns
+  for ns in $(ls /run/netns 2>/dev/null | grep '^netns-' || true); do
+    grep -qxF "$ns" <<<"$podman_netns_before" || ip netns delete "$ns" 2>/dev/null || true
+  done
 }
 
 # ---- the run ------------------------------------------------------------------------------------

@@ -134,6 +134,8 @@ class ContainerInstance {
   boost::asio::awaitable<Status> prepare();
   boost::asio::awaitable<Status> remove_cgroup(
       std::shared_ptr<std::optional<cgroup::ContainerCgroup>> cgroup, AsyncEvent& gone);
+  // The usage read just before the cgroup went, its peaks kept across restarts.
+  void keep_final_usage(const cgroup::Stats& stats);
   KernelParts missing_parts() const;
   Status adopt(KernelParts parts);
   Status prepare_loop_parts();
