@@ -150,7 +150,7 @@ class ContainerCgroup {
 };
 
 // Crash cleanup and `down`: removes all the directories of srcompose/<project> in every hierarchy,
-// children first, then srcompose/ itself if no other project uses it. An empty project (the usual
+// children first. srcompose/ itself, shared by every project, is kept. An empty project (the usual
 // case: each container removed its own cgroup) goes without freezing or killing anything, so this
 // does not block then; processes still in it are killed and waited for (bounded, ~1 s, through the
 // kernel's notifications). A missing project is fine.

@@ -74,11 +74,11 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
   for (const auto& hierarchy : host.hierarchies) {
     const Driver& driver = driver_for(hierarchy.version);
     auto dir = hierarchy.mount / plan.path;
-    // remove_project of another project may rmdir the shared srcompose/ between our mkdirs
-    // (ENOENT): make the path again, a few times. The ancestors are set up for every container:
-    // made only when missing, a project directory that a concurrent start of the same lab has
-    // just made may not have its v2 subtree_control written yet (its limits' files would be
-    // missing).
+    // The shared srcompose/ stays empty between labs, and any root process may rmdir it, even
+    // between our mkdirs (ENOENT): make the path again, a few times. The ancestors are set up for
+    // every container, not only when missing: a project directory that a concurrent start of the
+    // same lab has just made may not have its v2 subtree_control written yet (its limits' files
+    // would be missing).
     Status made;
     for (int attempt = 0; attempt < 3; ++attempt) {
       made = driver.prepare_ancestors(hierarchy.mount, plan.project_path, hierarchy.controllers);

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include "cgroup/cgroup.hpp"
 #include "cgroup/driver.hpp"
@@ -134,16 +133,11 @@ Status remove_project(const HostLayout& host, std::string_view project) {
     if (::access(dir.c_str(), F_OK) == 0)
       placements.push_back(Placement{hierarchy.version, hierarchy.controllers, dir.string()});
   }
+  // srcompose/ itself stays, empty, for the next lab (as docker's docker/ does): it belongs to no
+  // project, and making and removing it in every hierarchy (with v1's cpuset copied into it) cost
+  // each `run` ~20 cgroup directory operations, the removals on the path to its exit.
   if (auto removed = remove_cgroup(placements, relative.string()); !removed)
     return std::move(removed).error().context(context);
-  for (const auto& hierarchy : host.hierarchies) {
-    // srcompose/ is shared by every project: it goes when the last one does. Another project
-    // creating its directory at the same moment makes this rmdir fail, which is fine.
-    auto top = hierarchy.mount / kTopDirectory;
-    if (::rmdir(top.c_str()) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EBUSY) {
-      return Error::last_errno("rmdir " + top.string()).context(context);
-    }
-  }
   return {};
 }
 

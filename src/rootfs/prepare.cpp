@@ -36,7 +36,11 @@ Result<UniqueFd> enter_or_create(int dir_fd, const std::string& name, uid_t uid,
   return fs::open_directory_at(dir_fd, name);
 }
 
-Status write_into_upper(int upper_fd, const plan::FileToWrite& file, uid_t uid, gid_t gid) {
+// `fresh`: the upper layer was made empty just now (a throwaway layer), so nothing can be at the
+// file's path yet and it is created in place; a persistent layer's file is replaced atomically,
+// whatever the container left there.
+Status write_into_upper(int upper_fd, const plan::FileToWrite& file, uid_t uid, gid_t gid,
+                        bool fresh) {
   std::string_view path = file.path;
   if (path.empty() || path[0] != '/') return Error::message("file " + file.path + ": not absolute");
   std::vector<std::string> components;
@@ -57,8 +61,11 @@ Status write_into_upper(int upper_fd, const plan::FileToWrite& file, uid_t uid, 
     if (!next) return std::move(next).error().context("write " + file.path);
     directory = std::move(*next);
   }
-  auto status = sys::write_file_atomically_at(directory.get(), components.back(), file.content,
-                                              file.mode, sys::FileOwner{uid, gid});
+  const sys::FileOwner owner{uid, gid};
+  auto status = fresh ? sys::write_new_file_at(directory.get(), components.back(), file.content,
+                                               file.mode, owner)
+                      : sys::write_file_atomically_at(directory.get(), components.back(),
+                                                      file.content, file.mode, owner);
   if (!status) return std::move(status).error().context("write " + file.path);
   return {};
 }
@@ -173,7 +180,7 @@ Result<PreparedRootfs> prepare(const plan::RootfsPlan& plan, const plan::UsernsP
     }
   }
   for (const auto& file : files) {
-    if (auto status = write_into_upper(upper->get(), file, uid, gid); !status) {
+    if (auto status = write_into_upper(upper->get(), file, uid, gid, !plan.persist); !status) {
       return fail(status.error());
     }
   }

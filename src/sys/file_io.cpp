@@ -59,10 +59,10 @@ Status rewrite_in_place(int fd, std::string_view content, std::string_view name_
 
 namespace {
 
-// The temporary's content and attributes, before it is renamed over the target (`name`, for
-// messages).
-Status fill_temporary(int fd, std::string_view content, mode_t mode,
-                      const std::optional<FileOwner>& owner, const std::string& name) {
+// A new file's content and attributes (a temporary before it is renamed over the target); `name`
+// for messages.
+Status fill_new_file(int fd, std::string_view content, mode_t mode,
+                     const std::optional<FileOwner>& owner, const std::string& name) {
   if (auto status = write_all(fd, content, name); !status) return status;
   if (owner && ::fchown(fd, owner->uid, owner->gid) < 0)
     return Error::last_errno("chown " + name + " " + std::to_string(owner->uid) + ":" +
@@ -85,11 +85,22 @@ Status write_file_atomically_at(int dir_fd, std::string_view name, std::string_v
   UniqueFd fd(::openat(dir_fd, temporary.c_str(),
                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
   if (!fd) return Error::last_errno("create " + temporary.string());
-  auto status = fill_temporary(fd.get(), content, mode, owner, target.string());
+  auto status = fill_new_file(fd.get(), content, mode, owner, target.string());
   fd.reset();
   if (status && ::renameat(dir_fd, temporary.c_str(), dir_fd, target.c_str()) < 0)
     status = Error::last_errno("rename " + temporary.string() + " " + target.string());
   if (!status) ::unlinkat(dir_fd, temporary.c_str(), 0);
+  return status;
+}
+
+Status write_new_file_at(int dir_fd, std::string_view name, std::string_view content, mode_t mode,
+                         std::optional<FileOwner> owner) {
+  const std::string target(name);
+  UniqueFd fd(::openat(dir_fd, target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       mode & 07777));
+  if (!fd) return Error::last_errno("create " + target);
+  auto status = fill_new_file(fd.get(), content, mode, owner, target);
+  if (!status) ::unlinkat(dir_fd, target.c_str(), 0);
   return status;
 }
 

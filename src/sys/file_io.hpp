@@ -48,6 +48,12 @@ struct FileOwner {
 // readers, not crashes. On failure the temporary is removed and `name` is unchanged.
 Status write_file_atomically_at(int dir_fd, std::string_view name, std::string_view content,
                                 mode_t mode, std::optional<FileOwner> owner = std::nullopt);
+// Creates `name` in `dir_fd` with `content`, as write_file_atomically_at fills its temporary, but
+// in place: for a directory nobody else has seen yet (a fresh writable layer), where no reader can
+// meet a part-written file and anything already at `name` is an error (EEXIST), never replaced or
+// followed. Saves the temporary's unlink and the rename. On failure the file is removed.
+Status write_new_file_at(int dir_fd, std::string_view name, std::string_view content, mode_t mode,
+                         std::optional<FileOwner> owner = std::nullopt);
 // The same for a path (its directory must exist), mode 0600 unless given.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view content,
                              mode_t mode = 0600);

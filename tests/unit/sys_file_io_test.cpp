@@ -90,6 +90,34 @@ TEST_CASE("write_file_atomically_at writes beneath a directory fd; a failure lea
   CHECK_FALSE(std::filesystem::exists(dir.path() / ".taken.srcompose-tmp"));
 }
 
+TEST_CASE("write_new_file_at creates the file with its mode and owner, and refuses any existing") {
+  srcompose::test::TempDir dir;
+  UniqueFd dir_fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(dir_fd);
+  const mode_t old_umask = ::umask(077);
+  auto written = sys::write_new_file_at(dir_fd.get(), "hostname", "box\n", 0644,
+                                        sys::FileOwner{::getuid(), ::getgid()});
+  ::umask(old_umask);
+  REQUIRE(written.ok());
+  CHECK(srcompose::test::read_file(dir.path() / "hostname") == "box\n");
+  CHECK((mode_of(dir.path() / "hostname") & 07777) == 0644);  // the umask does not apply
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                      std::filesystem::directory_iterator()) == 1);
+  // Whatever is at the name (a file, a symlink to one outside) is an error, never written through
+  // nor replaced.
+  auto again = sys::write_new_file_at(dir_fd.get(), "hostname", "other\n", 0644);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().error_number() == EEXIST);
+  CHECK(again.error().to_string().find("create hostname") != std::string::npos);
+  CHECK(srcompose::test::read_file(dir.path() / "hostname") == "box\n");
+  auto outside = dir.path() / "outside";
+  srcompose::test::write_file(outside, "keep");
+  std::filesystem::create_symlink(outside, dir.path() / "hosts");
+  REQUIRE_FALSE(sys::write_new_file_at(dir_fd.get(), "hosts", "mine", 0644).ok());
+  CHECK(srcompose::test::read_file(outside) == "keep");
+  CHECK(std::filesystem::is_symlink(dir.path() / "hosts"));
+}
+
 TEST_CASE("rewrite_in_place keeps the inode and replaces the whole content; write_all writes all") {
   srcompose::test::TempDir dir;
   auto file = dir.path() / "registry";

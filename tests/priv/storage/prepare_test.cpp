@@ -382,6 +382,17 @@ TEST_CASE("the writable layer: owned by the container's root, fresh unless persi
   prepare_ok(plan);
   CHECK(fs::exists(prepared.upper / "kept"));
   CHECK(fs::exists(plan.layer_dir / "persist"));
+  // A file srcompose writes, which the container of a persistent layer replaced with a symlink
+  // out of it: replaced again at the next prepare, never written through (a fresh layer creates
+  // its files in place instead: nothing can be there).
+  test::TempDir outside(tmp_prefix());
+  test::write_file(outside.path() / "target", "keep");
+  fs::create_directories(prepared.upper / "etc");
+  fs::create_symlink(outside.path() / "target", prepared.upper / "etc/hosts");
+  prepare_ok(plan, files);
+  CHECK(test::read_file(outside.path() / "target") == "keep");
+  CHECK(fs::is_regular_file(fs::symlink_status(prepared.upper / "etc/hosts")));
+  CHECK(test::read_file(prepared.upper / "etc/hosts") == "127.0.0.1 localhost\n");
   REQUIRE(rootfs::remove_layer(plan).ok());
   CHECK(fs::exists(prepared.upper / "kept"));
 
