@@ -53,6 +53,7 @@ echo 1 >/proc/sys/kernel/sysrq
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 export SRCOMPOSE=$build/srcompose SRCOMPOSE_PROBE=$build/tests/srcompose-probe
+export SRCOMPOSE_EXE_THIEF=$build/tests/srcompose-exe-thief
 export SRCOMPOSE_SOURCE_DIR=$top SRCOMPOSE_QEMU_GUEST=1
 cd "$top" || report 97
 # A guest that hangs is killed by run.sh's timeout: shortly before that, say what every process is
