@@ -7,9 +7,10 @@
 #
 #   srcompose  `up -d` of a lab of N containers (one network), then `down`; once with the storage
 #              on the disk (under the same directory as the peers' files), once on a tmpfs;
-#              its state directory on /run, where srcompose keeps it by default
+#              its state directory on the runtime tmpfs (below)
 #   crun       create + start of N containers, each followed by its veth (ip -batch on the host,
-#              then inside its netns), then kill + delete
+#              then inside its netns), then kill + delete; and, on the same clock, until the host
+#              lists none of their veths (srcompose's down returns once its links are gone)
 #   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
 #
 # Plus `run` of one container running /bin/true, start to exit, against `crun run`: three of each per
@@ -31,10 +32,14 @@ read -r -a counts <<<"${COUNTS:-10 50 200}"
 podman_max=${PODMAN_MAX:-50}  # podman takes ~0.3 s a container: 200 x 5 would take many minutes
 
 work=$(mktemp -d /tmp/srcompose-bench.XXXXXX)
-# srcompose's state where its default puts it, on /run (a tmpfs), as crun's (/run/crun) and
-# podman's (/run/containers) are; apart from the host's own labs.
-state=$(mktemp -d /run/srcompose-bench.XXXXXX)
-export SRCOMPOSE_STATE_DIR=$state
+# The tools' runtime state (srcompose's state directory, crun's --root, podman's runroot) on a
+# tmpfs of the bench's own, mounted below: their defaults put it under /run, which is a tmpfs on a
+# systemd host, but on this machine /run is a directory of the root filesystem (an ext4 mounted
+# `discard`, where every freed block is a synchronous discard). All three tools get the same tmpfs,
+# apart from the host's own labs and containers.
+runtime=$work/runtime
+export SRCOMPOSE_STATE_DIR=$runtime/srcompose
+crun() { command crun --root "$runtime/crun" "$@"; }
 bridge=srbench0
 # The tools' own chatter ("lab bench is up", podman's image import) goes here; shown on a failure.
 log=$work/log
@@ -104,7 +109,8 @@ cleanup() {
   ip link del "$bridge" 2>/dev/null || true
   hugetlb_undo
   umount "$work/tmpfs" 2>/dev/null || true
-  rm -rf "$work" "$state"
+  umount "$runtime" 2>/dev/null || umount -l "$runtime" 2>/dev/null || true
+  rm -rf "$work"
 }
 on_exit() {
   local status=$?
@@ -239,6 +245,30 @@ bench_crun() {
   for i in $(seq 1 "$n"); do crun delete -f "srbench-$i" >/dev/null; done
   stop_clock
   record "crun-down-$n" "$elapsed_ms"
+  # crun's delete returns while the kernel still tears the containers' network namespaces down (a
+  # worker thread, later), their veths with them; srcompose's down returns once its links are
+  # gone. The same clock, on until the host lists none of them, gives the figure that matches.
+  wait_until_gone "$n"
+  stop_clock
+  record "crun-down-links-$n" "$elapsed_ms"
+}
+
+# Until none of crun's host veth ends sb1..sb$1 is listed, looking every 0.2 ms: a stat each, with
+# bash's `read -t` on a pipe that never speaks ($pause_fd, opened once, below) as the pause. Nothing
+# here starts a process, which would cost crun's figure a millisecond or more.
+wait_until_gone() {
+  local n=$1 i tries left
+  for ((tries = 0; tries < 50000; tries++)); do
+    left=0
+    for ((i = 1; i <= n; i++)); do
+      if [ -e "/sys/class/net/sb$i" ]; then
+        left=1
+        break
+      fi
+    done
+    [ "$left" -eq 0 ] && break
+    read -r -t 0.0002 -u "$pause_fd" _ || true
+  done
 }
 
 bench_crun_run() {
@@ -253,7 +283,7 @@ bench_crun_run() {
 # containers.conf with limits within the hard limit, cgroupfs (no systemd), events in a file, and a
 # private storage.conf so that nothing of the host's podman is touched.
 setup_podman() {
-  mkdir -p "$work/podman"/{graph,run}
+  mkdir -p "$work/podman/graph" "$runtime/podman"
   cat >"$work/podman/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
@@ -261,12 +291,13 @@ default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$work/podman/events.log"
+tmp_dir = "$runtime/libpod"
 EOF
   cat >"$work/podman/storage.conf" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$work/podman/graph"
-runroot = "$work/podman/run"
+runroot = "$runtime/podman"
 EOF
   export CONTAINERS_CONF=$work/podman/containers.conf
   export CONTAINERS_STORAGE_CONF=$work/podman/storage.conf
@@ -319,12 +350,14 @@ podman_forget_netns() {
 }
 
 # ---- the run ------------------------------------------------------------------------------------
+exec {pause_fd}<> <(:)
 hugetlb_remount
 ip link add "$bridge" type bridge
 ip addr add 10.251.0.1/16 dev "$bridge"
 ip link set "$bridge" up
-mkdir -p "$work/tmpfs"
+mkdir -p "$work/tmpfs" "$runtime"
 mount -t tmpfs -o mode=0700 srcompose-bench "$work/tmpfs"
+mount -t tmpfs -o mode=0755 srcompose-bench-runtime "$runtime"
 make_crun_bundle "$work/crun-sleep" "/bin/sleep 3600"
 make_crun_bundle "$work/crun-true" "/bin/true"
 setup_podman
@@ -363,6 +396,10 @@ for n in "${counts[@]}"; do
     fi
     echo "$line"
     echo "${figure}_n${n}_storage_on_tmpfs: srcompose $(median "$work/srcompose-tmpfs-$figure-$n") ms"
+    if [ "$figure" = down ]; then
+      cl=$(median "$work/crun-down-links-$n")
+      echo "down_n${n}_until_links_gone: crun $cl ms (crun/srcompose $(ratio "$cl" "$sr")x)"
+    fi
   done
   for kind in rss hwm; do
     echo "supervisor_${kind}_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-$kind-$n\")) / 1024:.1f}')") MiB"
