@@ -35,6 +35,15 @@ namespace {
 // starts the delays from the beginning again (docker's rule).
 constexpr milliseconds kBackoffResetAfter{10'000};
 
+// The cgroup's reading `now`, with the peaks of the earlier runs' (`earlier`) where they were
+// higher: a restart's new cgroup starts its peaks from zero.
+ResourceUsage with_earlier_peaks(const ResourceUsage& earlier, const cgroup::Stats& now) {
+  ResourceUsage usage = now;
+  usage.memory_peak = std::max(earlier.memory_peak, now.memory_peak);
+  usage.pids_peak = std::max(earlier.pids_peak, now.pids_peak);
+  return usage;
+}
+
 }  // namespace
 
 ContainerInstance::ContainerInstance(LabContext& lab, const plan::ContainerPlan& plan)
@@ -523,10 +532,7 @@ asio::awaitable<Status> ContainerInstance::remove_cgroup(
 }
 
 void ContainerInstance::keep_final_usage(const cgroup::Stats& stats) {
-  const ResourceUsage earlier = final_usage_;
-  final_usage_ = stats;
-  final_usage_.memory_peak = std::max(earlier.memory_peak, stats.memory_peak);
-  final_usage_.pids_peak = std::max(earlier.pids_peak, stats.pids_peak);
+  final_usage_ = with_earlier_peaks(final_usage_, stats);
 }
 
 asio::awaitable<Status> ContainerInstance::destroy(AsyncEvent& cgroup_gone) {
@@ -585,11 +591,8 @@ ContainerStatus ContainerInstance::status(bool read_usage) const {
   if (auto since = clock_.since_first_start(now)) status.wall_time_ms = since->count();
   status.usage = final_usage_;
   if (cgroup_) {
-    if (auto stats = read_usage ? cgroup_->stats() : Result<cgroup::Stats>(final_usage_); stats) {
-      status.usage = *stats;
-      status.usage.memory_peak = std::max(final_usage_.memory_peak, stats->memory_peak);
-      status.usage.pids_peak = std::max(final_usage_.pids_peak, stats->pids_peak);
-    }
+    if (auto stats = read_usage ? cgroup_->stats() : Result<cgroup::Stats>(final_usage_); stats)
+      status.usage = with_earlier_peaks(final_usage_, *stats);
     for (const auto& file : cgroup_->procs_files())
       status.cgroup_procs_files.push_back(file.string());
   }
