@@ -14,8 +14,10 @@
 #   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
 #
 # Plus `run` of one container running /bin/true, start to exit, against `crun run`: three of each per
-# repetition, taking turns (which goes first alternates), after a pause that lets the deferred kernel
-# work of the last teardown (network namespaces, RCU callbacks) end, so that neither meets it.
+# repetition, taking turns (which goes first rotates), after a pause that lets the deferred kernel
+# work of the last teardown (network namespaces, RCU callbacks) end, so that none meets it. crun
+# runs its bundle as `crun spec` makes it (no seccomp filter) and, where containers-common is
+# installed, again with the seccomp profile podman gives it: srcompose's containers always have one.
 # Every figure is the median over REPS repetitions (default 5) in milliseconds; the tools take turns
 # within each repetition, so that a burst of load elsewhere hits all of them. Ratios are
 # peer/srcompose (how many times faster srcompose is). Not part of the tests; nothing here is
@@ -41,6 +43,8 @@ runtime=$work/runtime
 export SRCOMPOSE_STATE_DIR=$runtime/srcompose
 crun() { command crun --root "$runtime/crun" "$@"; }
 bridge=srbench0
+# The default seccomp profile of podman (and Docker's format), from Debian's containers-common.
+containers_seccomp=/usr/share/containers/seccomp.json
 # The tools' own chatter ("lab bench is up", podman's image import) goes here; shown on a failure.
 log=$work/log
 # Set once podman is set up, with the network namespaces under /run/netns before it ran
@@ -196,13 +200,15 @@ bench_srcompose_run() {
 }
 
 # ---- crun ---------------------------------------------------------------------------------------
+# $3, optional: a seccomp profile in Docker's format (containers-common's, which podman hands to
+# crun), turned into the OCI form for this bundle's capabilities on x86-64 as podman does.
 make_crun_bundle() {
-  local bundle=$1 command=$2
+  local bundle=$1 command=$2 seccomp=${3:-}
   make_busybox_rootfs "$bundle/rootfs"
   (cd "$bundle" && crun spec)
-  python3 - "$bundle/config.json" "$command" <<'PY'
+  python3 - "$bundle/config.json" "$command" "$seccomp" <<'PY'
 import json, sys
-path, command = sys.argv[1], sys.argv[2]
+path, command, seccomp = sys.argv[1], sys.argv[2], sys.argv[3]
 config = json.load(open(path))
 config["process"]["args"] = command.split()
 config["process"]["terminal"] = False
@@ -215,6 +221,23 @@ linux["namespaces"] = [{"type": kind} for kind in sorted(kinds)]
 linux["uidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
 linux["gidMappings"] = [{"containerID": 0, "hostID": 400000, "size": 65536}]
 linux["resources"] = {"memory": {"limit": 33554432}, "pids": {"limit": 32}}
+if seccomp:
+    profile, caps = json.load(open(seccomp)), set(config["process"]["capabilities"]["bounding"])
+    x86 = {"amd64", "x86_64"}
+    def applies(rule):
+        inc, exc = rule.get("includes", {}), rule.get("excludes", {})
+        return not ((inc.get("arches") and not x86 & set(inc["arches"]))
+                    or (inc.get("caps") and not set(inc["caps"]) <= caps)
+                    or (exc.get("arches") and x86 & set(exc["arches"]))
+                    or (exc.get("caps") and set(exc["caps"]) <= caps))
+    keys = ("names", "action", "args", "errnoRet")
+    linux["seccomp"] = {
+        "defaultAction": profile["defaultAction"],
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{k: rule[k] for k in keys if rule.get(k)} for rule in profile["syscalls"]
+                     if applies(rule)]}
+    if "defaultErrnoRet" in profile:
+        linux["seccomp"]["defaultErrnoRet"] = profile["defaultErrnoRet"]
 json.dump(config, open(path, "w"))
 PY
   chown -R 400000:400000 "$bundle/rootfs"
@@ -271,11 +294,12 @@ wait_until_gone() {
   done
 }
 
+# $1: the bundle's name; the figure is run-$1.
 bench_crun_run() {
   start_clock
-  crun run --bundle "$work/crun-true" srbench-run </dev/null >/dev/null
+  crun run --bundle "$work/$1" srbench-run </dev/null >/dev/null
   stop_clock
-  record crun-run "$elapsed_ms"
+  record "run-$1" "$elapsed_ms"
 }
 
 # ---- podman -------------------------------------------------------------------------------------
@@ -360,6 +384,13 @@ mount -t tmpfs -o mode=0700 srcompose-bench "$work/tmpfs"
 mount -t tmpfs -o mode=0755 srcompose-bench-runtime "$runtime"
 make_crun_bundle "$work/crun-sleep" "/bin/sleep 3600"
 make_crun_bundle "$work/crun-true" "/bin/true"
+# srcompose's containers always have a seccomp filter, crun's bundle from `crun spec` none: the run
+# is also timed with the profile podman gives crun (containers-common's), where installed.
+run_tools=(srcompose crun-true)
+if [ -r "$containers_seccomp" ]; then
+  make_crun_bundle "$work/crun-true-seccomp" "/bin/true" "$containers_seccomp"
+  run_tools+=(crun-true-seccomp)
+fi
 setup_podman
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
@@ -374,14 +405,13 @@ for rep in $(seq "$reps"); do
     if [ "$n" -le "$podman_max" ]; then bench_podman "$n"; fi
   done
   sleep 2
+  # Three runs of each tool, taking turns; which one goes first rotates with the turn and the
+  # repetition.
   for turn in 1 2 3; do
-    if [ $(((rep + turn) % 2)) -eq 0 ]; then
-      bench_srcompose_run
-      bench_crun_run
-    else
-      bench_crun_run
-      bench_srcompose_run
-    fi
+    for ((k = 0; k < ${#run_tools[@]}; k++)); do
+      tool=${run_tools[$(((rep + turn + k) % ${#run_tools[@]}))]}
+      if [ "$tool" = srcompose ]; then bench_srcompose_run; else bench_crun_run "$tool"; fi
+    done
   done
 done
 
@@ -406,6 +436,10 @@ for n in "${counts[@]}"; do
   done
 done
 sr=$(median "$work/srcompose-run")
-cr=$(median "$work/crun-run")
+cr=$(median "$work/run-crun-true")
 echo "run_true: srcompose run $sr ms, crun run $cr ms (crun/srcompose $(ratio "$cr" "$sr")x)"
+if [ -e "$work/run-crun-true-seccomp" ]; then
+  cs=$(median "$work/run-crun-true-seccomp")
+  echo "run_true_crun_with_seccomp: crun run $cs ms with containers-common's seccomp profile (crun/srcompose $(ratio "$cs" "$sr")x)"
+fi
 echo "load average after: $(load)"

@@ -62,7 +62,8 @@ ReadWrite parse_v1_blkio_rwstat(std::string_view text);
 Status make_directory(const std::filesystem::path& dir);
 // The pids in <dir>/cgroup.procs and in every descendant cgroup's.
 Result<std::vector<pid_t>> list_procs_recursive(const std::filesystem::path& dir);
-// rmdir of `dir` and all its descendant directories, children first. A missing `dir` is fine.
+// rmdir of `dir` and all its descendant directories, children first (listed only when `dir`'s
+// own rmdir is refused as busy). A missing `dir` is fine.
 // Cgroup directories hold only kernel files, which rmdir removes with the directory.
 Status remove_tree(const std::filesystem::path& dir);
 // Milliseconds left until `deadline` (rounded up; <= 0 once passed), for poll(2).

@@ -6,13 +6,22 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "cli/commands.hpp"
+#include "runtime/launcher.hpp"
 #include "supervisor/lab_supervisor.hpp"
 
 namespace srcompose::cli {
 
 int run_run(const GlobalOptions& global, const RunArguments& arguments) {
+  // First: the launcher's exec and start (some 1.5 ms) run on another core while this one reads
+  // the lab file and claims the project; started by the supervisor, they had held up the first
+  // clone. This thread outlives the supervisor (run_supervisor_to_exit), as the launcher's
+  // parent-death signal needs. A failure is no error here: the supervisor starts one again and
+  // says why if that fails too.
+  std::optional<runtime::Launcher> launcher;
+  if (auto spawned = runtime::Launcher::spawn(); spawned) launcher = std::move(*spawned);
   auto project = resolve_project(global, /*need_lab=*/true);
   if (!project) return report_error(project.error());
   spec::Lab& lab = *project->lab;
@@ -38,7 +47,7 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
   options.console.color =
       !arguments.no_color && ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
   supervisor::LabSupervisor lab_supervisor(std::move(claimed->plan), project->paths,
-                                           std::move(options));
+                                           std::move(options), std::move(launcher));
   run_supervisor_to_exit(lab_supervisor);
 }
 

@@ -44,10 +44,12 @@ constexpr int kMallocThreshold = 128 * 1024;
 
 }  // namespace
 
-LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options)
+LabSupervisor::LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options,
+                             std::optional<runtime::Launcher> launcher)
     : plan_(std::move(plan)),
       paths_(std::move(paths)),
       options_(std::move(options)),
+      launcher_(std::move(launcher)),
       network_ready_(io_),
       seccomp_ready_(io_),
       signals_(io_, SIGINT, SIGTERM),
@@ -104,15 +106,20 @@ void LabSupervisor::start_early_work() {
 }
 
 // Started on the thread that talks to it, which lives as long as the supervisor: the launcher and
-// the containers it clones die with it. Every clone is queued behind its start there; one that
-// failed to start fails the starts, each saying why (Launcher::ask starts it again first).
+// the containers it clones die with it (unless the constructor was given one already running).
+// Every clone is queued behind its start there; one that failed to start fails the starts, each
+// saying why (Launcher::ask starts it again first).
 void LabSupervisor::start_launcher() {
-  launcher_.emplace(runtime::Launcher::deferred());
+  if (!launcher_) launcher_.emplace(runtime::Launcher::deferred());
   BlockingPool::Job start = [this] { return launcher_->start(); };
   launcher_thread_.async_run(std::move(start), [](const Status&) {});
 }
 
 LabSupervisor::~LabSupervisor() = default;
+
+std::size_t LabSupervisor::pool_threads(const plan::LabPlan& plan) {
+  return std::clamp<std::size_t>(plan.containers.size() + 1, 2, 4);
+}
 
 ContainerInstance* LabSupervisor::find(std::string_view name) {
   for (auto& instance : instances_) {
@@ -132,7 +139,7 @@ std::vector<ContainerInstance*> LabSupervisor::dependents_of(const ContainerInst
 }
 
 int LabSupervisor::run() {
-  if (!launcher_) start_launcher();
+  if (!options_.foreground) start_launcher();
   // The process's one detection: each container's start asks for it again (runtime::clone_child),
   // on the way to its clone, and finds it made.
   auto layout = cgroup::detect_host_once();

@@ -72,7 +72,10 @@ struct UpOptions {
 
 class LabSupervisor {
  public:
-  LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options);
+  // `launcher`: one its caller spawned already, so that its exec overlapped the caller's work
+  // (`run`); a foreground supervisor starts one of its own otherwise.
+  LabSupervisor(plan::LabPlan plan, StatePaths paths, UpOptions options,
+                std::optional<runtime::Launcher> launcher = std::nullopt);
   ~LabSupervisor();
 
   // Runs the lab until it is down and everything is removed. Returns `up`'s exit status.
@@ -127,6 +130,7 @@ class LabSupervisor {
   Status apply_lifecycle(std::string_view command, ContainerInstance& instance, int signal_number);
   Status start_again(ContainerInstance& instance);
   boost::asio::awaitable<json::object> wait_request(const std::vector<ContainerInstance*>& targets);
+  static std::size_t pool_threads(const plan::LabPlan& plan);
 
   plan::LabPlan plan_;
   StatePaths paths_;
@@ -136,7 +140,7 @@ class LabSupervisor {
   std::optional<cgroup::HostLayout> cgroups_;
   std::unique_ptr<LogSink> logs_;
   std::unique_ptr<EventLog> events_;
-  // Made by start_launcher(), started and ended on launcher_thread_.
+  // Given to the constructor or made by start_launcher(), started and ended on launcher_thread_.
   std::optional<runtime::Launcher> launcher_;
   bool launcher_end_asked_ = false;  // end_launcher
   std::promise<void> launcher_ended_;
@@ -166,14 +170,16 @@ class LabSupervisor {
   std::optional<AsyncEvent> links_removed_;
   Status links_removal_status_;
   std::vector<std::unique_ptr<ContainerInstance>> instances_;  // start order
-  // Four threads: the starts' kernel waits (cgroup moves wait for RCU grace periods) and a
+  // Up to four threads: the starts' kernel waits (cgroup moves wait for RCU grace periods) and a
   // teardown's removals overlap on a 2-core machine without a thread per container (memory stays
-  // flat at 200 containers). Declared after io_ and the instances, whose parts its jobs use: joined
-  // before they go.
-  BlockingPool blocking_{io_, 4};
+  // flat at 200 containers). A lab of one container (a `run`) has a few jobs at a time and gets
+  // two: a thread more only cost a `run` its creation and its exit. Declared after io_ and the
+  // instances, whose parts its jobs use: joined before they go.
+  BlockingPool blocking_{io_, pool_threads(plan_)};
   // Every use of launcher_: its start and end, the clones (supervisor::start_container and
-  // exec_in_container). The launcher dies with this thread, which lives as long as the
-  // supervisor.
+  // exec_in_container). A launcher started here dies with this thread, which lives as long as the
+  // supervisor (one given to the constructor, with the thread that spawned it: `run`'s main
+  // thread, the loop's).
   BlockingPool launcher_thread_{io_, 1};
   std::unique_ptr<ControlServer> control_;
   boost::asio::signal_set signals_;

@@ -66,13 +66,13 @@ crash_at() {
   # mkdir: state dir, storage, image .tmp dir, layer, cgroups; copy_file_range/symlinkat: the image;
   # rename: image into place; renameat: lab copy and state writes (sys::write_file_atomically);
   # sendmsg: netlink (bridge, alias, address; from #10 on the veth, on a pool thread); sendto:
-  # nftables; clone3: #1 before the supervisor's threads, #2-#5 the blocking pool's threads, #6 the
-  # container; fsconfig/fsmount: the first ones are srcompose's kernel probes at start, fsconfig #4
+  # nftables; clone3: #1 srcompose's probe of clone3 at start, #2-#3 the blocking pool's threads (two
+  # for a lab of one container), #4 the launcher's thread; fsconfig/fsmount: the first ones are srcompose's kernel probes at start, fsconfig #4
   # builds the overlay root (on a pool thread).
   local points="mkdir:1 mkdir:2 mkdir:3 mkdir:4 mkdir:5 mkdir:7 mkdir:9 mkdir:12 mkdir:17 mkdir:20 mkdir:25
     copy_file_range:1 symlinkat:3 rename:1 renameat:1 renameat:2 renameat:3 renameat:4
     sendmsg:1 sendmsg:2 sendmsg:3 sendmsg:4 sendmsg:6 sendmsg:8 sendmsg:10 sendmsg:14
-    sendto:1 sendto:2 sendto:3 clone3:1 clone3:2 clone3:6 fsconfig:1 fsconfig:2 fsconfig:4
+    sendto:1 sendto:2 sendto:3 clone3:1 clone3:2 clone3:4 fsconfig:1 fsconfig:2 fsconfig:4
     fsmount:1"
   for point in $points; do
     crash_at "${point%%:*}" "${point##*:}"
