@@ -49,7 +49,7 @@ containers_seccomp=/usr/share/containers/seccomp.json
 log=$work/log
 # Set once podman is set up, with the network namespaces under /run/netns before it ran
 # (podman_forget_netns).
-podman_set_up= podman_netns_before=
+podman_set_up= podman_netns_before= podman_cni_chains_before=
 
 # ---- the hugetlb remount -------------------------------------------------------------------------
 # crun refuses "hybrid" hosts whose cgroup2 mount lists a controller; on this kind of host it lists
@@ -329,6 +329,7 @@ EOF
   tar -C "$work/podman-rootfs" -cf "$work/busybox.tar" .
   podman import "$work/busybox.tar" localhost/srbench-busybox >>"$log" 2>&1
   podman_netns_before=$(ls /run/netns 2>/dev/null || true)
+  podman_cni_chains_before=$(cni_chains)
   podman_set_up=1
 }
 
@@ -366,11 +367,46 @@ bench_podman() {
 # namespace still bound under /run/netns and its veth still on cni-podman0. Left there, they pile up
 # run after run (245 after three runs were seen) and slow every tool's netlink work on the host (a
 # dump of the host's links, the bridge's port list): the ones made since the start are removed.
+# So are its CNI leftovers: the container's chain in iptables' nat table with the POSTROUTING rule
+# that jumps to it, the two rules of its address in the filter table's CNI-FORWARD, and the address
+# reserved in CNI's host-local IPAM (832 containers' worth were found after some twenty runs).
 podman_forget_netns() {
   local ns
   for ns in $(ls /run/netns 2>/dev/null | grep '^netns-' || true); do
     grep -qxF "$ns" <<<"$podman_netns_before" || ip netns delete "$ns" 2>/dev/null || true
   done
+  podman_forget_cni
+}
+
+cni_ipam=/var/lib/cni/networks/podman
+# The per-container chains of the nat table (CNI-<hash>), sorted, one per line.
+cni_chains() { iptables-save -t nat 2>/dev/null | sed -n 's/^:\(CNI-[0-9a-f]\{24\}\) .*/\1/p' | sort; }
+
+# Removes what CNI kept of the containers podman forgot since setup_podman (none of the bench's is
+# left by then), in one iptables-restore transaction: the rules that jump to each new chain
+# (iptables-save's own -A lines, turned into -D), the chains, the forward rules of their addresses;
+# then the addresses' reservations.
+podman_forget_cni() {
+  local chains jumps addresses
+  chains=$(comm -13 <(echo "$podman_cni_chains_before") <(cni_chains))
+  [ -n "$chains" ] || return 0
+  jumps=$(iptables-save -t nat | grep -E "^-A POSTROUTING .* -j ($(paste -sd'|' <<<"$chains"))( |\$)" || true)
+  addresses=$(sed -n 's|.* -s \([0-9.]*\)/32 .*|\1|p' <<<"$jumps")
+  {
+    echo '*nat'
+    sed 's/^-A /-D /' <<<"$jumps"
+    sed 's/^/-F /' <<<"$chains"
+    sed 's/^/-X /' <<<"$chains"
+    echo COMMIT
+    if [ -n "$addresses" ]; then
+      echo '*filter'
+      iptables-save -t filter |
+        { grep -E "^-A CNI-FORWARD -[sd] ($(sed 's/\./\\./g' <<<"$addresses" | paste -sd'|'))/32 " || true; } |
+        sed 's/^-A /-D /'
+      echo COMMIT
+    fi
+  } | iptables-restore --noflush || echo "bench: podman's CNI leftovers could not be removed" >&2
+  for address in $addresses; do rm -f "${cni_ipam:?}/$address"; done
 }
 
 # ---- the run ------------------------------------------------------------------------------------
