@@ -102,12 +102,8 @@ Result<ContainerCgroup> ContainerCgroup::create(const HostLayout& host,
 // runs hostile.bats' device test there). A host with neither cannot keep a container away from
 // its devices.
 Status ContainerCgroup::restrict_devices() const {
-  const Placement* v1_devices = nullptr;
-  for (const auto& placement : placements_) {
-    if (placement.version == CgroupVersion::v1 &&
-        drives(placement.controllers, Controller::devices))
-      v1_devices = &placement;
-  }
+  // Only a v1 hierarchy drives `devices` (cgroup2 has no such controller).
+  const Placement* v1_devices = placement_of(placements_, Controller::devices);
   bool restricted = false;
   for (const auto& placement : placements_) {
     if (v1_devices && &placement != v1_devices) continue;

@@ -4,10 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 
-#include <optional>
 #include <string>
-#include <system_error>
-#include <thread>
+
+#include "sys/own_thread.hpp"
 
 namespace srcompose::net {
 
@@ -19,22 +18,10 @@ Result<UniqueFd> open_netns(pid_t pid) {
 }
 
 Result<NetlinkSocket> netlink_socket_in(int netns_fd) {
-  // A thread of its own: setns(CLONE_NEWNET) moves only the calling thread, and that thread ends
-  // right after, so the supervisor's thread never runs in a container's namespace even on failure.
-  std::optional<Result<NetlinkSocket>> result;
-  try {
-    std::thread worker([&] {
-      if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-        result.emplace(Error::last_errno("setns(CLONE_NEWNET)"));
-        return;
-      }
-      result.emplace(NetlinkSocket::open());
-    });
-    worker.join();
-  } catch (const std::system_error& error) {  // thread creation: no exception leaves the module
-    return Error::from_errno("std::thread (for setns)", error.code().value());
-  }
-  return std::move(*result);
+  return sys::on_own_thread("setns", [&]() -> Result<NetlinkSocket> {
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) return Error::last_errno("setns(CLONE_NEWNET)");
+    return NetlinkSocket::open();
+  });
 }
 
 }  // namespace srcompose::net

@@ -6,11 +6,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <optional>
-#include <system_error>
-#include <thread>
-
 #include "sys/kernel_features.hpp"
+#include "sys/own_thread.hpp"
 #include "sys/syscalls.hpp"
 #include "userns/mapping_namespace.hpp"
 
@@ -197,16 +194,9 @@ Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int usern
   // image's path there and builds the overlay from it. overlayfs keeps private clones of its
   // layers, so the overlay outlives that namespace, which dies with the thread: the attached clone
   // is never visible in a namespace anyone else can enter, and nothing is left to clean up.
-  std::optional<Result<UniqueFd>> result;
-  try {
-    std::thread worker(
-        [&] { result.emplace(overlay_in_private_namespace(lower->get(), rootfs, idmapped)); });
-    worker.join();
-  } catch (const std::system_error& error) {  // thread creation: no exception leaves the module
-    return Error::from_errno("std::thread (for the overlay's mount namespace)",
-                             error.code().value());
-  }
-  return std::move(*result);
+  return sys::on_own_thread("the overlay's mount namespace", [&] {
+    return overlay_in_private_namespace(lower->get(), rootfs, idmapped);
+  });
 }
 
 Result<UniqueFd> make_root_mount(const rootfs::PreparedRootfs& rootfs, int userns_fd) {
