@@ -22,6 +22,9 @@ clean_host() {
 
 setup_file() {
   require_root
+  # The installed package's own state directory, the one its prerm looks in: a caller's
+  # SRCOMPOSE_STATE_DIR would put the test's lab elsewhere and removal would not be refused.
+  unset SRCOMPOSE_STATE_DIR
   PACKAGE_DIR=$(mktemp -d /tmp/srcompose-package.XXXXXX)
   chmod 755 "$PACKAGE_DIR" # apt reads the .deb as its _apt user
   export PACKAGE_DIR
