@@ -128,6 +128,10 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
                    "Write the run report (JSON) to this file at the end")
       ->type_name("FILE");
   add_results_options(*run_command, run_arguments.results_dir, run_arguments.no_color);
+  // compose's `run --rm`, typed from habit: a run removes everything of its lab at the end anyway.
+  const std::string remove_help =
+      "Remove the container at the end (always: accepted for compose's)";
+  run_command->add_flag("--rm", remove_help);
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();
@@ -135,9 +139,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
   add_global_options_to(*run_command, global);
   run_command->footer("[COMMAND [ARG...]] after the container name replaces its command.");
   run_command->callback([&global, &status, arguments, run_command] {
-    arguments->command = run_command->remaining();
-    if (!arguments->command.empty() && arguments->command.front() == "--")
-      arguments->command.erase(arguments->command.begin());
+    arguments->command = command_after_container(*run_command);
     status = run_run(global, *arguments);
   });
 }
@@ -343,6 +345,18 @@ int run(int argc, char** argv) {
     return usage_error(app, argc, argv, error);
   }
   return status;
+}
+
+std::vector<std::string> command_after_container(const CLI::App& command) {
+  std::vector<std::string> words = command.remaining();
+  if (!words.empty() && words.front() == "--") {
+    words.erase(words.begin());
+    return words;
+  }
+  // CLI11 moved it there: an option of no command's (a command cannot begin with a dash).
+  if (!words.empty() && words.front().starts_with("-"))
+    throw CLI::ExtrasError(command.get_name(), std::vector<std::string>{words.front()});
+  return words;
 }
 
 void add_global_options_to(CLI::App& command, GlobalOptions& global) {

@@ -133,6 +133,11 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status);
 // -f, -p, --state-dir and --env-file declared on a command whose trailing arguments are a command
 // line (`run`, `exec`): those cannot fall through to srcompose's own options.
 void add_global_options_to(CLI::App& command, GlobalOptions& global);
+// The command line after such a command's container name: CLI11's remaining words, a leading "--"
+// dropped. CLI11 also leaves there, first, any option the command does not know, wherever it
+// stood (`exec --bogus web sh` ran "--bogus" inside web): such a word is a usage error, thrown as
+// CLI11's own ExtrasError ("unknown flag: --bogus") from the command's callback.
+std::vector<std::string> command_after_container(const CLI::App& command);
 void add_top_command(CLI::App& app, GlobalOptions& global, int& status);
 void add_stats_command(CLI::App& app, GlobalOptions& global, int& status);
 // `events`: the lab's events (supervisor/event_log.hpp) until it is down.

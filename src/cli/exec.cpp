@@ -205,10 +205,8 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
   add_global_options_to(*exec, global);
   exec->footer("COMMAND [ARG...] follows the container name.");
   exec->callback([exec, arguments, &global, &status] {
-    arguments->command = exec->remaining();
-    auto& command = arguments->command;
-    if (!command.empty() && command.front() == "--") command.erase(command.begin());
-    if (command.empty()) {
+    arguments->command = command_after_container(*exec);
+    if (arguments->command.empty()) {
       status = report_error(Error::message("exec: no command given after the container name"));
       return;
     }

@@ -58,6 +58,35 @@ EOF_LAB
   expect "pull" "unknown command 'pull' (srcompose has no images to build or pull" "srcompose"
   expect "up --build" "unknown flag: --build (srcompose has no images" "srcompose up"
   expect "down --remove-orphans" "unknown flag: --remove-orphans (down removes everything" "srcompose down"
+  # run and exec: an option neither knows is refused, before the container name or right after
+  # it, instead of becoming the command.
+  expect "exec --bogus web sh" "unknown flag: --bogus" "srcompose exec"
+  expect "exec web -x" "unknown flag: -x" "srcompose exec"
+  expect "run --bogus grader" "unknown flag: --bogus" "srcompose run"
+  expect "run grader --bogus make" "unknown flag: --bogus" "srcompose run"
+}
+
+@test "run --rm (compose's habit) is accepted; an unknown flag of run or exec never runs as the command" {
+  sleeper_lab e2e-cli5
+  run timeout 30 "$SRCOMPOSE" -f "$LAB" run --rm c /bin/echo ran
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "ran" <<<"$output"
+  run timeout 30 "$SRCOMPOSE" -f "$LAB" run c /bin/echo -n second --results
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q "second --results" <<<"$output"
+  run srcompose -f "$LAB" up -d
+  [ "$status" -eq 0 ]
+  run timeout 10 "$SRCOMPOSE" -f "$LAB" exec -e X=1 --rm c /bin/true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  grep -qF "srcompose: error: unknown flag: --rm" <<<"$output"
+  ! grep -q "exec --rm" <<<"$output"
+  run timeout 10 "$SRCOMPOSE" -f "$LAB" exec c /bin/sh -c 'echo $0 -x' -x
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx -- "-x -x" <<<"$output"
 }
 
 @test "every command's --help shows examples that use it and the global options" {
