@@ -78,9 +78,9 @@ std::string global_options_text(const CLI::App& app) {
   return formatter.make_group("Global options (before or after the command)", false, options);
 }
 
-// The command the words name (the first word that is a command's name, skipping the global
-// options' values), if any.
-const CLI::App* command_of(CLI::App& app, int argc, char** argv) {
+}  // namespace
+
+std::optional<int> command_position(CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
     if (word == "-f" || word == "-p" || word == "--file" || word == "--project-name" ||
@@ -91,9 +91,18 @@ const CLI::App* command_of(CLI::App& app, int argc, char** argv) {
     if (word.starts_with("-")) continue;
     auto known =
         app.get_subcommands([&](const CLI::App* each) { return each->get_name() == word; });
-    return known.empty() ? nullptr : known.front();
+    if (known.empty()) return std::nullopt;
+    return i;
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+namespace {
+
+// The command the words name, if any.
+const CLI::App* command_of(CLI::App& app, int argc, char** argv) {
+  auto position = command_position(app, argc, argv);
+  return position ? app.get_subcommand(argv[*position]) : nullptr;
 }
 
 // The first word that is neither an option, an option's value nor a known command, if the

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 namespace srcompose::cli {
 
@@ -12,6 +13,10 @@ namespace srcompose::cli {
 // for commands that do not declare them themselves, the global options. Call once every command
 // is registered.
 void finish_help(CLI::App& app);
+
+// Where the command stands among the words (the first word that is a command's name, skipping the
+// global options' values), if it is there.
+std::optional<int> command_position(CLI::App& app, int argc, char** argv);
 
 // Prints the usage error for CLI11's `error` in compose's words ("unknown flag: --bogus", "flag
 // needs an argument: --file", "unknown command 'upp' (did you mean 'up'?)", ...) and where the

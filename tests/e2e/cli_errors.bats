@@ -66,7 +66,7 @@ EOF_LAB
   expect "run grader --bogus make" "unknown flag: --bogus" "srcompose run"
 }
 
-@test "run --rm (compose's habit) is accepted; an unknown flag of run or exec never runs as the command" {
+@test "run --rm (compose's habit) and -- before the command are accepted; an unknown flag never runs as the command" {
   sleeper_lab e2e-cli5
   run timeout 30 "$SRCOMPOSE" -f "$LAB" run --rm c /bin/echo ran
   echo "$output"
@@ -76,6 +76,11 @@ EOF_LAB
   echo "$output"
   [ "$status" -eq 0 ]
   grep -q "second --results" <<<"$output"
+  # A "--" after the container name (and its options) ends srcompose's words, as kubectl's does.
+  run timeout 30 "$SRCOMPOSE" -f "$LAB" run c --rm -- /bin/echo third -- x
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "third -- x" <<<"$output"
   run srcompose -f "$LAB" up -d
   [ "$status" -eq 0 ]
   run timeout 10 "$SRCOMPOSE" -f "$LAB" exec -e X=1 --rm c /bin/true
@@ -87,6 +92,10 @@ EOF_LAB
   echo "$output"
   [ "$status" -eq 0 ]
   grep -qx -- "-x -x" <<<"$output"
+  run timeout 10 "$SRCOMPOSE" -f "$LAB" exec -e X=1 c -- /bin/sh -c 'echo dash $X'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qx "dash 1" <<<"$output"
 }
 
 @test "every command's --help shows examples that use it and the global options" {
