@@ -130,10 +130,13 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
                    "Write the run report (JSON) to this file at the end")
       ->type_name("FILE");
   add_results_options(*run_command, run_arguments.results_dir, run_arguments.no_color);
-  // compose's `run --rm`, typed from habit: a run removes everything of its lab at the end anyway.
+  // compose's `run --rm` and `run -T`, typed from habit: a run removes everything of its lab at
+  // the end and gives its container no terminal anyway.
   const std::string remove_help =
       "Remove the container at the end (always: accepted for compose's)";
   run_command->add_flag("--rm", remove_help);
+  const std::string no_tty_help = "No pseudo-terminal (always: accepted for compose's)";
+  run_command->add_flag("-T,--no-TTY", no_tty_help);
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();

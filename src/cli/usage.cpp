@@ -59,6 +59,8 @@ const std::map<std::string, std::string, std::less<>> kComposeOnly = {
     {"--build", std::string(kNoImages)},
     {"--pull", std::string(kNoImages)},
     {"--remove-orphans", "down removes everything of the project"},
+    {"--entrypoint", "the command after the container name replaces its command"},
+    {"--no-deps", "srcompose starts a container's dependencies with it"},
     {"--force-recreate", "every up starts from fresh writable layers (unless persist = true)"},
     {"--renew-anon-volumes", "every up starts from fresh writable layers (unless persist = true)"},
 };

@@ -64,11 +64,12 @@ EOF_LAB
   expect "exec web -x" "unknown flag: -x" "srcompose exec"
   expect "run --bogus grader" "unknown flag: --bogus" "srcompose run"
   expect "run grader --bogus make" "unknown flag: --bogus" "srcompose run"
+  expect "run --entrypoint sh grader" "unknown flag: --entrypoint (the command after the container name replaces its command)" "srcompose run"
 }
 
 @test "run --rm (compose's habit) and -- before the command are accepted; an unknown flag never runs as the command" {
   sleeper_lab e2e-cli5
-  run timeout 30 "$SRCOMPOSE" -f "$LAB" run --rm c /bin/echo ran
+  run timeout 30 "$SRCOMPOSE" -f "$LAB" run --rm -T c /bin/echo ran
   echo "$output"
   [ "$status" -eq 0 ]
   grep -qx "ran" <<<"$output"
