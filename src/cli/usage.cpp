@@ -58,6 +58,7 @@ const std::map<std::string, std::string, std::less<>> kComposeOnly = {
     {"images", std::string(kNoImages)},
     {"--build", std::string(kNoImages)},
     {"--pull", std::string(kNoImages)},
+    {"--rmi", std::string(kNoImages)},
     {"--remove-orphans", "down removes everything of the project"},
     {"--entrypoint", "the command after the container name replaces its command"},
     {"--no-deps", "srcompose starts a container's dependencies with it"},
@@ -150,9 +151,10 @@ std::pair<std::string, std::string> split_name(const std::string& text) {
 std::string compose_message(const CLI::ParseError& error) {
   std::string text = error.what();
   if (dynamic_cast<const CLI::ExtrasError*>(&error)) {
-    // "The following argument(s) was/were not expected: WORD ..."
+    // "The following argument(s) was/were not expected: WORD ...", the words in reverse order
+    // (CLI11 rjoins them): the last is the first on the command line.
     std::string words = split_name(text).second;
-    std::string first = words.substr(0, words.find(' '));
+    std::string first = words.substr(words.rfind(' ') + 1);
     if (first.starts_with("-")) return "unknown flag: " + first + compose_only_hint(first);
     return "unexpected argument '" + first + "'";
   }

@@ -50,6 +50,8 @@ EOF_LAB
   expect "ps --format yaml" "invalid argument for --format: yaml not in {table,json}" "srcompose ps"
   expect "stop -t soon" "invalid argument for --timeout: expected a whole number of seconds, got soon" "srcompose stop"
   expect "ps extra" "unexpected argument 'extra'" "srcompose ps"
+  expect "ps first second" "unexpected argument 'first'" "srcompose ps"
+  expect "down --rmi all" "unknown flag: --rmi (srcompose has no images" "srcompose down"
   expect "" "no command given" "srcompose"
   expect "evnts --json" "unknown command 'evnts' (did you mean 'events'?)" "srcompose"
   expect "-p lab statz" "unknown command 'statz' (did you mean 'stats'?)" "srcompose"
