@@ -136,7 +136,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
       "Remove the container at the end (always: accepted for compose's)";
   run_command->add_flag("--rm", remove_help);
   const std::string no_tty_help = "No pseudo-terminal (always: accepted for compose's)";
-  run_command->add_flag("-T,--no-TTY", no_tty_help);
+  run_command->add_flag("-T,--no-TTY,--no-tty", no_tty_help);
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();

@@ -186,7 +186,7 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
                  "Keep stdin attached (always: accepted for compose's -it)");
   exec->add_flag("-t,--tty", arguments->tty,
                  "Give it a pseudo-terminal (the default when stdin and stdout are terminals)");
-  exec->add_flag("-T,--no-tty", arguments->no_tty, "No pseudo-terminal");
+  exec->add_flag("-T,--no-TTY,--no-tty", arguments->no_tty, "No pseudo-terminal");
   exec->add_option("-e,--env", arguments->env, "Set a variable: KEY=VALUE, or KEY from here")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);

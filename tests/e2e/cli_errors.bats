@@ -52,6 +52,8 @@ EOF_LAB
   expect "ps extra" "unexpected argument 'extra'" "srcompose ps"
   expect "ps first second" "unexpected argument 'first'" "srcompose ps"
   expect "down --rmi all" "unknown flag: --rmi (srcompose has no images" "srcompose down"
+  expect "up --scale web=3" "unknown flag: --scale (one container per [containers.NAME]: no replicas)" "srcompose up"
+  expect "exec --privileged web sh" "unknown flag: --privileged (a command runs with its container's capabilities, never more)" "srcompose exec"
   expect "" "no command given" "srcompose"
   expect "evnts --json" "unknown command 'evnts' (did you mean 'events'?)" "srcompose"
   expect "-p lab statz" "unknown command 'statz' (did you mean 'stats'?)" "srcompose"
@@ -95,7 +97,7 @@ EOF_LAB
   echo "$output"
   [ "$status" -eq 0 ]
   grep -qx -- "-x -x" <<<"$output"
-  run timeout 10 "$SRCOMPOSE" -f "$LAB" exec -e X=1 c -- /bin/sh -c 'echo dash $X'
+  run timeout 10 "$SRCOMPOSE" -f "$LAB" exec --no-TTY -e X=1 c -- /bin/sh -c 'echo dash $X'
   echo "$output"
   [ "$status" -eq 0 ]
   grep -qx "dash 1" <<<"$output"
