@@ -272,20 +272,6 @@ void add_version_and_completion_commands(CLI::App& app, int& status) {
   completion->callback([&status, shell] { status = run_completion(*shell); });
 }
 
-// Past the options of `command` among the words from `from` on (their values included): the
-// first word that is no option of the command's, or argc.
-int past_options(const CLI::App& command, int from, int argc, char** argv) {
-  int i = from;
-  for (; i < argc; ++i) {
-    std::string_view word = argv[i];
-    if (!word.starts_with("-") || word == "-" || word == "--") return i;
-    if (word.find('=') != std::string_view::npos) continue;  // --option=value
-    const CLI::Option* option = command.get_option_no_throw(std::string(word));
-    if (option && option->get_items_expected_min() > 0) ++i;  // its value is the next word
-  }
-  return std::min(i, argc);
-}
-
 // The words CLI11 parses: argv without a "--" after run's or exec's container name and its own
 // options (`exec web -- ls -l`, as kubectl has it), where CLI11 would end the command and read
 // what follows as srcompose's own words ("unexpected argument 'ls'"). A "--" before the container
@@ -296,9 +282,9 @@ std::vector<char*> words_for_parser(CLI::App& app, int argc, char** argv) {
   if (!position) return words;
   const CLI::App* command = app.get_subcommand(argv[*position]);
   if (!command->get_prefix_command()) return words;
-  int container = past_options(*command, *position + 1, argc, argv);
+  int container = operand_position(*command, *position + 1, argc, argv, Dashes::operand);
   if (container >= argc || std::string_view(argv[container]) == "--") return words;
-  int dashes = past_options(*command, container + 1, argc, argv);
+  int dashes = operand_position(*command, container + 1, argc, argv, Dashes::operand);
   if (dashes < argc && std::string_view(argv[dashes]) == "--") words.erase(words.begin() + dashes);
   return words;
 }

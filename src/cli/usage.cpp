@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/usage.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -86,21 +87,29 @@ std::string global_options_text(const CLI::App& app) {
 
 }  // namespace
 
-std::optional<int> command_position(CLI::App& app, int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+int operand_position(const CLI::App& command, int from, int argc, char** argv, Dashes dashes) {
+  int i = from;
+  for (; i < argc; ++i) {
     std::string_view word = argv[i];
-    if (word == "-f" || word == "-p" || word == "--file" || word == "--project-name" ||
-        word == "--state-dir" || word == "--env-file") {
-      ++i;  // its value
+    if (word == "-" || word == "--") {
+      if (dashes == Dashes::operand) return i;
       continue;
     }
-    if (word.starts_with("-")) continue;
-    auto known =
-        app.get_subcommands([&](const CLI::App* each) { return each->get_name() == word; });
-    if (known.empty()) return std::nullopt;
-    return i;
+    if (!word.starts_with("-")) return i;
+    if (word.find('=') != std::string_view::npos) continue;  // --option=value
+    const CLI::Option* option = command.get_option_no_throw(std::string(word));
+    if (option && option->get_items_expected_min() > 0) ++i;  // its value is the next word
   }
-  return std::nullopt;
+  return std::min(i, argc);
+}
+
+std::optional<int> command_position(CLI::App& app, int argc, char** argv) {
+  int i = operand_position(app, 1, argc, argv, Dashes::skipped);
+  if (i >= argc) return std::nullopt;
+  std::string_view word = argv[i];
+  auto known = app.get_subcommands([&](const CLI::App* each) { return each->get_name() == word; });
+  if (known.empty()) return std::nullopt;
+  return i;
 }
 
 namespace {
@@ -115,16 +124,9 @@ const CLI::App* command_of(CLI::App& app, int argc, char** argv) {
 // command line has no known command at all.
 std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
   if (command_of(app, argc, argv)) return std::nullopt;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view word = argv[i];
-    if (word == "-f" || word == "-p" || word == "--file" || word == "--project-name" ||
-        word == "--state-dir" || word == "--env-file") {
-      ++i;
-      continue;
-    }
-    if (!word.starts_with("-")) return std::string(word);
-  }
-  return std::nullopt;
+  int i = operand_position(app, 1, argc, argv, Dashes::skipped);
+  if (i >= argc) return std::nullopt;
+  return std::string(argv[i]);
 }
 
 std::string unknown_command_message(CLI::App& app, const std::string& word) {

@@ -14,6 +14,13 @@ namespace srcompose::cli {
 // is registered.
 void finish_help(CLI::App& app);
 
+// Where the first operand of `command` stands among the words from `from` on: the first word that
+// is neither one of its options nor an option's value (`-f lab.toml`, `-e X=1`; `--file=lab.toml`
+// is one word), found with its own option table; argc when there is none. A "-" or "--" is an
+// operand after a command's name (where CLI11 ends options at "--"), and skipped before it.
+enum class Dashes { operand, skipped };
+int operand_position(const CLI::App& command, int from, int argc, char** argv, Dashes dashes);
+
 // Where the command stands among the words (the first word that is a command's name, skipping the
 // global options' values), if it is there.
 std::optional<int> command_position(CLI::App& app, int argc, char** argv);
