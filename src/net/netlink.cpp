@@ -12,6 +12,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
@@ -170,14 +171,19 @@ Status change_link(const NetlinkSocket& socket, rtnl_link* current, Set set,
 // Sets the alias of the link `name` that was just created, or deletes that link again: a link of
 // ours without our alias would be refused as foreign by the next `up` and missed by crash cleanup.
 // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK, hence this second request; a crash
-// between the two is the one window left.
+// between the two is the one window left. With Ipv6Address::none the same request turns the link's
+// IPv6 address generation off (refused in the creating request: the link has no IPv6 state yet).
 Status label_new_link(const NetlinkSocket& socket, const std::string& name,
-                      const std::string& alias) {
+                      const std::string& alias, Ipv6Address ipv6) {
   auto current = kernel_link(socket, name);
   if (!current) return std::move(current).error();
   auto status = change_link(
       socket, current->get(),
-      [&alias](rtnl_link* change) { rtnl_link_set_ifalias(change, alias.c_str()); },
+      [&alias, ipv6](rtnl_link* change) {
+        rtnl_link_set_ifalias(change, alias.c_str());
+        if (ipv6 == Ipv6Address::none)
+          rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_NONE);
+      },
       "RTM_NEWLINK " + name + " alias " + alias);
   if (!status) {
     socket.clear_kernel_error();
@@ -279,12 +285,12 @@ Status create_bridge(const NetlinkSocket& socket, const std::string& name, const
   socket.clear_kernel_error();
   code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK bridge " + name, code);
-  return label_new_link(socket, name, alias);
+  return label_new_link(socket, name, alias, Ipv6Address::kernel_default);
 }
 
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
                    uint32_t group, int master_ifindex, const std::string& peer_name,
-                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac) {
+                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac, Ipv6Address ipv6) {
   // rtnl_link_veth_alloc links the pair; releasing the first releases both.
   struct VethDeleter {
     void operator()(rtnl_link* link) const { rtnl_link_veth_release(link); }
@@ -313,12 +319,24 @@ Status create_veth(const NetlinkSocket& socket, const std::string& name, const s
   socket.clear_kernel_error();
   int code = rtnl_link_add(socket.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
   if (code < 0) return socket.error("RTM_NEWLINK veth " + name + " peer " + peer_name, code);
-  return label_new_link(socket, name, alias);
+  return label_new_link(socket, name, alias, ipv6);
 }
 
-Status set_link_up(const NetlinkSocket& socket, const std::string& name) {
+Status set_link_up(const NetlinkSocket& socket, const std::string& name, Ipv6Address ipv6) {
   auto current = kernel_link(socket, name);
   if (!current) return std::move(current).error();
+  // Not in the same request: the kernel changes the flags before the address generation mode
+  // (do_setlink), and whether the link-local address is made at IFF_UP or only at the carrier
+  // event after it is the kernel's timing, not a promise.
+  if (ipv6 == Ipv6Address::none) {
+    auto status = change_link(
+        socket, current->get(),
+        [](rtnl_link* change) {
+          rtnl_link_inet6_set_addr_gen_mode(change, IN6_ADDR_GEN_MODE_NONE);
+        },
+        "RTM_NEWLINK " + name + " addrgenmode none");
+    if (!status) return status;
+  }
   return change_link(
       socket, current->get(), [](rtnl_link* change) { rtnl_link_set_flags(change, IFF_UP); },
       "RTM_NEWLINK " + name + " up");

@@ -73,14 +73,21 @@ Status delete_link_group(const NetlinkSocket& socket, uint32_t group);
 // taken). If the alias cannot be set the bridge is deleted again.
 Status create_bridge(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
                      uint32_t group);
-// A new veth pair: `name` (down, `alias`, in netdev group `group`, enslaved to `master_ifindex`) in
-// the socket's namespace and `peer_name` created directly in the namespace `peer_netns_fd` refers
-// to. `peer_mac` is the peer's hardware address.
+// Whether a link makes IPv6 addresses of its own as the kernel does by default (a link-local one
+// when it comes up) or none (IN6_ADDR_GEN_MODE_NONE: no address, so no duplicate address detection
+// and no MLD reports). `none` needs a kernel with IPv6 (net/sysctl.hpp's kernel_has_ipv6).
+enum class Ipv6Address { kernel_default, none };
+
+// A new veth pair: `name` (down, `alias`, in netdev group `group`, enslaved to `master_ifindex`,
+// its IPv6 addresses as `ipv6` says) in the socket's namespace and `peer_name` created directly in
+// the namespace `peer_netns_fd` refers to. `peer_mac` is the peer's hardware address.
 Status create_veth(const NetlinkSocket& socket, const std::string& name, const std::string& alias,
                    uint32_t group, int master_ifindex, const std::string& peer_name,
-                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac);
-// IFF_UP on the link named `name`.
-Status set_link_up(const NetlinkSocket& socket, const std::string& name);
+                   int peer_netns_fd, const std::array<uint8_t, 6>& peer_mac, Ipv6Address ipv6);
+// IFF_UP on the link named `name`. With Ipv6Address::none (the link must be down) its IPv6 address
+// generation is turned off first, in a request of its own.
+Status set_link_up(const NetlinkSocket& socket, const std::string& name,
+                   Ipv6Address ipv6 = Ipv6Address::kernel_default);
 Status add_ipv4_address(const NetlinkSocket& socket, int ifindex, spec::Ipv4 address,
                         uint8_t prefix_length);
 // 0.0.0.0/0 via `gateway` dev `ifindex` in the main table.

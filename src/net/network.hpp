@@ -50,10 +50,10 @@ class LabNetwork {
   // Checks every bridge before creating any: a link of that name that srcompose did not create for
   // this project and network is an error (it is neither taken over nor deleted; one left by an
   // earlier run of the same project is replaced); a subnet overlapping a route of the host is an
-  // error naming the route. Then per bridge: create it with its alias, accept_ra = 0, the gateway
-  // address, up. Then, if any network is `nat`, net.ipv4.ip_forward = 1 held for the project (see
-  // forwarding.hpp), and the project's table (see nftables.hpp). On failure, whatever was created
-  // is removed again.
+  // error naming the route. Then per bridge: create it with its alias, IPv6 off (disable_ipv6), the
+  // gateway address, up. Then, if any network is `nat`, net.ipv4.ip_forward = 1 held for the
+  // project (see forwarding.hpp), and the project's table (see nftables.hpp). On failure, whatever
+  // was created is removed again.
   static Result<LabNetwork> create(const plan::LabNetPlan& plan, std::string_view project);
 
   // Deletes the bridges (ports detach; containers' veths die with their namespaces) and the table,
@@ -103,8 +103,10 @@ class ContainerLinks {
 
   // Parent side, while the child `pid` waits after clone (the caller keeps it unreaped, so the pid
   // names that process). For each interface: a veth pair, the host end (alias, enslaved to its
-  // bridge, accept_ra = 0, up) and the peer created directly in the child's netns as eth0, eth1,
-  // ...; then inside that netns: lo up, the address, the link up, the default route. The
+  // bridge, no IPv6 address, up) and the peer created directly in the child's netns as eth0, eth1,
+  // ...; then inside that netns: lo up, the address, the link up with no IPv6 address (a lab's
+  // networks are IPv4: no link-local address, so no DAD and no MLD flooded to the bridge's ports,
+  // as docker does for IPv4-only networks since CVE-2024-32473), the default route. The
   // supervisor's thread never changes namespace: a short-lived thread opens the netlink socket in
   // the child's netns. A host end of the same name left by a previous run of this container (same
   // alias) is replaced, so a restart gets the same names and addresses. With `plan.enabled ==

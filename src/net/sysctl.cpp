@@ -21,10 +21,17 @@ Status write_sysctl(const std::string& key, std::string_view value) {
   return {};
 }
 
-Status disable_accept_ra(const std::string& ifname) {
-  struct stat ignored {};
-  if (::stat("/proc/sys/net/ipv6", &ignored) != 0 && errno == ENOENT) return {};
-  return write_sysctl("net/ipv6/conf/" + ifname + "/accept_ra", "0");
+bool kernel_has_ipv6() {
+  static const bool has = [] {
+    struct stat ignored {};
+    return !(::stat("/proc/sys/net/ipv6", &ignored) != 0 && errno == ENOENT);
+  }();
+  return has;
+}
+
+Status disable_ipv6(const std::string& ifname) {
+  if (!kernel_has_ipv6()) return {};
+  return write_sysctl("net/ipv6/conf/" + ifname + "/disable_ipv6", "1");
 }
 
 }  // namespace srcompose::net

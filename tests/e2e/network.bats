@@ -75,6 +75,13 @@ EOF_LAB
   [ "$output" != "from-b" ]
   run srcompose -p e2e-netb exec b nc -w 2 10.231.11.10 7
   [ "$output" != "from-a" ]
+  # The networks are IPv4: eth0 has no IPv6 address, not even a link-local one (nothing to reach
+  # the other project or the host through), while lo keeps ::1.
+  run srcompose -p e2e-neta exec a ip -6 -o addr show dev eth0
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run srcompose -p e2e-neta exec a ip -6 -o addr show dev lo
+  [[ "$output" == *"::1/128"* ]]
   srcompose -p e2e-netb down
   srcompose -p e2e-neta down
   assert_nothing_left e2e-netb

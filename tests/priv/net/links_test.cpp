@@ -65,7 +65,8 @@ TEST_CASE(
   INFO(why(links_two));
   REQUIRE(links_two.ok());
 
-  // The host side: bridge with alias and gateway, host ends enslaved, accept_ra off everywhere.
+  // The host side: bridge with alias and gateway, host ends enslaved; IPv6 off on the bridge and no
+  // IPv6 address on either end of a veth (the networks are IPv4; network.cpp says why).
   auto bridge_link = ip_host({"-d", "-o", "link", "show", "dev", bridge});
   CHECK(contains(bridge_link, "alias srcompose:" + project + ":lan"));
   CHECK(contains(bridge_link, "bridge"));
@@ -75,8 +76,7 @@ TEST_CASE(
   CHECK(contains(host_end_link, "master " + bridge));
   CHECK(contains(host_end_link, "alias srcompose:" + project + ":one"));
   CHECK(contains(host_end_link, "state UP"));
-  CHECK(sysctl("net/ipv6/conf/" + bridge + "/accept_ra") == "0");
-  CHECK(sysctl("net/ipv6/conf/" + host_end + "/accept_ra") == "0");
+  CHECK(sysctl("net/ipv6/conf/" + bridge + "/disable_ipv6") == "1");
   // One queue each way on both ends, asked at creation (net/netlink.cpp's create_veth says why):
   // without it veth makes one per possible CPU, two on the 2-core development machine.
   CHECK(contains(ip_host({"-d", "-o", "link", "show", "dev", host_end}),
@@ -89,6 +89,17 @@ TEST_CASE(
   CHECK(contains(ip_in(one.pid(), {"-o", "addr", "show", "dev", "eth0"}),
                  text(lab.address("one")) + "/24"));
   CHECK(contains(ip_in(one.pid(), {"-o", "link", "show", "dev", "eth0"}), "state UP"));
+  // No IPv6 address on either end, checked once both are "state UP": the kernel makes a link-local
+  // address as it marks the link's operational state up (addrconf on NETDEV_CHANGE), so one would
+  // be listed by now.
+  CHECK(contains(ip_host({"-d", "-o", "link", "show", "dev", host_end}), "addrgenmode none"));
+  CHECK(
+      contains(ip_in(one.pid(), {"-d", "-o", "link", "show", "dev", "eth0"}), "addrgenmode none"));
+  for (const auto& dev : {bridge, host_end})
+    CHECK(ip_host({"-6", "-o", "addr", "show", "dev", dev}).empty());
+  CHECK(ip_in(one.pid(), {"-6", "-o", "addr", "show", "dev", "eth0"}).empty());
+  // lo keeps ::1: only the IPv4 network's interfaces go without IPv6.
+  CHECK(contains(ip_in(one.pid(), {"-6", "-o", "addr", "show", "dev", "lo"}), "::1/128"));
   CHECK(contains(ip_in(one.pid(), {"route", "show", "default"}),
                  "default via " + text(lab.gateway("lan")) + " dev eth0"));
 
