@@ -96,6 +96,7 @@ Result<ExecStdio> exec_stdio(int pidfd, const ExecArguments& arguments,
     auto opened = runtime::open_container_pty(pidfd);
     if (!opened) return std::move(opened).error();
     stdio.pty = std::move(*opened);
+    copy_window_size(stdio.pty->master.get());
     request.stdin_fd = request.stdout_fd = request.stderr_fd = stdio.pty->slave.get();
     request.controlling_terminal = true;
   } else if (arguments.detach) {

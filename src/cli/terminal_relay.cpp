@@ -38,16 +38,6 @@ class RawTerminal {
   bool active_ = false;
 };
 
-void copy_window_size(int master) {
-  winsize size{};
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
-    if (::ioctl(fd, TIOCGWINSZ, &size) == 0) {
-      ::ioctl(master, TIOCSWINSZ, &size);
-      return;
-    }
-  }
-}
-
 // Writes all of `data`; false when the other side is gone.
 bool write_all(int fd, const char* data, size_t size) {
   return sys::write_all(fd, {data, size}, "terminal").ok();
@@ -77,6 +67,16 @@ void drain(int master) {
 }
 
 }  // namespace
+
+void copy_window_size(int master) {
+  winsize size{};
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO}) {
+    if (::ioctl(fd, TIOCGWINSZ, &size) == 0) {
+      ::ioctl(master, TIOCSWINSZ, &size);
+      return;
+    }
+  }
+}
 
 Result<sys::ExitStatus> relay_terminal(int master, sys::ChildProcess& process) {
   sigset_t winch;
