@@ -114,7 +114,8 @@ Status claim_host_end(const NetlinkSocket& socket, const std::string& name,
 // address announces itself (duplicate address detection, MLD reports) and the bridge floods each
 // announcement to every other port, so a lab of n containers cost the kernel's workers n² packets
 // as it came up (a tenth of `up` x200's CPU). No IPv6 on an IPv4-only interface is also docker's
-// rule since CVE-2024-32473.
+// rule since CVE-2024-32473. Unlike the bridge, the host end needs no disable_ipv6 against router
+// advertisements: a bridge port's own IPv6 receives nothing, the bridge takes every frame on it.
 Ipv6Address without_ipv6_addresses() {
   return kernel_has_ipv6() ? Ipv6Address::none : Ipv6Address::kernel_default;
 }

@@ -86,7 +86,7 @@ Status ContainerInstance::adopt(KernelParts parts) {
   if (parts.cgroup) {
     cgroup_ = std::move(parts.cgroup);
     // Kept as text once: status() is asked for every container at each state write, and building
-    // the paths each time was half of the supervisor's own CPU in `up` x200.
+    // the paths each time was a fifth of the loop thread's CPU in `up` x200.
     status_.cgroup_procs_files.clear();
     for (const auto& file : cgroup_->procs_files())
       status_.cgroup_procs_files.push_back(file.string());
