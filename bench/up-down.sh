@@ -10,7 +10,9 @@
 #              its state directory on the runtime tmpfs (below)
 #   crun       create + start of N containers, each followed by its veth (ip -batch on the host,
 #              then inside its netns), then kill + delete; and, on the same clock, until the host
-#              lists none of their veths (srcompose's down returns once its links are gone)
+#              lists none of their veths (srcompose's down returns once its links are gone), and
+#              on again through `ip link del` of the bridge they were on (srcompose's down deletes
+#              its lab's bridge; the bridge is made again, off the clock, for the next round)
 #   podman     `run -d` of N containers on podman's default bridge network, then `rm -f`
 #
 # Plus `run` of one container running /bin/true, start to exit, against `crun run`: three of each per
@@ -274,6 +276,13 @@ bench_crun() {
   wait_until_gone "$n"
   stop_clock
   record "crun-down-links-$n" "$elapsed_ms"
+  # srcompose's down also deletes the bridge its lab made; crun's made none. The same clock, on
+  # through the deletion of the bridge (by `ip`, its start included), gives the figure that
+  # deletes the same things.
+  ip link del "$bridge"
+  stop_clock
+  record "crun-down-bridge-$n" "$elapsed_ms"
+  make_bridge
 }
 
 # Until none of crun's host veth ends sb1..sb$1 is listed, looking every 0.2 ms: a stat each, with
@@ -409,12 +418,17 @@ podman_forget_cni() {
   for address in $addresses; do rm -f "${cni_ipam:?}/$address"; done
 }
 
+# The bridge that crun's containers' veths are put on (crun_network), as the lab's networks are.
+make_bridge() {
+  ip link add "$bridge" type bridge
+  ip addr add 10.251.0.1/16 dev "$bridge"
+  ip link set "$bridge" up
+}
+
 # ---- the run ------------------------------------------------------------------------------------
 exec {pause_fd}<> <(:)
 hugetlb_remount
-ip link add "$bridge" type bridge
-ip addr add 10.251.0.1/16 dev "$bridge"
-ip link set "$bridge" up
+make_bridge
 mkdir -p "$work/tmpfs" "$runtime"
 mount -t tmpfs -o mode=0700 srcompose-bench "$work/tmpfs"
 mount -t tmpfs -o mode=0755 srcompose-bench-runtime "$runtime"
@@ -465,6 +479,8 @@ for n in "${counts[@]}"; do
     if [ "$figure" = down ]; then
       cl=$(median "$work/crun-down-links-$n")
       echo "down_n${n}_until_links_gone: crun $cl ms (crun/srcompose $(ratio "$cl" "$sr")x)"
+      cb=$(median "$work/crun-down-bridge-$n")
+      echo "down_n${n}_with_its_bridge: crun $cb ms (crun/srcompose $(ratio "$cb" "$sr")x)"
     fi
   done
   for kind in rss hwm; do
