@@ -137,6 +137,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, int& status) {
   run_command->add_flag("--rm", remove_help);
   const std::string no_tty_help = "No pseudo-terminal (always: accepted for compose's)";
   run_command->add_flag("-T,--no-TTY,--no-tty", no_tty_help);
+  add_process_options(*run_command, run_arguments.env, run_arguments.user, run_arguments.workdir);
   run_command->add_option("container", run_arguments.container, "Container")->required();
   // As for exec: what follows the container name is its command, options included.
   run_command->prefix_command();
@@ -381,6 +382,18 @@ std::vector<std::string> command_after_container(const CLI::App& command) {
   if (!words.empty() && words.front().starts_with("-"))
     throw CLI::ExtrasError(command.get_name(), std::vector<std::string>{words.front()});
   return words;
+}
+
+void add_process_options(CLI::App& command, std::vector<std::string>& env, std::string& user,
+                         std::string& workdir) {
+  command.add_option("-e,--env", env, "Set a variable: KEY=VALUE, or KEY from here")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  command
+      .add_option("-u,--user", user,
+                  "Run as uid[:gid] or name[:group] of the container's /etc/passwd")
+      ->type_name("USER");
+  command.add_option("-w,--workdir", workdir, "Working directory inside")->type_name("DIR");
 }
 
 void add_global_options_to(CLI::App& command, GlobalOptions& global) {

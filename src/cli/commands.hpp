@@ -35,6 +35,9 @@ int run_up(const GlobalOptions& global, const UpArguments& arguments);
 struct RunArguments {
   std::string container;
   std::vector<std::string> command;
+  std::vector<std::string> env;  // -e KEY=VALUE or KEY, over the lab's env
+  std::string user;              // -u: as the lab file's `user`
+  std::string workdir;           // -w: absolute
   std::string report_file;
   std::string results_dir;
   bool no_color = false;
@@ -133,6 +136,9 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status);
 // -f, -p, --state-dir and --env-file declared on a command whose trailing arguments are a command
 // line (`run`, `exec`): those cannot fall through to srcompose's own options.
 void add_global_options_to(CLI::App& command, GlobalOptions& global);
+// -e, -u and -w of `run` and `exec` (compose's): the process's variables, user and directory.
+void add_process_options(CLI::App& command, std::vector<std::string>& env, std::string& user,
+                         std::string& workdir);
 // The command line after such a command's container name: CLI11's remaining words, a leading "--"
 // dropped. CLI11 also leaves there, first, any option the command does not know, wherever it
 // stood (`exec --bogus web sh` ran "--bogus" inside web): such a word is a usage error, thrown as

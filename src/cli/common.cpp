@@ -231,4 +231,25 @@ void run_supervisor_to_exit(supervisor::LabSupervisor& lab_supervisor) {
   std::_Exit(status);
 }
 
+Result<std::vector<std::string>> environment_options(const std::vector<std::string>& entries) {
+  std::vector<std::string> env;
+  for (const auto& entry : entries) {
+    size_t equals = entry.find('=');
+    if (equals == 0 || entry.empty())
+      return Error::message("-e " + entry + ": expected KEY=VALUE or KEY");
+    if (equals != std::string::npos) {
+      env.push_back(entry);
+    } else if (const char* value = std::getenv(entry.c_str())) {
+      env.push_back(entry + "=" + value);
+    }
+  }
+  return env;
+}
+
+Status check_workdir_option(const std::string& workdir) {
+  if (!workdir.empty() && !workdir.starts_with('/'))
+    return Error::message("-w " + workdir + ": expected an absolute path");
+  return {};
+}
+
 }  // namespace srcompose::cli

@@ -75,6 +75,12 @@ void warn_privileged_requests(const spec::Lab& lab);
 // "512B", "1.5KiB", "64.0MiB": for tables.
 std::string human_bytes(uint64_t bytes);
 
+// -e KEY=VALUE as given; -e KEY takes this process's value, as compose does, and is left out when
+// it has none.
+Result<std::vector<std::string>> environment_options(const std::vector<std::string>& entries);
+// -w: empty (the container's own) or absolute.
+Status check_workdir_option(const std::string& workdir);
+
 // "srcompose: error: <text>" on stderr. Returns the exit status to use (1).
 int report_error(const Error& error);
 

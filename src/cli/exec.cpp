@@ -44,23 +44,6 @@ Result<supervisor::ContainerStatus> running_container(const ProjectRef& project,
   return std::move(*status);
 }
 
-// -e KEY=VALUE as given; -e KEY takes this process's value, as compose does, and is left out when
-// it has none.
-Result<std::vector<std::string>> exec_environment(const std::vector<std::string>& entries) {
-  std::vector<std::string> env;
-  for (const auto& entry : entries) {
-    size_t equals = entry.find('=');
-    if (equals == 0 || entry.empty())
-      return Error::message("-e " + entry + ": expected KEY=VALUE or KEY");
-    if (equals != std::string::npos) {
-      env.push_back(entry);
-    } else if (const char* value = std::getenv(entry.c_str())) {
-      env.push_back(entry + "=" + value);
-    }
-  }
-  return env;
-}
-
 bool has_variable(const std::vector<std::string>& env, std::string_view name) {
   for (const auto& entry : env) {
     if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=')
@@ -132,9 +115,9 @@ int run_exec(const GlobalOptions& global, const ExecArguments& arguments) {
   if (!project) return report_error(project.error());
   auto status = running_container(*project, container);
   if (!status) return report_error(status.error());
-  if (!arguments.workdir.empty() && !arguments.workdir.starts_with('/'))
-    return report_error(Error::message("-w " + arguments.workdir + ": expected an absolute path"));
-  auto extra_env = exec_environment(arguments.env);
+  if (auto workdir = check_workdir_option(arguments.workdir); !workdir)
+    return report_error(workdir.error());
+  auto extra_env = environment_options(arguments.env);
   if (!extra_env) return report_error(extra_env.error());
   auto container_plan = exec_plan(*project, arguments);
   if (!container_plan) return report_error(container_plan.error());
@@ -188,14 +171,7 @@ void add_exec_command(CLI::App& app, GlobalOptions& global, int& status) {
   exec->add_flag("-t,--tty", arguments->tty,
                  "Give it a pseudo-terminal (the default when stdin and stdout are terminals)");
   exec->add_flag("-T,--no-TTY,--no-tty", arguments->no_tty, "No pseudo-terminal");
-  exec->add_option("-e,--env", arguments->env, "Set a variable: KEY=VALUE, or KEY from here")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
-  exec->add_option("-u,--user", arguments->user,
-                   "Run as uid[:gid] or name[:group] of the container's /etc/passwd")
-      ->type_name("USER");
-  exec->add_option("-w,--workdir", arguments->workdir, "Working directory inside")
-      ->type_name("DIR");
+  add_process_options(*exec, arguments->env, arguments->user, arguments->workdir);
   exec->add_option("container", arguments->container, "Container")->required();
   // Everything after the container name is the command, its options included (`exec web sh -c
   // ...`): prefix_command stops CLI11 from parsing it.

@@ -13,6 +13,27 @@
 #include "supervisor/lab_supervisor.hpp"
 
 namespace srcompose::cli {
+namespace {
+
+// The command, -e, -u and -w given to `run`, checked as the lab file's values are (a user is
+// resolved in the rootfs at start, where a bad one is reported with its container).
+Result<plan::RunOverrides> run_overrides(const RunArguments& arguments) {
+  if (auto workdir = check_workdir_option(arguments.workdir); !workdir)
+    return std::move(workdir).error();
+  auto env = environment_options(arguments.env);
+  if (!env) return std::move(env).error();
+  plan::RunOverrides overrides;
+  overrides.command = arguments.command;
+  for (const auto& entry : *env) {
+    size_t equals = entry.find('=');
+    overrides.env[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
+  overrides.user = arguments.user;
+  overrides.workdir = arguments.workdir;
+  return overrides;
+}
+
+}  // namespace
 
 int run_run(const GlobalOptions& global, const RunArguments& arguments) {
   // First: the launcher's exec and start (some 1.5 ms) run on another core while this one reads
@@ -29,9 +50,11 @@ int run_run(const GlobalOptions& global, const RunArguments& arguments) {
     return report_error(Error::message("run " + arguments.container + ": no such container in " +
                                        lab.file.string()));
   }
+  auto overrides = run_overrides(arguments);
+  if (!overrides) return report_error(overrides.error());
   plan::PlanInputs inputs;
   inputs.containers = {arguments.container};
-  inputs.run_command = arguments.command;
+  inputs.run = std::move(*overrides);
   auto claimed = claim_project(lab, std::move(inputs), project->paths);
   if (!claimed) return report_error(claimed.error());
 

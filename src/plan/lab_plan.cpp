@@ -38,6 +38,17 @@ std::set<std::string, std::less<>> wanted_containers(const spec::Lab& lab,
   return wanted;
 }
 
+// `run`'s container: a copy of the lab file's with the command line's choices over it, planned as
+// the lab file's would be (so that HOME follows -u as it follows `user`).
+spec::Container with_run_overrides(spec::Container container, const RunOverrides& run) {
+  if (!run.command.empty()) container.command = run.command;
+  for (const auto& [name, value] : run.env)
+    container.env[name] = value;
+  if (!run.user.empty()) container.user = run.user;
+  if (!run.workdir.empty()) container.workdir = run.workdir;
+  return container;
+}
+
 }  // namespace
 
 const ContainerPlan* LabPlan::find(std::string_view name) const {
@@ -66,9 +77,10 @@ LabPlan plan_lab(const spec::Lab& lab, const PlanInputs& inputs) {
     container_plan.namespaces = plan_namespaces(*container);
     container_plan.userns = plan_userns(lab, *container, inputs.taken_id_ranges);
     container_plan.rootfs = plan_rootfs(lab, *container);
-    container_plan.process = plan_process(lab, *container);
-    if (!inputs.run_command.empty() && container->name == inputs.containers.front())
-      container_plan.process.argv = inputs.run_command;
+    container_plan.process =
+        !inputs.containers.empty() && container->name == inputs.containers.front()
+            ? plan_process(lab, with_run_overrides(*container, inputs.run))
+            : plan_process(lab, *container);
     container_plan.security = plan_security(lab, *container);
     container_plan.cgroup = plan_cgroup(lab, *container);
     container_plan.net = plan_container_net(lab, *container);

@@ -2,6 +2,7 @@
 // The whole plan of a lab: what `up` will create, computed before the kernel is touched.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,14 +41,23 @@ struct LabPlan {
   const ContainerPlan* find(std::string_view name) const;
 };
 
+// What `run NAME [CMD...]` changes of NAME, as compose's `run -e -u -w` does: each as if the lab
+// file said it (`user` resolved in the rootfs at start, HOME following it unless -e sets it).
+struct RunOverrides {
+  std::vector<std::string> command;        // empty: the container's own
+  std::map<std::string, std::string> env;  // over the lab's `env`
+  std::string user;                        // empty: the container's own
+  std::string workdir;                     // empty: the container's own; else absolute
+};
+
 // What planning takes besides the lab file: the command line's choices and what was read from the
 // host before planning. A plan is made once from these and never edited afterwards.
 struct PlanInputs {
   // `up NAME...`, `run NAME`: these containers and, transitively, those they depend on (start
   // order kept), nothing else. Each must be a container of the lab. Empty: every container.
   std::vector<std::string> containers;
-  // `run NAME CMD...`: replaces the command of containers.front(). Empty: its own command.
-  std::vector<std::string> run_command;
+  // `run NAME [CMD...]` with -e, -u, -w: containers.front() as the lab file has it, these over it.
+  RunOverrides run;
   // The host's /etc/resolv.conf (filtered, net::host_resolv_conf), written into the containers
   // without `dns`. Empty (as for `config`): they get an empty file.
   std::string host_resolv_conf;

@@ -77,6 +77,41 @@ assert '/no/such/program' in record['error'] and record['exit_code'] is None, re
   assert_nothing_left e2e-runcmd
 }
 
+@test "run -e -u -w: set over the container's own for this run only; a bad one is an error that names it" {
+  write_lab e2e-runenv <<'EOF_LAB'
+[containers.grader]
+rootfs = "builtin:busybox"
+env = { LABVAR = "lab", CHANGED = "lab" }
+command = ["/bin/true"]
+EOF_LAB
+  export FROM_HERE="host value"
+  unset NOT_HERE
+  run srcompose -f "$LAB" run -e CHANGED=run -e FROM_HERE -e NOT_HERE -e EQ=a=b -u 1000:1001 \
+    -w /tmp grader /bin/sh -c \
+    'echo "env $LABVAR $CHANGED [$FROM_HERE] ${NOT_HERE-unset} $EQ id $(id -u):$(id -g) pwd $PWD home $HOME"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"env lab run [host value] unset a=b id 1000:1001 pwd /tmp home /"* ]]
+  # -u root: HOME follows it, as it follows the lab file's user; --env, --user, --workdir alike.
+  run srcompose -f "$LAB" run --user root --workdir /etc --env CHANGED=long grader /bin/sh -c \
+    'echo "$CHANGED $(id -u) $PWD $HOME"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"long 0 /etc /root"* ]]
+  run srcompose -f "$LAB" run -w tmp grader /bin/true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"-w tmp: expected an absolute path"* ]]
+  run srcompose -f "$LAB" run -e =x grader /bin/true
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"-e =x: expected KEY=VALUE or KEY"* ]]
+  run srcompose -f "$LAB" run -u nosuchuser grader /bin/true
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"grader"*"nosuchuser"* ]]
+  assert_nothing_left e2e-runenv
+}
+
 @test "wait blocks until the containers end and returns the first one's exit code" {
   write_lab e2e-wait <<'EOF_LAB'
 [containers.quick]
