@@ -17,7 +17,7 @@ subnet = "10.231.9.0/24"
 
 [containers.a]
 rootfs = "builtin:busybox"
-command = ["/bin/true"]
+command = ["/bin/sleep", "0.2"]
 restart = "no"
 networks = ["net"]
 limits = { memory = "64M", pids = 64 }
@@ -64,7 +64,9 @@ crash_at() {
   # its cgroups are made on two pool threads at once: a point is the Nth call of whichever thread
   # gets there first.
   # mkdir: state dir, storage, image .tmp dir, layer, cgroups; copy_file_range/symlinkat: the image;
-  # rename: image into place; renameat: lab copy and state writes (sys::write_file_atomically);
+  # rename: image into place; renameat: lab copy and state writes (sys::write_file_atomically;
+  # #4 is the write once the lab is up, which the container outlives: a /bin/true could end first,
+  # and the lab's end writes no state);
   # sendmsg: netlink (bridge, alias, address; from #10 on the veth, on a pool thread); sendto:
   # nftables; clone3: #1 srcompose's probe of clone3 at start, #2-#3 the blocking pool's threads (two
   # for a lab of one container), #4 the launcher's thread; fsconfig/fsmount: the first ones are srcompose's kernel probes at start, fsconfig #4

@@ -117,6 +117,36 @@ EOF_LAB
   assert_nothing_left e2e-stranger
 }
 
+@test "down removes the network only once every container has ended: a graceful stop still reaches its neighbour" {
+  # The network goes once the last container has ended, never while one still stops: here the
+  # neighbour ends at once and the stopping container pings it half a second into its grace
+  # period; its exit code (0: answered) is what down reports.
+  write_lab e2e-grace <<'EOF_LAB'
+[networks.net]
+subnet = "10.231.33.0/24"
+
+[containers.neighbour]
+rootfs = "builtin:busybox"
+command = ["/bin/sleep", "600"]
+networks = { net = { ipv4 = "10.231.33.10" } }
+
+[containers.graceful]
+rootfs = "builtin:busybox"
+stop_timeout = "20s"
+command = ["/bin/sh", "-c", "trap 'sleep 0.5; /probe ping 10.231.33.10 | grep -q ^ping=0$$; exit $$?' TERM; while :; do sleep 0.1; done"]
+networks = ["net"]
+mounts = [{ source = "PROBE", target = "/probe", readonly = true }]
+EOF_LAB
+  sed -i "s|\"PROBE\"|\"$SRCOMPOSE_PROBE\"|" "$LAB"
+  srcompose -f "$LAB" up -d
+  run srcompose -p e2e-grace down
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"neighbour: stopped, exit code 143"* ]]
+  [[ "$output" == *"graceful: stopped, exit code 0,"* ]]
+  assert_nothing_left e2e-grace
+}
+
 @test "a container that ends on its own lets its network namespace go: its veth goes while the lab runs" {
   # The supervisor holds each container's network namespace while it runs; a teardown keeps them
   # until its one request has deleted the pairs with the bridges, but a run that ends otherwise
