@@ -20,6 +20,8 @@
 # work of the last teardown (network namespaces, RCU callbacks) end, so that none meets it. crun
 # runs its bundle as `crun spec` makes it (no seccomp filter) and, where containers-common is
 # installed, again with the seccomp profile podman gives it: srcompose's containers always have one.
+# For `up`, also the CPU time the whole machine spent per container (all cores, user and kernel,
+# from /proc/stat): where `up` keeps both cores busy, its time is that CPU over two.
 # Every figure is the median over REPS repetitions (default 5) in milliseconds; the tools take turns
 # within each repetition, so that a burst of load elsewhere hits all of them. Ratios are
 # peer/srcompose (how many times faster srcompose is). Not part of the tests; nothing here is
@@ -135,6 +137,20 @@ median() { python3 -c "import statistics,sys; print(round(statistics.median(floa
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 ratio() { python3 -c "print(f'{$1 / $2:.1f}' if $2 > 0 else 'n/a')"; }
 record() { echo "$2" >>"$work/$1"; }
+# The CPU time all cores have spent so far, in ms: "user system" (user and nice; system, irq and
+# softirq), from /proc/stat. In USER_HZ ticks (10 ms), and the whole machine's: a step's CPU per
+# container means something from tens of containers on.
+cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%d %d\n", ($2 + $3) * 1000 / hz, ($4 + $7 + $8) * 1000 / hz}' /proc/stat
+}
+start_cpu() { read -r cpu_user cpu_system < <(cpu_ms); }
+# Records the CPU spent since start_cpu as figure $1: "$1-user" and "$1-system".
+stop_cpu() {
+  local user system
+  read -r user system < <(cpu_ms)
+  record "$1-user" $((user - cpu_user))
+  record "$1-system" $((system - cpu_system))
+}
 # The last line a tool wrote to the log that says something (podman ends its errors with blank lines).
 last_said() { grep -v '^[[:space:]]*$' "$log" | tail -n 1; }
 
@@ -172,9 +188,11 @@ bench_srcompose() {
   local n=$1 variant=$2 storage=$work/storage
   [ "$variant" = srcompose-tmpfs ] && storage=$work/tmpfs/storage
   write_lab "$n" "$storage"
+  start_cpu
   start_clock
   "$srcompose" -f "$work/lab-$n.toml" up -d >>"$log" 2>&1
   stop_clock
+  stop_cpu "$variant-upcpu-$n"
   record "$variant-up-$n" "$elapsed_ms"
   local supervisor
   supervisor=$(head -1 "$SRCOMPOSE_STATE_DIR/bench/lock")
@@ -257,6 +275,7 @@ crun_network() {
 
 bench_crun() {
   local n=$1
+  start_cpu
   start_clock
   for i in $(seq 1 "$n"); do
     crun create --bundle "$work/crun-sleep" "srbench-$i" </dev/null >/dev/null
@@ -264,6 +283,7 @@ bench_crun() {
     crun start "srbench-$i"
   done
   stop_clock
+  stop_cpu "crun-upcpu-$n"
   record "crun-up-$n" "$elapsed_ms"
   start_clock
   for i in $(seq 1 "$n"); do crun kill "srbench-$i" KILL; done
@@ -483,6 +503,15 @@ for n in "${counts[@]}"; do
       echo "down_n${n}_with_its_bridge: crun $cb ms (crun/srcompose $(ratio "$cb" "$sr")x)"
     fi
   done
+  # The CPU that `up` cost the machine per container (see cpu_ms): crun's includes its `ip` and
+  # `nsenter` processes, which make its veths.
+  line="up_n${n}_cpu_per_container:"
+  for tool in srcompose crun; do
+    user=$(median "$work/$tool-upcpu-$n-user")
+    system=$(median "$work/$tool-upcpu-$n-system")
+    line+=" $tool $(python3 -c "print(f'{($user + $system) / $n:.1f} ms ({$system / $n:.1f} in the kernel)')"),"
+  done
+  echo "${line%,}"
   for kind in rss hwm; do
     echo "supervisor_${kind}_n$n: $(python3 -c "import statistics; print(f'{statistics.median(float(l) for l in open(\"$work/srcompose-$kind-$n\")) / 1024:.1f}')") MiB"
   done
